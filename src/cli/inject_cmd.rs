@@ -1,0 +1,233 @@
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use confsum::inject::{self, Notice, Options};
+use confsum::load::Source;
+use confsum::{Error, digest};
+
+use super::Status;
+use super::args::{AnnotationArgs, InjectArgs, PostRenderArgs};
+use super::graph_cmd::{hmac_key, load};
+
+/// The transformed text of each source.
+struct Injected {
+    sources: Vec<Source>,
+    outputs: Vec<String>,
+    notices: Vec<Notice>,
+}
+
+fn transform(
+    sources: Vec<Source>,
+    namespace: &str,
+    key: Option<&[u8]>,
+    ann: &AnnotationArgs,
+) -> Result<Injected, Error> {
+    let analysis = confsum::analyze(&sources, namespace)?;
+    let sums = digest::checksums(&analysis.model, &analysis.graph, key)?;
+    let options = Options {
+        config_annotation: ann.config_annotation.clone(),
+        secret_annotation: ann.secret_annotation.clone(),
+    };
+    let plan = inject::plan(&analysis.model, &analysis.graph, &sums, &options);
+    let outputs = sources
+        .iter()
+        .zip(&plan.edits)
+        .map(|(s, e)| inject::apply(&s.text, e))
+        .collect();
+    let notices = plan.notices;
+    drop(analysis);
+    Ok(Injected {
+        sources,
+        outputs,
+        notices,
+    })
+}
+
+fn check_annotation_keys(ann: &AnnotationArgs) -> Result<(), Error> {
+    for key in [&ann.config_annotation, &ann.secret_annotation] {
+        let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
+        let name_ok = !name.is_empty()
+            && name.len() <= 63
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+        let prefix_ok = prefix.len() <= 253
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'));
+        if !name_ok || !prefix_ok || key.matches('/').count() > 1 {
+            return Err(Error::new(format!("`{key}` is not a valid annotation key")).with_help("use `prefix/name` with a DNS prefix and a name of letters, digits, `-`, `_` or `.`, as in `checksum/config`"));
+        }
+    }
+    if ann.config_annotation == ann.secret_annotation {
+        return Err(Error::new(
+            "the config and secret annotation keys must differ",
+        ));
+    }
+    Ok(())
+}
+
+fn write_notices(notices: &[Notice], quiet: bool, err: &mut Vec<u8>) {
+    if quiet {
+        return;
+    }
+    let mut skipped = Vec::new();
+    for n in notices {
+        match n {
+            Notice::NotInjectable { workload, .. } => skipped.push(workload.as_str()),
+            Notice::Overwritten {
+                workload,
+                key,
+                location,
+            } => {
+                let _ = writeln!(
+                    err,
+                    "warning: {location}: overwrote annotation `{key}` of {workload}, which held another value"
+                );
+            }
+            Notice::Unsafe {
+                workload,
+                reason,
+                location,
+            } => {
+                let _ = writeln!(
+                    err,
+                    "warning: {location}: left {workload} untouched: {reason}"
+                );
+            }
+        }
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            err,
+            "note: no checksum written into {} (plain Jobs have immutable pod templates and bare Pods never restart on an annotation change): {}",
+            if skipped.len() == 1 {
+                "1 workload".to_string()
+            } else {
+                format!("{} workloads", skipped.len())
+            },
+            skipped.join(", ")
+        );
+    }
+}
+
+pub fn run(args: InjectArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
+    check_annotation_keys(&args.annotations)?;
+    let key = hmac_key(&args.digest)?;
+    let namespace = confsum::release_namespace(args.input.namespace.as_deref());
+    let sources = load(&args.input)?;
+    if args.write && sources.iter().any(|s| s.path.is_none()) {
+        return Err(Error::new("--write needs files, not standard input"));
+    }
+    let r = transform(sources, &namespace, key.as_deref(), &args.annotations)?;
+    write_notices(&r.notices, args.quiet, err);
+    let changed: Vec<usize> = (0..r.sources.len())
+        .filter(|&i| *r.sources[i].text != *r.outputs[i])
+        .collect();
+    if args.check {
+        for &i in &changed {
+            let _ = writeln!(out, "would change: {}", r.sources[i].name);
+        }
+        return Ok(if changed.is_empty() {
+            Status::Clean
+        } else {
+            Status::Findings
+        });
+    }
+    if args.diff {
+        for &i in &changed {
+            let name = &r.sources[i].name;
+            let diff = similar::TextDiff::from_lines(&*r.sources[i].text, r.outputs[i].as_str());
+            let _ = write!(
+                out,
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{name}"), &format!("b/{name}"))
+            );
+        }
+        return Ok(if changed.is_empty() {
+            Status::Clean
+        } else {
+            Status::Findings
+        });
+    }
+    if args.write {
+        write_all_atomically(&r, &changed)?;
+        if !args.quiet {
+            for &i in &changed {
+                let _ = writeln!(err, "rewrote {}", r.sources[i].name);
+            }
+        }
+        return Ok(Status::Clean);
+    }
+    concat_outputs(&r.outputs, out);
+    Ok(Status::Clean)
+}
+
+/// Several inputs on stdout: keep them separate documents.
+fn concat_outputs(outputs: &[String], out: &mut Vec<u8>) {
+    for (i, text) in outputs.iter().enumerate() {
+        if i > 0 {
+            if !out.is_empty() && !out.ends_with(b"\n") {
+                out.push(b'\n');
+            }
+            if !text.trim_start_matches('\u{feff}').starts_with("---") {
+                out.extend_from_slice(b"---\n");
+            }
+        }
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Write every changed file, each through a temp file in its folder, fsync
+/// and rename. All temp files are written before the first rename, so a
+/// failure while writing leaves every file as it was.
+fn write_all_atomically(r: &Injected, changed: &[usize]) -> Result<(), Error> {
+    let mut staged = Vec::new();
+    for &i in changed {
+        let path = r.sources[i].path.as_deref().expect("checked: files only");
+        staged.push((path, stage(path, &r.outputs[i])?));
+    }
+    for (path, tmp) in staged {
+        tmp.persist(path)
+            .map_err(|e| Error::new(format!("cannot replace `{}`: {}", path.display(), e.error)))?;
+    }
+    Ok(())
+}
+
+fn stage(path: &Path, text: &str) -> Result<tempfile::NamedTempFile, Error> {
+    let fail = |e: std::io::Error| Error::new(format!("cannot write `{}`: {e}", path.display()));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".confsum-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    tmp.write_all(text.as_bytes()).map_err(fail)?;
+    let perms = std::fs::metadata(path).map_err(fail)?.permissions();
+    tmp.as_file().set_permissions(perms).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    Ok(tmp)
+}
+
+pub fn post_render(
+    args: PostRenderArgs,
+    out: &mut Vec<u8>,
+    err: &mut Vec<u8>,
+) -> Result<Status, Error> {
+    check_annotation_keys(&args.annotations)?;
+    let key = hmac_key(&args.digest)?;
+    let namespace = confsum::release_namespace(args.namespace.as_deref());
+    let sources = vec![confsum::load::read_stdin()?];
+    let r = transform(sources, &namespace, key.as_deref(), &args.annotations)?;
+    write_notices(&r.notices, args.quiet, err);
+    concat_outputs(&r.outputs, out);
+    Ok(Status::Clean)
+}

@@ -1,0 +1,67 @@
+//! The command line: parses arguments with clap, calls the library, renders
+//! reports, maps results to exit codes (0 clean, 1 findings or changes,
+//! 2 usage or input error). Every error leaves stdout empty.
+
+mod args;
+mod diagnostics;
+mod graph_cmd;
+mod inject_cmd;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+use confsum::Error;
+
+/// What a successful run found.
+pub enum Status {
+    Clean,
+    /// Findings at or above the threshold, or files that would change.
+    Findings,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let result = run(cli, &mut out, &mut err);
+    // stderr notes are written even on failure; stdout only on success.
+    let _ = std::io::stderr().write_all(&err);
+    match result {
+        Ok(status) => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout.write_all(&out).and_then(|_| stdout.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("error: cannot write to standard output: {e}");
+                return ExitCode::from(2);
+            }
+            match status {
+                Status::Clean => ExitCode::SUCCESS,
+                Status::Findings => ExitCode::from(1),
+            }
+        }
+        Err(e) => {
+            eprint!("{}", diagnostics::render_error(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Run a command. Output is buffered so that an error leaves stdout empty.
+fn run(cli: Cli, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
+    match cli.command {
+        Command::Graph(a) => graph_cmd::run(a, out),
+        Command::Inject(a) => inject_cmd::run(a, out, err),
+        Command::PostRender(a) => inject_cmd::post_render(a, out, err),
+    }
+}

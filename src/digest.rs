@@ -1,0 +1,272 @@
+//! Checksum spec v1: for each workload, one digest over exactly the
+//! ConfigMap data and one over exactly the Secret data it consumes.
+//!
+//! payload = RFC 8785 JSON of `[{"data": {key: base64(bytes)}, "name": n}]`,
+//! objects sorted by name, keys limited to the consumed ones; the value is
+//! the hex SHA-256 of payload, or HMAC-SHA256 when a key is configured.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::{DecodePaddingMode, general_purpose::STANDARD};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::graph::{Graph, Workload};
+use crate::model::{ConfigKind, Kind, Model, ObjId};
+use crate::yaml::{NodeId, NodeKind};
+
+/// A workload's two checksums; `None` where it consumes nothing of the kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checksums {
+    pub config: Option<String>,
+    pub secret: Option<String>,
+}
+
+impl Checksums {
+    pub fn get(&self, kind: ConfigKind) -> Option<&str> {
+        match kind {
+            ConfigKind::ConfigMap => self.config.as_deref(),
+            ConfigKind::Secret => self.secret.as_deref(),
+        }
+    }
+}
+
+/// The bytes of each key of a ConfigMap or Secret, as the API server stores them.
+pub type EffectiveData = BTreeMap<String, Vec<u8>>;
+
+/// Base64 as Go's `encoding/base64.StdEncoding` decodes `[]byte` fields:
+/// standard alphabet, padding required, trailing bits tolerated.
+fn go_std_base64() -> &'static GeneralPurpose {
+    static ENGINE: OnceLock<GeneralPurpose> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            GeneralPurposeConfig::new()
+                .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
+                .with_decode_allow_trailing_bits(true),
+        )
+    })
+}
+
+/// Decode a base64 data value; CR and LF are ignored, as the API server does.
+pub fn decode_base64(value: &str) -> Option<Vec<u8>> {
+    if value.contains(['\r', '\n']) {
+        let compact: String = value.chars().filter(|c| *c != '\r' && *c != '\n').collect();
+        go_std_base64().decode(compact).ok()
+    } else {
+        go_std_base64().decode(value).ok()
+    }
+}
+
+/// A value of a data map that could not be decoded.
+#[derive(Debug, Clone)]
+pub struct BadValue {
+    pub field: &'static str,
+    pub key: String,
+    pub node: NodeId,
+}
+
+/// The effective data of a ConfigMap or Secret: ConfigMap `data` as UTF-8
+/// plus `binaryData` decoded; Secret `data` decoded, then `stringData`
+/// over it. Values that are not valid base64 are returned as errors.
+pub fn effective_data(
+    model: &Model<'_>,
+    obj: ObjId,
+) -> std::result::Result<EffectiveData, BadValue> {
+    let o = &model.objects[obj];
+    let doc = model.doc(o);
+    let mut out = EffectiveData::new();
+    let text = |v: NodeId| -> String {
+        match &doc.node(doc.resolve(v)).kind {
+            NodeKind::Scalar { value, .. } => value.to_string(),
+            _ => {
+                let n = doc.node(doc.resolve(v));
+                model.source(o).text[n.span.clone()].to_string()
+            }
+        }
+    };
+    let fields: &[(&'static str, bool)] = match o.kind {
+        Kind::Config(ConfigKind::ConfigMap) => &[("data", false), ("binaryData", true)],
+        Kind::Config(ConfigKind::Secret) => &[("data", true), ("stringData", false)],
+        _ => &[],
+    };
+    for &(field, base64) in fields {
+        let Some(map) = doc.get(o.node, field) else {
+            continue;
+        };
+        for &(k, v) in doc.entries(map) {
+            let key = doc.scalar(k).unwrap_or_default().to_string();
+            let value = text(v);
+            let bytes = if base64 {
+                decode_base64(&value).ok_or(BadValue {
+                    field,
+                    key: key.clone(),
+                    node: v,
+                })?
+            } else {
+                value.into_bytes()
+            };
+            out.insert(key, bytes);
+        }
+    }
+    Ok(out)
+}
+
+/// Checksums for every workload of the graph, in graph order.
+pub fn checksums(
+    model: &Model<'_>,
+    graph: &Graph,
+    hmac_key: Option<&[u8]>,
+) -> Result<Vec<Checksums>> {
+    let mut cache: HashMap<ObjId, EffectiveData> = HashMap::new();
+    let mut out = Vec::with_capacity(graph.workloads.len());
+    for w in &graph.workloads {
+        for r in &w.refs {
+            if let (true, Some(t)) = (r.enters_checksum(), r.target)
+                && !cache.contains_key(&t)
+            {
+                let data =
+                    effective_data(model, t).map_err(|bad| invalid_base64_error(model, t, &bad))?;
+                cache.insert(t, data);
+            }
+        }
+        out.push(workload_checksums(model, w, &cache, hmac_key));
+    }
+    Ok(out)
+}
+
+pub fn invalid_base64_error(model: &Model<'_>, obj: ObjId, bad: &BadValue) -> Error {
+    let o = &model.objects[obj];
+    let node = model.doc(o).node(bad.node);
+    Error::at(
+        format!(
+            "{} `{}` has invalid base64 in `{}.{}`",
+            o.kind_name, o.name, bad.field, bad.key
+        ),
+        model.source(o),
+        node.span.start,
+        false,
+    )
+    .with_template(model.doc(o).template)
+    .with_help("encode the value with `base64 -w0`, or move it to `stringData`")
+}
+
+fn workload_checksums(
+    model: &Model<'_>,
+    w: &Workload,
+    data: &HashMap<ObjId, EffectiveData>,
+    key: Option<&[u8]>,
+) -> Checksums {
+    let mut sums = Checksums::default();
+    for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
+        // Refs are sorted by name within a kind, as the spec orders R.
+        let entries: Vec<(&str, BTreeMap<&str, &[u8]>)> = w
+            .refs
+            .iter()
+            .filter(|r| r.kind == kind && r.enters_checksum())
+            .map(|r| {
+                let t = r.target.expect("enters_checksum implies a target");
+                let consumed = data[&t]
+                    .iter()
+                    .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(*k)))
+                    .map(|(k, v)| (k.as_str(), v.as_slice()))
+                    .collect();
+                (model.objects[t].name.as_str(), consumed)
+            })
+            .collect();
+        if entries.is_empty() {
+            continue;
+        }
+        let value = digest_hex(&payload(&entries), key);
+        match kind {
+            ConfigKind::ConfigMap => sums.config = Some(value),
+            ConfigKind::Secret => sums.secret = Some(value),
+        }
+    }
+    sums
+}
+
+/// The canonical JSON (RFC 8785) payload of spec v1.
+pub fn payload(entries: &[(&str, BTreeMap<&str, &[u8]>)]) -> String {
+    let mut out = String::from("[");
+    for (i, (name, data)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"data\":{");
+        let mut keys: Vec<(&&str, &&[u8])> = data.iter().collect();
+        // RFC 8785 orders keys by UTF-16 code units.
+        keys.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+        for (j, (k, v)) in keys.into_iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            push_json_string(&mut out, k);
+            out.push(':');
+            push_json_string(&mut out, &STANDARD.encode(v));
+        }
+        out.push_str("},\"name\":");
+        push_json_string(&mut out, name);
+        out.push('}');
+    }
+    out.push(']');
+    out
+}
+
+fn push_json_string(out: &mut String, s: &str) {
+    // serde_json escapes exactly as ECMAScript's JSON.stringify does for
+    // well-formed strings, which is what RFC 8785 prescribes.
+    out.push_str(&serde_json::to_string(s).expect("a str always serializes"));
+}
+
+pub fn digest_hex(payload: &str, key: Option<&[u8]>) -> String {
+    match key {
+        Some(key) => {
+            let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+            mac.update(payload.as_bytes());
+            hex::encode(mac.finalize().into_bytes())
+        }
+        None => hex::encode(Sha256::digest(payload.as_bytes())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_is_canonical_json() {
+        let data = BTreeMap::from([("b", b"2".as_slice()), ("a", b"\x00\xff".as_slice())]);
+        assert_eq!(
+            payload(&[("cm\"x", data)]),
+            r#"[{"data":{"a":"AP8=","b":"Mg=="},"name":"cm\"x"}]"#
+        );
+    }
+
+    #[test]
+    fn sha256_and_hmac_differ_and_are_stable() {
+        let p = "[]";
+        assert_eq!(
+            digest_hex(p, None),
+            "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"
+        );
+        assert_ne!(digest_hex(p, Some(b"k")), digest_hex(p, None));
+        assert_eq!(digest_hex(p, Some(b"k")), digest_hex(p, Some(b"k")));
+    }
+
+    #[test]
+    fn base64_follows_the_api_server() {
+        assert_eq!(decode_base64("aGk=").unwrap(), b"hi");
+        assert_eq!(decode_base64("aG\r\nk=").unwrap(), b"hi");
+        assert!(decode_base64("aGk").is_none(), "padding is required");
+        assert!(
+            decode_base64("aG-k").is_none(),
+            "url alphabet is not standard"
+        );
+        assert_eq!(decode_base64("").unwrap(), b"");
+    }
+}

@@ -1,0 +1,339 @@
+//! The graph stage: every reference from a workload's pod spec to a
+//! ConfigMap or Secret (env, envFrom, volumes, projected volumes,
+//! imagePullSecrets; in containers, init and ephemeral containers), with the
+//! keys it consumes, resolved in the workload's namespace against the
+//! objects of the input. Rules and the digest query this; nothing rescans.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::model::{ConfigKind, Kind, Model, ObjId};
+use crate::yaml::{Document, NodeId};
+
+/// How a reference is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Via {
+    Env,
+    EnvFrom,
+    Volume,
+    Projected,
+    ImagePullSecrets,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Env => "env",
+            Via::EnvFrom => "envFrom",
+            Via::Volume => "volume",
+            Via::Projected => "projected",
+            Via::ImagePullSecrets => "imagePullSecrets",
+        }
+    }
+}
+
+/// One place in a pod spec that names a ConfigMap or Secret.
+#[derive(Debug, Clone)]
+pub struct Use {
+    pub kind: ConfigKind,
+    pub name: String,
+    /// The keys read; `None` means every key.
+    pub keys: Option<Vec<String>>,
+    pub optional: bool,
+    pub via: Via,
+    /// The container that reads it (env, envFrom), if any.
+    pub container: Option<String>,
+    /// The env var (env) or volume (volume, projected) name.
+    pub item: Option<String>,
+    /// The node that names the object (the `name:` value, or the entry).
+    pub node: NodeId,
+    /// The node of each key reference (`key:` values), parallel to `keys`.
+    pub key_nodes: Vec<NodeId>,
+    /// Mounts of this volume with `subPath` (container, mount node).
+    pub sub_path_mounts: Vec<(String, NodeId)>,
+}
+
+impl Use {
+    /// Whether this use can change what a running container sees: env and
+    /// subPath mounts are frozen at container start.
+    pub fn is_frozen_at_start(&self) -> bool {
+        matches!(self.via, Via::Env | Via::EnvFrom) || !self.sub_path_mounts.is_empty()
+    }
+}
+
+/// All uses of one object by one workload, merged.
+#[derive(Debug, Clone)]
+pub struct Ref {
+    pub kind: ConfigKind,
+    pub name: String,
+    /// Union of consumed keys; `None` when some use reads every key.
+    pub keys: Option<BTreeSet<String>>,
+    /// True only when every use is optional.
+    pub optional: bool,
+    pub via: BTreeSet<Via>,
+    /// The object in the input, if any.
+    pub target: Option<ObjId>,
+}
+
+impl Ref {
+    /// Whether the reference enters a checksum: pull secrets never do.
+    pub fn enters_checksum(&self) -> bool {
+        self.target.is_some() && self.via.iter().any(|v| *v != Via::ImagePullSecrets)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub object: ObjId,
+    pub uses: Vec<Use>,
+    /// Merged per (kind, name), sorted by kind then name.
+    pub refs: Vec<Ref>,
+}
+
+pub struct Graph {
+    pub workloads: Vec<Workload>,
+    /// Workloads referencing each object (any way), by object index.
+    pub consumers: HashMap<ObjId, Vec<usize>>,
+    index: HashMap<(ConfigKind, String, String), ObjId>,
+}
+
+impl Graph {
+    pub fn build(model: &Model<'_>) -> Graph {
+        let mut index = HashMap::new();
+        for (i, o) in model.objects.iter().enumerate() {
+            if let Kind::Config(k) = o.kind {
+                // The first definition wins; duplicates are a lint finding.
+                index
+                    .entry((k, o.namespace.clone(), o.name.clone()))
+                    .or_insert(i);
+            }
+        }
+        let mut workloads = Vec::new();
+        let mut consumers: HashMap<ObjId, Vec<usize>> = HashMap::new();
+        for (i, o) in model.objects.iter().enumerate() {
+            let Kind::Workload(_) = o.kind else { continue };
+            let doc = model.doc(o);
+            let uses = model
+                .pod_spec(o)
+                .map(|spec| collect_uses(doc, spec))
+                .unwrap_or_default();
+            let mut refs: Vec<Ref> = Vec::new();
+            for u in &uses {
+                let target = index
+                    .get(&(u.kind, o.namespace.clone(), u.name.clone()))
+                    .copied();
+                match refs
+                    .iter_mut()
+                    .find(|r| r.kind == u.kind && r.name == u.name)
+                {
+                    Some(r) => {
+                        merge_keys(&mut r.keys, &u.keys);
+                        r.optional &= u.optional;
+                        r.via.insert(u.via);
+                    }
+                    None => refs.push(Ref {
+                        kind: u.kind,
+                        name: u.name.clone(),
+                        keys: u.keys.as_ref().map(|k| k.iter().cloned().collect()),
+                        optional: u.optional,
+                        via: BTreeSet::from([u.via]),
+                        target,
+                    }),
+                }
+            }
+            refs.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+            let w = workloads.len();
+            for r in &refs {
+                if let Some(t) = r.target {
+                    consumers.entry(t).or_default().push(w);
+                }
+            }
+            workloads.push(Workload {
+                object: i,
+                uses,
+                refs,
+            });
+        }
+        Graph {
+            workloads,
+            consumers,
+            index,
+        }
+    }
+
+    /// The ConfigMap or Secret `name` in `namespace`, if the input has it.
+    pub fn find(&self, kind: ConfigKind, namespace: &str, name: &str) -> Option<ObjId> {
+        self.index
+            .get(&(kind, namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
+    pub fn consumers_of(&self, obj: ObjId) -> &[usize] {
+        self.consumers.get(&obj).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn workload_of(&self, obj: ObjId) -> Option<&Workload> {
+        self.workloads.iter().find(|w| w.object == obj)
+    }
+}
+
+fn merge_keys(into: &mut Option<BTreeSet<String>>, more: &Option<Vec<String>>) {
+    match (into.as_mut(), more) {
+        (Some(set), Some(keys)) => set.extend(keys.iter().cloned()),
+        (Some(_), None) => *into = None,
+        (None, _) => {}
+    }
+}
+
+const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+
+fn collect_uses(doc: &Document<'_>, spec: NodeId) -> Vec<Use> {
+    let mut uses = Vec::new();
+    let s = |id: Option<NodeId>| id.and_then(|i| doc.scalar(i)).map(str::to_string);
+    let optional = |at: NodeId| doc.get(at, "optional").is_some_and(|o| doc.is_true(o));
+    // subPath mounts per volume name
+    let mut sub_paths: HashMap<String, Vec<(String, NodeId)>> = HashMap::new();
+    for list in CONTAINER_LISTS {
+        let Some(containers) = doc.get(spec, list) else {
+            continue;
+        };
+        for c in doc.items(containers) {
+            let cname = s(doc.get(c, "name")).unwrap_or_default();
+            if let Some(mounts) = doc.get(c, "volumeMounts") {
+                for m in doc.items(mounts) {
+                    let has_sub_path = doc
+                        .get(m, "subPath")
+                        .or_else(|| doc.get(m, "subPathExpr"))
+                        .and_then(|p| doc.scalar(p))
+                        .is_some_and(|p| !p.is_empty());
+                    if has_sub_path && let Some(v) = s(doc.get(m, "name")) {
+                        sub_paths.entry(v).or_default().push((cname.clone(), m));
+                    }
+                }
+            }
+            if let Some(env) = doc.get(c, "env") {
+                for e in doc.items(env) {
+                    let Some(from) = doc.get(e, "valueFrom") else {
+                        continue;
+                    };
+                    for (field, kind) in [
+                        ("configMapKeyRef", ConfigKind::ConfigMap),
+                        ("secretKeyRef", ConfigKind::Secret),
+                    ] {
+                        let Some(r) = doc.get(from, field) else {
+                            continue;
+                        };
+                        let key_node = doc.get(r, "key");
+                        uses.push(Use {
+                            kind,
+                            name: s(doc.get(r, "name")).unwrap_or_default(),
+                            keys: Some(vec![s(key_node).unwrap_or_default()]),
+                            optional: optional(r),
+                            via: Via::Env,
+                            container: Some(cname.clone()),
+                            item: s(doc.get(e, "name")),
+                            node: doc.get(r, "name").unwrap_or(r),
+                            key_nodes: key_node.into_iter().collect(),
+                            sub_path_mounts: Vec::new(),
+                        });
+                    }
+                }
+            }
+            if let Some(env_from) = doc.get(c, "envFrom") {
+                for e in doc.items(env_from) {
+                    for (field, kind) in [
+                        ("configMapRef", ConfigKind::ConfigMap),
+                        ("secretRef", ConfigKind::Secret),
+                    ] {
+                        let Some(r) = doc.get(e, field) else { continue };
+                        uses.push(Use {
+                            kind,
+                            name: s(doc.get(r, "name")).unwrap_or_default(),
+                            keys: None,
+                            optional: optional(r),
+                            via: Via::EnvFrom,
+                            container: Some(cname.clone()),
+                            item: s(doc.get(e, "prefix")),
+                            node: doc.get(r, "name").unwrap_or(r),
+                            key_nodes: Vec::new(),
+                            sub_path_mounts: Vec::new(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if let Some(volumes) = doc.get(spec, "volumes") {
+        for v in doc.items(volumes) {
+            let vname = s(doc.get(v, "name")).unwrap_or_default();
+            let mounts = sub_paths.get(&vname).cloned().unwrap_or_default();
+            let mut volume_source = |src: NodeId, kind: ConfigKind, name_field: &str, via: Via| {
+                let (keys, key_nodes) = items_keys(doc, src);
+                uses.push(Use {
+                    kind,
+                    name: s(doc.get(src, name_field)).unwrap_or_default(),
+                    keys,
+                    optional: optional(src),
+                    via,
+                    container: None,
+                    item: Some(vname.clone()),
+                    node: doc.get(src, name_field).unwrap_or(src),
+                    key_nodes,
+                    sub_path_mounts: mounts.clone(),
+                });
+            };
+            if let Some(cm) = doc.get(v, "configMap") {
+                volume_source(cm, ConfigKind::ConfigMap, "name", Via::Volume);
+            }
+            if let Some(sec) = doc.get(v, "secret") {
+                volume_source(sec, ConfigKind::Secret, "secretName", Via::Volume);
+            }
+            if let Some(sources) = doc.get(v, "projected").and_then(|p| doc.get(p, "sources")) {
+                for src in doc.items(sources) {
+                    if let Some(cm) = doc.get(src, "configMap") {
+                        volume_source(cm, ConfigKind::ConfigMap, "name", Via::Projected);
+                    }
+                    if let Some(sec) = doc.get(src, "secret") {
+                        volume_source(sec, ConfigKind::Secret, "name", Via::Projected);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(pull) = doc.get(spec, "imagePullSecrets") {
+        for p in doc.items(pull) {
+            uses.push(Use {
+                kind: ConfigKind::Secret,
+                name: s(doc.get(p, "name")).unwrap_or_default(),
+                keys: Some(Vec::new()),
+                optional: false,
+                via: Via::ImagePullSecrets,
+                container: None,
+                item: None,
+                node: doc.get(p, "name").unwrap_or(p),
+                key_nodes: Vec::new(),
+                sub_path_mounts: Vec::new(),
+            });
+        }
+    }
+    uses
+}
+
+/// `items[].key` of a volume source, or every key when there is no `items`.
+fn items_keys(doc: &Document<'_>, src: NodeId) -> (Option<Vec<String>>, Vec<NodeId>) {
+    let Some(items) = doc.get(src, "items") else {
+        return (None, Vec::new());
+    };
+    let mut keys = Vec::new();
+    let mut nodes = Vec::new();
+    for item in doc.items(items) {
+        if let Some(k) = doc.get(item, "key") {
+            keys.push(doc.scalar(k).unwrap_or_default().to_string());
+            nodes.push(k);
+        }
+    }
+    if keys.is_empty() && doc.items(items).next().is_none() {
+        // `items: []` selects nothing explicitly... Kubernetes then projects every key.
+        return (None, Vec::new());
+    }
+    (Some(keys), nodes)
+}

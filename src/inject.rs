@@ -1,0 +1,464 @@
+//! The inject stage: plans byte edits that write each injectable workload's
+//! checksums into its pod template's `metadata.annotations`, then applies
+//! them to the untouched source. Nothing is ever re-serialized: the output
+//! equals the input except for the annotation text written.
+
+use std::ops::Range;
+
+use crate::digest::Checksums;
+use crate::error::Location;
+use crate::graph::Graph;
+use crate::model::{Kind, Model, WorkloadKind};
+use crate::yaml::{CollectionStyle, Document, NodeId, NodeKind, ScalarStyle, ScalarType};
+
+pub const DEFAULT_CONFIG_ANNOTATION: &str = "confsum.dev/config-checksum";
+pub const DEFAULT_SECRET_ANNOTATION: &str = "confsum.dev/secret-checksum";
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub config_annotation: String,
+    pub secret_annotation: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            config_annotation: DEFAULT_CONFIG_ANNOTATION.into(),
+            secret_annotation: DEFAULT_SECRET_ANNOTATION.into(),
+        }
+    }
+}
+
+/// Replace `range` of the source with `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+/// Something a user should know about a run that still succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A plain Job or bare Pod that consumes config: no checksum is written.
+    NotInjectable {
+        workload: String,
+        reason: &'static str,
+    },
+    /// An annotation that was already there with another value, overwritten.
+    Overwritten {
+        workload: String,
+        key: String,
+        location: Location,
+    },
+    /// A pod template that cannot be edited safely; left untouched.
+    Unsafe {
+        workload: String,
+        reason: String,
+        location: Location,
+    },
+}
+
+/// The edits for every source, and the notices of the run.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Edits per source index, sorted and non-overlapping.
+    pub edits: Vec<Vec<Edit>>,
+    pub notices: Vec<Notice>,
+}
+
+/// Plan the edits for all injectable workloads.
+pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Options) -> Plan {
+    let mut plan = Plan {
+        edits: vec![Vec::new(); model.files.len()],
+        notices: Vec::new(),
+    };
+    for (w, sum) in graph.workloads.iter().zip(sums) {
+        let obj = &model.objects[w.object];
+        let wanted: Vec<(&str, &str)> = [
+            (options.config_annotation.as_str(), sum.config.as_deref()),
+            (options.secret_annotation.as_str(), sum.secret.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        if !model.is_injectable(obj) {
+            let reason = match obj.kind {
+                Kind::Workload(WorkloadKind::Pod) => {
+                    "a bare Pod never restarts when its annotations change"
+                }
+                _ => "a plain Job's pod template is immutable (only Helm hook Jobs are recreated)",
+            };
+            plan.notices.push(Notice::NotInjectable {
+                workload: model.display_name(obj),
+                reason,
+            });
+            continue;
+        }
+        let doc = model.doc(obj);
+        let source = model.source(obj);
+        let ctx = Ctx {
+            doc,
+            text: &source.text,
+            nl: if doc.crlf { "\r\n" } else { "\n" },
+        };
+        let located = |node: NodeId| {
+            let mut l = source.location(doc.node(node).span.start);
+            l.template = doc.template.map(str::to_string);
+            l
+        };
+        let template = match doc.get_direct_entry_path(obj.node, obj.kind_template_path()) {
+            Ok(t) => t,
+            Err(at) => {
+                plan.notices.push(Notice::Unsafe {
+                    workload: model.display_name(obj),
+                    reason:
+                        "the path to the pod template goes through an alias, a tag or a merge key"
+                            .into(),
+                    location: located(at),
+                });
+                continue;
+            }
+        };
+        let Some(template) = template else { continue };
+        let mut edits = Vec::new();
+        match ctx.set_annotations(template, &wanted, &mut edits) {
+            Ok(overwritten) => {
+                for (key, node) in overwritten {
+                    if !key.starts_with("confsum.dev/") {
+                        plan.notices.push(Notice::Overwritten {
+                            workload: model.display_name(obj),
+                            key,
+                            location: located(node),
+                        });
+                    }
+                }
+                plan.edits[obj.file].extend(edits);
+            }
+            Err((node, reason)) => plan.notices.push(Notice::Unsafe {
+                workload: model.display_name(obj),
+                reason,
+                location: located(node),
+            }),
+        }
+    }
+    for edits in &mut plan.edits {
+        edits.sort_by_key(|e| (e.range.start, e.range.end));
+    }
+    plan
+}
+
+/// Apply sorted, non-overlapping edits to `text`.
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    let extra: usize = edits.iter().map(|e| e.text.len()).sum();
+    let mut out = String::with_capacity(text.len() + extra);
+    let mut at = 0;
+    for e in edits {
+        debug_assert!(e.range.start >= at, "edits overlap");
+        out.push_str(&text[at..e.range.start]);
+        out.push_str(&e.text);
+        at = e.range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+type Unsafe = (NodeId, String);
+
+/// A value to write: a string (double-quoted) or a nested mapping.
+enum New<'k> {
+    Str(&'k str),
+    Map(Vec<(&'k str, New<'k>)>),
+}
+
+struct Ctx<'d, 'a> {
+    doc: &'d Document<'a>,
+    text: &'d str,
+    nl: &'static str,
+}
+
+impl Ctx<'_, '_> {
+    /// Write `wanted` into `template.metadata.annotations`. Returns the keys
+    /// that held another value before.
+    fn set_annotations(
+        &self,
+        template: NodeId,
+        wanted: &[(&str, &str)],
+        edits: &mut Vec<Edit>,
+    ) -> Result<Vec<(String, NodeId)>, Unsafe> {
+        let annotations = || New::Map(wanted.iter().map(|(k, v)| (*k, New::Str(v))).collect());
+        self.check_editable_mapping(template, "the pod template")?;
+        let Some((mk, meta)) = self.direct_entry(template, "metadata")? else {
+            self.insert_entries(
+                template,
+                vec![("metadata", New::Map(vec![("annotations", annotations())]))],
+                edits,
+            );
+            return Ok(Vec::new());
+        };
+        if self.is_null(meta) {
+            self.fill_null(
+                mk,
+                meta,
+                New::Map(vec![("annotations", annotations())]),
+                edits,
+            )?;
+            return Ok(Vec::new());
+        }
+        self.check_editable_mapping(meta, "the pod template's `metadata`")?;
+        let Some((ak, ann)) = self.direct_entry(meta, "annotations")? else {
+            self.insert_entries(meta, vec![("annotations", annotations())], edits);
+            return Ok(Vec::new());
+        };
+        if self.is_null(ann) {
+            self.fill_null(ak, ann, annotations(), edits)?;
+            return Ok(Vec::new());
+        }
+        self.check_editable_mapping(ann, "the pod template's `metadata.annotations`")?;
+        let mut missing = Vec::new();
+        let mut overwritten = Vec::new();
+        for (key, value) in wanted {
+            match self.direct_entry(ann, key)? {
+                None => missing.push((*key, New::Str(value))),
+                Some((_, v)) => {
+                    let node = self.doc.node(v);
+                    let NodeKind::Scalar { value: old, .. } = &node.kind else {
+                        return Err((v, format!("annotation `{key}` is not a plain value")));
+                    };
+                    if node.tag.is_some() || node.anchored {
+                        return Err((v, format!("annotation `{key}` carries a tag or an anchor")));
+                    }
+                    if old != value {
+                        overwritten.push((key.to_string(), v));
+                        edits.push(Edit {
+                            range: node.span.clone(),
+                            text: quoted(value),
+                        });
+                    }
+                }
+            }
+        }
+        if !missing.is_empty() {
+            self.insert_entries(ann, missing, edits);
+        }
+        Ok(overwritten)
+    }
+
+    /// The entry `key` written in `map` itself. A key found only through a
+    /// `<<` merge would mean editing a shared node: unsafe.
+    fn direct_entry(&self, map: NodeId, key: &str) -> Result<Option<(NodeId, NodeId)>, Unsafe> {
+        let direct = self.doc.get_direct_entry(map, key);
+        if direct.is_none() && self.doc.get_entry(map, key).is_some() {
+            return Err((map, format!("`{key}` comes from a `<<` merge key")));
+        }
+        if let Some((_, v)) = direct {
+            let n = self.doc.node(v);
+            if matches!(n.kind, NodeKind::Alias { .. }) {
+                return Err((v, format!("`{key}` is an alias")));
+            }
+        }
+        Ok(direct)
+    }
+
+    fn check_editable_mapping(&self, id: NodeId, what: &str) -> Result<(), Unsafe> {
+        let n = self.doc.node(id);
+        match n.kind {
+            NodeKind::Alias { .. } => Err((id, format!("{what} is an alias"))),
+            NodeKind::Mapping { .. } if n.tag.is_some() => {
+                Err((id, format!("{what} carries a tag")))
+            }
+            NodeKind::Mapping { .. } if n.anchored => Err((
+                id,
+                format!("{what} carries an anchor that other nodes may share"),
+            )),
+            NodeKind::Mapping { .. } => Ok(()),
+            _ => Err((id, format!("{what} is not a mapping"))),
+        }
+    }
+
+    fn is_null(&self, id: NodeId) -> bool {
+        let n = self.doc.node(id);
+        matches!(
+            n.kind,
+            NodeKind::Scalar {
+                style: ScalarStyle::Plain,
+                ..
+            }
+        ) && n.tag.is_none()
+            && !n.anchored
+            && self.doc.scalar_type(id) == Some(ScalarType::Null)
+    }
+
+    /// Add entries to an existing mapping: before its first key (block, at
+    /// the same indentation) or after its last entry (flow).
+    fn insert_entries(&self, map: NodeId, entries: Vec<(&str, New<'_>)>, edits: &mut Vec<Edit>) {
+        let n = self.doc.node(map);
+        let NodeKind::Mapping {
+            style,
+            entries: existing,
+        } = &n.kind
+        else {
+            unreachable!("checked a mapping")
+        };
+        match style {
+            CollectionStyle::Block => {
+                let first_key = existing
+                    .first()
+                    .map_or(n.span.start, |e| self.doc.node(e.0).span.start);
+                let indent = " ".repeat(self.column(first_key));
+                let mut text = String::new();
+                for (k, v) in &entries {
+                    self.render_block(&mut text, k, v, &indent);
+                    text.push_str(self.nl);
+                    text.push_str(&indent);
+                }
+                edits.push(Edit {
+                    range: first_key..first_key,
+                    text,
+                });
+            }
+            CollectionStyle::Flow => {
+                let body = entries
+                    .iter()
+                    .map(|(k, v)| render_flow_entry(k, v))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                match existing.last() {
+                    None => edits.push(Edit {
+                        range: n.span.clone(),
+                        text: format!("{{{body}}}"),
+                    }),
+                    Some(&(_, last)) => {
+                        let end = self.doc.node(last).span.end;
+                        edits.push(Edit {
+                            range: end..end,
+                            text: format!(", {body}"),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Give a `key:` with a null value a mapping value. An empty value gets
+    /// block text after the key's line; an explicit `null`/`~` is replaced by
+    /// flow text.
+    fn fill_null(
+        &self,
+        key: NodeId,
+        value: NodeId,
+        new: New<'_>,
+        edits: &mut Vec<Edit>,
+    ) -> Result<(), Unsafe> {
+        let v = self.doc.node(value);
+        if !v.span.is_empty() {
+            edits.push(Edit {
+                range: v.span.clone(),
+                text: render_flow_value(&new),
+            });
+            return Ok(());
+        }
+        let k = self.doc.node(key);
+        let line_end = self.text[k.span.end..]
+            .find(['\n', '\r'])
+            .map_or(self.text.len(), |i| k.span.end + i);
+        let between = &self.text[k.span.end..line_end];
+        // Only `key:`, spaces and a comment may follow on the line; anything
+        // else (a flow mapping's `,` or `}`) is not block context.
+        let after_colon = between.trim_start().strip_prefix(':').map(str::trim_start);
+        if !matches!(after_colon, Some(rest) if rest.is_empty() || rest.starts_with('#')) {
+            return Err((key, "the empty value is not in block context".into()));
+        }
+        let indent = " ".repeat(self.column(k.span.start) + 2);
+        let New::Map(entries) = new else {
+            unreachable!("filled with a mapping")
+        };
+        let mut text = String::new();
+        for (k, v) in &entries {
+            text.push_str(self.nl);
+            text.push_str(&indent);
+            self.render_block(&mut text, k, v, &indent);
+        }
+        edits.push(Edit {
+            range: line_end..line_end,
+            text,
+        });
+        Ok(())
+    }
+
+    /// Column of a byte offset, counted in characters from the line start.
+    fn column(&self, offset: usize) -> usize {
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        self.text[line_start..offset].chars().count()
+    }
+
+    /// `key: value` in block style; the first line has no indentation, nested
+    /// lines get `indent` plus two spaces per level.
+    fn render_block(&self, out: &mut String, key: &str, value: &New<'_>, indent: &str) {
+        out.push_str(&yaml_key(key));
+        out.push(':');
+        match value {
+            New::Str(s) => {
+                out.push(' ');
+                out.push_str(&quoted(s));
+            }
+            New::Map(entries) => {
+                let inner = format!("{indent}  ");
+                for (k, v) in entries {
+                    out.push_str(self.nl);
+                    out.push_str(&inner);
+                    self.render_block(out, k, v, &inner);
+                }
+            }
+        }
+    }
+}
+
+fn render_flow_entry(key: &str, value: &New<'_>) -> String {
+    format!("{}: {}", yaml_key(key), render_flow_value(value))
+}
+
+fn render_flow_value(value: &New<'_>) -> String {
+    match value {
+        New::Str(s) => quoted(s),
+        New::Map(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| render_flow_entry(k, v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A key as plain text when that is unambiguous in block and flow context,
+/// else double-quoted.
+fn yaml_key(key: &str) -> String {
+    let plain = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '-' | '_'));
+    if plain { key.to_string() } else { quoted(key) }
+}
+
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).expect("a str always serializes")
+}
+
+impl crate::model::Object {
+    fn kind_template_path(&self) -> &'static [&'static str] {
+        match self.kind {
+            Kind::Workload(k) => k.template_path(),
+            _ => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

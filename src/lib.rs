@@ -1,0 +1,52 @@
+//! confsum: an offline transformer and linter for rendered Kubernetes
+//! manifests.
+//!
+//! The stages, in the order data flows through them, each handing the next
+//! an immutable value:
+//!
+//! `load` (sources) → `yaml` (documents with spans) → `model` (objects) →
+//! `graph` (references) → `digest` (checksum spec v1) → `inject` (edits) /
+//! `lint` (findings) → `report` (text for people and machines).
+//!
+//! The library never prints and never parses command lines; the `confsum`
+//! binary does both.
+
+pub mod digest;
+pub mod error;
+pub mod graph;
+pub mod inject;
+pub mod lint;
+pub mod load;
+pub mod model;
+pub mod plan;
+pub mod report;
+pub mod yaml;
+
+pub use error::{Error, Result};
+
+/// The namespace for objects that name none: the given one, else
+/// `$HELM_NAMESPACE`, else `default`.
+pub fn release_namespace(given: Option<&str>) -> String {
+    given
+        .map(str::to_string)
+        .or_else(|| {
+            std::env::var("HELM_NAMESPACE")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_else(|| "default".to_string())
+}
+
+/// Everything known about an input after the graph stage.
+pub struct Analysis<'a> {
+    pub model: model::Model<'a>,
+    pub graph: graph::Graph,
+}
+
+/// Parse, model and graph the sources.
+pub fn analyze<'a>(sources: &'a [load::Source], namespace: &str) -> Result<Analysis<'a>> {
+    let files = model::parse(sources)?;
+    let model = model::Model::build(files, namespace)?;
+    let graph = graph::Graph::build(&model);
+    Ok(Analysis { model, graph })
+}

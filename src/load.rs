@@ -1,0 +1,207 @@
+//! The load stage: reads files, folders and stdin into [`Source`]s, keeping
+//! every byte so that later stages can point back into them by byte span.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::error::{Error, Location, Result};
+
+/// One input: a file, or standard input (named `-`).
+#[derive(Debug)]
+pub struct Source {
+    /// The name shown to users: the path as given, or `-`.
+    pub name: String,
+    /// The file's path, when it is a file (None for stdin).
+    pub path: Option<PathBuf>,
+    pub text: Arc<str>,
+    line_starts: OnceLock<Vec<usize>>,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, path: Option<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        Source {
+            name: name.into(),
+            path,
+            text: text.into(),
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// Decode bytes as UTF-8; an invalid byte is an error at its position.
+    pub fn from_bytes(
+        name: impl Into<String>,
+        path: Option<PathBuf>,
+        bytes: Vec<u8>,
+    ) -> Result<Self> {
+        let name = name.into();
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Source::new(name, path, text)),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+                let probe = Source::new(name, path, prefix);
+                Err(Error {
+                    location: Some(probe.location(valid)),
+                    ..Error::new(format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]))
+                }
+                .with_help("Kubernetes manifests must be UTF-8; re-encode the file"))
+            }
+        }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
+            starts
+        })
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset) - 1;
+        let mut start = starts[line];
+        while !self.text.is_char_boundary(start) {
+            start += 1;
+        }
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = self.text[start..end.max(start)].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    pub fn location(&self, offset: usize) -> Location {
+        let (line, column) = self.line_col(offset);
+        Location {
+            file: self.name.clone(),
+            line,
+            column,
+            offset,
+            template: None,
+        }
+    }
+
+    /// The text of 1-based line `line`, without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        let starts = self.line_starts();
+        let start = starts[line - 1];
+        let end = starts.get(line).copied().unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// Load every input. No paths, or `-`, reads standard input.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Source>> {
+    if paths.is_empty() {
+        return Ok(vec![read_stdin()?]);
+    }
+    let mut sources = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            sources.push(read_stdin()?);
+        } else if path.is_dir() {
+            for file in yaml_files(path)? {
+                sources.push(read_file(&file)?);
+            }
+        } else {
+            sources.push(read_file(path)?);
+        }
+    }
+    Ok(sources)
+}
+
+pub fn read_stdin() -> Result<Source> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::new(format!("cannot read standard input: {e}")))?;
+    Source::from_bytes("-", None, bytes)
+}
+
+pub fn read_file(path: &Path) -> Result<Source> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::new(format!(
+            "cannot read `{}`: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+        .with_help("check that the path exists and is readable")
+    })?;
+    Source::from_bytes(path.display().to_string(), Some(path.to_path_buf()), bytes)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    // "Permission denied (os error 13)" reads better without the code.
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_lowercase(),
+        None => s,
+    }
+}
+
+/// `*.yaml` and `*.yml` files under `dir`, sorted by path, so that every run
+/// sees the same order.
+pub fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| {
+            let at = e
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| dir.display().to_string());
+            let why = if e.loop_ancestor().is_some() {
+                "symbolic link loop".to_string()
+            } else {
+                e.io_error().map(io_reason).unwrap_or_else(|| e.to_string())
+            };
+            Error::new(format!("cannot walk `{at}`: {why}"))
+        })?;
+        let path = entry.path();
+        let is_yaml = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
+        if entry.file_type().is_file() && is_yaml {
+            files.push(path.to_path_buf());
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let s = Source::new("x", None, "ab\nçé: x\r\nz");
+        assert_eq!(s.line_col(0), (1, 1));
+        assert_eq!(s.line_col(3), (2, 1));
+        assert_eq!(s.line_col(7), (2, 3)); // after the two 2-byte characters
+        assert_eq!(s.line_col(12), (3, 1));
+        assert_eq!(s.line_text(2), "çé: x");
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let e = Source::from_bytes("f.yaml", None, b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
+        let loc = e.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 4));
+        assert!(e.message.contains("invalid UTF-8"));
+    }
+}

@@ -1,0 +1,1 @@
+//! `confsum plan`.

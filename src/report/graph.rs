@@ -1,0 +1,293 @@
+//! `confsum graph` output: the JSON contract of shared/DESIGN.md, a text
+//! tree, and pictures (Graphviz dot, mermaid). None shows a data value.
+
+use serde_json::{Value, json};
+
+use crate::Analysis;
+use crate::digest::Checksums;
+use crate::graph::Ref;
+use crate::model::{Kind, Object};
+
+/// Workload indexes in output order: kind, namespace, name.
+fn sorted_workloads(a: &Analysis<'_>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..a.graph.workloads.len()).collect();
+    let key = |i: &usize| {
+        let o = &a.model.objects[a.graph.workloads[*i].object];
+        (o.kind_name.clone(), o.namespace.clone(), o.name.clone())
+    };
+    order.sort_by_key(key);
+    order
+}
+
+fn sorted_configs<'m>(a: &'m Analysis<'_>) -> Vec<(usize, &'m Object)> {
+    let mut objs: Vec<(usize, &Object)> = a
+        .model
+        .objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| matches!(o.kind, Kind::Config(_)))
+        .collect();
+    objs.sort_by(|x, y| {
+        (&x.1.kind_name, &x.1.namespace, &x.1.name).cmp(&(
+            &y.1.kind_name,
+            &y.1.namespace,
+            &y.1.name,
+        ))
+    });
+    objs
+}
+
+fn keys_json(r: &Ref) -> Value {
+    match &r.keys {
+        None => json!("*"),
+        Some(keys) => json!(keys.iter().collect::<Vec<_>>()),
+    }
+}
+
+pub fn json(a: &Analysis<'_>, sums: &[Checksums]) -> String {
+    let workloads: Vec<Value> = sorted_workloads(a)
+        .into_iter()
+        .map(|i| {
+            let w = &a.graph.workloads[i];
+            let o = &a.model.objects[w.object];
+            let refs: Vec<Value> = w
+                .refs
+                .iter()
+                .map(|r| {
+                    json!({
+                        "kind": r.kind.as_str(),
+                        "name": r.name,
+                        "keys": keys_json(r),
+                        "optional": r.optional,
+                        "via": r.via.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
+                        "found": r.target.is_some(),
+                    })
+                })
+                .collect();
+            let mut checksums = serde_json::Map::new();
+            if let Some(c) = &sums[i].config {
+                checksums.insert("config".into(), json!(c));
+            }
+            if let Some(s) = &sums[i].secret {
+                checksums.insert("secret".into(), json!(s));
+            }
+            json!({
+                "kind": o.kind_name,
+                "namespace": o.namespace,
+                "name": o.name,
+                "refs": refs,
+                "checksums": checksums,
+                "injectable": a.model.is_injectable(o),
+                "template": a.model.doc(o).template,
+                "file": a.model.source(o).name,
+            })
+        })
+        .collect();
+    let objects: Vec<Value> = sorted_configs(a)
+        .into_iter()
+        .map(|(i, o)| {
+            json!({
+                "kind": o.kind_name,
+                "namespace": o.namespace,
+                "name": o.name,
+                "consumers": a.graph.consumers_of(i).len(),
+            })
+        })
+        .collect();
+    let mut out =
+        serde_json::to_string_pretty(&json!({"workloads": workloads, "objects": objects}))
+            .expect("json values serialize");
+    out.push('\n');
+    out
+}
+
+fn describe_ref(r: &Ref) -> String {
+    let keys = match &r.keys {
+        None => "all keys".to_string(),
+        Some(k) if k.is_empty() => "no keys".to_string(),
+        Some(k) => k.iter().cloned().collect::<Vec<_>>().join(", "),
+    };
+    let via = r
+        .via
+        .iter()
+        .map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut flags = Vec::new();
+    if r.optional {
+        flags.push("optional");
+    }
+    if r.target.is_none() {
+        flags.push("not in input");
+    }
+    let flags = if flags.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", flags.join(", "))
+    };
+    format!(
+        "{} {} [{}] via {}{}",
+        r.kind.as_str(),
+        r.name,
+        keys,
+        via,
+        flags
+    )
+}
+
+pub fn text(a: &Analysis<'_>, sums: &[Checksums]) -> String {
+    let mut out = String::new();
+    for i in sorted_workloads(a) {
+        let w = &a.graph.workloads[i];
+        let o = &a.model.objects[w.object];
+        let note = if a.model.is_injectable(o) {
+            ""
+        } else {
+            " (not injectable)"
+        };
+        out.push_str(&format!(
+            "{}/{} in {}{}\n",
+            o.kind_name, o.name, o.namespace, note
+        ));
+        if let Some(t) = a.model.doc(o).template {
+            out.push_str(&format!("│ template: {t}\n"));
+        }
+        for (j, r) in w.refs.iter().enumerate() {
+            let last = j + 1 == w.refs.len() && sums[i] == Checksums::default();
+            out.push_str(&format!(
+                "{} {}\n",
+                if last { "└──" } else { "├──" },
+                describe_ref(r)
+            ));
+        }
+        let lines: Vec<String> = [("config", &sums[i].config), ("secret", &sums[i].secret)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}-checksum {v}")))
+            .collect();
+        for (j, l) in lines.iter().enumerate() {
+            out.push_str(&format!(
+                "{} {}\n",
+                if j + 1 == lines.len() {
+                    "└──"
+                } else {
+                    "├──"
+                },
+                l
+            ));
+        }
+        if w.refs.is_empty() && lines.is_empty() {
+            out.push_str("└── (no ConfigMap or Secret)\n");
+        }
+    }
+    let unused: Vec<String> = sorted_configs(a)
+        .into_iter()
+        .filter(|(i, _)| a.graph.consumers_of(*i).is_empty())
+        .map(|(_, o)| format!("{}/{} in {}", o.kind_name, o.name, o.namespace))
+        .collect();
+    if !unused.is_empty() {
+        out.push_str("\nnot consumed by any workload:\n");
+        for u in unused {
+            out.push_str(&format!("  {u}\n"));
+        }
+    }
+    out
+}
+
+fn node_id(kind: &str, ns: &str, name: &str) -> String {
+    let raw = format!("{kind}_{ns}_{name}");
+    raw.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn keys_label(r: &Ref) -> String {
+    let via = r
+        .via
+        .iter()
+        .map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    match &r.keys {
+        None => format!("{via}: *"),
+        Some(k) => format!("{via}: {}", k.iter().cloned().collect::<Vec<_>>().join(",")),
+    }
+}
+
+/// Graphviz dot: workloads as boxes, config objects as notes, missing
+/// objects dashed.
+pub fn dot(a: &Analysis<'_>) -> String {
+    let mut out =
+        String::from("digraph confsum {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+    let mut declared = std::collections::BTreeSet::new();
+    for i in sorted_workloads(a) {
+        let w = &a.graph.workloads[i];
+        let o = &a.model.objects[w.object];
+        let wid = node_id(&o.kind_name, &o.namespace, &o.name);
+        out.push_str(&format!(
+            "  {wid} [shape=box, label={}];\n",
+            dot_str(&format!("{}/{}", o.kind_name, o.name))
+        ));
+        for r in &w.refs {
+            let rid = node_id(r.kind.as_str(), &o.namespace, &r.name);
+            if declared.insert(rid.clone()) {
+                let style = if r.target.is_some() {
+                    ""
+                } else {
+                    ", style=dashed, color=red"
+                };
+                out.push_str(&format!(
+                    "  {rid} [shape=note, label={}{}];\n",
+                    dot_str(&format!("{}/{}", r.kind.as_str(), r.name)),
+                    style
+                ));
+            }
+            out.push_str(&format!(
+                "  {wid} -> {rid} [label={}];\n",
+                dot_str(&keys_label(r))
+            ));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn dot_str(s: &str) -> String {
+    serde_json::to_string(s).expect("a str always serializes")
+}
+
+/// A mermaid flowchart, for READMEs and pull requests.
+pub fn mermaid(a: &Analysis<'_>) -> String {
+    let mut out = String::from("flowchart LR\n");
+    let mut declared = std::collections::BTreeSet::new();
+    let label = |s: &str| s.replace('"', "#quot;");
+    for i in sorted_workloads(a) {
+        let w = &a.graph.workloads[i];
+        let o = &a.model.objects[w.object];
+        let wid = node_id(&o.kind_name, &o.namespace, &o.name);
+        out.push_str(&format!(
+            "  {wid}[\"{}/{}\"]\n",
+            label(&o.kind_name),
+            label(&o.name)
+        ));
+        for r in &w.refs {
+            let rid = node_id(r.kind.as_str(), &o.namespace, &r.name);
+            if declared.insert(rid.clone()) {
+                let missing = if r.target.is_some() { "" } else { " (missing)" };
+                out.push_str(&format!(
+                    "  {rid}[(\"{}/{}{}\")]\n",
+                    r.kind.as_str(),
+                    label(&r.name),
+                    missing
+                ));
+                if r.target.is_none() {
+                    out.push_str(&format!("  style {rid} stroke-dasharray: 5 5\n"));
+                }
+            }
+            out.push_str(&format!(
+                "  {wid} -->|\"{}\"| {rid}\n",
+                label(&keys_label(r))
+            ));
+        }
+    }
+    out
+}

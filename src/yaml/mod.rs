@@ -1,0 +1,623 @@
+//! The YAML stage: splits a source into documents and parses each one into a
+//! node tree whose every node carries its byte span in the source.
+//!
+//! This is the only module that knows which YAML parser confsum uses
+//! (granit-parser). Everything after it sees [`Document`] and [`Node`]: spans
+//! are absolute byte offsets into the source text, aliases are kept as
+//! pointers (never expanded), and scalars resolve as Kubernetes' decoder
+//! (go-yaml v2, YAML 1.1) resolves them.
+
+mod resolve;
+mod split;
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::ops::Range;
+
+use granit_parser::{Event, Parser, ScalarStyle as GScalarStyle, StructureStyle};
+
+pub use resolve::{ScalarType, resolve_plain};
+pub use split::split_documents;
+
+/// Index of a node in its document's arena.
+pub type NodeId = u32;
+
+/// Deepest nesting accepted, in collections. Kubernetes objects rarely pass 20.
+const NESTING_LIMIT: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+impl ScalarStyle {
+    pub fn is_quoted(self) -> bool {
+        !matches!(self, ScalarStyle::Plain)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectionStyle {
+    Block,
+    Flow,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind<'a> {
+    Scalar {
+        value: Cow<'a, str>,
+        style: ScalarStyle,
+    },
+    Mapping {
+        style: CollectionStyle,
+        entries: Vec<(NodeId, NodeId)>,
+    },
+    Sequence {
+        style: CollectionStyle,
+        items: Vec<NodeId>,
+    },
+    /// A `*name` reference to an earlier anchored node, kept unexpanded.
+    Alias { target: NodeId },
+}
+
+#[derive(Debug, Clone)]
+pub struct Node<'a> {
+    pub kind: NodeKind<'a>,
+    /// Byte range in the source. Block collections span from their first
+    /// child to the end of their last; flow collections include brackets.
+    pub span: Range<usize>,
+    /// The explicit tag as written (`!!str`, `!custom`), if any.
+    pub tag: Option<Box<str>>,
+    /// Whether an anchor (`&name`) is defined on this node.
+    pub anchored: bool,
+}
+
+/// A parse failure, located by byte offset in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// One YAML document of a stream.
+#[derive(Debug)]
+pub struct Document<'a> {
+    /// The bytes of this document in the source, from its `---` line (if any)
+    /// up to the next document's.
+    pub span: Range<usize>,
+    pub nodes: Vec<Node<'a>>,
+    /// `None` for a document that holds only comments, or an explicit null.
+    pub root: Option<NodeId>,
+    /// The template path from Helm's `# Source: chart/templates/x.yaml`.
+    pub template: Option<&'a str>,
+    /// Whether the document's lines end in CRLF.
+    pub crlf: bool,
+}
+
+/// Parse a whole stream: split into documents, parse each one.
+/// Documents are independent, so they are parsed in parallel.
+pub fn parse_stream(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
+    use rayon::prelude::*;
+    let chunks = split_documents(text);
+    let parsed: Vec<Result<Vec<Document<'_>>, YamlError>> = chunks
+        .into_par_iter()
+        .map(|range| parse_chunk(text, range))
+        .collect();
+    let mut docs = Vec::new();
+    for p in parsed {
+        docs.extend(p?);
+    }
+    Ok(docs)
+}
+
+/// Parse one chunk produced by [`split_documents`]. A chunk normally holds one
+/// document, but `...` end markers can put several in one.
+fn parse_chunk(text: &str, range: Range<usize>) -> Result<Vec<Document<'_>>, YamlError> {
+    let base = range.start;
+    let chunk = &text[range.clone()];
+    let template = find_template_comment(chunk);
+    let crlf = chunk.contains("\r\n");
+    let options = granit_parser::options! {
+        emit_anchor_events: true,
+        emit_comments: false,
+        block_nesting_limit: NESTING_LIMIT,
+        flow_nesting_limit: NESTING_LIMIT,
+    };
+    let mut builder = Builder::new();
+    let mut docs = Vec::new();
+    let mut doc_start = base;
+    for item in Parser::new_from_str_with_options(chunk, options) {
+        let (event, span) = item.map_err(|e| YamlError {
+            offset: base + e.marker().byte_offset().unwrap_or(0).min(chunk.len()),
+            message: e.info(),
+        })?;
+        let r = span.byte_range().unwrap_or(0..0);
+        let r = base + r.start..base + r.end;
+        match event {
+            Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart(..) => {
+                builder = Builder::new();
+                doc_start = if docs.is_empty() { base } else { r.start };
+            }
+            Event::DocumentEnd => {
+                let b = std::mem::replace(&mut builder, Builder::new());
+                let mut root = b.root;
+                if let Some(id) = root {
+                    let n = &b.nodes[id as usize];
+                    if let NodeKind::Scalar { value, style } = &n.kind {
+                        let null = *style == ScalarStyle::Plain
+                            && n.tag.is_none()
+                            && (n.span.is_empty() || resolve_plain(value) == ScalarType::Null);
+                        if null {
+                            root = None;
+                        }
+                    }
+                }
+                docs.push(Document {
+                    span: doc_start..range.end,
+                    nodes: b.nodes,
+                    root,
+                    template,
+                    crlf,
+                });
+            }
+            other => builder.event(other, r, span.tag_span().and_then(|t| t.slice(chunk)))?,
+        }
+    }
+    // Each document ends where the next one begins.
+    for i in 1..docs.len() {
+        let next = docs[i].span.start;
+        docs[i - 1].span.end = next;
+    }
+    if docs.is_empty() {
+        docs.push(Document {
+            span: range,
+            nodes: Vec::new(),
+            root: None,
+            template,
+            crlf,
+        });
+    }
+    Ok(docs)
+}
+
+fn find_template_comment(chunk: &str) -> Option<&str> {
+    for line in chunk.lines() {
+        let line = line.trim_end_matches('\r');
+        if let Some(rest) = line.strip_prefix("# Source: ") {
+            return Some(rest.trim());
+        }
+        let t = line.trim_start();
+        if !(t.is_empty() || t.starts_with('#') || t.starts_with("---") || t.starts_with('%')) {
+            break;
+        }
+    }
+    None
+}
+
+enum Open {
+    Mapping {
+        id: NodeId,
+        pending_key: Option<NodeId>,
+        keys: Option<HashSet<String>>,
+    },
+    Sequence {
+        id: NodeId,
+    },
+}
+
+/// Builds one document's arena from parser events with an explicit stack, so
+/// that depth costs heap, not call stack.
+struct Builder<'a> {
+    nodes: Vec<Node<'a>>,
+    stack: Vec<Open>,
+    root: Option<NodeId>,
+    /// anchor id (parser's) -> node
+    anchors: Vec<(usize, NodeId)>,
+}
+
+impl<'a> Builder<'a> {
+    fn new() -> Self {
+        Builder {
+            nodes: Vec::new(),
+            stack: Vec::new(),
+            root: None,
+            anchors: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, node: Node<'a>) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(node);
+        id
+    }
+
+    fn event(
+        &mut self,
+        event: Event<'a>,
+        span: Range<usize>,
+        tag_text: Option<&str>,
+    ) -> Result<(), YamlError> {
+        let tag = |t: bool| -> Option<Box<str>> {
+            if t {
+                Some(tag_text.unwrap_or("!").into())
+            } else {
+                None
+            }
+        };
+        let is_map = matches!(event, Event::MappingStart(..));
+        match event {
+            Event::Scalar(value, style, anchor, t) => {
+                let style = match style {
+                    GScalarStyle::Plain => ScalarStyle::Plain,
+                    GScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+                    GScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+                    GScalarStyle::Literal => ScalarStyle::Literal,
+                    _ => ScalarStyle::Folded,
+                };
+                // An empty value comes as `~` with a zero-width span.
+                let value = if span.is_empty() && style == ScalarStyle::Plain {
+                    Cow::Borrowed("")
+                } else {
+                    value
+                };
+                let id = self.push(Node {
+                    kind: NodeKind::Scalar { value, style },
+                    span,
+                    tag: tag(t.is_some()),
+                    anchored: anchor != 0,
+                });
+                if anchor != 0 {
+                    self.anchors.push((anchor, id));
+                }
+                self.attach(id)?;
+            }
+            Event::Alias(anchor) => {
+                let target = self
+                    .anchors
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| *a == anchor)
+                    .map(|(_, n)| *n)
+                    .ok_or_else(|| YamlError {
+                        offset: span.start,
+                        message: "alias to an unknown anchor".into(),
+                    })?;
+                let id = self.push(Node {
+                    kind: NodeKind::Alias { target },
+                    span,
+                    tag: None,
+                    anchored: false,
+                });
+                self.attach(id)?;
+            }
+            Event::Anchor(..) => {}
+            Event::MappingStart(style, anchor, t) | Event::SequenceStart(style, anchor, t) => {
+                let style = match style {
+                    StructureStyle::Block => CollectionStyle::Block,
+                    StructureStyle::Flow => CollectionStyle::Flow,
+                };
+                if self.stack.len() >= NESTING_LIMIT {
+                    return Err(YamlError {
+                        offset: span.start,
+                        message: format!("nesting deeper than {NESTING_LIMIT} levels"),
+                    });
+                }
+                let kind = if is_map {
+                    NodeKind::Mapping {
+                        style,
+                        entries: Vec::new(),
+                    }
+                } else {
+                    NodeKind::Sequence {
+                        style,
+                        items: Vec::new(),
+                    }
+                };
+                let id = self.push(Node {
+                    kind,
+                    span: span.start..span.end,
+                    tag: tag(t.is_some()),
+                    anchored: anchor != 0,
+                });
+                if anchor != 0 {
+                    self.anchors.push((anchor, id));
+                }
+                self.stack.push(if is_map {
+                    Open::Mapping {
+                        id,
+                        pending_key: None,
+                        keys: None,
+                    }
+                } else {
+                    Open::Sequence { id }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let open = self.stack.pop().expect("parser balances collections");
+                let id = match open {
+                    Open::Mapping { id, .. } | Open::Sequence { id } => id,
+                };
+                let flow = matches!(
+                    self.nodes[id as usize].kind,
+                    NodeKind::Mapping {
+                        style: CollectionStyle::Flow,
+                        ..
+                    } | NodeKind::Sequence {
+                        style: CollectionStyle::Flow,
+                        ..
+                    }
+                );
+                let end = if flow {
+                    span.end
+                } else {
+                    let last_child = match &self.nodes[id as usize].kind {
+                        NodeKind::Mapping { entries, .. } => entries.last().map(|e| e.1),
+                        NodeKind::Sequence { items, .. } => items.last().copied(),
+                        _ => None,
+                    };
+                    last_child
+                        .map(|c| self.nodes[c as usize].span.end)
+                        .unwrap_or(self.nodes[id as usize].span.start)
+                };
+                let node = &mut self.nodes[id as usize];
+                node.span.end = end.max(node.span.start);
+                self.attach(id)?;
+            }
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(..)
+            | Event::DocumentEnd
+            | Event::UnresolvedAlias(..)
+            | Event::Comment(..) => {}
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Hang a finished node on its parent (or make it the root).
+    fn attach(&mut self, id: NodeId) -> Result<(), YamlError> {
+        let Some(top) = self.stack.last_mut() else {
+            self.root = Some(id);
+            return Ok(());
+        };
+        match top {
+            Open::Sequence { id: seq } => {
+                let seq = *seq;
+                if let NodeKind::Sequence { items, .. } = &mut self.nodes[seq as usize].kind {
+                    items.push(id);
+                }
+            }
+            Open::Mapping {
+                id: map,
+                pending_key,
+                keys,
+            } => {
+                let map = *map;
+                match pending_key.take() {
+                    None => {
+                        // A duplicate key is an error for Kubernetes' decoder
+                        // ("key already set in map"), so it is one here too.
+                        if let NodeKind::Scalar { value, .. } = &self.nodes[id as usize].kind {
+                            let seen = keys.get_or_insert_with(HashSet::new);
+                            if !seen.insert(value.to_string()) && value != "<<" {
+                                return Err(YamlError {
+                                    offset: self.nodes[id as usize].span.start,
+                                    message: format!("duplicate mapping key `{value}`"),
+                                });
+                            }
+                        }
+                        *pending_key = Some(id);
+                    }
+                    Some(key) => {
+                        if let NodeKind::Mapping { entries, .. } =
+                            &mut self.nodes[map as usize].kind
+                        {
+                            entries.push((key, id));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'a> Document<'a> {
+    pub fn node(&self, id: NodeId) -> &Node<'a> {
+        &self.nodes[id as usize]
+    }
+
+    /// Follow an alias to the node it names.
+    pub fn resolve(&self, id: NodeId) -> NodeId {
+        let mut id = id;
+        // Aliases always point backwards, so this ends; the bound is a guard.
+        for _ in 0..64 {
+            match self.nodes[id as usize].kind {
+                NodeKind::Alias { target } => id = target,
+                _ => return id,
+            }
+        }
+        id
+    }
+
+    /// The value of `key` in mapping `map`, following aliases and `<<` merges.
+    pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        self.get_entry(map, key).map(|(_, v)| self.resolve(v))
+    }
+
+    /// The (key, value) node pair of `key` in `map`, not following the value's alias.
+    pub fn get_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
+        self.get_entry_depth(map, key, 0)
+    }
+
+    fn get_entry_depth(&self, map: NodeId, key: &str, depth: u32) -> Option<(NodeId, NodeId)> {
+        let map = self.resolve(map);
+        let NodeKind::Mapping { entries, .. } = &self.nodes[map as usize].kind else {
+            return None;
+        };
+        for &(k, v) in entries {
+            if self.scalar(k) == Some(key) {
+                return Some((k, v));
+            }
+        }
+        if depth > 8 {
+            return None;
+        }
+        for &(k, v) in entries {
+            if self.scalar(k) == Some("<<") {
+                let v = self.resolve(v);
+                match &self.nodes[v as usize].kind {
+                    NodeKind::Mapping { .. } => {
+                        if let Some(e) = self.get_entry_depth(v, key, depth + 1) {
+                            return Some(e);
+                        }
+                    }
+                    NodeKind::Sequence { items, .. } => {
+                        for &i in items {
+                            if let Some(e) = self.get_entry_depth(i, key, depth + 1) {
+                                return Some(e);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        None
+    }
+
+    /// The (key, value) pair written in `map` itself: no alias on `map`, no
+    /// `<<` merge. This is what an editor may touch.
+    pub fn get_direct_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
+        let NodeKind::Mapping { entries, .. } = &self.nodes[map as usize].kind else {
+            return None;
+        };
+        entries
+            .iter()
+            .copied()
+            .find(|&(k, _)| match &self.nodes[k as usize].kind {
+                NodeKind::Scalar { value, .. } => value == key,
+                _ => false,
+            })
+    }
+
+    /// Walk `path` through directly written entries. `Ok(None)` when a key is
+    /// absent; `Err(node)` at the first alias, tag or merge on the way.
+    pub fn get_direct_entry_path(
+        &self,
+        from: NodeId,
+        path: &[&str],
+    ) -> Result<Option<NodeId>, NodeId> {
+        let mut at = from;
+        for key in path {
+            let n = &self.nodes[at as usize];
+            if matches!(n.kind, NodeKind::Alias { .. }) || n.tag.is_some() {
+                return Err(at);
+            }
+            match self.get_direct_entry(at, key) {
+                Some((_, v)) => at = v,
+                None if self.get_entry(at, key).is_some() => return Err(at),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(at))
+    }
+
+    /// Entries of a mapping (aliases resolved on the mapping, not the values).
+    pub fn entries(&self, map: NodeId) -> &[(NodeId, NodeId)] {
+        match &self.nodes[self.resolve(map) as usize].kind {
+            NodeKind::Mapping { entries, .. } => entries,
+            _ => &[],
+        }
+    }
+
+    /// Items of a sequence, each resolved through aliases.
+    pub fn items(&self, seq: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let items: &[NodeId] = match &self.nodes[self.resolve(seq) as usize].kind {
+            NodeKind::Sequence { items, .. } => items,
+            _ => &[],
+        };
+        items.iter().map(|&i| self.resolve(i))
+    }
+
+    /// A scalar's text, after following an alias.
+    pub fn scalar(&self, id: NodeId) -> Option<&str> {
+        match &self.nodes[self.resolve(id) as usize].kind {
+            NodeKind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// A scalar's text at `path` of mappings below `from`.
+    pub fn str_at(&self, from: NodeId, path: &[&str]) -> Option<&str> {
+        self.scalar(self.path(from, path)?)
+    }
+
+    pub fn path(&self, from: NodeId, path: &[&str]) -> Option<NodeId> {
+        let mut at = from;
+        for key in path {
+            at = self.get(at, key)?;
+        }
+        Some(at)
+    }
+
+    pub fn is_mapping(&self, id: NodeId) -> bool {
+        matches!(
+            self.nodes[self.resolve(id) as usize].kind,
+            NodeKind::Mapping { .. }
+        )
+    }
+
+    /// How Kubernetes' decoder types this scalar (None for collections).
+    pub fn scalar_type(&self, id: NodeId) -> Option<ScalarType> {
+        let n = &self.nodes[self.resolve(id) as usize];
+        let NodeKind::Scalar { value, style } = &n.kind else {
+            return None;
+        };
+        if let Some(tag) = &n.tag {
+            return Some(match tag.as_ref() {
+                "!!str" => ScalarType::Str,
+                "!!int" => ScalarType::Int,
+                "!!float" => ScalarType::Float,
+                "!!bool" => ScalarType::Bool,
+                "!!null" => ScalarType::Null,
+                "!!binary" => ScalarType::Binary,
+                _ if style.is_quoted() => ScalarType::Str,
+                _ => resolve_plain(value),
+            });
+        }
+        Some(if style.is_quoted() {
+            ScalarType::Str
+        } else {
+            resolve_plain(value)
+        })
+    }
+
+    /// A value that Kubernetes reads as `true` (`optional: true`, `yes`, `on`).
+    pub fn is_true(&self, id: NodeId) -> bool {
+        self.scalar_type(id) == Some(ScalarType::Bool)
+            && matches!(
+                self.scalar(id),
+                Some(
+                    "y" | "Y"
+                        | "yes"
+                        | "Yes"
+                        | "YES"
+                        | "on"
+                        | "On"
+                        | "ON"
+                        | "true"
+                        | "True"
+                        | "TRUE"
+                )
+            )
+    }
+}
+
+#[cfg(test)]
+mod tests;
