@@ -28,7 +28,7 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone)]
 pub struct Error {
     pub message: String,
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     pub help: Option<String>,
     /// The source text, so that a renderer can show a snippet. Left out when
     /// the document may hold secret values.
@@ -51,7 +51,7 @@ impl Error {
     /// `may_show` (the document holds no Secret).
     pub fn at(message: impl Into<String>, source: &Source, offset: usize, may_show: bool) -> Self {
         let mut e = Error::new(message);
-        e.location = Some(source.location(offset));
+        e.location = Some(Box::new(source.location(offset)));
         if may_show {
             e.snippet_source = Some(source.text.clone());
         }

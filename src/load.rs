@@ -43,7 +43,7 @@ impl Source {
                 let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
                 let probe = Source::new(name, path, prefix);
                 Err(Error {
-                    location: Some(probe.location(valid)),
+                    location: Some(Box::new(probe.location(valid))),
                     ..Error::new(format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]))
                 }
                 .with_help("Kubernetes manifests must be UTF-8; re-encode the file"))

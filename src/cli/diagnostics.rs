@@ -9,7 +9,19 @@ pub fn render_error(e: &Error) -> String {
         head.push_str(&format!("\n  in template {t}"));
     }
     head.push('\n');
-    let (Some(loc), Some(text)) = (&e.location, &e.snippet_source) else {
+    // A snippet of a very long line (a minified JSON, a 50 MB scalar) helps
+    // nobody: the location says where.
+    let short_line = |text: &str, offset: usize| {
+        let offset = offset.min(text.len());
+        let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        end - start <= 400
+    };
+    let snippet = e
+        .snippet_source
+        .as_ref()
+        .filter(|t| e.location.as_ref().is_some_and(|l| short_line(t, l.offset)));
+    let (Some(loc), Some(text)) = (&e.location, snippet) else {
         if let Some(h) = &e.help {
             head.push_str(&format!("  help: {h}\n"));
         }

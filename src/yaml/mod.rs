@@ -25,6 +25,9 @@ pub type NodeId = u32;
 /// Deepest nesting accepted, in collections. Kubernetes objects rarely pass 20.
 const NESTING_LIMIT: usize = 200;
 
+/// Largest document, in nodes with aliases expanded, that is not an alias bomb.
+const MAX_EXPANDED_NODES: u64 = 1_000_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalarStyle {
     Plain,
@@ -218,6 +221,9 @@ struct Builder<'a> {
     root: Option<NodeId>,
     /// anchor id (parser's) -> node
     anchors: Vec<(usize, NodeId)>,
+    /// Size of each finished node with aliases expanded, to refuse alias
+    /// bombs as Kubernetes' decoder does ("excessive aliasing").
+    expanded: Vec<u64>,
 }
 
 impl<'a> Builder<'a> {
@@ -227,12 +233,14 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             root: None,
             anchors: Vec::new(),
+            expanded: Vec::new(),
         }
     }
 
     fn push(&mut self, node: Node<'a>) -> NodeId {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(node);
+        self.expanded.push(0);
         id
     }
 
@@ -381,6 +389,24 @@ impl<'a> Builder<'a> {
 
     /// Hang a finished node on its parent (or make it the root).
     fn attach(&mut self, id: NodeId) -> Result<(), YamlError> {
+        let size = match &self.nodes[id as usize].kind {
+            NodeKind::Scalar { .. } => 1,
+            NodeKind::Alias { target } => self.expanded[*target as usize],
+            NodeKind::Mapping { entries, .. } => entries.iter().fold(1u64, |n, (k, v)| {
+                n.saturating_add(self.expanded[*k as usize])
+                    .saturating_add(self.expanded[*v as usize])
+            }),
+            NodeKind::Sequence { items, .. } => items
+                .iter()
+                .fold(1u64, |n, i| n.saturating_add(self.expanded[*i as usize])),
+        };
+        self.expanded[id as usize] = size;
+        if size > MAX_EXPANDED_NODES && size > 100 * self.nodes.len() as u64 {
+            return Err(YamlError {
+                offset: self.nodes[id as usize].span.start,
+                message: format!("excessive aliasing: the aliases here expand to {size} nodes"),
+            });
+        }
         let Some(top) = self.stack.last_mut() else {
             self.root = Some(id);
             return Ok(());

@@ -1,0 +1,7 @@
+//! CLI and integration tests: the real binary on real input.
+
+mod common;
+mod corpus;
+mod errors;
+mod graph;
+mod inject;
