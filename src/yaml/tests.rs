@@ -1,1 +1,187 @@
+//! Parser tests on synthetic input: every YAML feature the corpus README
+//! lists, and those the real files lack (BOM, CRLF, tabs, non-ASCII,
+//! anchors, duplicate keys, folded scalars, `...`).
 
+use super::*;
+
+fn one(text: &str) -> Document<'_> {
+    let mut docs = parse_stream(text).expect("parses");
+    assert_eq!(docs.len(), 1, "one document");
+    docs.remove(0)
+}
+
+fn span_text<'t>(text: &'t str, doc: &Document<'_>, id: NodeId) -> &'t str {
+    &text[doc.node(id).span.clone()]
+}
+
+#[test]
+fn documents_templates_and_comment_only_documents() {
+    let text = "---\n# Source: c/templates/a.yaml\na: 1\n---\n# Source: c/templates/pdb.yaml\n# only a comment\n---\n# Source: c/templates/b.yaml\nb: 2\n";
+    let docs = parse_stream(text).unwrap();
+    assert_eq!(docs.len(), 3);
+    assert_eq!(docs[0].template, Some("c/templates/a.yaml"));
+    assert!(docs[1].root.is_none(), "comment-only document is kept, empty");
+    assert_eq!(docs[1].template, Some("c/templates/pdb.yaml"));
+    assert_eq!(&text[docs[1].span.clone()], "---\n# Source: c/templates/pdb.yaml\n# only a comment\n");
+    assert_eq!(docs[2].span.end, text.len());
+}
+
+#[test]
+fn spans_are_bytes_under_bom_crlf_and_multibyte() {
+    let text = "\u{feff}a: \"é☃\"\r\nb: plain ü\r\nc: [x, 'ÿ']\r\n";
+    let doc = one(text);
+    let root = doc.root.unwrap();
+    assert!(doc.crlf);
+    let a = doc.get(root, "a").unwrap();
+    assert_eq!(span_text(text, &doc, a), "\"é☃\"");
+    assert_eq!(doc.scalar(a), Some("é☃"));
+    let b = doc.get(root, "b").unwrap();
+    assert_eq!(span_text(text, &doc, b), "plain ü");
+    let c = doc.get(root, "c").unwrap();
+    assert_eq!(span_text(text, &doc, c), "[x, 'ÿ']");
+}
+
+#[test]
+fn tabs_inside_scalars_are_content() {
+    let doc = one("a: \"x\\ty\"\nb: 'p\tq'\nc: |\n  col1\tcol2\n");
+    let root = doc.root.unwrap();
+    assert_eq!(doc.str_at(root, &["a"]), Some("x\ty"));
+    assert_eq!(doc.str_at(root, &["b"]), Some("p\tq"));
+    assert_eq!(doc.str_at(root, &["c"]), Some("col1\tcol2\n"));
+}
+
+#[test]
+fn block_scalars_literal_folded_keep_and_dashes_inside() {
+    let text = "a: |+\n  line\n  ---\n  more\n\nb: >-\n  folded\n  text\nc: |-\n  strip\n";
+    let docs = parse_stream(text).unwrap();
+    assert_eq!(docs.len(), 1, "an indented --- is content");
+    let doc = &docs[0];
+    let root = doc.root.unwrap();
+    assert_eq!(doc.str_at(root, &["a"]), Some("line\n---\nmore\n\n"));
+    assert_eq!(doc.str_at(root, &["b"]), Some("folded text"));
+    assert_eq!(doc.str_at(root, &["c"]), Some("strip"));
+    let b = doc.get(root, "b").unwrap();
+    assert!(matches!(doc.node(b).kind, NodeKind::Scalar { style: ScalarStyle::Folded, .. }));
+}
+
+#[test]
+fn multi_line_plain_scalars_fold() {
+    let doc = one("description: this is\n  a long\n  description\nnext: x\n");
+    assert_eq!(doc.str_at(doc.root.unwrap(), &["description"]), Some("this is a long description"));
+}
+
+#[test]
+fn flow_collections_and_indentless_sequences() {
+    let text = "m: {key: a, values: [b, c]}\nempty: {}\nlist: []\nind:\n- one\n- two\nnested:\n  - x: 1\n";
+    let doc = one(text);
+    let root = doc.root.unwrap();
+    let m = doc.get(root, "m").unwrap();
+    assert!(matches!(doc.node(m).kind, NodeKind::Mapping { style: CollectionStyle::Flow, .. }));
+    assert_eq!(span_text(text, &doc, m), "{key: a, values: [b, c]}");
+    assert_eq!(doc.items(doc.get(m, "values").unwrap()).count(), 2);
+    assert_eq!(span_text(text, &doc, doc.get(root, "empty").unwrap()), "{}");
+    let ind = doc.get(root, "ind").unwrap();
+    assert_eq!(doc.items(ind).map(|i| doc.scalar(i).unwrap()).collect::<Vec<_>>(), ["one", "two"]);
+    let nested = doc.get(root, "nested").unwrap();
+    assert_eq!(doc.items(nested).count(), 1);
+}
+
+#[test]
+fn quoted_keys_and_trailing_spaces_and_whitespace_lines() {
+    let text = "\"helm.sh/hook\": pre-install\nsecret: \n  secretName: s\nannotations:\n    \nspec: 1\n";
+    let doc = one(text);
+    let root = doc.root.unwrap();
+    assert_eq!(doc.str_at(root, &["helm.sh/hook"]), Some("pre-install"));
+    assert_eq!(doc.str_at(root, &["secret", "secretName"]), Some("s"));
+    let ann = doc.get(root, "annotations").unwrap();
+    assert_eq!(doc.scalar_type(ann), Some(ScalarType::Null));
+}
+
+#[test]
+fn comments_less_indented_inside_a_sequence() {
+    let text = "volumes:\n  - name: a\n\n# a comment at column 0\n  # and one indented less\n  - name: b\n    \n";
+    let doc = one(text);
+    let v = doc.get(doc.root.unwrap(), "volumes").unwrap();
+    assert_eq!(doc.items(v).count(), 2);
+}
+
+#[test]
+fn anchors_and_aliases_are_pointers_not_copies() {
+    let text = "base: &b {a: 1}\ncopy: *b\nmerged:\n  <<: *b\n  c: 2\n";
+    let doc = one(text);
+    let root = doc.root.unwrap();
+    let copy_entry = doc.get_direct_entry(root, "copy").unwrap().1;
+    assert!(matches!(doc.node(copy_entry).kind, NodeKind::Alias { .. }));
+    assert_eq!(span_text(text, &doc, copy_entry), "*b");
+    assert_eq!(doc.str_at(root, &["copy", "a"]), Some("1"), "lookups follow the alias");
+    assert_eq!(doc.str_at(root, &["merged", "a"]), Some("1"), "and the merge key");
+    assert!(doc.get_direct_entry(doc.get(root, "merged").unwrap(), "a").is_none());
+    assert!(doc.node(doc.get(root, "base").unwrap()).anchored);
+}
+
+#[test]
+fn alias_bomb_is_refused_quickly() {
+    let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    let mut prev = 'a';
+    for c in "bcdefghij".chars() {
+        text.push_str(&format!("{c}: &{c} [{}]\n", vec![format!("*{prev}"); 9].join(", ")));
+        prev = c;
+    }
+    let started = std::time::Instant::now();
+    let err = parse_stream(&text).unwrap_err();
+    assert!(err.message.contains("excessive aliasing"), "{}", err.message);
+    assert!(started.elapsed().as_millis() < 500);
+}
+
+#[test]
+fn duplicate_keys_are_errors_with_their_offset() {
+    let text = "a: 1\nb: 2\na: 3\n";
+    let err = parse_stream(text).unwrap_err();
+    assert_eq!(err.offset, 10);
+    assert!(err.message.contains("duplicate mapping key `a`"));
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let text = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    assert!(parse_stream(&text).is_err());
+    let block: String = (0..300).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+    assert!(parse_stream(&block).is_err());
+}
+
+#[test]
+fn end_markers_and_several_documents_in_one_chunk() {
+    let text = "a: 1\n...\nb: 2\n...\n";
+    let docs = parse_stream(text).unwrap();
+    let roots: Vec<_> = docs.iter().filter_map(|d| d.root.map(|r| d.entries(r).len())).collect();
+    assert_eq!(roots, [1, 1]);
+}
+
+#[test]
+fn empty_input_and_explicit_null_documents() {
+    assert!(parse_stream("").unwrap().iter().all(|d| d.root.is_none()));
+    assert!(parse_stream("---\n~\n").unwrap().iter().all(|d| d.root.is_none()));
+    assert!(parse_stream("---\nnull\n---\n").unwrap().iter().all(|d| d.root.is_none()));
+}
+
+#[test]
+fn scalar_types_follow_kubernetes_decoder() {
+    let doc = one("a: on\nb: \"on\"\nc: 0755\nd: !!str 8080\ne: ~\nf: 1.5\ng: text\nh:\n");
+    let r = doc.root.unwrap();
+    let t = |k| doc.scalar_type(doc.get(r, k).unwrap()).unwrap();
+    assert_eq!(t("a"), ScalarType::Bool);
+    assert_eq!(t("b"), ScalarType::Str);
+    assert_eq!(t("c"), ScalarType::Int);
+    assert_eq!(t("d"), ScalarType::Str);
+    assert_eq!(t("e"), ScalarType::Null);
+    assert_eq!(t("f"), ScalarType::Float);
+    assert_eq!(t("g"), ScalarType::Str);
+    assert_eq!(t("h"), ScalarType::Null);
+}
+
+#[test]
+fn syntax_errors_carry_an_absolute_offset() {
+    let text = "---\na: 1\n---\nb: [1, 2\n";
+    let err = parse_stream(text).unwrap_err();
+    assert!(err.offset >= 13, "offset {} is inside the second document", err.offset);
+}
