@@ -116,11 +116,31 @@ pub fn effective_data(
     Ok(out)
 }
 
-/// Checksums for every workload of the graph, in graph order.
+/// Checksums for every workload of the graph, in graph order. A consumed
+/// Secret with invalid base64 is an error: no checksum could be trusted.
 pub fn checksums(
     model: &Model<'_>,
     graph: &Graph,
     hmac_key: Option<&[u8]>,
+) -> Result<Vec<Checksums>> {
+    compute(model, graph, hmac_key, true)
+}
+
+/// As [`checksums`], but an object whose data cannot be decoded counts as
+/// empty: for lint, which reports the bad value as a finding instead.
+pub fn checksums_lenient(
+    model: &Model<'_>,
+    graph: &Graph,
+    hmac_key: Option<&[u8]>,
+) -> Vec<Checksums> {
+    compute(model, graph, hmac_key, false).expect("lenient never fails")
+}
+
+fn compute(
+    model: &Model<'_>,
+    graph: &Graph,
+    hmac_key: Option<&[u8]>,
+    strict: bool,
 ) -> Result<Vec<Checksums>> {
     let mut cache: HashMap<ObjId, EffectiveData> = HashMap::new();
     let mut out = Vec::with_capacity(graph.workloads.len());
@@ -129,8 +149,11 @@ pub fn checksums(
             if let (true, Some(t)) = (r.enters_checksum(), r.target)
                 && !cache.contains_key(&t)
             {
-                let data =
-                    effective_data(model, t).map_err(|bad| invalid_base64_error(model, t, &bad))?;
+                let data = match effective_data(model, t) {
+                    Ok(data) => data,
+                    Err(bad) if strict => return Err(invalid_base64_error(model, t, &bad)),
+                    Err(_) => EffectiveData::new(),
+                };
                 cache.insert(t, data);
             }
         }

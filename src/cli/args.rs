@@ -32,6 +32,16 @@ pub enum Command {
         after_help = "Examples:\n  helm upgrade --install r ./chart --post-renderer confsum --post-renderer-args post-render"
     )]
     PostRender(PostRenderArgs),
+    /// Report anti-patterns: Secrets in env, missing keys, oversized objects, values the API server rejects.
+    #[command(
+        after_help = "Examples:\n  helm template r ./chart | confsum lint\n  confsum lint manifests/ --format sarif --output confsum.sarif\n  confsum lint --fail-on warning --ignore unused-config k8s/\n\nConfiguration (.confsum.yaml):\n  rules: {missing-object: error, unused-config: off}\n  ignore: [vendor/*, Secret/*/legacy-*]\n  settings: {near-size-limit: 0.8}\n\nInline: annotate an object or pod template with confsum.dev/ignore: \"rule-id,rule-id\"."
+    )]
+    Lint(LintArgs),
+    /// Print a rule's documentation.
+    #[command(after_help = "Example:\n  confsum explain secret-in-env")]
+    Explain(ExplainArgs),
+    /// List every rule with its default severity.
+    Rules,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -112,4 +122,54 @@ pub struct PostRenderArgs {
     /// Print no notes on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LintFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+    Markdown,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Turn a rule off (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub ignore: Vec<String>,
+    /// Configuration file [default: `.confsum.yaml` here or in a folder above].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also write the report to this file (for SARIF uploads).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub digest: DigestArgs,
+    #[command(flatten)]
+    pub annotations: AnnotationArgs,
+    /// Print only the findings, no summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A rule id, as `confsum rules` lists them.
+    pub rule: String,
 }

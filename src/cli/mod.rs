@@ -6,6 +6,7 @@ mod args;
 mod diagnostics;
 mod graph_cmd;
 mod inject_cmd;
+mod lint_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -63,5 +64,8 @@ fn run(cli: Cli, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> 
         Command::Graph(a) => graph_cmd::run(a, out),
         Command::Inject(a) => inject_cmd::run(a, out, err),
         Command::PostRender(a) => inject_cmd::post_render(a, out, err),
+        Command::Lint(a) => lint_cmd::run(a, out),
+        Command::Explain(a) => lint_cmd::explain(a, out),
+        Command::Rules => lint_cmd::list(out),
     }
 }

@@ -1,1 +1,226 @@
-//! The lint stage.
+//! The lint stage: rules over the graph, each in its own file under
+//! `rules/`, each reporting on its own object with a byte span. Hands a
+//! sorted list of [`Finding`]s to `report`.
+
+pub mod config;
+pub mod redact;
+pub mod rules;
+
+use std::ops::Range;
+
+use crate::Analysis;
+use crate::digest::Checksums;
+use crate::model::{ObjId, Object};
+use crate::yaml::{Document, NodeId};
+
+pub use config::LintConfig;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// A rule: its id, default severity, documentation and check.
+pub struct Rule {
+    pub id: &'static str,
+    pub default: Severity,
+    /// The rule's doc comment, verbatim (`## What it does` ...).
+    pub doc: &'static str,
+    pub check: fn(&Context<'_, '_>, &mut Reporter),
+}
+
+impl Rule {
+    /// The doc comment with the leading space of each line removed.
+    pub fn documentation(&self) -> String {
+        self.doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
+    }
+
+    /// The first sentence of `## What it does`.
+    pub fn summary(&self) -> String {
+        let doc = self.documentation();
+        let body = doc.split("## What it does").nth(1).unwrap_or(&doc);
+        let para: String = body
+            .trim()
+            .split("\n\n")
+            .next()
+            .unwrap_or("")
+            .replace('\n', " ");
+        match para.find(". ") {
+            Some(i) => para[..=i].to_string(),
+            None => para,
+        }
+    }
+
+    /// The `## What it does` and `## Why is this bad?` sections, for SARIF's full description.
+    pub fn full_description(&self) -> String {
+        let doc = self.documentation();
+        let end = doc.find("## Example").unwrap_or(doc.len());
+        doc[..end]
+            .replace("## What it does\n", "")
+            .replace("## Why is this bad?\n", "")
+            .trim()
+            .to_string()
+    }
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    /// Index of the source.
+    pub file: usize,
+    pub span: Range<usize>,
+    pub object: ObjId,
+}
+
+/// What rules see: the analysis, the checksums, the configuration.
+pub struct Context<'m, 'a> {
+    pub analysis: &'m Analysis<'a>,
+    pub checksums: &'m [Checksums],
+    pub config: &'m LintConfig,
+}
+
+impl<'a> Context<'_, 'a> {
+    pub fn doc(&self, obj: ObjId) -> &Document<'a> {
+        self.analysis.model.doc(&self.analysis.model.objects[obj])
+    }
+
+    pub fn object(&self, obj: ObjId) -> &Object {
+        &self.analysis.model.objects[obj]
+    }
+
+    /// Objects with their index.
+    pub fn objects(&self) -> impl Iterator<Item = (ObjId, &Object)> {
+        self.analysis.model.objects.iter().enumerate()
+    }
+
+    pub fn name(&self, obj: ObjId) -> String {
+        let o = self.object(obj);
+        format!("{} `{}`", o.kind_name, o.name)
+    }
+}
+
+/// Collects the findings of one rule.
+pub struct Reporter {
+    rule: &'static str,
+    severity: Severity,
+    found: Vec<Finding>,
+}
+
+impl Reporter {
+    /// Report on `obj`, pointing at `node` of its document.
+    pub fn report(
+        &mut self,
+        ctx: &Context<'_, '_>,
+        obj: ObjId,
+        node: NodeId,
+        message: String,
+        help: impl Into<String>,
+    ) {
+        let span = ctx.doc(obj).node(node).span.clone();
+        self.report_span(ctx, obj, span, message, help);
+    }
+
+    pub fn report_span(
+        &mut self,
+        ctx: &Context<'_, '_>,
+        obj: ObjId,
+        span: Range<usize>,
+        message: String,
+        help: impl Into<String>,
+    ) {
+        self.found.push(Finding {
+            rule: self.rule,
+            severity: self.severity,
+            message,
+            help: help.into(),
+            file: ctx.object(obj).file,
+            span,
+            object: obj,
+        });
+    }
+}
+
+/// Run every enabled rule, drop suppressed findings, sort by position.
+pub fn run(analysis: &Analysis<'_>, checksums: &[Checksums], config: &LintConfig) -> Vec<Finding> {
+    let ctx = Context {
+        analysis,
+        checksums,
+        config,
+    };
+    let mut findings = Vec::new();
+    for rule in rules::ALL {
+        let Some(severity) = config.severity(rule) else {
+            continue;
+        };
+        let mut reporter = Reporter {
+            rule: rule.id,
+            severity,
+            found: Vec::new(),
+        };
+        (rule.check)(&ctx, &mut reporter);
+        findings.extend(reporter.found.into_iter().filter(|f| !suppressed(&ctx, f)));
+    }
+    findings.sort_by(|a, b| (a.file, a.span.start, a.rule).cmp(&(b.file, b.span.start, b.rule)));
+    findings.dedup();
+    findings
+}
+
+/// `confsum.dev/ignore: "id,id"` on the object or its pod template, or an
+/// `ignore:` entry of the configuration.
+fn suppressed(ctx: &Context<'_, '_>, f: &Finding) -> bool {
+    let model = &ctx.analysis.model;
+    let obj = &model.objects[f.object];
+    let doc = model.doc(obj);
+    let listed = |node: Option<NodeId>| {
+        node.and_then(|n| doc.str_at(n, &["metadata", "annotations", IGNORE_ANNOTATION]))
+            .is_some_and(|ids| {
+                ids.split(',')
+                    .any(|id| id.trim() == f.rule || id.trim() == "all")
+            })
+    };
+    listed(Some(obj.node))
+        || listed(model.pod_template(obj))
+        || ctx.config.ignores(model.source(obj), obj)
+}
+
+pub const IGNORE_ANNOTATION: &str = "confsum.dev/ignore";
+
+/// Counts per severity.
+pub fn counts(findings: &[Finding]) -> [usize; 3] {
+    let mut c = [0; 3];
+    for f in findings {
+        c[f.severity as usize] += 1;
+    }
+    c
+}

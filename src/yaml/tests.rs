@@ -20,9 +20,15 @@ fn documents_templates_and_comment_only_documents() {
     let docs = parse_stream(text).unwrap();
     assert_eq!(docs.len(), 3);
     assert_eq!(docs[0].template, Some("c/templates/a.yaml"));
-    assert!(docs[1].root.is_none(), "comment-only document is kept, empty");
+    assert!(
+        docs[1].root.is_none(),
+        "comment-only document is kept, empty"
+    );
     assert_eq!(docs[1].template, Some("c/templates/pdb.yaml"));
-    assert_eq!(&text[docs[1].span.clone()], "---\n# Source: c/templates/pdb.yaml\n# only a comment\n");
+    assert_eq!(
+        &text[docs[1].span.clone()],
+        "---\n# Source: c/templates/pdb.yaml\n# only a comment\n"
+    );
     assert_eq!(docs[2].span.end, text.len());
 }
 
@@ -61,34 +67,56 @@ fn block_scalars_literal_folded_keep_and_dashes_inside() {
     assert_eq!(doc.str_at(root, &["b"]), Some("folded text"));
     assert_eq!(doc.str_at(root, &["c"]), Some("strip"));
     let b = doc.get(root, "b").unwrap();
-    assert!(matches!(doc.node(b).kind, NodeKind::Scalar { style: ScalarStyle::Folded, .. }));
+    assert!(matches!(
+        doc.node(b).kind,
+        NodeKind::Scalar {
+            style: ScalarStyle::Folded,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn multi_line_plain_scalars_fold() {
     let doc = one("description: this is\n  a long\n  description\nnext: x\n");
-    assert_eq!(doc.str_at(doc.root.unwrap(), &["description"]), Some("this is a long description"));
+    assert_eq!(
+        doc.str_at(doc.root.unwrap(), &["description"]),
+        Some("this is a long description")
+    );
 }
 
 #[test]
 fn flow_collections_and_indentless_sequences() {
-    let text = "m: {key: a, values: [b, c]}\nempty: {}\nlist: []\nind:\n- one\n- two\nnested:\n  - x: 1\n";
+    let text =
+        "m: {key: a, values: [b, c]}\nempty: {}\nlist: []\nind:\n- one\n- two\nnested:\n  - x: 1\n";
     let doc = one(text);
     let root = doc.root.unwrap();
     let m = doc.get(root, "m").unwrap();
-    assert!(matches!(doc.node(m).kind, NodeKind::Mapping { style: CollectionStyle::Flow, .. }));
+    assert!(matches!(
+        doc.node(m).kind,
+        NodeKind::Mapping {
+            style: CollectionStyle::Flow,
+            ..
+        }
+    ));
     assert_eq!(span_text(text, &doc, m), "{key: a, values: [b, c]}");
     assert_eq!(doc.items(doc.get(m, "values").unwrap()).count(), 2);
     assert_eq!(span_text(text, &doc, doc.get(root, "empty").unwrap()), "{}");
     let ind = doc.get(root, "ind").unwrap();
-    assert_eq!(doc.items(ind).map(|i| doc.scalar(i).unwrap()).collect::<Vec<_>>(), ["one", "two"]);
+    assert_eq!(
+        doc.items(ind)
+            .map(|i| doc.scalar(i).unwrap())
+            .collect::<Vec<_>>(),
+        ["one", "two"]
+    );
     let nested = doc.get(root, "nested").unwrap();
     assert_eq!(doc.items(nested).count(), 1);
 }
 
 #[test]
 fn quoted_keys_and_trailing_spaces_and_whitespace_lines() {
-    let text = "\"helm.sh/hook\": pre-install\nsecret: \n  secretName: s\nannotations:\n    \nspec: 1\n";
+    let text =
+        "\"helm.sh/hook\": pre-install\nsecret: \n  secretName: s\nannotations:\n    \nspec: 1\n";
     let doc = one(text);
     let root = doc.root.unwrap();
     assert_eq!(doc.str_at(root, &["helm.sh/hook"]), Some("pre-install"));
@@ -113,9 +141,20 @@ fn anchors_and_aliases_are_pointers_not_copies() {
     let copy_entry = doc.get_direct_entry(root, "copy").unwrap().1;
     assert!(matches!(doc.node(copy_entry).kind, NodeKind::Alias { .. }));
     assert_eq!(span_text(text, &doc, copy_entry), "*b");
-    assert_eq!(doc.str_at(root, &["copy", "a"]), Some("1"), "lookups follow the alias");
-    assert_eq!(doc.str_at(root, &["merged", "a"]), Some("1"), "and the merge key");
-    assert!(doc.get_direct_entry(doc.get(root, "merged").unwrap(), "a").is_none());
+    assert_eq!(
+        doc.str_at(root, &["copy", "a"]),
+        Some("1"),
+        "lookups follow the alias"
+    );
+    assert_eq!(
+        doc.str_at(root, &["merged", "a"]),
+        Some("1"),
+        "and the merge key"
+    );
+    assert!(
+        doc.get_direct_entry(doc.get(root, "merged").unwrap(), "a")
+            .is_none()
+    );
     assert!(doc.node(doc.get(root, "base").unwrap()).anchored);
 }
 
@@ -124,12 +163,19 @@ fn alias_bomb_is_refused_quickly() {
     let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
     let mut prev = 'a';
     for c in "bcdefghij".chars() {
-        text.push_str(&format!("{c}: &{c} [{}]\n", vec![format!("*{prev}"); 9].join(", ")));
+        text.push_str(&format!(
+            "{c}: &{c} [{}]\n",
+            vec![format!("*{prev}"); 9].join(", ")
+        ));
         prev = c;
     }
     let started = std::time::Instant::now();
     let err = parse_stream(&text).unwrap_err();
-    assert!(err.message.contains("excessive aliasing"), "{}", err.message);
+    assert!(
+        err.message.contains("excessive aliasing"),
+        "{}",
+        err.message
+    );
     assert!(started.elapsed().as_millis() < 500);
 }
 
@@ -145,7 +191,9 @@ fn duplicate_keys_are_errors_with_their_offset() {
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let text = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
     assert!(parse_stream(&text).is_err());
-    let block: String = (0..300).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+    let block: String = (0..300)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+        .collect();
     assert!(parse_stream(&block).is_err());
 }
 
@@ -153,15 +201,28 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 fn end_markers_and_several_documents_in_one_chunk() {
     let text = "a: 1\n...\nb: 2\n...\n";
     let docs = parse_stream(text).unwrap();
-    let roots: Vec<_> = docs.iter().filter_map(|d| d.root.map(|r| d.entries(r).len())).collect();
+    let roots: Vec<_> = docs
+        .iter()
+        .filter_map(|d| d.root.map(|r| d.entries(r).len()))
+        .collect();
     assert_eq!(roots, [1, 1]);
 }
 
 #[test]
 fn empty_input_and_explicit_null_documents() {
     assert!(parse_stream("").unwrap().iter().all(|d| d.root.is_none()));
-    assert!(parse_stream("---\n~\n").unwrap().iter().all(|d| d.root.is_none()));
-    assert!(parse_stream("---\nnull\n---\n").unwrap().iter().all(|d| d.root.is_none()));
+    assert!(
+        parse_stream("---\n~\n")
+            .unwrap()
+            .iter()
+            .all(|d| d.root.is_none())
+    );
+    assert!(
+        parse_stream("---\nnull\n---\n")
+            .unwrap()
+            .iter()
+            .all(|d| d.root.is_none())
+    );
 }
 
 #[test]
@@ -183,5 +244,9 @@ fn scalar_types_follow_kubernetes_decoder() {
 fn syntax_errors_carry_an_absolute_offset() {
     let text = "---\na: 1\n---\nb: [1, 2\n";
     let err = parse_stream(text).unwrap_err();
-    assert!(err.offset >= 13, "offset {} is inside the second document", err.offset);
+    assert!(
+        err.offset >= 13,
+        "offset {} is inside the second document",
+        err.offset
+    );
 }

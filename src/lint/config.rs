@@ -1,0 +1,254 @@
+//! Lint configuration: `.confsum.yaml` (found upward from the working
+//! folder), merged with command-line choices into one resolved value.
+//!
+//! ```yaml
+//! rules:
+//!   missing-object: error     # off | info | warning | error
+//!   unused-config: off
+//! ignore:
+//!   - vendor/*.yaml           # paths (globs with `*`)
+//!   - Secret/*/legacy-*       # or kind/namespace/name patterns
+//! settings:
+//!   near-size-limit: 0.8      # share of 1 MiB for object-near-size-limit
+//! ```
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::inject;
+use crate::lint::{Rule, Severity, rules};
+use crate::load::Source;
+use crate::model::Object;
+use crate::yaml::{self, NodeKind};
+
+#[derive(Debug, Clone)]
+pub struct LintConfig {
+    /// Per rule id: a severity, or `None` for off.
+    pub rules: HashMap<String, Option<Severity>>,
+    /// Path or `kind/namespace/name` patterns to skip.
+    pub ignore: Vec<String>,
+    /// Share of the 1 MiB limit above which object-near-size-limit fires.
+    pub near_size_share: f64,
+    /// The checksum annotation keys inject writes (config, secret).
+    pub checksum_keys: [String; 2],
+}
+
+impl Default for LintConfig {
+    fn default() -> Self {
+        LintConfig {
+            rules: HashMap::new(),
+            ignore: Vec::new(),
+            near_size_share: 0.9,
+            checksum_keys: [
+                inject::DEFAULT_CONFIG_ANNOTATION.into(),
+                inject::DEFAULT_SECRET_ANNOTATION.into(),
+            ],
+        }
+    }
+}
+
+impl LintConfig {
+    /// The severity of `rule`, or `None` when it is off.
+    pub fn severity(&self, rule: &Rule) -> Option<Severity> {
+        self.rules
+            .get(rule.id)
+            .copied()
+            .unwrap_or(Some(rule.default))
+    }
+
+    /// Turn a rule off (`--ignore ID`); an unknown id is an error.
+    pub fn disable(&mut self, id: &str) -> Result<()> {
+        check_rule_id(id)?;
+        self.rules.insert(id.to_string(), None);
+        Ok(())
+    }
+
+    pub fn ignores(&self, source: &Source, obj: &Object) -> bool {
+        let ident = format!("{}/{}/{}", obj.kind_name, obj.namespace, obj.name);
+        let path = source
+            .path
+            .as_deref()
+            .map(|p| p.to_string_lossy().into_owned());
+        self.ignore.iter().any(|pat| {
+            glob(pat, &ident)
+                || glob(pat, &source.name)
+                || path
+                    .as_deref()
+                    .is_some_and(|p| glob(pat, p) || glob(pat, p.trim_start_matches("./")))
+        })
+    }
+
+    /// Read a configuration file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let source = crate::load::read_file(path)?;
+        Self::from_source(&source)
+    }
+
+    pub fn from_source(source: &Source) -> Result<Self> {
+        let mut config = LintConfig::default();
+        let docs = yaml::parse_stream(&source.text).map_err(|e| {
+            Error::at(
+                format!("invalid YAML in configuration: {}", e.message),
+                source,
+                e.offset,
+                true,
+            )
+        })?;
+        let Some(doc) = docs.iter().find(|d| d.root.is_some()) else {
+            return Ok(config);
+        };
+        let root = doc.root.expect("found a root");
+        let err = |node, msg: String| {
+            Error::at(msg, source, doc.node(node).span.start, true)
+                .with_help("see `confsum lint --help` for the configuration format")
+        };
+        if !doc.is_mapping(root) {
+            return Err(err(root, "the configuration must be a mapping".into()));
+        }
+        for &(k, v) in doc.entries(root) {
+            match doc.scalar(k).unwrap_or("") {
+                "rules" => {
+                    for &(rk, rv) in doc.entries(v) {
+                        let id = doc.scalar(rk).unwrap_or("");
+                        check_rule_id(id).map_err(|e| err(rk, e.message))?;
+                        let level = match doc.scalar(rv) {
+                            Some("off") | Some("false") => None,
+                            Some(s) => Some(Severity::parse(s).ok_or_else(|| {
+                                err(
+                                    rv,
+                                    format!(
+                                        "`{s}` is not a level: use off, info, warning or error"
+                                    ),
+                                )
+                            })?),
+                            None => {
+                                return Err(err(
+                                    rv,
+                                    "a rule's level must be off, info, warning or error".into(),
+                                ));
+                            }
+                        };
+                        config.rules.insert(id.to_string(), level);
+                    }
+                }
+                "ignore" => {
+                    if !matches!(doc.node(doc.resolve(v)).kind, NodeKind::Sequence { .. }) {
+                        return Err(err(v, "`ignore` must be a list of patterns".into()));
+                    }
+                    config.ignore.extend(
+                        doc.items(v)
+                            .filter_map(|i| doc.scalar(i))
+                            .map(str::to_string),
+                    );
+                }
+                "settings" => {
+                    for &(sk, sv) in doc.entries(v) {
+                        match doc.scalar(sk).unwrap_or("") {
+                            "near-size-limit" => {
+                                let share: f64 = doc
+                                    .scalar(sv)
+                                    .and_then(|s| s.parse().ok())
+                                    .filter(|s| (0.0..=1.0).contains(s))
+                                    .ok_or_else(|| {
+                                        err(
+                                            sv,
+                                            "`near-size-limit` must be a number between 0 and 1"
+                                                .into(),
+                                        )
+                                    })?;
+                                config.near_size_share = share;
+                            }
+                            other => return Err(err(sk, format!("unknown setting `{other}`"))),
+                        }
+                    }
+                }
+                other => {
+                    return Err(err(
+                        k,
+                        format!(
+                            "unknown configuration key `{other}`: expected rules, ignore or settings"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// `.confsum.yaml` in `start` or the nearest folder above it.
+    pub fn find_upward(start: &Path) -> Option<PathBuf> {
+        start
+            .ancestors()
+            .map(|d| d.join(".confsum.yaml"))
+            .find(|p| p.is_file())
+    }
+}
+
+fn check_rule_id(id: &str) -> Result<()> {
+    if rules::ALL.iter().any(|r| r.id == id) {
+        Ok(())
+    } else {
+        Err(Error::new(format!("unknown rule `{id}`"))
+            .with_help("`confsum rules` lists every rule id"))
+    }
+}
+
+/// Match `text` against `pattern`, where `*` matches any run of characters.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    let first = parts[0];
+    let Some(r) = rest.strip_prefix(first) else {
+        return false;
+    };
+    rest = r;
+    let last = parts[parts.len() - 1];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_matches_paths_and_objects() {
+        assert!(glob("vendor/*.yaml", "vendor/a/b.yaml"));
+        assert!(glob("Secret/*/legacy-*", "Secret/prod/legacy-db"));
+        assert!(!glob("Secret/*/legacy-*", "ConfigMap/prod/legacy-db"));
+        assert!(glob("*", "anything"));
+        assert!(glob("exact", "exact") && !glob("exact", "exactly"));
+        assert!(!glob("a*a", "a"));
+    }
+
+    #[test]
+    fn parses_rules_ignore_and_settings() {
+        let src = Source::new(
+            ".confsum.yaml",
+            None,
+            "rules:\n  missing-object: error\n  unused-config: off\nignore: [\"vendor/*\"]\nsettings:\n  near-size-limit: 0.5\n",
+        );
+        let c = LintConfig::from_source(&src).unwrap();
+        assert_eq!(c.rules["missing-object"], Some(Severity::Error));
+        assert_eq!(c.rules["unused-config"], None);
+        assert_eq!(c.ignore, ["vendor/*"]);
+        assert_eq!(c.near_size_share, 0.5);
+    }
+
+    #[test]
+    fn unknown_rule_is_a_located_error() {
+        let src = Source::new(".confsum.yaml", None, "rules:\n  no-such-rule: off\n");
+        let e = LintConfig::from_source(&src).unwrap_err();
+        assert!(e.message.contains("unknown rule `no-such-rule`"));
+        assert_eq!(e.location.unwrap().line, 2);
+    }
+}

@@ -1,0 +1,95 @@
+//! Which bytes of a source may never be shown: every Secret value, and every
+//! ConfigMap value that looks like a credential. Snippets are cut from a
+//! copy of the source with those bytes masked, offsets unchanged.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::Analysis;
+use crate::lint::rules::secret_like_in_configmap::looks_like_credential;
+use crate::model::{ConfigKind, Kind};
+
+/// Spans of sensitive values, per source.
+pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
+    let mut spans = vec![Vec::new(); a.model.files.len()];
+    for o in &a.model.objects {
+        let doc = a.model.doc(o);
+        match o.kind {
+            Kind::Config(ConfigKind::Secret) => {
+                for field in ["data", "stringData"] {
+                    if let Some(map) = doc.get(o.node, field) {
+                        for &(_, v) in doc.entries(map) {
+                            spans[o.file].push(doc.node(v).span.clone());
+                        }
+                    }
+                }
+                // Annotations such as last-applied-configuration can hold the data too.
+                if let Some(ann) = doc.path(o.node, &["metadata", "annotations"]) {
+                    for &(_, v) in doc.entries(ann) {
+                        spans[o.file].push(doc.node(v).span.clone());
+                    }
+                }
+            }
+            Kind::Config(ConfigKind::ConfigMap) => {
+                for field in ["data", "binaryData"] {
+                    if let Some(map) = doc.get(o.node, field) {
+                        for &(k, v) in doc.entries(map) {
+                            if looks_like_credential(
+                                doc.scalar(k).unwrap_or(""),
+                                doc.scalar(v).unwrap_or(""),
+                            )
+                            .is_some()
+                            {
+                                spans[o.file].push(doc.node(v).span.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    spans
+}
+
+/// A copy of `text` with every span masked: `<redacted>` then spaces, line
+/// breaks kept, so that byte offsets and line numbers stay valid.
+pub fn mask(text: &str, spans: &[Range<usize>]) -> Arc<str> {
+    if spans.is_empty() {
+        return Arc::from(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for span in spans {
+        let marker = b"<redacted>";
+        let mut written = 0;
+        for b in &mut bytes[span.clone()] {
+            if *b == b'\n' || *b == b'\r' {
+                continue;
+            }
+            *b = if written < marker.len() && span.len() >= marker.len() {
+                marker[written]
+            } else {
+                b'*'
+            };
+            written += 1;
+        }
+    }
+    // Multi-byte characters inside a span were overwritten whole, byte by
+    // byte, with ASCII, so the result is valid UTF-8.
+    Arc::from(String::from_utf8(bytes).expect("masked text stays UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_keeps_offsets_and_lines() {
+        let text = "a: hunter2-is-long\nb: ok\nc: |\n  x\n  y\n";
+        let m = mask(text, &[3..18, 29..34]);
+        assert_eq!(m.len(), text.len());
+        assert!(!m.contains("hunter2"));
+        assert_eq!(m.lines().count(), text.lines().count());
+        assert!(m.contains("b: ok"));
+    }
+}

@@ -1,0 +1,48 @@
+use crate::lint::{Context, Reporter};
+
+rule! {
+    /// ## What it does
+    /// Reports bare Pods and plain (non-hook) Jobs that consume ConfigMaps or
+    /// Secrets of the input.
+    ///
+    /// ## Why is this bad?
+    /// No checksum can roll them: a Job's pod template is immutable (writing one
+    /// would make the next upgrade fail) and a bare Pod never restarts when its
+    /// annotations change. A config change reaches them only when they are
+    /// recreated.
+    ///
+    /// ## Example
+    /// A `kind: Job` migration that reads `ConfigMap/db-config` and is not a Helm
+    /// hook.
+    /// Use instead: make it a Helm hook (`helm.sh/hook: pre-upgrade`) so it is
+    /// recreated on every upgrade, or run it from a CronJob or Deployment.
+    ChecksumNotInjectable, "checksum-not-injectable", Info, check
+}
+
+fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
+    let model = &ctx.analysis.model;
+    for (w, sums) in ctx.analysis.graph.workloads.iter().zip(ctx.checksums) {
+        let o = ctx.object(w.object);
+        if model.is_injectable(o) || (sums.config.is_none() && sums.secret.is_none()) {
+            continue;
+        }
+        let names: Vec<String> = w
+            .refs
+            .iter()
+            .filter(|r| r.enters_checksum())
+            .map(|r| format!("{} `{}`", r.kind.as_str(), r.name))
+            .collect();
+        let why = if o.kind_name == "Pod" {
+            "a bare Pod never restarts on an annotation change"
+        } else {
+            "a plain Job's pod template is immutable"
+        };
+        r.report(
+            ctx,
+            w.object,
+            super::name_node(ctx, w.object),
+            format!("{} `{}` consumes {} but cannot be rolled by a checksum: {why}", o.kind_name, o.name, names.join(", ")),
+            "make it a Helm hook so it is recreated on upgrade, or run it from a controller (Deployment, CronJob)",
+        );
+    }
+}

@@ -1,0 +1,48 @@
+use crate::lint::{Context, Reporter};
+
+rule! {
+    /// ## What it does
+    /// Checks for references to a key that the referenced ConfigMap or Secret in
+    /// the input lacks: `configMapKeyRef`/`secretKeyRef` keys and the `items[].key`
+    /// of volumes and projected volumes, unless the reference is `optional`.
+    ///
+    /// ## Why is this bad?
+    /// The pod never starts: the kubelet reports `CreateContainerConfigError`
+    /// (env) or the volume fails to mount.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// valueFrom: {configMapKeyRef: {name: app, key: LOG_LEVL}}
+    /// ```
+    /// Use instead: the key the object defines, or `optional: true`.
+    MissingKey, "missing-key", Error, check
+}
+
+fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
+    let graph = &ctx.analysis.graph;
+    for w in &graph.workloads {
+        let ns = &ctx.object(w.object).namespace;
+        for u in &w.uses {
+            if u.optional {
+                continue;
+            }
+            let Some(target) = graph.find(u.kind, ns, &u.name) else {
+                continue;
+            };
+            let Ok(data) = crate::digest::effective_data(&ctx.analysis.model, target) else {
+                continue;
+            };
+            for (key, node) in u.keys.iter().flatten().zip(&u.key_nodes) {
+                if !data.contains_key(key) {
+                    r.report(
+                        ctx,
+                        w.object,
+                        *node,
+                        format!("{} `{}` has no key `{key}`", u.kind.as_str(), u.name),
+                        format!("use one of the keys the {} defines, or mark the reference `optional: true`", u.kind.as_str()),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The rule registry: one line per rule, one file per rule, named after its
+//! id. A rule's doc comment is its documentation (`confsum explain ID`,
+//! docs/rules.md).
+
+use crate::lint::Context;
+use crate::model::{ConfigKind, Kind, ObjId};
+use crate::yaml::NodeId;
+
+/// Declare a rule: its doc comment, type, id, default severity and check.
+macro_rules! rule {
+    ($(#[doc = $doc:literal])+ $name:ident, $id:literal, $severity:ident, $check:path) => {
+        $(#[doc = $doc])+
+        pub struct $name;
+        pub const RULE: $crate::lint::Rule = $crate::lint::Rule {
+            id: $id,
+            default: $crate::lint::Severity::$severity,
+            doc: concat!($($doc, "\n"),+),
+            check: $check,
+        };
+    };
+}
+
+pub mod annotation_collision;
+pub mod checksum_not_injectable;
+pub mod config_change_no_rollout;
+pub mod duplicate_data_key;
+pub mod duplicate_object;
+pub mod immutable_config_reused;
+pub mod invalid_base64;
+pub mod invalid_configmap_value;
+pub mod invalid_data_key;
+pub mod invalid_env_name_from;
+pub mod missing_key;
+pub mod missing_object;
+pub mod object_near_size_limit;
+pub mod object_too_large;
+pub mod object_too_large_for_client_apply;
+pub mod secret_in_env;
+pub mod secret_like_in_configmap;
+pub mod secret_type_missing_keys;
+pub mod subpath_no_refresh;
+pub mod unused_config;
+
+/// Every rule, in the order `confsum rules` lists them.
+pub const ALL: &[&crate::lint::Rule] = &[
+    &annotation_collision::RULE,
+    &checksum_not_injectable::RULE,
+    &config_change_no_rollout::RULE,
+    &duplicate_data_key::RULE,
+    &duplicate_object::RULE,
+    &immutable_config_reused::RULE,
+    &invalid_base64::RULE,
+    &invalid_configmap_value::RULE,
+    &invalid_data_key::RULE,
+    &invalid_env_name_from::RULE,
+    &missing_key::RULE,
+    &missing_object::RULE,
+    &object_near_size_limit::RULE,
+    &object_too_large::RULE,
+    &object_too_large_for_client_apply::RULE,
+    &secret_in_env::RULE,
+    &secret_like_in_configmap::RULE,
+    &secret_type_missing_keys::RULE,
+    &subpath_no_refresh::RULE,
+    &unused_config::RULE,
+];
+
+pub fn find(id: &str) -> Option<&'static crate::lint::Rule> {
+    ALL.iter().copied().find(|r| r.id == id)
+}
+
+/// ConfigMaps and Secrets of the input, with their kind.
+pub(crate) fn configs<'c>(
+    ctx: &'c Context<'_, '_>,
+) -> impl Iterator<Item = (ObjId, ConfigKind)> + 'c {
+    ctx.objects().filter_map(|(i, o)| match o.kind {
+        Kind::Config(k) => Some((i, k)),
+        _ => None,
+    })
+}
+
+/// (field, key node, value node) of every data entry of a ConfigMap or Secret.
+pub(crate) fn data_entries(
+    ctx: &Context<'_, '_>,
+    obj: ObjId,
+) -> Vec<(&'static str, NodeId, NodeId)> {
+    let doc = ctx.doc(obj);
+    let o = ctx.object(obj);
+    let mut out = Vec::new();
+    for field in ["data", "binaryData", "stringData"] {
+        if let Some(map) = doc.get(o.node, field) {
+            out.extend(doc.entries(map).iter().map(|&(k, v)| (field, k, v)));
+        }
+    }
+    out
+}
+
+/// A node to point at for a whole object: its `metadata.name` value, else the object.
+pub(crate) fn name_node(ctx: &Context<'_, '_>, obj: ObjId) -> NodeId {
+    let doc = ctx.doc(obj);
+    let o = ctx.object(obj);
+    doc.path(o.node, &["metadata", "name"]).unwrap_or(o.node)
+}
+
+/// Decoded size of a ConfigMap's or Secret's data: keys plus value bytes.
+pub(crate) fn data_size(ctx: &Context<'_, '_>, obj: ObjId) -> usize {
+    let doc = ctx.doc(obj);
+    let kind = match ctx.object(obj).kind {
+        Kind::Config(k) => k,
+        _ => return 0,
+    };
+    data_entries(ctx, obj)
+        .into_iter()
+        .map(|(field, k, v)| {
+            let key = doc.scalar(k).map_or(0, str::len);
+            let value = doc.scalar(v).unwrap_or("");
+            let base64 = matches!(
+                (kind, field),
+                (ConfigKind::Secret, "data") | (ConfigKind::ConfigMap, "binaryData")
+            );
+            let bytes = if base64 {
+                crate::digest::decode_base64(value).map_or(value.len(), |b| b.len())
+            } else {
+                value.len()
+            };
+            key + bytes
+        })
+        .sum()
+}
+
+pub(crate) const API_SIZE_LIMIT: usize = 1024 * 1024;

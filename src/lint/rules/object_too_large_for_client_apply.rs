@@ -1,0 +1,73 @@
+use super::name_node;
+use crate::lint::{Context, Reporter};
+use crate::yaml::{Document, NodeId, NodeKind};
+
+rule! {
+    /// ## What it does
+    /// Checks for objects whose serialized size exceeds 262,144 bytes, the limit on
+    /// the total size of an object's annotations.
+    ///
+    /// ## Why is this bad?
+    /// Client-side `kubectl apply` stores the whole object in the
+    /// `kubectl.kubernetes.io/last-applied-configuration` annotation, so applying
+    /// it fails with `metadata.annotations: Too long: must have at most 262144
+    /// bytes` (large CustomResourceDefinitions and ConfigMaps hit this).
+    ///
+    /// ## Example
+    /// A CRD with a long OpenAPI schema, applied with `kubectl apply -f`.
+    /// Use instead: server-side apply (`kubectl apply --server-side`), Helm, or
+    /// `kubectl create`/`replace`.
+    ObjectTooLargeForClientApply, "object-too-large-for-client-apply", Warning, check
+}
+
+const LIMIT: usize = 262_144;
+
+/// The length of the object as compact JSON, estimated from the tree: close
+/// to what kubectl stores, without building it.
+fn json_size(doc: &Document<'_>, id: NodeId, budget: &mut usize) -> usize {
+    if *budget == 0 {
+        return 0;
+    }
+    *budget -= 1;
+    let id = doc.resolve(id);
+    match &doc.node(id).kind {
+        NodeKind::Scalar { value, .. } => {
+            value.len()
+                + 2
+                + value
+                    .bytes()
+                    .filter(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\t' | b'\r'))
+                    .count()
+        }
+        NodeKind::Mapping { entries, .. } => {
+            2 + entries
+                .iter()
+                .map(|&(k, v)| json_size(doc, k, budget) + 2 + json_size(doc, v, budget))
+                .sum::<usize>()
+        }
+        NodeKind::Sequence { items, .. } => {
+            2 + items
+                .iter()
+                .map(|&i| json_size(doc, i, budget) + 1)
+                .sum::<usize>()
+        }
+        NodeKind::Alias { .. } => 0,
+    }
+}
+
+fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
+    for (i, o) in ctx.objects() {
+        let doc = ctx.doc(i);
+        let mut budget = 2_000_000;
+        let size = json_size(doc, o.node, &mut budget);
+        if size > LIMIT {
+            r.report(
+                ctx,
+                i,
+                name_node(ctx, i),
+                format!("{} `{}` is about {size} bytes as JSON, over the 262144-byte annotation limit of client-side `kubectl apply`", o.kind_name, o.name),
+                "apply it with `kubectl apply --server-side` (or Helm), not client-side apply",
+            );
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The rule harness: every rule has `fixtures/rules/<id>/fail.yaml` whose
+//! lines marked `# expect: <id>` are exactly the lines it reports, and a
+//! `pass.yaml` it reports nothing on. Plus the registry's meta-tests.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use confsum::lint::{self, LintConfig, rules};
+use confsum::load::Source;
+use confsum::report::lint::Rendered;
+
+fn only(id: &str) -> LintConfig {
+    let mut c = LintConfig::default();
+    for r in rules::ALL {
+        if r.id != id {
+            c.disable(r.id).unwrap();
+        }
+    }
+    c
+}
+
+fn fixture(id: &str, name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rules")
+        .join(id)
+        .join(name)
+}
+
+/// (lines reported, human output)
+fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
+    let path = fixture(id, name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let sources = vec![Source::new(
+        format!("fixtures/rules/{id}/{name}"),
+        Some(path),
+        text,
+    )];
+    let analysis = confsum::analyze(&sources, "default").unwrap();
+    let sums = confsum::digest::checksums_lenient(&analysis.model, &analysis.graph, None);
+    let findings = lint::run(&analysis, &sums, &only(id));
+    assert!(findings.iter().all(|f| f.rule == id));
+    let lines = findings
+        .iter()
+        .map(|f| sources[0].line_col(f.span.start).0)
+        .collect();
+    let human = Rendered::new(&analysis, &findings).human(false);
+    (lines, human)
+}
+
+fn expected_lines(id: &str) -> BTreeSet<usize> {
+    let text = std::fs::read_to_string(fixture(id, "fail.yaml")).unwrap();
+    let marker = format!("# expect: {id}");
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(&marker))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+#[test]
+fn every_rule_reports_exactly_its_marked_lines() {
+    for rule in rules::ALL {
+        let expected = expected_lines(rule.id);
+        assert!(!expected.is_empty(), "{}: fail.yaml marks no line", rule.id);
+        let (got, human) = lint_file(rule.id, "fail.yaml");
+        assert_eq!(
+            got, expected,
+            "{}: reported lines differ from the marked ones\n{human}",
+            rule.id
+        );
+        let (clean, clean_human) = lint_file(rule.id, "pass.yaml");
+        assert!(
+            clean.is_empty(),
+            "{}: pass.yaml has findings\n{clean_human}",
+            rule.id
+        );
+        insta::assert_snapshot!(format!("rule_{}", rule.id), human);
+    }
+}
+
+#[test]
+fn every_rule_is_documented() {
+    for rule in rules::ALL {
+        let doc = rule.documentation();
+        for section in ["## What it does", "## Why is this bad?", "## Example"] {
+            assert!(doc.contains(section), "{} lacks {section}", rule.id);
+        }
+        assert!(!rule.summary().is_empty());
+        assert!(
+            rule.id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{} is kebab-case",
+            rule.id
+        );
+        assert!(!rule.id.starts_with("no-") && !rule.id.starts_with("disallow-"));
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("src/lint/rules")
+            .join(format!("{}.rs", rule.id.replace('-', "_")));
+        assert!(file.is_file(), "{} lives in {}", rule.id, file.display());
+    }
+}
+
+#[test]
+fn docs_rules_md_is_current() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+    let want = confsum::report::rules_markdown();
+    if std::env::var_os("CONFSUM_BLESS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/rules.md is stale: run `CONFSUM_BLESS=1 cargo test --test rules docs_rules_md_is_current`"
+    );
+}
+
+#[test]
+fn inline_suppression_on_object_and_pod_template() {
+    let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {p: x}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    metadata:\n      annotations: {confsum.dev/ignore: \"secret-in-env, missing-object\"}\n    spec:\n      containers: [{name: a, image: a, envFrom: [{secretRef: {name: db}}, {configMapRef: {name: gone}}]}]\n";
+    let sources = vec![Source::new("x.yaml", None, text)];
+    let analysis = confsum::analyze(&sources, "default").unwrap();
+    let sums = confsum::digest::checksums_lenient(&analysis.model, &analysis.graph, None);
+    let findings = lint::run(&analysis, &sums, &LintConfig::default());
+    let ids: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+    assert!(
+        !ids.contains(&"secret-in-env") && !ids.contains(&"missing-object"),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&"config-change-no-rollout"),
+        "other rules still run: {ids:?}"
+    );
+}
