@@ -14,6 +14,8 @@ struct Injected {
     sources: Vec<Source>,
     outputs: Vec<String>,
     notices: Vec<Notice>,
+    /// Per source: (input, output) with Secret values masked, for diffs.
+    masked: Vec<(String, String)>,
 }
 
 fn transform(
@@ -34,12 +36,26 @@ fn transform(
         .zip(&plan.edits)
         .map(|(s, e)| inject::apply(&s.text, e))
         .collect();
+    // Edits never touch a value, so applying them to the masked input gives
+    // the masked output: a diff that shows no Secret value.
+    let sensitive = confsum::lint::redact::sensitive_spans(&analysis);
+    let masked = sources
+        .iter()
+        .zip(&plan.edits)
+        .zip(&sensitive)
+        .map(|((s, e), spans)| {
+            let m = confsum::lint::redact::mask(&s.text, spans);
+            let out = inject::apply(&m, e);
+            (m.to_string(), out)
+        })
+        .collect();
     let notices = plan.notices;
     drop(analysis);
     Ok(Injected {
         sources,
         outputs,
         notices,
+        masked,
     })
 }
 
@@ -139,7 +155,8 @@ pub fn run(args: InjectArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Sta
     if args.diff {
         for &i in &changed {
             let name = &r.sources[i].name;
-            let diff = similar::TextDiff::from_lines(&*r.sources[i].text, r.outputs[i].as_str());
+            let (before, after) = &r.masked[i];
+            let diff = similar::TextDiff::from_lines(before.as_str(), after.as_str());
             let _ = write!(
                 out,
                 "{}",

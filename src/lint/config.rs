@@ -108,6 +108,12 @@ impl LintConfig {
         }
         for &(k, v) in doc.entries(root) {
             match doc.scalar(k).unwrap_or("") {
+                "rules" | "settings" if !doc.is_mapping(v) => {
+                    return Err(err(
+                        v,
+                        format!("`{}` must be a mapping", doc.scalar(k).unwrap_or("")),
+                    ));
+                }
                 "rules" => {
                     for &(rk, rv) in doc.entries(v) {
                         let id = doc.scalar(rk).unwrap_or("");

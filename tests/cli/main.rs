@@ -5,3 +5,5 @@ mod corpus;
 mod errors;
 mod graph;
 mod inject;
+mod leak;
+mod lint;

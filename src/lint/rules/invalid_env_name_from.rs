@@ -8,8 +8,11 @@ rule! {
     /// (`[A-Za-z_][A-Za-z0-9_]*`).
     ///
     /// ## Why is this bad?
-    /// The kubelet skips those keys silently (an `InvalidEnvironmentVariableNames`
-    /// event at most): the container starts without the settings.
+    /// Before Kubernetes 1.32 (where `RelaxedEnvironmentVariableValidation` became
+    /// the default) the kubelet skips those keys silently (an
+    /// `InvalidEnvironmentVariableNames` event at most): the container starts
+    /// without the settings. Where they do get through, shells and most
+    /// libraries still cannot read a variable named `log.level` or `log-format`.
     ///
     /// ## Example
     /// ```yaml

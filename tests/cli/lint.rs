@@ -1,0 +1,296 @@
+//! `confsum lint`, `explain` and `rules` through the binary.
+
+use crate::common::*;
+
+/// The release namespace each corpus file was rendered with (corpus README).
+fn corpus_namespace(file: &str) -> &'static str {
+    match file {
+        "argo-cd.yaml" => "argocd",
+        "descheduler.yaml" => "kube-system",
+        "elasticsearch.yaml" | "promtail.yaml" | "loki.yaml" => "logging",
+        "external-secrets.yaml" => "external-secrets",
+        "grafana.yaml" | "kube-prometheus-stack.yaml" | "prometheus.yaml" => "monitoring",
+        "ingress-nginx.yaml" => "ingress-nginx",
+        "keycloak.yaml" => "identity",
+        "opentelemetry-collector.yaml" => "observability",
+        "postgresql.yaml" | "redis.yaml" => "databases",
+        "reloader.yaml" => "reloader",
+        "tempo.yaml" => "tracing",
+        _ => "default",
+    }
+}
+
+#[test]
+fn corpus_findings_snapshot() {
+    let mut all = String::new();
+    for file in corpus_files() {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let out = confsum()
+            .args([
+                "lint",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--namespace",
+                corpus_namespace(&name),
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        all.push_str(&format!("== {name}\n"));
+        for f in v["findings"].as_array().unwrap() {
+            all.push_str(&format!(
+                "{}:{} {} {} [{}]\n",
+                f["line"],
+                f["column"],
+                f["severity"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            ));
+        }
+    }
+    insta::assert_snapshot!(all);
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let file = fixture("example/app.yaml"); // two warnings, no error
+    let code = |args: &[&str]| {
+        confsum()
+            .arg("lint")
+            .args(args)
+            .arg(&file)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(code(&[]), Some(0));
+    assert_eq!(code(&["--fail-on", "warning"]), Some(1));
+    assert_eq!(code(&["--fail-on", "info"]), Some(1));
+    assert_eq!(
+        code(&[
+            "--fail-on",
+            "warning",
+            "--ignore",
+            "secret-in-env",
+            "--ignore",
+            "config-change-no-rollout"
+        ]),
+        Some(0)
+    );
+    let errors = fixture("rules/missing-key/fail.yaml");
+    let out = confsum().arg("lint").arg(&errors).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let never = confsum()
+        .args(["lint", "--fail-on", "never"])
+        .arg(&errors)
+        .output()
+        .unwrap();
+    assert_eq!(never.status.code(), Some(0));
+    let bad = confsum()
+        .args(["lint", "--ignore", "no-such-rule"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("unknown rule `no-such-rule`"));
+}
+
+#[test]
+fn human_output_snapshot() {
+    let out = confsum()
+        .arg("lint")
+        .arg(fixture("example/app.yaml"))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let text = stdout(&out).replace(&*root().to_string_lossy(), "ROOT");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn config_file_found_upward_and_explicit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sub = tmp.path().join("a/b");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(
+        tmp.path().join(".confsum.yaml"),
+        "rules:\n  secret-in-env: error\n  config-change-no-rollout: off\n",
+    )
+    .unwrap();
+    let file = fixture("example/app.yaml");
+    let out = confsum()
+        .args(["lint", "--format", "json"])
+        .arg(&file)
+        .current_dir(&sub)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "secret-in-env raised to error");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["secret-in-env"]);
+    assert_eq!(v["findings"][0]["severity"], "error");
+
+    let other = tmp.path().join("other.yaml");
+    std::fs::write(&other, "ignore:\n  - Deployment/demo/*\n").unwrap();
+    let out = confsum()
+        .args(["lint", "--format", "json", "--config"])
+        .arg(&other)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["findings"].as_array().unwrap().len(),
+        0,
+        "object pattern ignores the Deployment"
+    );
+
+    std::fs::write(&other, "rules: [oops]\n").unwrap();
+    let out = confsum()
+        .args(["lint", "--config"])
+        .arg(&other)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn json_format_is_stable() {
+    let out = confsum()
+        .args(["lint", "--format", "json"])
+        .arg(fixture("rules/missing-key/fail.yaml"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    let f = &v["findings"][0];
+    for field in [
+        "rule",
+        "severity",
+        "message",
+        "help",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "template",
+        "object",
+    ] {
+        assert!(f.get(field).is_some(), "{field}");
+    }
+    assert_eq!(f["object"]["kind"], "Deployment");
+    assert_eq!(v["summary"]["error"], 2);
+}
+
+#[test]
+fn sarif_validates_against_the_2_1_0_schema() {
+    for file in [
+        fixture("leak/markers.yaml"),
+        fixture("example/app.yaml"),
+        corpus_files()[0].clone(),
+    ] {
+        let out = confsum()
+            .args(["lint", "--format", "sarif"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(tmp.path(), &out.stdout).unwrap();
+        let check = python("validate_sarif.py", &[], Some(tmp.path()));
+        assert!(
+            check.status.success(),
+            "{}: {}{}",
+            file.display(),
+            stdout(&check),
+            stderr(&check)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), 20);
+    }
+}
+
+#[test]
+fn github_and_markdown_formats() {
+    let file = fixture("rules/missing-key/fail.yaml");
+    let out = confsum()
+        .args(["lint", "--format", "github"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let first = text.lines().find(|l| l.starts_with("::error")).unwrap();
+    assert!(first.starts_with("::error file="), "{first}");
+    assert!(
+        first.contains(",line=25,col=20,") && first.contains("title=missing-key::"),
+        "{first}"
+    );
+    let md = stdout(
+        &confsum()
+            .args(["lint", "--format", "markdown"])
+            .arg(&file)
+            .output()
+            .unwrap(),
+    );
+    assert!(md.contains("| `missing-key` | error | 2 |"), "{md}");
+}
+
+#[test]
+fn output_file_gets_the_same_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("out.sarif");
+    let out = confsum()
+        .args(["lint", "--format", "sarif", "--output"])
+        .arg(&path)
+        .arg(fixture("example/app.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), out.stdout);
+}
+
+#[test]
+fn explain_and_rules() {
+    let out = confsum()
+        .args(["explain", "secret-in-env"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains("## What it does")
+            && text.contains("## Why is this bad?")
+            && text.contains("(default: warning)")
+    );
+    let bad = confsum().args(["explain", "nope"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let list = stdout(&confsum().arg("rules").output().unwrap());
+    assert_eq!(list.lines().count(), 20);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("object-too-large ") && l.contains("error"))
+    );
+}
+
+#[test]
+fn invalid_base64_is_a_finding_for_lint_not_an_error() {
+    // graph and inject stop (tests/cli/errors.rs); lint reports and goes on.
+    let out = confsum()
+        .args(["lint", "--format", "json"])
+        .arg(fixture("bad/invalid-base64.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("\"rule\": \"invalid-base64\""));
+}
