@@ -42,6 +42,17 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List every rule with its default severity.
     Rules,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  confsum completions bash > /etc/bash_completion.d/confsum\n  confsum completions zsh > \"${fpath[1]}/_confsum\"\n  confsum completions fish > ~/.config/fish/completions/confsum.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  confsum man > /usr/local/share/man/man1/confsum.1")]
+    Man,
 }
 
 #[derive(Args, Debug, Clone)]

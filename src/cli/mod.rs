@@ -67,5 +67,17 @@ fn run(cli: Cli, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> 
         Command::Lint(a) => lint_cmd::run(a, out),
         Command::Explain(a) => lint_cmd::explain(a, out),
         Command::Rules => lint_cmd::list(out),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "confsum", out);
+            Ok(Status::Clean)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(out)
+                .map_err(|e| Error::new(format!("cannot render the man page: {e}")))?;
+            Ok(Status::Clean)
+        }
     }
 }

@@ -5,5 +5,6 @@ mod corpus;
 mod errors;
 mod graph;
 mod inject;
+mod integrations;
 mod leak;
 mod lint;
