@@ -17,6 +17,7 @@ pub mod graph;
 pub mod inject;
 pub mod lint;
 pub mod load;
+pub mod chart;
 pub mod model;
 pub mod plan;
 pub mod report;

@@ -15,6 +15,8 @@ pub struct Source {
     /// The file's path, when it is a file (None for stdin).
     pub path: Option<PathBuf>,
     pub text: Arc<str>,
+    /// The chart this source was rendered from, if any.
+    pub origin: Option<crate::chart::ChartOrigin>,
     line_starts: OnceLock<Vec<usize>>,
 }
 
@@ -24,6 +26,7 @@ impl Source {
             name: name.into(),
             path,
             text: text.into(),
+            origin: None,
             line_starts: OnceLock::new(),
         }
     }
@@ -102,24 +105,59 @@ impl Source {
     }
 }
 
-/// Load every input. No paths, or `-`, reads standard input.
-pub fn load(paths: &[PathBuf]) -> Result<Vec<Source>> {
-    if paths.is_empty() {
-        return Ok(vec![read_stdin()?]);
+/// One input: manifests to read, or a Helm chart to render.
+#[derive(Debug)]
+pub enum Input {
+    Manifests(Source),
+    /// A folder holding `Chart.yaml`, or a packaged chart (`.tgz`).
+    Chart(PathBuf),
+}
+
+/// Whether `path` is a Helm chart: a folder with `Chart.yaml`, or a `.tgz`.
+pub fn is_chart(path: &Path) -> bool {
+    if path.is_dir() {
+        return path.join("Chart.yaml").is_file();
     }
-    let mut sources = Vec::new();
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    path.is_file() && (name.ends_with(".tgz") || name.ends_with(".tar.gz"))
+}
+
+/// Find every input. No paths, or `-`, reads standard input. A folder is
+/// walked for `*.yaml`/`*.yml`; a chart inside it is one input of its own,
+/// and its templates are not read as manifests.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
+    if paths.is_empty() {
+        return Ok(vec![Input::Manifests(read_stdin()?)]);
+    }
+    let mut inputs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            sources.push(read_stdin()?);
+            inputs.push(Input::Manifests(read_stdin()?));
+        } else if is_chart(path) {
+            inputs.push(Input::Chart(path.clone()));
         } else if path.is_dir() {
-            for file in yaml_files(path)? {
-                sources.push(read_file(&file)?);
+            let (files, charts) = walk(path)?;
+            inputs.extend(charts.into_iter().map(Input::Chart));
+            for file in files {
+                inputs.push(Input::Manifests(read_file(&file)?));
             }
         } else {
-            sources.push(read_file(path)?);
+            inputs.push(Input::Manifests(read_file(path)?));
         }
     }
-    Ok(sources)
+    Ok(inputs)
+}
+
+/// Manifests only: every input that is not a chart. (Charts go through
+/// `chart::render`.)
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Source>> {
+    Ok(discover(paths)?
+        .into_iter()
+        .filter_map(|i| match i {
+            Input::Manifests(s) => Some(s),
+            Input::Chart(_) => None,
+        })
+        .collect())
 }
 
 pub fn read_stdin() -> Result<Source> {
@@ -151,19 +189,15 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// `*.yaml` and `*.yml` files under `dir`, sorted by path, so that every run
-/// sees the same order.
-pub fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// `*.yaml` and `*.yml` files under `dir`, sorted by path so that every run
+/// sees the same order, and the charts found there (not descended into).
+pub fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
+    let mut charts = Vec::new();
+    let mut it = walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter();
+    while let Some(entry) = it.next() {
         let entry = entry.map_err(|e| {
-            let at = e
-                .path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| dir.display().to_string());
+            let at = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| dir.display().to_string());
             let why = if e.loop_ancestor().is_some() {
                 "symbolic link loop".to_string()
             } else {
@@ -172,15 +206,17 @@ pub fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>> {
             Error::new(format!("cannot walk `{at}`: {why}"))
         })?;
         let path = entry.path();
-        let is_yaml = matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        );
+        if entry.file_type().is_dir() && entry.depth() > 0 && path.join("Chart.yaml").is_file() {
+            charts.push(path.to_path_buf());
+            it.skip_current_dir();
+            continue;
+        }
+        let is_yaml = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
         if entry.file_type().is_file() && is_yaml {
             files.push(path.to_path_buf());
         }
     }
-    Ok(files)
+    Ok((files, charts))
 }
 
 #[cfg(test)]

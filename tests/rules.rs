@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use confsum::lint::{self, LintConfig, rules};
 use confsum::load::Source;
-use confsum::report::lint::Rendered;
 
 fn only(id: &str) -> LintConfig {
     let mut c = LintConfig::default();
@@ -43,7 +42,7 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
         .iter()
         .map(|f| sources[0].line_col(f.span.start).0)
         .collect();
-    let human = Rendered::new(&analysis, &findings).human(false);
+    let human = confsum::report::lint::human(&confsum::report::lint::items(&analysis, &findings), false);
     (lines, human)
 }
 

@@ -19,7 +19,7 @@ pub struct Cli {
 pub enum Command {
     /// Show which workloads consume which ConfigMaps and Secrets, with their checksums.
     #[command(
-        after_help = "Examples:\n  helm template my-release ./chart | confsum graph\n  confsum graph --format json manifests/\n  confsum graph --format mermaid deploy.yaml"
+        after_help = "Examples:\n  confsum graph charts/api -f prod-values.yaml\n  helm template my-release ./chart | confsum graph\n  confsum graph --format json manifests/\n  confsum graph --format mermaid deploy.yaml"
     )]
     Graph(GraphArgs),
     /// Write config and secret checksums into each workload's pod template.
@@ -34,7 +34,7 @@ pub enum Command {
     PostRender(PostRenderArgs),
     /// Report anti-patterns: Secrets in env, missing keys, oversized objects, values the API server rejects.
     #[command(
-        after_help = "Examples:\n  helm template r ./chart | confsum lint\n  confsum lint manifests/ --format sarif --output confsum.sarif\n  confsum lint --fail-on warning --ignore unused-config k8s/\n\nConfiguration (.confsum.yaml):\n  rules: {missing-object: error, unused-config: off}\n  ignore: [vendor/*, Secret/*/legacy-*]\n  settings: {near-size-limit: 0.8}\n\nInline: annotate an object or pod template with confsum.dev/ignore: \"rule-id,rule-id\"."
+        after_help = "Examples:\n  confsum lint charts/api --all-values       # a chart: rendered with helm\n  helm template r ./chart | confsum lint\n  confsum lint manifests/ --format sarif --output confsum.sarif\n  confsum lint --fail-on warning --ignore unused-config k8s/\n\nConfiguration (.confsum.yaml):\n  rules: {missing-object: error, unused-config: off}\n  ignore: [vendor/*, Secret/*/legacy-*]\n  settings: {near-size-limit: 0.8}\n\nInline: annotate an object or pod template with confsum.dev/ignore: \"rule-id,rule-id\"."
     )]
     Lint(LintArgs),
     /// Print a rule's documentation.
@@ -79,10 +79,39 @@ pub enum GraphFormat {
     Mermaid,
 }
 
+/// How to render a chart given as PATH (a folder with Chart.yaml, or a .tgz).
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Helm charts")]
+pub struct ChartArgs {
+    /// The helm binary [default: $CONFSUM_HELM, else `helm` on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+    /// Values file for `helm template` (repeatable, order kept).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// `--set` for `helm template` (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// `--set-string` for `helm template` (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub set_string: Vec<String>,
+    /// Release name [default: the chart's name].
+    #[arg(long, value_name = "NAME")]
+    pub release_name: Option<String>,
+    /// `--kube-version` for `helm template`.
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// `--api-versions` for `helm template` (repeatable).
+    #[arg(long, value_name = "VERSION")]
+    pub api_versions: Vec<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct GraphArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub chart: ChartArgs,
     #[command(flatten)]
     pub digest: DigestArgs,
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
@@ -123,6 +152,9 @@ pub struct InjectArgs {
 
 #[derive(Args, Debug)]
 pub struct PostRenderArgs {
+    /// Not taken: Helm passes manifests on stdin. Named here only to explain.
+    #[arg(hide = true)]
+    pub paths: Vec<PathBuf>,
     /// Namespace for objects that name none [default: $HELM_NAMESPACE, else `default`].
     #[arg(short, long)]
     pub namespace: Option<String>,
@@ -156,6 +188,15 @@ pub enum FailOn {
 pub struct LintArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub chart: ChartArgs,
+    /// Lint each chart with its defaults and with each `ci/*-values.yaml`.
+    #[arg(long)]
+    pub all_values: bool,
+    /// Treat each PATH as the chart that holds it (for pre-commit, which
+    /// passes changed files); paths outside any chart are skipped.
+    #[arg(long)]
+    pub owning_charts: bool,
     #[arg(long, value_enum, default_value_t = LintFormat::Human)]
     pub format: LintFormat,
     /// Exit 1 when a finding is at or above this severity.

@@ -5,8 +5,21 @@ use super::args::{DigestArgs, GraphArgs, GraphFormat, InputArgs};
 
 pub fn run(args: GraphArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     let key = hmac_key(&args.digest)?;
-    let sources = load(&args.input)?;
     let namespace = confsum::release_namespace(args.input.namespace.as_deref());
+    let mut sources = Vec::new();
+    let mut helm = None;
+    for input in confsum::load::discover(&args.input.paths)? {
+        match input {
+            confsum::load::Input::Manifests(s) => sources.push(s),
+            confsum::load::Input::Chart(c) => {
+                let opts = super::lint_cmd::helm_options(&args.chart, args.input.namespace.as_deref());
+                if helm.is_none() {
+                    helm = Some(confsum::chart::find_helm(opts.helm.as_deref())?);
+                }
+                sources.push(confsum::chart::render(helm.as_ref().expect("found above"), &c, &opts, None)?);
+            }
+        }
+    }
     let analysis = confsum::analyze(&sources, &namespace)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, key.as_deref())?;
     let text = match args.format {
@@ -19,8 +32,25 @@ pub fn run(args: GraphArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     Ok(Status::Clean)
 }
 
-pub fn load(input: &InputArgs) -> Result<Vec<confsum::load::Source>, Error> {
-    confsum::load::load(&input.paths)
+/// Manifests to transform: a chart is refused (it is rendered by Helm,
+/// which runs confsum as its post-renderer); charts found inside a folder
+/// are skipped with a note.
+pub fn load_manifests(input: &InputArgs, notes: &mut Vec<u8>) -> Result<Vec<confsum::load::Source>, Error> {
+    let mut sources = Vec::new();
+    for i in confsum::load::discover(&input.paths)? {
+        match i {
+            confsum::load::Input::Manifests(s) => sources.push(s),
+            confsum::load::Input::Chart(c) if input.paths.contains(&c) => {
+                return Err(Error::new(format!("`{}` is a Helm chart, and inject works on rendered manifests", c.display()))
+                    .with_help("run confsum as Helm's post-renderer: `helm template|install|upgrade RELEASE CHART --post-renderer confsum --post-renderer-args post-render` (README: Helm post-renderer)"));
+            }
+            confsum::load::Input::Chart(c) => {
+                use std::io::Write as _;
+                let _ = writeln!(notes, "note: skipped the Helm chart `{}` (use confsum as Helm's post-renderer for charts)", c.display());
+            }
+        }
+    }
+    Ok(sources)
 }
 
 /// The HMAC key: `--hmac-key-file`, else `$CONFSUM_HMAC_KEY`, else none.

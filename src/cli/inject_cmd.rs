@@ -7,7 +7,7 @@ use confsum::{Error, digest};
 
 use super::Status;
 use super::args::{AnnotationArgs, InjectArgs, PostRenderArgs};
-use super::graph_cmd::{hmac_key, load};
+use super::graph_cmd::{hmac_key, load_manifests};
 
 /// The transformed text of each source.
 struct Injected {
@@ -133,7 +133,7 @@ pub fn run(args: InjectArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Sta
     check_annotation_keys(&args.annotations)?;
     let key = hmac_key(&args.digest)?;
     let namespace = confsum::release_namespace(args.input.namespace.as_deref());
-    let sources = load(&args.input)?;
+    let sources = load_manifests(&args.input, err)?;
     if args.write && sources.iter().any(|s| s.path.is_none()) {
         return Err(Error::new("--write needs files, not standard input"));
     }
@@ -238,6 +238,11 @@ pub fn post_render(
     out: &mut Vec<u8>,
     err: &mut Vec<u8>,
 ) -> Result<Status, Error> {
+    if let Some(p) = args.paths.first() {
+        let what = if confsum::load::is_chart(p) { "is a Helm chart" } else { "is a path" };
+        return Err(Error::new(format!("`{}` {what}: post-render reads rendered manifests from standard input", p.display()))
+            .with_help("let Helm run it: `helm template|install|upgrade RELEASE CHART --post-renderer confsum --post-renderer-args post-render`, or use `confsum inject PATH`"));
+    }
     check_annotation_keys(&args.annotations)?;
     let key = hmac_key(&args.digest)?;
     let namespace = confsum::release_namespace(args.namespace.as_deref());

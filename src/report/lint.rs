@@ -1,334 +1,339 @@
 //! Lint findings as text: human (miette, with redacted snippets), json,
 //! sarif (2.1.0), github (workflow commands) and markdown (job summaries).
 //! No format ever shows a Secret value or a flagged ConfigMap value.
+//!
+//! Findings are first turned into [`Item`]s, self-contained values that
+//! carry their location in the rendered stream and, for a chart, in the
+//! chart's template: the formats render items, whatever run produced them.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::Arc;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
-};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
 use serde_json::{Value, json};
 
 use crate::Analysis;
-use crate::lint::{Finding, Severity, counts, redact, rules};
+use crate::lint::{Finding, Severity, redact, rules};
 
-/// Where a finding is, in terms a reader can open.
-pub struct Place {
+/// One finding, ready to print.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    /// The rendered stream's name, and the position in it (1-based).
     pub file: String,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,
     pub end_column: usize,
+    /// The template path from `# Source:`.
     pub template: Option<String>,
-    /// The finding's first line, masked.
+    /// For a chart: the template file in the repository, and the line there
+    /// when the offending rendered line occurs exactly once in it.
+    pub template_file: Option<String>,
+    pub template_line: Option<usize>,
+    /// For a chart: the values that produced the finding.
+    pub values: Vec<String>,
+    pub object: [String; 3],
+    /// The offending line, with sensitive values masked.
     pub snippet: String,
+    masked: Arc<str>,
+    span: Range<usize>,
 }
 
-/// Everything the formats need, computed once per run.
-pub struct Rendered<'r, 'a> {
-    pub analysis: &'r Analysis<'a>,
-    pub findings: &'r [Finding],
-    masked: Vec<Arc<str>>,
-}
-
-impl<'r, 'a> Rendered<'r, 'a> {
-    pub fn new(analysis: &'r Analysis<'a>, findings: &'r [Finding]) -> Self {
-        let spans = redact::sensitive_spans(analysis);
-        let masked = analysis
-            .model
-            .files
-            .iter()
-            .zip(&spans)
-            .map(|(f, s)| redact::mask(&f.source.text, s))
-            .collect();
-        Rendered {
-            analysis,
-            findings,
-            masked,
-        }
-    }
-
-    pub fn place(&self, f: &Finding) -> Place {
-        let source = self.analysis.model.files[f.file].source;
-        let (line, column) = source.line_col(f.span.start);
-        let (end_line, end_column) = source.line_col(f.span.end.max(f.span.start));
-        let obj = &self.analysis.model.objects[f.object];
-        let masked = &self.masked[f.file];
-        let start = masked[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
-        let end = masked[f.span.start..]
-            .find('\n')
-            .map_or(masked.len(), |i| f.span.start + i);
-        let snippet: String = masked[start..end]
-            .trim_end_matches('\r')
-            .chars()
-            .take(300)
-            .collect();
-        Place {
-            file: source.name.clone(),
-            line,
-            column,
-            end_line,
-            end_column,
-            template: self.analysis.model.doc(obj).template.map(str::to_string),
-            snippet,
-        }
-    }
-
-    fn object_json(&self, f: &Finding) -> Value {
-        let o = &self.analysis.model.objects[f.object];
-        json!({"kind": o.kind_name, "namespace": o.namespace, "name": o.name})
-    }
-
-    /// rustc-style diagnostics with a snippet of the rendered stream.
-    pub fn human(&self, color: bool) -> String {
-        let theme = if color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
-        let mut out = String::new();
-        for f in self.findings {
-            let place = self.place(f);
-            let source = self.analysis.model.files[f.file].source;
-            let severity = match f.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-                Severity::Info => miette::Severity::Advice,
-            };
-            let label = match &place.template {
-                Some(t) => format!("from {t}"),
-                None => "here".to_string(),
-            };
-            let long_line = place.snippet.chars().count() >= 300;
-            let mut diag = MietteDiagnostic::new(f.message.clone())
-                .with_severity(severity)
-                .with_help(f.help.clone());
-            if !long_line {
-                let len = if place.end_line == place.line {
-                    f.span.len()
-                } else {
-                    0
-                };
-                diag = diag.with_label(LabeledSpan::new_primary_with_span(
-                    Some(label),
-                    (f.span.start, len),
-                ));
-            }
-            out.push_str(&format!(
-                "{}:{}:{}: {}[{}]",
-                place.file,
-                place.line,
-                place.column,
-                f.severity.as_str(),
-                f.rule
-            ));
-            if let Some(t) = &place.template {
-                out.push_str(&format!(" (template {t})"));
-            }
-            out.push('\n');
-            let report = Report::new(diag).with_source_code(NamedSource::new(
-                source.name.clone(),
-                self.masked[f.file].clone(),
-            ));
-            let mut block = String::new();
-            if handler.render_report(&mut block, report.as_ref()).is_ok() {
-                out.push_str(&block);
-            }
-            out.push('\n');
-        }
-        out.push_str(&summary_line(self.findings));
-        out
-    }
-
-    pub fn json(&self) -> String {
-        let findings: Vec<Value> = self
-            .findings
-            .iter()
-            .map(|f| {
-                let p = self.place(f);
-                json!({
-                    "rule": f.rule,
-                    "severity": f.severity.as_str(),
-                    "message": f.message,
-                    "help": f.help,
-                    "file": p.file,
-                    "line": p.line,
-                    "column": p.column,
-                    "end_line": p.end_line,
-                    "end_column": p.end_column,
-                    "template": p.template,
-                    "object": self.object_json(f),
-                })
-            })
-            .collect();
-        let [info, warning, error] = counts(self.findings);
-        let v = json!({
-            "version": 1,
-            "findings": findings,
-            "summary": {"error": error, "warning": warning, "info": info},
-        });
-        let mut s = serde_json::to_string_pretty(&v).expect("json values serialize");
-        s.push('\n');
-        s
-    }
-
-    pub fn sarif(&self) -> String {
-        let descriptors: Vec<Value> = rules::ALL
-            .iter()
-            .map(|r| {
-                json!({
-                    "id": r.id,
-                    "name": camel(r.id),
-                    "shortDescription": {"text": r.summary()},
-                    "fullDescription": {"text": r.full_description()},
-                    "help": {"text": r.documentation(), "markdown": r.documentation()},
-                    "defaultConfiguration": {"level": sarif_level(r.default)},
-                })
-            })
-            .collect();
-        let results: Vec<Value> = self
-            .findings
-            .iter()
-            .map(|f| {
-                let p = self.place(f);
-                let index = rules::ALL.iter().position(|r| r.id == f.rule).unwrap_or(0);
-                let mut result = json!({
-                    "ruleId": f.rule,
-                    "ruleIndex": index,
-                    "level": sarif_level(f.severity),
-                    "message": {"text": format!("{} ({})", f.message, f.help)},
-                    "locations": [{
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": uri(&p.file)},
-                            "region": {
-                                "startLine": p.line,
-                                "startColumn": p.column,
-                                "snippet": {"text": p.snippet},
-                            }
-                        }
-                    }],
-                });
-                if let Some(t) = &p.template {
-                    result["properties"] = json!({"template": t});
+/// Turn one run's findings into items.
+pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
+    let spans = redact::sensitive_spans(analysis);
+    let masked: Vec<Arc<str>> = analysis.model.files.iter().zip(&spans).map(|(f, s)| redact::mask(&f.source.text, s)).collect();
+    findings
+        .iter()
+        .map(|f| {
+            let source = analysis.model.files[f.file].source;
+            let (line, column) = source.line_col(f.span.start);
+            let (end_line, end_column) = source.line_col(f.span.end.max(f.span.start));
+            let obj = &analysis.model.objects[f.object];
+            let text = &masked[f.file];
+            let start = text[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[f.span.start..].find('\n').map_or(text.len(), |i| f.span.start + i);
+            let snippet: String = text[start..end].trim_end_matches('\r').chars().take(300).collect();
+            let template = analysis.model.doc(obj).template.map(str::to_string);
+            let template_file = source.origin.as_ref().zip(template.as_deref()).and_then(|(o, t)| o.template_file(t));
+            let template_line = template_file.as_ref().and_then(|file| {
+                // The unmasked line: it is compared, never printed.
+                let rendered = source.line_text(line).trim();
+                let tpl = std::fs::read_to_string(file).ok()?;
+                let mut hits = tpl.lines().enumerate().filter(|(_, l)| !rendered.is_empty() && l.trim() == rendered);
+                match (hits.next(), hits.next()) {
+                    (Some((i, _)), None) => Some(i + 1),
+                    _ => None,
                 }
-                result
-            })
-            .collect();
-        let v = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "confsum",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://github.com/confsum/confsum",
-                    "rules": descriptors,
-                }},
-                "results": results,
-            }],
-        });
-        let mut s = serde_json::to_string_pretty(&v).expect("json values serialize");
-        s.push('\n');
-        s
-    }
-
-    /// GitHub Actions workflow commands: one annotation per finding.
-    pub fn github(&self) -> String {
-        let mut out = String::new();
-        for f in self.findings {
-            let p = self.place(f);
-            let level = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "notice",
-            };
-            let mut message = format!("{} ({})", f.message, f.help);
-            if let Some(t) = &p.template {
-                message.push_str(&format!(" [template {t}]"));
+            });
+            Item {
+                rule: f.rule,
+                severity: f.severity,
+                message: f.message.clone(),
+                help: f.help.clone(),
+                file: source.name.clone(),
+                line,
+                column,
+                end_line,
+                end_column,
+                template,
+                template_file: template_file.map(|p| p.display().to_string()),
+                template_line,
+                values: source.origin.iter().map(|o| o.values_label()).collect(),
+                object: [obj.kind_name.clone(), obj.namespace.clone(), obj.name.clone()],
+                snippet,
+                masked: text.clone(),
+                span: f.span.clone(),
             }
-            out.push_str(&format!(
-                "::{level} file={},line={},col={},endLine={},title={}::{}\n",
-                escape_property(&p.file),
-                p.line,
-                p.column,
-                p.end_line,
-                escape_property(f.rule),
-                escape_data(&message)
-            ));
-        }
-        out
-    }
-
-    /// A job summary: counts per rule and the first findings.
-    pub fn markdown(&self) -> String {
-        let [info, warning, error] = counts(self.findings);
-        let mut out = String::from("## confsum lint\n\n");
-        if self.findings.is_empty() {
-            out.push_str("No findings.\n");
-            return out;
-        }
-        out.push_str(&format!(
-            "**{error}** errors, **{warning}** warnings, **{info}** info\n\n"
-        ));
-        out.push_str("| rule | severity | findings |\n|---|---|---|\n");
-        let mut per_rule: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
-        for f in self.findings {
-            per_rule.entry(f.rule).or_insert((f.severity, 0)).1 += 1;
-        }
-        for (rule, (sev, n)) in &per_rule {
-            out.push_str(&format!("| `{rule}` | {} | {n} |\n", sev.as_str()));
-        }
-        out.push_str("\n### Top findings\n\n");
-        let mut top: Vec<&Finding> = self.findings.iter().collect();
-        top.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        for f in top.into_iter().take(20) {
-            let p = self.place(f);
-            let tpl = p
-                .template
-                .as_ref()
-                .map(|t| format!(" (template `{t}`)"))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "- **{}** `{}` {}:{}{} — {}\n",
-                f.severity.as_str(),
-                f.rule,
-                p.file,
-                p.line,
-                tpl,
-                md_escape(&f.message)
-            ));
-        }
-        if self.findings.len() > 20 {
-            out.push_str(&format!("\n…and {} more.\n", self.findings.len() - 20));
-        }
-        out
-    }
+        })
+        .collect()
 }
 
-pub fn summary_line(findings: &[Finding]) -> String {
-    let [info, warning, error] = counts(findings);
-    if findings.is_empty() {
+/// Merge the items of several renderings of one chart: a finding that
+/// appears under several values files is reported once, naming them all.
+pub fn merge(items: Vec<Item>) -> Vec<Item> {
+    let mut out: Vec<Item> = Vec::new();
+    for item in items {
+        let same = out.iter_mut().find(|o| {
+            !item.values.is_empty() && o.template_file.is_some() && o.rule == item.rule && o.template_file == item.template_file && o.message == item.message
+        });
+        match same {
+            Some(o) => {
+                for v in item.values {
+                    if !o.values.contains(&v) {
+                        o.values.push(v);
+                    }
+                }
+            }
+            None => out.push(item),
+        }
+    }
+    out
+}
+
+fn counts(items: &[Item]) -> [usize; 3] {
+    let mut c = [0; 3];
+    for i in items {
+        c[i.severity as usize] += 1;
+    }
+    c
+}
+
+/// Whether any item is at or above `threshold`.
+pub fn any_at_least(items: &[Item], threshold: Severity) -> bool {
+    items.iter().any(|i| i.severity >= threshold)
+}
+
+/// rustc-style diagnostics with a snippet of the rendered stream.
+pub fn human(items: &[Item], color: bool) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+    let mut out = String::new();
+    for i in items {
+        let severity = match i.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        };
+        out.push_str(&format!("{}:{}:{}: {}[{}]\n", i.file, i.line, i.column, i.severity.as_str(), i.rule));
+        match (&i.template_file, i.template_line) {
+            (Some(f), Some(l)) => out.push_str(&format!("  template: {f}:{l}\n")),
+            (Some(f), None) => out.push_str(&format!("  template: {f}\n")),
+            (None, _) => {
+                if let Some(t) = &i.template {
+                    out.push_str(&format!("  template: {t}\n"));
+                }
+            }
+        }
+        if !i.values.is_empty() {
+            out.push_str(&format!("  values: {}\n", i.values.join(", ")));
+        }
+        let mut diag = MietteDiagnostic::new(i.message.clone()).with_severity(severity).with_help(i.help.clone());
+        if i.snippet.chars().count() < 300 {
+            let len = if i.end_line == i.line { i.span.len() } else { 0 };
+            diag = diag.with_label(LabeledSpan::new_primary_with_span(Some("here".into()), (i.span.start, len)));
+        }
+        let report = Report::new(diag).with_source_code(NamedSource::new(i.file.clone(), i.masked.clone()));
+        let mut block = String::new();
+        if handler.render_report(&mut block, report.as_ref()).is_ok() {
+            out.push_str(&block);
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary_line(items));
+    out
+}
+
+pub fn json(items: &[Item]) -> String {
+    let findings: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            json!({
+                "rule": i.rule,
+                "severity": i.severity.as_str(),
+                "message": i.message,
+                "help": i.help,
+                "file": i.file,
+                "line": i.line,
+                "column": i.column,
+                "end_line": i.end_line,
+                "end_column": i.end_column,
+                "template": i.template,
+                "template_file": i.template_file,
+                "template_line": i.template_line,
+                "values": i.values,
+                "object": {"kind": i.object[0], "namespace": i.object[1], "name": i.object[2]},
+            })
+        })
+        .collect();
+    let [info, warning, error] = counts(items);
+    let v = json!({
+        "version": 1,
+        "findings": findings,
+        "summary": {"error": error, "warning": warning, "info": info},
+    });
+    let mut s = serde_json::to_string_pretty(&v).expect("json values serialize");
+    s.push('\n');
+    s
+}
+
+pub fn sarif(items: &[Item]) -> String {
+    let descriptors: Vec<Value> = rules::ALL
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": camel(r.id),
+                "shortDescription": {"text": r.summary()},
+                "fullDescription": {"text": r.full_description()},
+                "help": {"text": r.documentation(), "markdown": r.documentation()},
+                "defaultConfiguration": {"level": sarif_level(r.default)},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            let index = rules::ALL.iter().position(|r| r.id == i.rule).unwrap_or(0);
+            // A chart's finding points at the template file in the repository.
+            let location = match (&i.template_file, i.template_line) {
+                (Some(f), Some(l)) => json!({"artifactLocation": {"uri": uri(f)}, "region": {"startLine": l}}),
+                (Some(f), None) => json!({"artifactLocation": {"uri": uri(f)}}),
+                (None, _) => json!({
+                    "artifactLocation": {"uri": uri(&i.file)},
+                    "region": {"startLine": i.line, "startColumn": i.column, "snippet": {"text": i.snippet}},
+                }),
+            };
+            let mut properties = serde_json::Map::new();
+            if let Some(t) = &i.template {
+                properties.insert("template".into(), json!(t));
+            }
+            if !i.values.is_empty() {
+                properties.insert("values".into(), json!(i.values));
+            }
+            let mut result = json!({
+                "ruleId": i.rule,
+                "ruleIndex": index,
+                "level": sarif_level(i.severity),
+                "message": {"text": format!("{} ({})", i.message, i.help)},
+                "locations": [{"physicalLocation": location}],
+            });
+            if !properties.is_empty() {
+                result["properties"] = Value::Object(properties);
+            }
+            result
+        })
+        .collect();
+    let v = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "confsum",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/confsum/confsum",
+                "rules": descriptors,
+            }},
+            "results": results,
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&v).expect("json values serialize");
+    s.push('\n');
+    s
+}
+
+/// GitHub Actions workflow commands: one annotation per finding.
+pub fn github(items: &[Item]) -> String {
+    let mut out = String::new();
+    for i in items {
+        let level = match i.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = format!("{} ({})", i.message, i.help);
+        if let Some(t) = &i.template {
+            message.push_str(&format!(" [template {t}]"));
+        }
+        if !i.values.is_empty() {
+            message.push_str(&format!(" [values {}]", i.values.join(", ")));
+        }
+        let location = match (&i.template_file, i.template_line) {
+            (Some(f), Some(l)) => format!("file={},line={}", escape_property(f), l),
+            (Some(f), None) => format!("file={}", escape_property(f)),
+            (None, _) => format!("file={},line={},col={},endLine={}", escape_property(&i.file), i.line, i.column, i.end_line),
+        };
+        out.push_str(&format!("::{level} {location},title={}::{}\n", escape_property(i.rule), escape_data(&message)));
+    }
+    out
+}
+
+/// A job summary: counts per rule and the first findings.
+pub fn markdown(items: &[Item]) -> String {
+    let [info, warning, error] = counts(items);
+    let mut out = String::from("## confsum lint\n\n");
+    if items.is_empty() {
+        out.push_str("No findings.\n");
+        return out;
+    }
+    out.push_str(&format!("**{error}** errors, **{warning}** warnings, **{info}** info\n\n"));
+    out.push_str("| rule | severity | findings |\n|---|---|---|\n");
+    let mut per_rule: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
+    for i in items {
+        per_rule.entry(i.rule).or_insert((i.severity, 0)).1 += 1;
+    }
+    for (rule, (sev, n)) in &per_rule {
+        out.push_str(&format!("| `{rule}` | {} | {n} |\n", sev.as_str()));
+    }
+    out.push_str("\n### Top findings\n\n");
+    let mut top: Vec<&Item> = items.iter().collect();
+    top.sort_by_key(|i| std::cmp::Reverse(i.severity));
+    for i in top.into_iter().take(20) {
+        let at = match (&i.template_file, i.template_line) {
+            (Some(f), Some(l)) => format!("{f}:{l}"),
+            (Some(f), None) => f.clone(),
+            (None, _) => format!("{}:{}", i.file, i.line),
+        };
+        out.push_str(&format!("- **{}** `{}` {} — {}\n", i.severity.as_str(), i.rule, at, md_escape(&i.message)));
+    }
+    if items.len() > 20 {
+        out.push_str(&format!("\n…and {} more.\n", items.len() - 20));
+    }
+    out
+}
+
+pub fn summary_line(items: &[Item]) -> String {
+    if items.is_empty() {
         return "no findings\n".to_string();
     }
-    let plural = |n: usize, w: &str| {
-        if n == 1 {
-            format!("{n} {w}")
-        } else {
-            format!("{n} {w}s")
-        }
-    };
-    format!(
-        "found {}, {}, {}\n",
-        plural(error, "error"),
-        plural(warning, "warning"),
-        info_count(info)
-    )
-}
-
-fn info_count(n: usize) -> String {
-    format!("{n} info")
+    let [info, warning, error] = counts(items);
+    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+    format!("found {}, {}, {info} info\n", plural(error, "error"), plural(warning, "warning"))
 }
 
 fn sarif_level(s: Severity) -> &'static str {
@@ -343,23 +348,18 @@ fn camel(id: &str) -> String {
     id.split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
         })
         .collect()
 }
 
 /// A relative path stays relative (SARIF resolves it against the checkout).
 fn uri(path: &str) -> String {
-    let p = path.strip_prefix("./").unwrap_or(path);
-    p.replace(' ', "%20")
+    path.strip_prefix("./").unwrap_or(path).replace('%', "%25").replace(' ', "%20")
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
