@@ -44,7 +44,9 @@ impl ChartOrigin {
 
     /// A label for the rendering: `defaults` or the values file.
     pub fn values_label(&self) -> String {
-        self.values.clone().unwrap_or_else(|| "defaults".to_string())
+        self.values
+            .clone()
+            .unwrap_or_else(|| "defaults".to_string())
     }
 }
 
@@ -56,7 +58,10 @@ pub fn find_helm(explicit: Option<&Path>) -> Result<PathBuf> {
         return if p.is_file() {
             Ok(p.to_path_buf())
         } else {
-            Err(Error::new(format!("helm not found at `{}` (from --helm)", p.display())).with_help(HOW_TO_GET_HELM))
+            Err(
+                Error::new(format!("helm not found at `{}` (from --helm)", p.display()))
+                    .with_help(HOW_TO_GET_HELM),
+            )
         };
     }
     if let Some(p) = std::env::var_os("CONFSUM_HELM").filter(|p| !p.is_empty()) {
@@ -64,12 +69,23 @@ pub fn find_helm(explicit: Option<&Path>) -> Result<PathBuf> {
         return if p.is_file() {
             Ok(p)
         } else {
-            Err(Error::new(format!("helm not found at `{}` (from $CONFSUM_HELM)", p.display())).with_help(HOW_TO_GET_HELM))
+            Err(Error::new(format!(
+                "helm not found at `{}` (from $CONFSUM_HELM)",
+                p.display()
+            ))
+            .with_help(HOW_TO_GET_HELM))
         };
     }
     std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("helm")).find(|p| p.is_file()))
-        .ok_or_else(|| Error::new("helm not found on PATH: confsum runs `helm template` to lint a chart").with_help(HOW_TO_GET_HELM))
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("helm"))
+                .find(|p| p.is_file())
+        })
+        .ok_or_else(|| {
+            Error::new("helm not found on PATH: confsum runs `helm template` to lint a chart")
+                .with_help(HOW_TO_GET_HELM)
+        })
 }
 
 /// `ci/*-values.yaml` of a chart folder (chart-testing's convention), sorted.
@@ -78,7 +94,11 @@ pub fn ci_values_files(chart: &Path) -> Vec<PathBuf> {
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with("-values.yaml") || n.ends_with("-values.yml")))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with("-values.yaml") || n.ends_with("-values.yml"))
+        })
         .collect();
     files.sort();
     files
@@ -87,17 +107,37 @@ pub fn ci_values_files(chart: &Path) -> Vec<PathBuf> {
 /// The chart's name: `name:` of its Chart.yaml (a folder), or `helm show chart` (a package).
 fn chart_name(helm: &Path, chart: &Path) -> Result<String> {
     let text = if chart.is_dir() {
-        std::fs::read_to_string(chart.join("Chart.yaml")).map_err(|e| Error::new(format!("cannot read `{}`: {e}", chart.join("Chart.yaml").display())))?
+        std::fs::read_to_string(chart.join("Chart.yaml")).map_err(|e| {
+            Error::new(format!(
+                "cannot read `{}`: {e}",
+                chart.join("Chart.yaml").display()
+            ))
+        })?
     } else {
-        let out = Command::new(helm).arg("show").arg("chart").arg(chart).output().map_err(|e| Error::new(format!("cannot run `{}`: {e}", helm.display())))?;
+        let out = Command::new(helm)
+            .arg("show")
+            .arg("chart")
+            .arg(chart)
+            .output()
+            .map_err(|e| Error::new(format!("cannot run `{}`: {e}", helm.display())))?;
         if !out.status.success() {
             return Err(helm_failed(chart, &out.stderr));
         }
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let docs = crate::yaml::parse_stream(&text).map_err(|e| Error::new(format!("invalid Chart.yaml in `{}`: {}", chart.display(), e.message)))?;
+    let docs = crate::yaml::parse_stream(&text).map_err(|e| {
+        Error::new(format!(
+            "invalid Chart.yaml in `{}`: {}",
+            chart.display(),
+            e.message
+        ))
+    })?;
     docs.iter()
-        .find_map(|d| d.root.and_then(|r| d.str_at(r, &["name"])).map(str::to_string))
+        .find_map(|d| {
+            d.root
+                .and_then(|r| d.str_at(r, &["name"]))
+                .map(str::to_string)
+        })
         .ok_or_else(|| Error::new(format!("Chart.yaml of `{}` has no name", chart.display())))
 }
 
@@ -109,7 +149,12 @@ fn helm_failed(chart: &Path, stderr: &[u8]) -> Error {
 }
 
 /// Render `chart` with `helm template`, plus one extra values file.
-pub fn render(helm: &Path, chart: &Path, opts: &HelmOptions, extra_values: Option<&Path>) -> Result<Source> {
+pub fn render(
+    helm: &Path,
+    chart: &Path,
+    opts: &HelmOptions,
+    extra_values: Option<&Path>,
+) -> Result<Source> {
     let name = chart_name(helm, chart)?;
     let release = opts.release_name.clone().unwrap_or_else(|| name.clone());
     let mut cmd = Command::new(helm);
@@ -132,7 +177,9 @@ pub fn render(helm: &Path, chart: &Path, opts: &HelmOptions, extra_values: Optio
     for a in &opts.api_versions {
         cmd.arg("--api-versions").arg(a);
     }
-    let out = cmd.output().map_err(|e| Error::new(format!("cannot run `{}`: {e}", helm.display())).with_help(HOW_TO_GET_HELM))?;
+    let out = cmd.output().map_err(|e| {
+        Error::new(format!("cannot run `{}`: {e}", helm.display())).with_help(HOW_TO_GET_HELM)
+    })?;
     if !out.status.success() {
         return Err(helm_failed(chart, &out.stderr));
     }
@@ -142,6 +189,10 @@ pub fn render(helm: &Path, chart: &Path, opts: &HelmOptions, extra_values: Optio
         None => format!("{} (helm template)", chart.display()),
     };
     let mut source = Source::from_bytes(label, None, out.stdout)?;
-    source.origin = Some(ChartOrigin { path: chart.to_path_buf(), name, values });
+    source.origin = Some(ChartOrigin {
+        path: chart.to_path_buf(),
+        name,
+        values,
+    });
     Ok(source)
 }

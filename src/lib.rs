@@ -11,13 +11,13 @@
 //! The library never prints and never parses command lines; the `confsum`
 //! binary does both.
 
+pub mod chart;
 pub mod digest;
 pub mod error;
 pub mod graph;
 pub mod inject;
 pub mod lint;
 pub mod load;
-pub mod chart;
 pub mod model;
 pub mod plan;
 pub mod report;

@@ -194,10 +194,16 @@ fn io_reason(e: &std::io::Error) -> String {
 pub fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let mut files = Vec::new();
     let mut charts = Vec::new();
-    let mut it = walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter();
+    let mut it = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
     while let Some(entry) = it.next() {
         let entry = entry.map_err(|e| {
-            let at = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| dir.display().to_string());
+            let at = e
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| dir.display().to_string());
             let why = if e.loop_ancestor().is_some() {
                 "symbolic link loop".to_string()
             } else {
@@ -211,7 +217,10 @@ pub fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
             it.skip_current_dir();
             continue;
         }
-        let is_yaml = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+        let is_yaml = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
         if entry.file_type().is_file() && is_yaml {
             files.push(path.to_path_buf());
         }

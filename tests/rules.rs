@@ -42,7 +42,8 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
         .iter()
         .map(|f| sources[0].line_col(f.span.start).0)
         .collect();
-    let human = confsum::report::lint::human(&confsum::report::lint::items(&analysis, &findings), false);
+    let human =
+        confsum::report::lint::human(&confsum::report::lint::items(&analysis, &findings), false);
     (lines, human)
 }
 

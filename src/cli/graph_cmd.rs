@@ -12,11 +12,17 @@ pub fn run(args: GraphArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
         match input {
             confsum::load::Input::Manifests(s) => sources.push(s),
             confsum::load::Input::Chart(c) => {
-                let opts = super::lint_cmd::helm_options(&args.chart, args.input.namespace.as_deref());
+                let opts =
+                    super::lint_cmd::helm_options(&args.chart, args.input.namespace.as_deref());
                 if helm.is_none() {
                     helm = Some(confsum::chart::find_helm(opts.helm.as_deref())?);
                 }
-                sources.push(confsum::chart::render(helm.as_ref().expect("found above"), &c, &opts, None)?);
+                sources.push(confsum::chart::render(
+                    helm.as_ref().expect("found above"),
+                    &c,
+                    &opts,
+                    None,
+                )?);
             }
         }
     }
@@ -35,7 +41,10 @@ pub fn run(args: GraphArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
 /// Manifests to transform: a chart is refused (it is rendered by Helm,
 /// which runs confsum as its post-renderer); charts found inside a folder
 /// are skipped with a note.
-pub fn load_manifests(input: &InputArgs, notes: &mut Vec<u8>) -> Result<Vec<confsum::load::Source>, Error> {
+pub fn load_manifests(
+    input: &InputArgs,
+    notes: &mut Vec<u8>,
+) -> Result<Vec<confsum::load::Source>, Error> {
     let mut sources = Vec::new();
     for i in confsum::load::discover(&input.paths)? {
         match i {
@@ -46,7 +55,11 @@ pub fn load_manifests(input: &InputArgs, notes: &mut Vec<u8>) -> Result<Vec<conf
             }
             confsum::load::Input::Chart(c) => {
                 use std::io::Write as _;
-                let _ = writeln!(notes, "note: skipped the Helm chart `{}` (use confsum as Helm's post-renderer for charts)", c.display());
+                let _ = writeln!(
+                    notes,
+                    "note: skipped the Helm chart `{}` (use confsum as Helm's post-renderer for charts)",
+                    c.display()
+                );
             }
         }
     }

@@ -239,7 +239,11 @@ pub fn post_render(
     err: &mut Vec<u8>,
 ) -> Result<Status, Error> {
     if let Some(p) = args.paths.first() {
-        let what = if confsum::load::is_chart(p) { "is a Helm chart" } else { "is a path" };
+        let what = if confsum::load::is_chart(p) {
+            "is a Helm chart"
+        } else {
+            "is a path"
+        };
         return Err(Error::new(format!("`{}` {what}: post-render reads rendered manifests from standard input", p.display()))
             .with_help("let Helm run it: `helm template|install|upgrade RELEASE CHART --post-renderer confsum --post-renderer-args post-render`, or use `confsum inject PATH`"));
     }

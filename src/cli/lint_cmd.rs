@@ -14,7 +14,10 @@ use super::graph_cmd::hmac_key;
 pub fn resolve_config(args: &LintArgs) -> Result<LintConfig, Error> {
     let mut config = match &args.config {
         Some(path) => LintConfig::from_file(path)?,
-        None => match std::env::current_dir().ok().and_then(|d| LintConfig::find_upward(&d)) {
+        None => match std::env::current_dir()
+            .ok()
+            .and_then(|d| LintConfig::find_upward(&d))
+        {
             Some(path) => LintConfig::from_file(&path)?,
             None => LintConfig::default(),
         },
@@ -22,7 +25,10 @@ pub fn resolve_config(args: &LintArgs) -> Result<LintConfig, Error> {
     for id in &args.ignore {
         config.disable(id)?;
     }
-    config.checksum_keys = [args.annotations.config_annotation.clone(), args.annotations.secret_annotation.clone()];
+    config.checksum_keys = [
+        args.annotations.config_annotation.clone(),
+        args.annotations.secret_annotation.clone(),
+    ];
     Ok(config)
 }
 
@@ -40,7 +46,12 @@ pub fn helm_options(chart: &ChartArgs, namespace: Option<&str>) -> HelmOptions {
 }
 
 /// Lint one stream: parse, graph, run the rules, make report items.
-fn lint_sources(sources: &[Source], namespace: &str, key: Option<&[u8]>, config: &LintConfig) -> Result<Vec<Item>, Error> {
+fn lint_sources(
+    sources: &[Source],
+    namespace: &str,
+    key: Option<&[u8]>,
+    config: &LintConfig,
+) -> Result<Vec<Item>, Error> {
     let analysis = confsum::analyze(sources, namespace)?;
     let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, key);
     let findings = lint::run(&analysis, &sums, config);
@@ -53,10 +64,18 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     let namespace = confsum::release_namespace(args.input.namespace.as_deref());
     let mut manifests = Vec::new();
     let mut charts: Vec<PathBuf> = Vec::new();
-    let paths = if args.owning_charts { owning_charts(&args.input.paths) } else { args.input.paths.clone() };
+    let paths = if args.owning_charts {
+        owning_charts(&args.input.paths)
+    } else {
+        args.input.paths.clone()
+    };
     // With --owning-charts, no chart among the paths means nothing to lint
     // (not standard input).
-    let inputs = if args.owning_charts && paths.is_empty() { Vec::new() } else { confsum::load::discover(&paths)? };
+    let inputs = if args.owning_charts && paths.is_empty() {
+        Vec::new()
+    } else {
+        confsum::load::discover(&paths)?
+    };
     for input in inputs {
         match input {
             Input::Manifests(s) => manifests.push(s),
@@ -65,7 +84,12 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     }
     let mut items = Vec::new();
     if !manifests.is_empty() {
-        items.extend(lint_sources(&manifests, &namespace, key.as_deref(), &config)?);
+        items.extend(lint_sources(
+            &manifests,
+            &namespace,
+            key.as_deref(),
+            &config,
+        )?);
     }
     if !charts.is_empty() {
         let opts = helm_options(&args.chart, args.input.namespace.as_deref());
@@ -78,7 +102,12 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
             let mut chart_items = Vec::new();
             for v in variants {
                 let source = chart::render(&helm, c, &opts, v.as_deref())?;
-                chart_items.extend(lint_sources(std::slice::from_ref(&source), &namespace, key.as_deref(), &config)?);
+                chart_items.extend(lint_sources(
+                    std::slice::from_ref(&source),
+                    &namespace,
+                    key.as_deref(),
+                    &config,
+                )?);
             }
             items.extend(report::merge(chart_items));
         }
@@ -87,7 +116,14 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
         LintFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let text = report::human(&items, color);
-            if args.quiet { text.lines().filter(|l| !l.starts_with("found ") && *l != "no findings").map(|l| format!("{l}\n")).collect() } else { text }
+            if args.quiet {
+                text.lines()
+                    .filter(|l| !l.starts_with("found ") && *l != "no findings")
+                    .map(|l| format!("{l}\n"))
+                    .collect()
+            } else {
+                text
+            }
         }
         LintFormat::Json => report::json(&items),
         LintFormat::Sarif => report::sarif(&items),
@@ -95,7 +131,8 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
         LintFormat::Markdown => report::markdown(&items),
     };
     if let Some(path) = &args.output {
-        std::fs::write(path, &text).map_err(|e| Error::new(format!("cannot write `{}`: {e}", path.display())))?;
+        std::fs::write(path, &text)
+            .map_err(|e| Error::new(format!("cannot write `{}`: {e}", path.display())))?;
     }
     out.extend_from_slice(text.as_bytes());
     let threshold = match args.fail_on {
@@ -105,19 +142,46 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
         FailOn::Never => None,
     };
     let failing = threshold.is_some_and(|t| report::any_at_least(&items, t));
-    Ok(if failing { Status::Findings } else { Status::Clean })
+    Ok(if failing {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
 }
 
 pub fn explain(args: ExplainArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
-    let rule = lint::rules::find(&args.rule).ok_or_else(|| Error::new(format!("unknown rule `{}`", args.rule)).with_help("`confsum rules` lists every rule id"))?;
-    out.extend_from_slice(format!("# {} (default: {})\n\n{}\n", rule.id, rule.default.as_str(), rule.documentation()).as_bytes());
+    let rule = lint::rules::find(&args.rule).ok_or_else(|| {
+        Error::new(format!("unknown rule `{}`", args.rule))
+            .with_help("`confsum rules` lists every rule id")
+    })?;
+    out.extend_from_slice(
+        format!(
+            "# {} (default: {})\n\n{}\n",
+            rule.id,
+            rule.default.as_str(),
+            rule.documentation()
+        )
+        .as_bytes(),
+    );
     Ok(Status::Clean)
 }
 
 pub fn list(out: &mut Vec<u8>) -> Result<Status, Error> {
-    let width = lint::rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let width = lint::rules::ALL
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(0);
     for r in lint::rules::ALL {
-        out.extend_from_slice(format!("{:width$}  {:7}  {}\n", r.id, r.default.as_str(), r.summary()).as_bytes());
+        out.extend_from_slice(
+            format!(
+                "{:width$}  {:7}  {}\n",
+                r.id,
+                r.default.as_str(),
+                r.summary()
+            )
+            .as_bytes(),
+        );
     }
     Ok(Status::Clean)
 }
@@ -128,11 +192,27 @@ pub fn list(out: &mut Vec<u8>) -> Result<Status, Error> {
 fn owning_charts(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut charts: Vec<PathBuf> = Vec::new();
     for p in paths {
-        let start = if p.is_dir() { p.as_path() } else { p.parent().unwrap_or(p) };
-        let start = if start.as_os_str().is_empty() { std::path::Path::new(".") } else { start };
-        let mut found = start.ancestors().filter(|d| d.join("Chart.yaml").is_file()).collect::<Vec<_>>();
+        let start = if p.is_dir() {
+            p.as_path()
+        } else {
+            p.parent().unwrap_or(p)
+        };
+        let start = if start.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            start
+        };
+        let mut found = start
+            .ancestors()
+            .filter(|d| d.join("Chart.yaml").is_file())
+            .collect::<Vec<_>>();
         // The outermost chart below a `charts/` folder chain is the owner.
-        while found.len() > 1 && found[0].parent().and_then(|d| d.file_name()).is_some_and(|n| n == "charts") {
+        while found.len() > 1
+            && found[0]
+                .parent()
+                .and_then(|d| d.file_name())
+                .is_some_and(|n| n == "charts")
+        {
             found.remove(0);
         }
         if let Some(c) = found.first()

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+};
 use serde_json::{Value, json};
 
 use crate::Analysis;
@@ -47,7 +49,13 @@ pub struct Item {
 /// Turn one run's findings into items.
 pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
     let spans = redact::sensitive_spans(analysis);
-    let masked: Vec<Arc<str>> = analysis.model.files.iter().zip(&spans).map(|(f, s)| redact::mask(&f.source.text, s)).collect();
+    let masked: Vec<Arc<str>> = analysis
+        .model
+        .files
+        .iter()
+        .zip(&spans)
+        .map(|(f, s)| redact::mask(&f.source.text, s))
+        .collect();
     findings
         .iter()
         .map(|f| {
@@ -57,15 +65,28 @@ pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
             let obj = &analysis.model.objects[f.object];
             let text = &masked[f.file];
             let start = text[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
-            let end = text[f.span.start..].find('\n').map_or(text.len(), |i| f.span.start + i);
-            let snippet: String = text[start..end].trim_end_matches('\r').chars().take(300).collect();
+            let end = text[f.span.start..]
+                .find('\n')
+                .map_or(text.len(), |i| f.span.start + i);
+            let snippet: String = text[start..end]
+                .trim_end_matches('\r')
+                .chars()
+                .take(300)
+                .collect();
             let template = analysis.model.doc(obj).template.map(str::to_string);
-            let template_file = source.origin.as_ref().zip(template.as_deref()).and_then(|(o, t)| o.template_file(t));
+            let template_file = source
+                .origin
+                .as_ref()
+                .zip(template.as_deref())
+                .and_then(|(o, t)| o.template_file(t));
             let template_line = template_file.as_ref().and_then(|file| {
                 // The unmasked line: it is compared, never printed.
                 let rendered = source.line_text(line).trim();
                 let tpl = std::fs::read_to_string(file).ok()?;
-                let mut hits = tpl.lines().enumerate().filter(|(_, l)| !rendered.is_empty() && l.trim() == rendered);
+                let mut hits = tpl
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| !rendered.is_empty() && l.trim() == rendered);
                 match (hits.next(), hits.next()) {
                     (Some((i, _)), None) => Some(i + 1),
                     _ => None,
@@ -85,7 +106,11 @@ pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
                 template_file: template_file.map(|p| p.display().to_string()),
                 template_line,
                 values: source.origin.iter().map(|o| o.values_label()).collect(),
-                object: [obj.kind_name.clone(), obj.namespace.clone(), obj.name.clone()],
+                object: [
+                    obj.kind_name.clone(),
+                    obj.namespace.clone(),
+                    obj.name.clone(),
+                ],
                 snippet,
                 masked: text.clone(),
                 span: f.span.clone(),
@@ -100,7 +125,11 @@ pub fn merge(items: Vec<Item>) -> Vec<Item> {
     let mut out: Vec<Item> = Vec::new();
     for item in items {
         let same = out.iter_mut().find(|o| {
-            !item.values.is_empty() && o.template_file.is_some() && o.rule == item.rule && o.template_file == item.template_file && o.message == item.message
+            !item.values.is_empty()
+                && o.template_file.is_some()
+                && o.rule == item.rule
+                && o.template_file == item.template_file
+                && o.message == item.message
         });
         match same {
             Some(o) => {
@@ -131,7 +160,11 @@ pub fn any_at_least(items: &[Item], threshold: Severity) -> bool {
 
 /// rustc-style diagnostics with a snippet of the rendered stream.
 pub fn human(items: &[Item], color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     let mut out = String::new();
     for i in items {
@@ -140,7 +173,14 @@ pub fn human(items: &[Item], color: bool) -> String {
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
         };
-        out.push_str(&format!("{}:{}:{}: {}[{}]\n", i.file, i.line, i.column, i.severity.as_str(), i.rule));
+        out.push_str(&format!(
+            "{}:{}:{}: {}[{}]\n",
+            i.file,
+            i.line,
+            i.column,
+            i.severity.as_str(),
+            i.rule
+        ));
         match (&i.template_file, i.template_line) {
             (Some(f), Some(l)) => out.push_str(&format!("  template: {f}:{l}\n")),
             (Some(f), None) => out.push_str(&format!("  template: {f}\n")),
@@ -153,12 +193,22 @@ pub fn human(items: &[Item], color: bool) -> String {
         if !i.values.is_empty() {
             out.push_str(&format!("  values: {}\n", i.values.join(", ")));
         }
-        let mut diag = MietteDiagnostic::new(i.message.clone()).with_severity(severity).with_help(i.help.clone());
+        let mut diag = MietteDiagnostic::new(i.message.clone())
+            .with_severity(severity)
+            .with_help(i.help.clone());
         if i.snippet.chars().count() < 300 {
-            let len = if i.end_line == i.line { i.span.len() } else { 0 };
-            diag = diag.with_label(LabeledSpan::new_primary_with_span(Some("here".into()), (i.span.start, len)));
+            let len = if i.end_line == i.line {
+                i.span.len()
+            } else {
+                0
+            };
+            diag = diag.with_label(LabeledSpan::new_primary_with_span(
+                Some("here".into()),
+                (i.span.start, len),
+            ));
         }
-        let report = Report::new(diag).with_source_code(NamedSource::new(i.file.clone(), i.masked.clone()));
+        let report =
+            Report::new(diag).with_source_code(NamedSource::new(i.file.clone(), i.masked.clone()));
         let mut block = String::new();
         if handler.render_report(&mut block, report.as_ref()).is_ok() {
             out.push_str(&block);
@@ -286,9 +336,19 @@ pub fn github(items: &[Item]) -> String {
         let location = match (&i.template_file, i.template_line) {
             (Some(f), Some(l)) => format!("file={},line={}", escape_property(f), l),
             (Some(f), None) => format!("file={}", escape_property(f)),
-            (None, _) => format!("file={},line={},col={},endLine={}", escape_property(&i.file), i.line, i.column, i.end_line),
+            (None, _) => format!(
+                "file={},line={},col={},endLine={}",
+                escape_property(&i.file),
+                i.line,
+                i.column,
+                i.end_line
+            ),
         };
-        out.push_str(&format!("::{level} {location},title={}::{}\n", escape_property(i.rule), escape_data(&message)));
+        out.push_str(&format!(
+            "::{level} {location},title={}::{}\n",
+            escape_property(i.rule),
+            escape_data(&message)
+        ));
     }
     out
 }
@@ -301,7 +361,9 @@ pub fn markdown(items: &[Item]) -> String {
         out.push_str("No findings.\n");
         return out;
     }
-    out.push_str(&format!("**{error}** errors, **{warning}** warnings, **{info}** info\n\n"));
+    out.push_str(&format!(
+        "**{error}** errors, **{warning}** warnings, **{info}** info\n\n"
+    ));
     out.push_str("| rule | severity | findings |\n|---|---|---|\n");
     let mut per_rule: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
     for i in items {
@@ -319,7 +381,13 @@ pub fn markdown(items: &[Item]) -> String {
             (Some(f), None) => f.clone(),
             (None, _) => format!("{}:{}", i.file, i.line),
         };
-        out.push_str(&format!("- **{}** `{}` {} — {}\n", i.severity.as_str(), i.rule, at, md_escape(&i.message)));
+        out.push_str(&format!(
+            "- **{}** `{}` {} — {}\n",
+            i.severity.as_str(),
+            i.rule,
+            at,
+            md_escape(&i.message)
+        ));
     }
     if items.len() > 20 {
         out.push_str(&format!("\n…and {} more.\n", items.len() - 20));
@@ -332,8 +400,18 @@ pub fn summary_line(items: &[Item]) -> String {
         return "no findings\n".to_string();
     }
     let [info, warning, error] = counts(items);
-    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
-    format!("found {}, {}, {info} info\n", plural(error, "error"), plural(warning, "warning"))
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    format!(
+        "found {}, {}, {info} info\n",
+        plural(error, "error"),
+        plural(warning, "warning")
+    )
 }
 
 fn sarif_level(s: Severity) -> &'static str {
@@ -348,18 +426,25 @@ fn camel(id: &str) -> String {
     id.split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
 
 /// A relative path stays relative (SARIF resolves it against the checkout).
 fn uri(path: &str) -> String {
-    path.strip_prefix("./").unwrap_or(path).replace('%', "%25").replace(' ', "%20")
+    path.strip_prefix("./")
+        .unwrap_or(path)
+        .replace('%', "%25")
+        .replace(' ', "%20")
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
