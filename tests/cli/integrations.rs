@@ -284,6 +284,61 @@ fn pre_commit_hooks_pass_and_fail_for_real() {
         "{}",
         stdout(&bad_inject)
     );
+    // The chart hook renders with helm: a chart whose ci values bring a
+    // missing key fails; without that values file it passes.
+    let Some(helm) = client("CONFSUM_TEST_HELM", "helm") else {
+        return;
+    };
+    std::fs::remove_file(repo.join("k8s/broken.yaml")).unwrap();
+    copy_dir(&fixture("charts/demo"), &repo.join("charts/demo"));
+    git(repo, &["add", "-A"]);
+    let with_helm = |hook: &str| {
+        let mut c = Command::new(&pre_commit);
+        c.args([
+            "try-repo",
+            root().to_str().unwrap(),
+            hook,
+            "--all-files",
+            "--ref",
+            &rev,
+        ])
+        .current_dir(repo)
+        .env("PRE_COMMIT_HOME", &home)
+        .env("CONFSUM_HELM", &helm)
+        .env("CARGO_TARGET_DIR", root().join("target/pre-commit-build"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
+        run(&mut c)
+    };
+    let bad_chart = with_helm("confsum-lint-chart");
+    assert!(!bad_chart.status.success());
+    assert!(
+        stdout(&bad_chart).contains("missing-key")
+            && stdout(&bad_chart).contains("ci/missing-key-values.yaml"),
+        "{}",
+        stdout(&bad_chart)
+    );
+    std::fs::remove_dir_all(repo.join("charts/demo/ci")).unwrap();
+    git(repo, &["add", "-A"]);
+    let ok_chart = with_helm("confsum-lint-chart");
+    assert!(
+        ok_chart.status.success(),
+        "{}{}",
+        stdout(&ok_chart),
+        stderr(&ok_chart)
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
 }
 
 #[test]
