@@ -37,6 +37,9 @@ pub enum Command {
         after_help = "Examples:\n  confsum lint charts/api --all-values       # a chart: rendered with helm\n  helm template r ./chart | confsum lint\n  confsum lint manifests/ --format sarif --output confsum.sarif\n  confsum lint --fail-on warning --ignore unused-config k8s/\n\nConfiguration (.confsum.yaml):\n  rules: {missing-object: error, unused-config: off}\n  ignore: [vendor/*, Secret/*/legacy-*]\n  settings: {near-size-limit: 0.8}\n\nInline: annotate an object or pod template with confsum.dev/ignore: \"rule-id,rule-id\"."
     )]
     Lint(LintArgs),
+    /// Compare two renders: which workloads will roll, and why.
+    #[command(after_help = "Examples:\n  helm template r ./chart -f old.yaml > old.yaml; helm template r ./chart -f new.yaml > new.yaml\n  confsum plan old.yaml new.yaml\n  helm template r ./chart | confsum plan rendered/ - --format markdown\n  confsum plan --exit-code old/ new/     # exit 1 when anything would roll")]
+    Plan(PlanArgs),
     /// Print a rule's documentation.
     #[command(after_help = "Example:\n  confsum explain secret-in-env")]
     Explain(ExplainArgs),
@@ -224,4 +227,31 @@ pub struct LintArgs {
 pub struct ExplainArgs {
     /// A rule id, as `confsum rules` lists them.
     pub rule: String,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The current render: a file, a folder, or `-` for stdin.
+    pub old: PathBuf,
+    /// The next render: a file, a folder, or `-` for stdin.
+    pub new: PathBuf,
+    /// Namespace for objects that name none [default: $HELM_NAMESPACE, else `default`].
+    #[arg(short, long)]
+    pub namespace: Option<String>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Exit 1 when anything would roll (like `git diff --exit-code`).
+    #[arg(long)]
+    pub exit_code: bool,
+    #[command(flatten)]
+    pub digest: DigestArgs,
+    #[command(flatten)]
+    pub annotations: AnnotationArgs,
 }

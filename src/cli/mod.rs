@@ -7,6 +7,7 @@ mod diagnostics;
 mod graph_cmd;
 mod inject_cmd;
 mod lint_cmd;
+mod plan_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -65,6 +66,7 @@ fn run(cli: Cli, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> 
         Command::Inject(a) => inject_cmd::run(a, out, err),
         Command::PostRender(a) => inject_cmd::post_render(a, out, err),
         Command::Lint(a) => lint_cmd::run(a, out),
+        Command::Plan(a) => plan_cmd::run(a, out),
         Command::Explain(a) => lint_cmd::explain(a, out),
         Command::Rules => lint_cmd::list(out),
         Command::Completions { shell } => {

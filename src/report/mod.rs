@@ -27,3 +27,4 @@ pub fn rules_markdown() -> String {
     }
     out
 }
+pub mod plan;

@@ -9,3 +9,4 @@ mod inject;
 mod integrations;
 mod leak;
 mod lint;
+mod plan;

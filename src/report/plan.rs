@@ -1,0 +1,118 @@
+//! `confsum plan` output: human (grouped, coloured on a terminal), json
+//! (the [`Plan`] value as it is, schema in docs/plan.md) and markdown for a
+//! pull-request comment. Keys are named; values never appear.
+
+use crate::plan::{ChangedObject, Plan};
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+    fn head(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn roll(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    fn quiet(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+}
+
+fn objects(changes: &[ChangedObject]) -> String {
+    changes
+        .iter()
+        .map(|c| {
+            if c.keys.is_empty() {
+                format!("{} {} (added or removed)", c.kind, c.name)
+            } else {
+                format!("{} {} [{}]", c.kind, c.name, c.keys.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub fn human(p: &Plan, color: bool) -> String {
+    let s = Style { color };
+    let mut out = String::new();
+    if p.rolls.is_empty() {
+        out.push_str(&s.head("Nothing will roll.\n"));
+    } else {
+        out.push_str(&s.head(&format!("Will roll ({}):\n", p.rolls.len())));
+        for r in &p.rolls {
+            out.push_str(&format!("  {} {}\n", s.roll("↻"), r.workload));
+            if !r.config.is_empty() {
+                out.push_str(&format!("      config changed: {}\n", objects(&r.config)));
+            }
+            if !r.template.is_empty() {
+                out.push_str(&format!("      pod template changed: {}\n", r.template.join(", ")));
+            }
+        }
+    }
+    if !p.not_rolled.is_empty() {
+        out.push_str(&s.head(&format!("\nConfig changed, but no checksum can roll these ({}):\n", p.not_rolled.len())));
+        for n in &p.not_rolled {
+            out.push_str(&format!("  ! {}: {}\n", n.workload, objects(&n.config)));
+        }
+    }
+    if !p.config_changes_without_rollout.is_empty() {
+        out.push_str(&s.head(&format!("\nChanged, rolls nothing ({}):\n", p.config_changes_without_rollout.len())));
+        for q in &p.config_changes_without_rollout {
+            out.push_str(&format!("  {} {} [{}]: {}\n", s.quiet("·"), q.object, q.changed_keys.join(", "), q.why));
+        }
+    }
+    for (label, sets) in [("Added", &p.added), ("Removed", &p.removed)] {
+        if sets.workloads.is_empty() && sets.objects.is_empty() {
+            continue;
+        }
+        out.push_str(&s.head(&format!("\n{label}:\n")));
+        for i in sets.workloads.iter().chain(&sets.objects) {
+            out.push_str(&format!("  {} {}\n", if label == "Added" { "+" } else { "-" }, i));
+        }
+    }
+    out
+}
+
+pub fn json(p: &Plan) -> String {
+    let mut s = serde_json::to_string_pretty(p).expect("the plan serializes");
+    s.push('\n');
+    s
+}
+
+pub fn markdown(p: &Plan) -> String {
+    let mut out = String::from("### confsum plan\n\n");
+    if p.rolls.is_empty() {
+        out.push_str("Nothing will roll.\n");
+    } else {
+        out.push_str(&format!("**{} workload(s) will roll.**\n\n| workload | config changed | pod template changed |\n|---|---|---|\n", p.rolls.len()));
+        for r in &p.rolls {
+            let cfg = if r.config.is_empty() { "—".to_string() } else { objects(&r.config) };
+            let tpl = if r.template.is_empty() { "—".to_string() } else { r.template.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ") };
+            out.push_str(&format!("| `{}` | {} | {} |\n", r.workload, cfg.replace('|', "\\|"), tpl));
+        }
+    }
+    if !p.not_rolled.is_empty() {
+        out.push_str("\n**Config changed, but no checksum can roll these:**\n\n");
+        for n in &p.not_rolled {
+            out.push_str(&format!("- `{}`: {}\n", n.workload, objects(&n.config)));
+        }
+    }
+    if !p.config_changes_without_rollout.is_empty() {
+        out.push_str("\n**Changed, rolls nothing:**\n\n");
+        for q in &p.config_changes_without_rollout {
+            out.push_str(&format!("- `{}` ({}): {}\n", q.object, q.changed_keys.join(", "), q.why));
+        }
+    }
+    for (label, sets) in [("Added", &p.added), ("Removed", &p.removed)] {
+        if sets.workloads.is_empty() && sets.objects.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n**{label}:** {}\n", sets.workloads.iter().chain(&sets.objects).map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")));
+    }
+    out
+}
