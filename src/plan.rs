@@ -29,7 +29,11 @@ impl std::fmt::Display for Ident {
 }
 
 fn ident(o: &Object) -> Ident {
-    Ident { kind: o.kind_name.clone(), namespace: o.namespace.clone(), name: o.name.clone() }
+    Ident {
+        kind: o.kind_name.clone(),
+        namespace: o.namespace.clone(),
+        name: o.name.clone(),
+    }
 }
 
 /// Consumed keys of one object whose bytes changed.
@@ -102,7 +106,8 @@ impl<'s, 'a> Side<'s, 'a> {
         let mut data = BTreeMap::new();
         for (i, o) in a.model.objects.iter().enumerate() {
             if matches!(o.kind, Kind::Config(_)) {
-                let d = digest::effective_data(&a.model, i).map_err(|bad| digest::invalid_base64_error(&a.model, i, &bad))?;
+                let d = digest::effective_data(&a.model, i)
+                    .map_err(|bad| digest::invalid_base64_error(&a.model, i, &bad))?;
                 data.insert(i, d);
             }
         }
@@ -110,7 +115,13 @@ impl<'s, 'a> Side<'s, 'a> {
     }
 
     fn workloads(&self) -> BTreeMap<Ident, (usize, &Workload)> {
-        self.a.graph.workloads.iter().enumerate().map(|(i, w)| (ident(&self.a.model.objects[w.object]), (i, w))).collect()
+        self.a
+            .graph
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (ident(&self.a.model.objects[w.object]), (i, w)))
+            .collect()
     }
 
     fn configs(&self) -> BTreeMap<Ident, ObjId> {
@@ -126,15 +137,28 @@ impl<'s, 'a> Side<'s, 'a> {
 
 /// Keys whose bytes differ between two versions of an object (added and
 /// removed keys included), limited to `consumed` when given.
-fn changed_keys(old: Option<&EffectiveData>, new: Option<&EffectiveData>, consumed: Option<&BTreeSet<String>>) -> Vec<String> {
+fn changed_keys(
+    old: Option<&EffectiveData>,
+    new: Option<&EffectiveData>,
+    consumed: Option<&BTreeSet<String>>,
+) -> Vec<String> {
     let empty = EffectiveData::new();
     let (old, new) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
     let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-    keys.into_iter().filter(|k| old.get(*k) != new.get(*k)).filter(|k| consumed.is_none_or(|c| c.contains(*k))).cloned().collect()
+    keys.into_iter()
+        .filter(|k| old.get(*k) != new.get(*k))
+        .filter(|k| consumed.is_none_or(|c| c.contains(*k)))
+        .cloned()
+        .collect()
 }
 
 /// Compare two renders.
-pub fn plan(old: &Analysis<'_>, new: &Analysis<'_>, hmac_key: Option<&[u8]>, checksum_keys: &[String; 2]) -> Result<Plan> {
+pub fn plan(
+    old: &Analysis<'_>,
+    new: &Analysis<'_>,
+    hmac_key: Option<&[u8]>,
+    checksum_keys: &[String; 2],
+) -> Result<Plan> {
     let old_side = Side::new(old, hmac_key)?;
     let new_side = Side::new(new, hmac_key)?;
     let (old_w, new_w) = (old_side.workloads(), new_side.workloads());
@@ -145,22 +169,35 @@ pub fn plan(old: &Analysis<'_>, new: &Analysis<'_>, hmac_key: Option<&[u8]>, che
     // Config objects whose change some workload picks up.
     let mut picked_up: BTreeSet<Ident> = BTreeSet::new();
     for (id, &(ni, nw)) in &new_w {
-        let Some(&(oi, ow)) = old_w.get(id) else { continue };
+        let Some(&(oi, ow)) = old_w.get(id) else {
+            continue;
+        };
         let config = changed_config(&old_side, ow, &new_side, nw);
         let sums_changed = old_side.sums[oi] != new_side.sums[ni];
         let template = template_changes(old, ow.object, new, nw.object, checksum_keys);
         let injectable = new.model.is_injectable(&new.model.objects[nw.object]);
         if sums_changed && !config.is_empty() && !injectable {
-            not_rolled.push(Stranded { workload: id.clone(), config: config.clone() });
+            not_rolled.push(Stranded {
+                workload: id.clone(),
+                config: config.clone(),
+            });
         }
         let config_rolls = injectable && sums_changed && !config.is_empty();
         if config_rolls {
             for c in &config {
-                picked_up.insert(Ident { kind: c.kind.clone(), namespace: id.namespace.clone(), name: c.name.clone() });
+                picked_up.insert(Ident {
+                    kind: c.kind.clone(),
+                    namespace: id.namespace.clone(),
+                    name: c.name.clone(),
+                });
             }
         }
         if config_rolls || !template.is_empty() {
-            rolls.push(Roll { workload: id.clone(), config: if config_rolls { config } else { Vec::new() }, template });
+            rolls.push(Roll {
+                workload: id.clone(),
+                config: if config_rolls { config } else { Vec::new() },
+                template,
+            });
         }
     }
 
@@ -172,14 +209,30 @@ pub fn plan(old: &Analysis<'_>, new: &Analysis<'_>, hmac_key: Option<&[u8]>, che
             continue;
         }
         let consumers = new.graph.consumers_of(ni);
-        let why = if consumers.iter().all(|&w| new.graph.workloads[w].refs.iter().all(|r| !r.enters_checksum() || r.target != Some(ni))) {
-            if consumers.is_empty() { "no workload in the input consumes it" } else { "only pull secrets reference it" }
-        } else if consumers.iter().all(|&w| !new.model.is_injectable(&new.model.objects[new.graph.workloads[w].object])) {
+        let why = if consumers.iter().all(|&w| {
+            new.graph.workloads[w]
+                .refs
+                .iter()
+                .all(|r| !r.enters_checksum() || r.target != Some(ni))
+        }) {
+            if consumers.is_empty() {
+                "no workload in the input consumes it"
+            } else {
+                "only pull secrets reference it"
+            }
+        } else if consumers.iter().all(|&w| {
+            !new.model
+                .is_injectable(&new.model.objects[new.graph.workloads[w].object])
+        }) {
             "its consumers are bare Pods or plain Jobs, which no checksum rolls"
         } else {
             "only keys that no workload consumes changed"
         };
-        quiet.push(QuietChange { object: id.clone(), changed_keys: all, why });
+        quiet.push(QuietChange {
+            object: id.clone(),
+            changed_keys: all,
+            why,
+        });
     }
 
     Ok(Plan {
@@ -187,13 +240,21 @@ pub fn plan(old: &Analysis<'_>, new: &Analysis<'_>, hmac_key: Option<&[u8]>, che
         rolls,
         config_changes_without_rollout: quiet,
         not_rolled,
-        added: AddedRemoved { workloads: diff_keys(&new_w, &old_w), objects: diff_keys(&new_c, &old_c) },
-        removed: AddedRemoved { workloads: diff_keys(&old_w, &new_w), objects: diff_keys(&old_c, &new_c) },
+        added: AddedRemoved {
+            workloads: diff_keys(&new_w, &old_w),
+            objects: diff_keys(&new_c, &old_c),
+        },
+        removed: AddedRemoved {
+            workloads: diff_keys(&old_w, &new_w),
+            objects: diff_keys(&old_c, &new_c),
+        },
     })
 }
 
 fn find_ref<'w>(w: &'w Workload, kind: ConfigKind, name: &str) -> Option<&'w crate::graph::Ref> {
-    w.refs.iter().find(|r| r.kind == kind && r.name == name && r.enters_checksum())
+    w.refs
+        .iter()
+        .find(|r| r.kind == kind && r.name == name && r.enters_checksum())
 }
 
 fn diff_keys<A, B>(a: &BTreeMap<Ident, A>, b: &BTreeMap<Ident, B>) -> Vec<Ident> {
@@ -201,9 +262,19 @@ fn diff_keys<A, B>(a: &BTreeMap<Ident, A>, b: &BTreeMap<Ident, B>) -> Vec<Ident>
 }
 
 /// Consumed objects (on either side) whose consumed bytes changed.
-fn changed_config(old: &Side<'_, '_>, ow: &Workload, new: &Side<'_, '_>, nw: &Workload) -> Vec<ChangedObject> {
+fn changed_config(
+    old: &Side<'_, '_>,
+    ow: &Workload,
+    new: &Side<'_, '_>,
+    nw: &Workload,
+) -> Vec<ChangedObject> {
     let mut names: BTreeSet<(ConfigKind, String)> = BTreeSet::new();
-    for r in ow.refs.iter().chain(&nw.refs).filter(|r| r.enters_checksum()) {
+    for r in ow
+        .refs
+        .iter()
+        .chain(&nw.refs)
+        .filter(|r| r.enters_checksum())
+    {
         names.insert((r.kind, r.name.clone()));
     }
     let mut out = Vec::new();
@@ -212,24 +283,47 @@ fn changed_config(old: &Side<'_, '_>, ow: &Workload, new: &Side<'_, '_>, nw: &Wo
         // The union of what either side consumes: a key newly consumed counts.
         let consumed: Option<BTreeSet<String>> = match (or.map(|r| &r.keys), nr.map(|r| &r.keys)) {
             (Some(None), _) | (_, Some(None)) => None,
-            (a, b) => Some(a.into_iter().chain(b).flatten().flatten().cloned().collect()),
+            (a, b) => Some(
+                a.into_iter()
+                    .chain(b)
+                    .flatten()
+                    .flatten()
+                    .cloned()
+                    .collect(),
+            ),
         };
         let od = or.and_then(|r| r.target).and_then(|t| old.data.get(&t));
         let nd = nr.and_then(|r| r.target).and_then(|t| new.data.get(&t));
         let keys = changed_keys(od, nd, consumed.as_ref());
         if !keys.is_empty() || od.is_some() != nd.is_some() {
-            out.push(ChangedObject { kind: kind.as_str().to_string(), name, keys });
+            out.push(ChangedObject {
+                kind: kind.as_str().to_string(),
+                name,
+                keys,
+            });
         }
     }
     out
 }
 
 /// Paths where the pod templates differ, ignoring confsum's own annotations.
-fn template_changes(old: &Analysis<'_>, oo: ObjId, new: &Analysis<'_>, no: ObjId, ignore: &[String; 2]) -> Vec<String> {
+fn template_changes(
+    old: &Analysis<'_>,
+    oo: ObjId,
+    new: &Analysis<'_>,
+    no: ObjId,
+    ignore: &[String; 2],
+) -> Vec<String> {
     let value = |a: &Analysis<'_>, obj: ObjId| {
         let o = &a.model.objects[obj];
-        let mut v = a.model.pod_template(o).map_or(Value::Null, |t| to_value(a.model.doc(o), t, &mut 100_000));
-        if let Some(ann) = v.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+        let mut v = a
+            .model
+            .pod_template(o)
+            .map_or(Value::Null, |t| to_value(a.model.doc(o), t, &mut 100_000));
+        if let Some(ann) = v
+            .pointer_mut("/metadata/annotations")
+            .and_then(Value::as_object_mut)
+        {
             for k in ignore {
                 ann.remove(k);
             }
@@ -250,10 +344,24 @@ fn to_value(doc: &Document<'_>, id: NodeId, budget: &mut usize) -> Value {
     *budget -= 1;
     let id = doc.resolve(id);
     match &doc.node(id).kind {
-        NodeKind::Scalar { .. } if doc.scalar_type(id) == Some(crate::yaml::ScalarType::Null) => Value::Null,
+        NodeKind::Scalar { .. } if doc.scalar_type(id) == Some(crate::yaml::ScalarType::Null) => {
+            Value::Null
+        }
         NodeKind::Scalar { value, .. } => Value::String(value.to_string()),
-        NodeKind::Mapping { entries, .. } => Value::Object(entries.iter().map(|&(k, v)| (doc.scalar(k).unwrap_or("").to_string(), to_value(doc, v, budget))).collect()),
-        NodeKind::Sequence { items, .. } => Value::Array(items.iter().map(|&i| to_value(doc, i, budget)).collect()),
+        NodeKind::Mapping { entries, .. } => Value::Object(
+            entries
+                .iter()
+                .map(|&(k, v)| {
+                    (
+                        doc.scalar(k).unwrap_or("").to_string(),
+                        to_value(doc, v, budget),
+                    )
+                })
+                .collect(),
+        ),
+        NodeKind::Sequence { items, .. } => {
+            Value::Array(items.iter().map(|&i| to_value(doc, i, budget)).collect())
+        }
         NodeKind::Alias { .. } => Value::Null,
     }
 }
@@ -268,8 +376,17 @@ fn diff_paths(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
         (Value::Object(x), Value::Object(y)) => {
             let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
             for k in keys {
-                let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
-                diff_paths(x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), &path, out);
+                let path = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                diff_paths(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    &path,
+                    out,
+                );
             }
         }
         (Value::Array(x), Value::Array(y)) => {
@@ -277,7 +394,12 @@ fn diff_paths(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
             if x.iter().chain(y).all(|v| named(v).is_some()) {
                 let names: BTreeSet<String> = x.iter().chain(y).filter_map(named).collect();
                 for n in names {
-                    let find = |arr: &Vec<Value>| arr.iter().find(|v| named(v).as_deref() == Some(&n)).cloned().unwrap_or(Value::Null);
+                    let find = |arr: &Vec<Value>| {
+                        arr.iter()
+                            .find(|v| named(v).as_deref() == Some(&n))
+                            .cloned()
+                            .unwrap_or(Value::Null)
+                    };
                     diff_paths(&find(x), &find(y), &format!("{at}[{n}]"), out);
                 }
             } else if x.len() == y.len() {
@@ -288,6 +410,10 @@ fn diff_paths(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
                 out.push(at.to_string());
             }
         }
-        _ => out.push(if at.is_empty() { "(pod template)".to_string() } else { at.to_string() }),
+        _ => out.push(if at.is_empty() {
+            "(pod template)".to_string()
+        } else {
+            at.to_string()
+        }),
     }
 }

@@ -38,7 +38,9 @@ pub enum Command {
     )]
     Lint(LintArgs),
     /// Compare two renders: which workloads will roll, and why.
-    #[command(after_help = "Examples:\n  helm template r ./chart -f old.yaml > old.yaml; helm template r ./chart -f new.yaml > new.yaml\n  confsum plan old.yaml new.yaml\n  helm template r ./chart | confsum plan rendered/ - --format markdown\n  confsum plan --exit-code old/ new/     # exit 1 when anything would roll")]
+    #[command(
+        after_help = "Examples:\n  helm template r ./chart -f old.yaml > old.yaml; helm template r ./chart -f new.yaml > new.yaml\n  confsum plan old.yaml new.yaml\n  helm template r ./chart | confsum plan rendered/ - --format markdown\n  confsum plan --exit-code old/ new/     # exit 1 when anything would roll"
+    )]
     Plan(PlanArgs),
     /// Print a rule's documentation.
     #[command(after_help = "Example:\n  confsum explain secret-in-env")]

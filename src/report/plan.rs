@@ -10,7 +10,11 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
     fn head(&self, s: &str) -> String {
         self.paint("1", s)
@@ -50,20 +54,35 @@ pub fn human(p: &Plan, color: bool) -> String {
                 out.push_str(&format!("      config changed: {}\n", objects(&r.config)));
             }
             if !r.template.is_empty() {
-                out.push_str(&format!("      pod template changed: {}\n", r.template.join(", ")));
+                out.push_str(&format!(
+                    "      pod template changed: {}\n",
+                    r.template.join(", ")
+                ));
             }
         }
     }
     if !p.not_rolled.is_empty() {
-        out.push_str(&s.head(&format!("\nConfig changed, but no checksum can roll these ({}):\n", p.not_rolled.len())));
+        out.push_str(&s.head(&format!(
+            "\nConfig changed, but no checksum can roll these ({}):\n",
+            p.not_rolled.len()
+        )));
         for n in &p.not_rolled {
             out.push_str(&format!("  ! {}: {}\n", n.workload, objects(&n.config)));
         }
     }
     if !p.config_changes_without_rollout.is_empty() {
-        out.push_str(&s.head(&format!("\nChanged, rolls nothing ({}):\n", p.config_changes_without_rollout.len())));
+        out.push_str(&s.head(&format!(
+            "\nChanged, rolls nothing ({}):\n",
+            p.config_changes_without_rollout.len()
+        )));
         for q in &p.config_changes_without_rollout {
-            out.push_str(&format!("  {} {} [{}]: {}\n", s.quiet("·"), q.object, q.changed_keys.join(", "), q.why));
+            out.push_str(&format!(
+                "  {} {} [{}]: {}\n",
+                s.quiet("·"),
+                q.object,
+                q.changed_keys.join(", "),
+                q.why
+            ));
         }
     }
     for (label, sets) in [("Added", &p.added), ("Removed", &p.removed)] {
@@ -72,7 +91,11 @@ pub fn human(p: &Plan, color: bool) -> String {
         }
         out.push_str(&s.head(&format!("\n{label}:\n")));
         for i in sets.workloads.iter().chain(&sets.objects) {
-            out.push_str(&format!("  {} {}\n", if label == "Added" { "+" } else { "-" }, i));
+            out.push_str(&format!(
+                "  {} {}\n",
+                if label == "Added" { "+" } else { "-" },
+                i
+            ));
         }
     }
     out
@@ -91,9 +114,26 @@ pub fn markdown(p: &Plan) -> String {
     } else {
         out.push_str(&format!("**{} workload(s) will roll.**\n\n| workload | config changed | pod template changed |\n|---|---|---|\n", p.rolls.len()));
         for r in &p.rolls {
-            let cfg = if r.config.is_empty() { "—".to_string() } else { objects(&r.config) };
-            let tpl = if r.template.is_empty() { "—".to_string() } else { r.template.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ") };
-            out.push_str(&format!("| `{}` | {} | {} |\n", r.workload, cfg.replace('|', "\\|"), tpl));
+            let cfg = if r.config.is_empty() {
+                "—".to_string()
+            } else {
+                objects(&r.config)
+            };
+            let tpl = if r.template.is_empty() {
+                "—".to_string()
+            } else {
+                r.template
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                r.workload,
+                cfg.replace('|', "\\|"),
+                tpl
+            ));
         }
     }
     if !p.not_rolled.is_empty() {
@@ -105,14 +145,27 @@ pub fn markdown(p: &Plan) -> String {
     if !p.config_changes_without_rollout.is_empty() {
         out.push_str("\n**Changed, rolls nothing:**\n\n");
         for q in &p.config_changes_without_rollout {
-            out.push_str(&format!("- `{}` ({}): {}\n", q.object, q.changed_keys.join(", "), q.why));
+            out.push_str(&format!(
+                "- `{}` ({}): {}\n",
+                q.object,
+                q.changed_keys.join(", "),
+                q.why
+            ));
         }
     }
     for (label, sets) in [("Added", &p.added), ("Removed", &p.removed)] {
         if sets.workloads.is_empty() && sets.objects.is_empty() {
             continue;
         }
-        out.push_str(&format!("\n**{label}:** {}\n", sets.workloads.iter().chain(&sets.objects).map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")));
+        out.push_str(&format!(
+            "\n**{label}:** {}\n",
+            sets.workloads
+                .iter()
+                .chain(&sets.objects)
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     out
 }

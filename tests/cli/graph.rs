@@ -197,3 +197,30 @@ fn yaml_1_1_booleans_count_for_optional() {
     let g = graph_json(&input);
     assert_eq!(g["workloads"][0]["refs"][2]["optional"], true);
 }
+
+#[test]
+fn pictures_dot_and_mermaid_and_the_readme_example() {
+    let out = confsum()
+        .args(["graph", "--format", "mermaid"])
+        .arg("fixtures/example/app.yaml")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let mermaid = stdout(&out);
+    assert!(mermaid.starts_with("flowchart LR\n"));
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```mermaid\n{mermaid}```")),
+        "README's mermaid example is stale:\n{mermaid}"
+    );
+    let dot = stdout(
+        &confsum()
+            .args(["graph", "--format", "dot"])
+            .arg(fixture("graph/all-paths.yaml"))
+            .output()
+            .unwrap(),
+    );
+    assert!(dot.starts_with("digraph confsum {"));
+    assert!(dot.contains("style=dashed"), "missing objects are marked");
+    assert!(dot.contains("[label=\"volume: a,b\"]"), "{dot}");
+}

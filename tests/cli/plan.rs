@@ -12,7 +12,11 @@ fn corpus(name: &str) -> PathBuf {
 fn edited(dir: &Path, name: &str, text: &str, edits: &[(&str, &str)]) -> PathBuf {
     let mut t = text.to_string();
     for (from, to) in edits {
-        assert_eq!(t.matches(from).count(), 1, "edit target must be unique: {from}");
+        assert_eq!(
+            t.matches(from).count(),
+            1,
+            "edit target must be unique: {from}"
+        );
         t = t.replacen(from, to, 1);
     }
     let p = dir.join(name);
@@ -21,13 +25,27 @@ fn edited(dir: &Path, name: &str, text: &str, edits: &[(&str, &str)]) -> PathBuf
 }
 
 fn plan(old: &Path, new: &Path, extra: &[&str]) -> (serde_json::Value, Option<i32>) {
-    let out = confsum().args(["plan", "--format", "json"]).args(extra).arg(old).arg(new).output().unwrap();
+    let out = confsum()
+        .args(["plan", "--format", "json"])
+        .args(extra)
+        .arg(old)
+        .arg(new)
+        .output()
+        .unwrap();
     assert!(out.status.code() != Some(2), "{}", stderr(&out));
-    (serde_json::from_slice(&out.stdout).unwrap(), out.status.code())
+    (
+        serde_json::from_slice(&out.stdout).unwrap(),
+        out.status.code(),
+    )
 }
 
 fn rolled(v: &serde_json::Value) -> Vec<String> {
-    v["rolls"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect()
+    v["rolls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -35,10 +53,18 @@ fn a_consumed_key_rolls_exactly_its_consumers() {
     let tmp = tempfile::tempdir().unwrap();
     let old = corpus("argo-cd.yaml");
     let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(tmp.path(), "new.yaml", &text, &[("  server.log.level: info\n", "  server.log.level: debug\n")]);
+    let new = edited(
+        tmp.path(),
+        "new.yaml",
+        &text,
+        &[("  server.log.level: info\n", "  server.log.level: debug\n")],
+    );
     let (v, code) = plan(&old, &new, &["--exit-code"]);
     assert_eq!(rolled(&v), ["argocd-server"]);
-    assert_eq!(v["rolls"][0]["config"], serde_json::json!([{"kind": "ConfigMap", "name": "argocd-cmd-params-cm", "keys": ["server.log.level"]}]));
+    assert_eq!(
+        v["rolls"][0]["config"],
+        serde_json::json!([{"kind": "ConfigMap", "name": "argocd-cmd-params-cm", "keys": ["server.log.level"]}])
+    );
     assert_eq!(v["rolls"][0]["template"], serde_json::json!([]));
     assert_eq!(code, Some(1), "--exit-code: something rolls");
     let (_, code) = plan(&old, &new, &[]);
@@ -50,13 +76,24 @@ fn an_unconsumed_key_rolls_nothing_and_is_listed() {
     let tmp = tempfile::tempdir().unwrap();
     let old = corpus("argo-cd.yaml");
     let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(tmp.path(), "new.yaml", &text, &[("  commitserver.log.level: info\n", "  commitserver.log.level: debug\n")]);
+    let new = edited(
+        tmp.path(),
+        "new.yaml",
+        &text,
+        &[(
+            "  commitserver.log.level: info\n",
+            "  commitserver.log.level: debug\n",
+        )],
+    );
     let (v, code) = plan(&old, &new, &["--exit-code"]);
     assert!(rolled(&v).is_empty(), "{v}");
     assert_eq!(code, Some(0));
     let quiet = &v["config_changes_without_rollout"][0];
     assert_eq!(quiet["name"], "argocd-cmd-params-cm");
-    assert_eq!(quiet["changed_keys"], serde_json::json!(["commitserver.log.level"]));
+    assert_eq!(
+        quiet["changed_keys"],
+        serde_json::json!(["commitserver.log.level"])
+    );
     assert_eq!(quiet["why"], "only keys that no workload consumes changed");
 }
 
@@ -65,12 +102,33 @@ fn moving_a_secret_value_to_string_data_rolls_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let old = corpus("grafana.yaml");
     let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(tmp.path(), "new.yaml", &text, &[("data:\n  token: \"Y29ycHVzLXJlbmRlcmVyLXRva2Vu\"\n", "stringData:\n  token: corpus-renderer-token\n")]);
+    let new = edited(
+        tmp.path(),
+        "new.yaml",
+        &text,
+        &[(
+            "data:\n  token: \"Y29ycHVzLXJlbmRlcmVyLXRva2Vu\"\n",
+            "stringData:\n  token: corpus-renderer-token\n",
+        )],
+    );
     let (v, _) = plan(&old, &new, &[]);
     assert!(rolled(&v).is_empty(), "{v}");
-    assert!(v["config_changes_without_rollout"].as_array().unwrap().is_empty());
+    assert!(
+        v["config_changes_without_rollout"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     // ... while a real change of that value rolls its consumer.
-    let changed = edited(tmp.path(), "changed.yaml", &text, &[("data:\n  token: \"Y29ycHVzLXJlbmRlcmVyLXRva2Vu\"\n", "stringData:\n  token: another-token\n")]);
+    let changed = edited(
+        tmp.path(),
+        "changed.yaml",
+        &text,
+        &[(
+            "data:\n  token: \"Y29ycHVzLXJlbmRlcmVyLXRva2Vu\"\n",
+            "stringData:\n  token: another-token\n",
+        )],
+    );
     let (v, _) = plan(&old, &changed, &[]);
     // Both consumers of the token roll: the renderer and Grafana itself.
     let mut rolls = rolled(&v);
@@ -83,12 +141,20 @@ fn an_image_change_rolls_for_another_reason() {
     let tmp = tempfile::tempdir().unwrap();
     let old = corpus("descheduler.yaml");
     let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(tmp.path(), "new.yaml", &text, &[("descheduler:v0.36.0\"", "descheduler:v0.36.1\"")]);
+    let new = edited(
+        tmp.path(),
+        "new.yaml",
+        &text,
+        &[("descheduler:v0.36.0\"", "descheduler:v0.36.1\"")],
+    );
     let (v, _) = plan(&old, &new, &[]);
     assert_eq!(rolled(&v), ["descheduler"]);
     let template = v["rolls"][0]["template"].as_array().unwrap();
     assert_eq!(template.len(), 1);
-    assert!(template[0].as_str().unwrap().ends_with(".image"), "{template:?}");
+    assert!(
+        template[0].as_str().unwrap().ends_with(".image"),
+        "{template:?}"
+    );
     assert_eq!(v["rolls"][0]["config"], serde_json::json!([]));
 }
 
@@ -112,8 +178,14 @@ fn added_and_removed_objects_and_workloads() {
     let new = tmp.path().join("new.yaml");
     std::fs::write(&new, format!("{text}{extra}")).unwrap();
     let (v, _) = plan(&old, &new, &[]);
-    assert_eq!(v["added"]["objects"], serde_json::json!([{"kind": "ConfigMap", "namespace": "tracing", "name": "brand-new"}]));
-    assert_eq!(v["added"]["workloads"], serde_json::json!([{"kind": "Deployment", "namespace": "tracing", "name": "newcomer"}]));
+    assert_eq!(
+        v["added"]["objects"],
+        serde_json::json!([{"kind": "ConfigMap", "namespace": "tracing", "name": "brand-new"}])
+    );
+    assert_eq!(
+        v["added"]["workloads"],
+        serde_json::json!([{"kind": "Deployment", "namespace": "tracing", "name": "newcomer"}])
+    );
     let (v, _) = plan(&new, &old, &[]);
     assert_eq!(v["removed"]["workloads"][0]["name"], "newcomer");
     assert_eq!(v["removed"]["objects"][0]["name"], "brand-new");
@@ -124,12 +196,22 @@ fn bare_pods_and_plain_jobs_are_listed_as_not_rolled() {
     let tmp = tempfile::tempdir().unwrap();
     let old = fixture("inject/jobs.yaml");
     let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(tmp.path(), "new.yaml", &text, &[("    echo hi\n", "    echo bye\n")]);
+    let new = edited(
+        tmp.path(),
+        "new.yaml",
+        &text,
+        &[("    echo hi\n", "    echo bye\n")],
+    );
     let (v, _) = plan(&old, &new, &[]);
     let mut rolls = rolled(&v);
     rolls.sort();
     assert_eq!(rolls, ["migrate", "nightly"]);
-    let stranded: Vec<&str> = v["not_rolled"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    let stranded: Vec<&str> = v["not_rolled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
     assert_eq!(stranded, ["plain-job", "bare-pod"]);
 }
 
@@ -138,13 +220,32 @@ fn stdin_on_one_side_and_formats_without_secret_values() {
     let tmp = tempfile::tempdir().unwrap();
     let old = fixture("leak/markers.yaml");
     let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(tmp.path(), "new.yaml", &text, &[("MARKER-STRINGDATA-41aa", "MARKER-STRINGDATA-99ff"), ("MARKER-CMPASS-5e0c", "MARKER-CMPASS-6f1d")]);
+    let new = edited(
+        tmp.path(),
+        "new.yaml",
+        &text,
+        &[
+            ("MARKER-STRINGDATA-41aa", "MARKER-STRINGDATA-99ff"),
+            ("MARKER-CMPASS-5e0c", "MARKER-CMPASS-6f1d"),
+        ],
+    );
     for format in ["human", "json", "markdown"] {
-        let out = confsum().args(["plan", "--format", format]).arg(&old).arg("-").write_stdin(std::fs::read(&new).unwrap()).output().unwrap();
+        let out = confsum()
+            .args(["plan", "--format", format])
+            .arg(&old)
+            .arg("-")
+            .write_stdin(std::fs::read(&new).unwrap())
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
         let all = stdout(&out) + &stderr(&out);
         assert!(all.contains("api"), "the consumer rolls: {all}");
-        for m in ["MARKER-STRINGDATA", "MARKER-CMPASS", "MARKER-DATA", "TUFSS0VS"] {
+        for m in [
+            "MARKER-STRINGDATA",
+            "MARKER-CMPASS",
+            "MARKER-DATA",
+            "TUFSS0VS",
+        ] {
             assert!(!all.contains(m), "{format} shows {m}:\n{all}");
         }
     }
@@ -157,8 +258,21 @@ fn readme_example_is_real_output() {
     let tmp = tempfile::tempdir().unwrap();
     let old = fixture("example/app.yaml");
     let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(tmp.path(), "new.yaml", &text, &[("LOG_LEVEL: info", "LOG_LEVEL: debug"), ("api:1.4.2", "api:1.4.3"), ("username: ZGVtbw==", "username: ZGVtbzI=")]);
+    let new = edited(
+        tmp.path(),
+        "new.yaml",
+        &text,
+        &[
+            ("LOG_LEVEL: info", "LOG_LEVEL: debug"),
+            ("api:1.4.2", "api:1.4.3"),
+            ("username: ZGVtbw==", "username: ZGVtbzI="),
+        ],
+    );
     let out = confsum().arg("plan").arg(&old).arg(&new).output().unwrap();
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    assert!(readme.contains(&stdout(&out)), "README's plan example is stale:\n{}", stdout(&out));
+    assert!(
+        readme.contains(&stdout(&out)),
+        "README's plan example is stale:\n{}",
+        stdout(&out)
+    );
 }
