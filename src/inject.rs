@@ -56,6 +56,11 @@ pub enum Notice {
         reason: String,
         location: Location,
     },
+    /// Checksums written (or already current) in a workload.
+    Injected {
+        workload: String,
+        checksums: Vec<(String, String)>,
+    },
 }
 
 /// The edits for every source, and the notices of the run.
@@ -136,6 +141,13 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
                     }
                 }
                 plan.edits[obj.file].extend(edits);
+                plan.notices.push(Notice::Injected {
+                    workload: model.display_name(obj),
+                    checksums: wanted
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                });
             }
             Err((node, reason)) => plan.notices.push(Notice::Unsafe {
                 workload: model.display_name(obj),

@@ -46,6 +46,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  confsum explain secret-in-env")]
     Explain(ExplainArgs),
     /// List every rule with its default severity.
+    #[command(after_help = "Examples:\n  confsum rules\n  confsum rules | grep error")]
     Rules,
     /// Print a shell completion script.
     #[command(
@@ -151,8 +152,11 @@ pub struct InjectArgs {
     #[arg(long)]
     pub diff: bool,
     /// Print no notes on stderr.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Also name each workload written, with its checksums, on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Args, Debug)]
@@ -168,8 +172,11 @@ pub struct PostRenderArgs {
     #[command(flatten)]
     pub annotations: AnnotationArgs,
     /// Print no notes on stderr.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Also name each workload written, with its checksums, on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,6 +26,7 @@ pub fn run(args: GraphArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
             }
         }
     }
+    super::announce(&sources);
     let analysis = confsum::analyze(&sources, &namespace)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, key.as_deref())?;
     let text = match args.format {

@@ -24,6 +24,7 @@ fn transform(
     key: Option<&[u8]>,
     ann: &AnnotationArgs,
 ) -> Result<Injected, Error> {
+    super::announce(&sources);
     let analysis = confsum::analyze(&sources, namespace)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, key)?;
     let options = Options {
@@ -85,7 +86,7 @@ fn check_annotation_keys(ann: &AnnotationArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn write_notices(notices: &[Notice], quiet: bool, err: &mut Vec<u8>) {
+fn write_notices(notices: &[Notice], quiet: bool, verbose: bool, err: &mut Vec<u8>) {
     if quiet {
         return;
     }
@@ -102,6 +103,18 @@ fn write_notices(notices: &[Notice], quiet: bool, err: &mut Vec<u8>) {
                     err,
                     "warning: {location}: overwrote annotation `{key}` of {workload}, which held another value"
                 );
+            }
+            Notice::Injected {
+                workload,
+                checksums,
+            } => {
+                if verbose {
+                    let sums: Vec<String> = checksums
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", &v[..12.min(v.len())]))
+                        .collect();
+                    let _ = writeln!(err, "injected {workload}: {}", sums.join(" "));
+                }
             }
             Notice::Unsafe {
                 workload,
@@ -138,7 +151,7 @@ pub fn run(args: InjectArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Sta
         return Err(Error::new("--write needs files, not standard input"));
     }
     let r = transform(sources, &namespace, key.as_deref(), &args.annotations)?;
-    write_notices(&r.notices, args.quiet, err);
+    write_notices(&r.notices, args.quiet, args.verbose, err);
     let changed: Vec<usize> = (0..r.sources.len())
         .filter(|&i| *r.sources[i].text != *r.outputs[i])
         .collect();
@@ -252,7 +265,7 @@ pub fn post_render(
     let namespace = confsum::release_namespace(args.namespace.as_deref());
     let sources = vec![confsum::load::read_stdin()?];
     let r = transform(sources, &namespace, key.as_deref(), &args.annotations)?;
-    write_notices(&r.notices, args.quiet, err);
+    write_notices(&r.notices, args.quiet, args.verbose, err);
     concat_outputs(&r.outputs, out);
     Ok(Status::Clean)
 }

@@ -52,6 +52,7 @@ fn lint_sources(
     key: Option<&[u8]>,
     config: &LintConfig,
 ) -> Result<Vec<Item>, Error> {
+    super::announce(sources);
     let analysis = confsum::analyze(sources, namespace)?;
     let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, key);
     let findings = lint::run(&analysis, &sums, config);

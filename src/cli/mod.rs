@@ -83,3 +83,18 @@ fn run(cli: Cli, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> 
         }
     }
 }
+
+/// Progress for large inputs, on stderr and only on a terminal: piped
+/// output and CI logs stay clean.
+pub fn announce(sources: &[confsum::load::Source]) {
+    use std::io::IsTerminal;
+    const LARGE: usize = 32 * 1024 * 1024;
+    let total: usize = sources.iter().map(|s| s.text.len()).sum();
+    if total >= LARGE && std::io::stderr().is_terminal() {
+        eprintln!(
+            "confsum: analysing {} MB in {} file(s)…",
+            total / (1024 * 1024),
+            sources.len()
+        );
+    }
+}
