@@ -10,3 +10,4 @@ mod integrations;
 mod leak;
 mod lint;
 mod plan;
+mod polish;
