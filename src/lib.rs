@@ -51,3 +51,18 @@ pub fn analyze<'a>(sources: &'a [load::Source], namespace: &str) -> Result<Analy
     let graph = graph::Graph::build(&model);
     Ok(Analysis { model, graph })
 }
+
+/// Inject checksums into one stream of manifests: the text out, and the
+/// notices of the run. (The CLI does the same over many files.)
+pub fn inject_str(
+    text: &str,
+    namespace: &str,
+    hmac_key: Option<&[u8]>,
+    options: &inject::Options,
+) -> Result<(String, Vec<inject::Notice>)> {
+    let sources = [load::Source::new("-", None, text)];
+    let analysis = analyze(&sources, namespace)?;
+    let sums = digest::checksums(&analysis.model, &analysis.graph, hmac_key)?;
+    let plan = inject::plan(&analysis.model, &analysis.graph, &sums, options);
+    Ok((inject::apply(text, &plan.edits[0]), plan.notices))
+}

@@ -12,7 +12,6 @@ use crate::digest::{self, Checksums, EffectiveData};
 use crate::error::Result;
 use crate::graph::Workload;
 use crate::model::{ConfigKind, Kind, ObjId, Object};
-use crate::yaml::{Document, NodeId, NodeKind};
 
 /// `kind/namespace/name`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -319,7 +318,7 @@ fn template_changes(
         let mut v = a
             .model
             .pod_template(o)
-            .map_or(Value::Null, |t| to_value(a.model.doc(o), t, &mut 100_000));
+            .map_or(Value::Null, |t| a.model.doc(o).to_json(t, &mut 100_000));
         if let Some(ann) = v
             .pointer_mut("/metadata/annotations")
             .and_then(Value::as_object_mut)
@@ -333,37 +332,6 @@ fn template_changes(
     let mut paths = Vec::new();
     diff_paths(&value(old, oo), &value(new, no), "", &mut paths);
     paths
-}
-
-/// A document node as a JSON value: scalars as their text, aliases
-/// followed, within a node budget (an alias bomb ends as null).
-fn to_value(doc: &Document<'_>, id: NodeId, budget: &mut usize) -> Value {
-    if *budget == 0 {
-        return Value::Null;
-    }
-    *budget -= 1;
-    let id = doc.resolve(id);
-    match &doc.node(id).kind {
-        NodeKind::Scalar { .. } if doc.scalar_type(id) == Some(crate::yaml::ScalarType::Null) => {
-            Value::Null
-        }
-        NodeKind::Scalar { value, .. } => Value::String(value.to_string()),
-        NodeKind::Mapping { entries, .. } => Value::Object(
-            entries
-                .iter()
-                .map(|&(k, v)| {
-                    (
-                        doc.scalar(k).unwrap_or("").to_string(),
-                        to_value(doc, v, budget),
-                    )
-                })
-                .collect(),
-        ),
-        NodeKind::Sequence { items, .. } => {
-            Value::Array(items.iter().map(|&i| to_value(doc, i, budget)).collect())
-        }
-        NodeKind::Alias { .. } => Value::Null,
-    }
 }
 
 const MAX_PATHS: usize = 8;

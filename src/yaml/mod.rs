@@ -624,6 +624,39 @@ impl<'a> Document<'a> {
         })
     }
 
+    /// A node as a JSON value: scalars as their text (null for YAML null),
+    /// aliases followed, within a node budget (past it, null), so that an
+    /// alias bomb costs nothing.
+    pub fn to_json(&self, id: NodeId, budget: &mut usize) -> serde_json::Value {
+        use serde_json::Value;
+        if *budget == 0 {
+            return Value::Null;
+        }
+        *budget -= 1;
+        let id = self.resolve(id);
+        match &self.nodes[id as usize].kind {
+            NodeKind::Scalar { .. } if self.scalar_type(id) == Some(ScalarType::Null) => {
+                Value::Null
+            }
+            NodeKind::Scalar { value, .. } => Value::String(value.to_string()),
+            NodeKind::Mapping { entries, .. } => Value::Object(
+                entries
+                    .iter()
+                    .map(|&(k, v)| {
+                        (
+                            self.scalar(k).unwrap_or("").to_string(),
+                            self.to_json(v, budget),
+                        )
+                    })
+                    .collect(),
+            ),
+            NodeKind::Sequence { items, .. } => {
+                Value::Array(items.iter().map(|&i| self.to_json(i, budget)).collect())
+            }
+            NodeKind::Alias { .. } => Value::Null,
+        }
+    }
+
     /// A value that Kubernetes reads as `true` (`optional: true`, `yes`, `on`).
     pub fn is_true(&self, id: NodeId) -> bool {
         self.scalar_type(id) == Some(ScalarType::Bool)

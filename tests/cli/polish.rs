@@ -5,10 +5,23 @@ use crate::common::*;
 
 #[test]
 fn every_subcommand_has_examples_in_its_help() {
-    for sub in ["graph", "inject", "post-render", "lint", "plan", "explain", "rules", "completions", "man"] {
+    for sub in [
+        "graph",
+        "inject",
+        "post-render",
+        "lint",
+        "plan",
+        "explain",
+        "rules",
+        "completions",
+        "man",
+    ] {
         let out = confsum().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub}");
-        assert!(stdout(&out).contains("Example"), "{sub} --help has no examples");
+        assert!(
+            stdout(&out).contains("Example"),
+            "{sub} --help has no examples"
+        );
     }
 }
 
@@ -17,7 +30,10 @@ fn completions_man_and_version() {
     for shell in ["bash", "zsh", "fish"] {
         let out = confsum().args(["completions", shell]).output().unwrap();
         assert!(out.status.success());
-        assert!(stdout(&out).contains("post-render"), "{shell} completes subcommands");
+        assert!(
+            stdout(&out).contains("post-render"),
+            "{shell} completes subcommands"
+        );
     }
     let man = stdout(&confsum().arg("man").output().unwrap());
     assert!(man.contains(".TH confsum 1"));
@@ -30,21 +46,43 @@ fn quiet_and_verbose() {
     let file = fixture("inject/jobs.yaml");
     let normal = confsum().arg("inject").arg(&file).output().unwrap();
     assert!(stderr(&normal).contains("note:"));
-    let quiet = confsum().args(["inject", "-q"]).arg(&file).output().unwrap();
+    let quiet = confsum()
+        .args(["inject", "-q"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert!(quiet.stderr.is_empty());
     assert_eq!(quiet.stdout, normal.stdout);
-    let verbose = confsum().args(["inject", "-v"]).arg(&file).output().unwrap();
-    assert!(stderr(&verbose).contains("injected Job/default/migrate: confsum.dev/config-checksum="), "{}", stderr(&verbose));
+    let verbose = confsum()
+        .args(["inject", "-v"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&verbose).contains("injected Job/default/migrate: confsum.dev/config-checksum="),
+        "{}",
+        stderr(&verbose)
+    );
     assert_eq!(verbose.stdout, normal.stdout);
-    let both = confsum().args(["inject", "-q", "-v"]).arg(&file).output().unwrap();
+    let both = confsum()
+        .args(["inject", "-q", "-v"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert_eq!(both.status.code(), Some(2), "usage error");
 }
 
 #[test]
 fn usage_errors_exit_2_with_nothing_on_stdout() {
-    let out = confsum().args(["inject", "--no-such-flag"]).output().unwrap();
+    let out = confsum()
+        .args(["inject", "--no-such-flag"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
-    let out = confsum().args(["lint", "--format", "xml"]).output().unwrap();
+    let out = confsum()
+        .args(["lint", "--format", "xml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
