@@ -1,5 +1,6 @@
 //! CLI and integration tests: the real binary on real input.
 
+mod atomic;
 mod charts;
 mod common;
 mod corpus;
