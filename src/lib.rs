@@ -44,9 +44,22 @@ pub struct Analysis<'a> {
     pub graph: graph::Graph,
 }
 
-/// Parse, model and graph the sources.
+/// Parse, model and graph the sources: every object, for lint.
 pub fn analyze<'a>(sources: &'a [load::Source], namespace: &str) -> Result<Analysis<'a>> {
-    let files = model::parse(sources)?;
+    build(model::parse(sources)?, namespace)
+}
+
+/// As [`analyze`], for the graph alone (inject, graph, plan): every document
+/// is parsed and checked, but only ConfigMaps, Secrets, workloads and lists
+/// keep their trees. The graph and checksums are the same; memory is less.
+pub fn analyze_for_graph<'a>(sources: &'a [load::Source], namespace: &str) -> Result<Analysis<'a>> {
+    build(
+        model::parse_keeping(sources, yaml::Keep::Kinds(model::matters_to_graph))?,
+        namespace,
+    )
+}
+
+fn build<'a>(files: Vec<model::ParsedSource<'a>>, namespace: &str) -> Result<Analysis<'a>> {
     let model = model::Model::build(files, namespace)?;
     let graph = graph::Graph::build(&model);
     Ok(Analysis { model, graph })
@@ -61,7 +74,7 @@ pub fn inject_str(
     options: &inject::Options,
 ) -> Result<(String, Vec<inject::Notice>)> {
     let sources = [load::Source::new("-", None, text)];
-    let analysis = analyze(&sources, namespace)?;
+    let analysis = analyze_for_graph(&sources, namespace)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, hmac_key)?;
     let plan = inject::plan(&analysis.model, &analysis.graph, &sums, options);
     Ok((inject::apply(text, &plan.edits[0]), plan.notices))

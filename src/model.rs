@@ -14,10 +14,35 @@ pub struct ParsedSource<'a> {
 
 /// Parse every source. The first error stops the run, located in its file.
 pub fn parse<'a>(sources: &'a [Source]) -> Result<Vec<ParsedSource<'a>>> {
+    parse_keeping(sources, yaml::Keep::All)
+}
+
+/// Whether a kind can matter to the graph: ConfigMaps, Secrets, workloads,
+/// and lists (which may hold them).
+pub fn matters_to_graph(kind: &str) -> bool {
+    matches!(
+        kind,
+        "ConfigMap"
+            | "Secret"
+            | "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "ReplicationController"
+            | "Job"
+            | "CronJob"
+            | "Pod"
+            | "Rollout"
+            | "DeploymentConfig"
+    ) || kind.ends_with("List")
+}
+
+/// Parse every source, keeping the trees `keep` asks for.
+pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<ParsedSource<'a>>> {
     sources
         .iter()
         .map(|source| {
-            let docs = yaml::parse_stream(&source.text).map_err(|e| {
+            let docs = yaml::parse_stream_keeping(&source.text, keep).map_err(|e| {
                 let doc_text = document_around(&source.text, e.offset);
                 Error::at(
                     format!("invalid YAML: {}", tidy_parser_message(&e.message)),

@@ -9,13 +9,42 @@ use super::Status;
 use super::args::{AnnotationArgs, InjectArgs, PostRenderArgs};
 use super::graph_cmd::{hmac_key, load_manifests};
 
-/// The transformed text of each source.
+/// The planned edits of each source.
 struct Injected {
     sources: Vec<Source>,
-    outputs: Vec<String>,
+    edits: Vec<Vec<inject::Edit>>,
     notices: Vec<Notice>,
-    /// Per source: (input, output) with Secret values masked, for diffs.
-    masked: Vec<(String, String)>,
+    /// Secret-bearing spans per source, for diffs that show no value.
+    sensitive: Vec<Vec<std::ops::Range<usize>>>,
+}
+
+impl Injected {
+    fn changed(&self, i: usize) -> bool {
+        let text = &self.sources[i].text;
+        self.edits[i]
+            .iter()
+            .any(|e| text[e.range.clone()] != *e.text)
+    }
+
+    fn output(&self, i: usize) -> String {
+        inject::apply(&self.sources[i].text, &self.edits[i])
+    }
+
+    /// Input and output with Secret values masked. Edits never touch a
+    /// value, so applying them to the masked input gives the masked output.
+    fn masked(&self, i: usize) -> (String, String) {
+        let m = confsum::lint::redact::mask(&self.sources[i].text, &self.sensitive[i]);
+        let out = inject::apply(&m, &self.edits[i]);
+        (m.to_string(), out)
+    }
+
+    /// Hand the output to the CLI, to be written only once the run succeeded.
+    fn into_deferred(self) -> super::Deferred {
+        super::Deferred {
+            texts: self.sources.into_iter().map(|s| s.text).collect(),
+            edits: self.edits,
+        }
+    }
 }
 
 fn transform(
@@ -25,38 +54,20 @@ fn transform(
     ann: &AnnotationArgs,
 ) -> Result<Injected, Error> {
     super::announce(&sources);
-    let analysis = confsum::analyze(&sources, namespace)?;
+    let analysis = confsum::analyze_for_graph(&sources, namespace)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, key)?;
     let options = Options {
         config_annotation: ann.config_annotation.clone(),
         secret_annotation: ann.secret_annotation.clone(),
     };
     let plan = inject::plan(&analysis.model, &analysis.graph, &sums, &options);
-    let outputs = sources
-        .iter()
-        .zip(&plan.edits)
-        .map(|(s, e)| inject::apply(&s.text, e))
-        .collect();
-    // Edits never touch a value, so applying them to the masked input gives
-    // the masked output: a diff that shows no Secret value.
     let sensitive = confsum::lint::redact::sensitive_spans(&analysis);
-    let masked = sources
-        .iter()
-        .zip(&plan.edits)
-        .zip(&sensitive)
-        .map(|((s, e), spans)| {
-            let m = confsum::lint::redact::mask(&s.text, spans);
-            let out = inject::apply(&m, e);
-            (m.to_string(), out)
-        })
-        .collect();
-    let notices = plan.notices;
     drop(analysis);
     Ok(Injected {
         sources,
-        outputs,
-        notices,
-        masked,
+        edits: plan.edits,
+        notices: plan.notices,
+        sensitive,
     })
 }
 
@@ -137,12 +148,17 @@ fn write_notices(notices: &[Notice], quiet: bool, verbose: bool, err: &mut Vec<u
             } else {
                 format!("{} workloads", skipped.len())
             },
-            skipped.join(", ")
+            shortened(&skipped)
         );
     }
 }
 
-pub fn run(args: InjectArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
+pub fn run(
+    args: InjectArgs,
+    out: &mut Vec<u8>,
+    err: &mut Vec<u8>,
+    deferred: &mut Option<super::Deferred>,
+) -> Result<Status, Error> {
     check_annotation_keys(&args.annotations)?;
     let key = hmac_key(&args.digest)?;
     let namespace = confsum::release_namespace(args.input.namespace.as_deref());
@@ -152,9 +168,7 @@ pub fn run(args: InjectArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Sta
     }
     let r = transform(sources, &namespace, key.as_deref(), &args.annotations)?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
-    let changed: Vec<usize> = (0..r.sources.len())
-        .filter(|&i| *r.sources[i].text != *r.outputs[i])
-        .collect();
+    let changed: Vec<usize> = (0..r.sources.len()).filter(|&i| r.changed(i)).collect();
     if args.check {
         for &i in &changed {
             let _ = writeln!(out, "would change: {}", r.sources[i].name);
@@ -168,7 +182,7 @@ pub fn run(args: InjectArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Sta
     if args.diff {
         for &i in &changed {
             let name = &r.sources[i].name;
-            let (before, after) = &r.masked[i];
+            let (before, after) = r.masked(i);
             let diff = similar::TextDiff::from_lines(before.as_str(), after.as_str());
             let _ = write!(
                 out,
@@ -193,23 +207,8 @@ pub fn run(args: InjectArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Sta
         }
         return Ok(Status::Clean);
     }
-    concat_outputs(&r.outputs, out);
+    *deferred = Some(r.into_deferred());
     Ok(Status::Clean)
-}
-
-/// Several inputs on stdout: keep them separate documents.
-fn concat_outputs(outputs: &[String], out: &mut Vec<u8>) {
-    for (i, text) in outputs.iter().enumerate() {
-        if i > 0 {
-            if !out.is_empty() && !out.ends_with(b"\n") {
-                out.push(b'\n');
-            }
-            if !text.trim_start_matches('\u{feff}').starts_with("---") {
-                out.extend_from_slice(b"---\n");
-            }
-        }
-        out.extend_from_slice(text.as_bytes());
-    }
 }
 
 /// Write every changed file, each through a temp file in its folder, fsync
@@ -219,7 +218,7 @@ fn write_all_atomically(r: &Injected, changed: &[usize]) -> Result<(), Error> {
     let mut staged = Vec::new();
     for &i in changed {
         let path = r.sources[i].path.as_deref().expect("checked: files only");
-        staged.push((path, stage(path, &r.outputs[i])?));
+        staged.push((path, stage(path, &r.output(i))?));
     }
     for (path, tmp) in staged {
         tmp.persist(path)
@@ -248,8 +247,8 @@ fn stage(path: &Path, text: &str) -> Result<tempfile::NamedTempFile, Error> {
 
 pub fn post_render(
     args: PostRenderArgs,
-    out: &mut Vec<u8>,
     err: &mut Vec<u8>,
+    deferred: &mut Option<super::Deferred>,
 ) -> Result<Status, Error> {
     if let Some(p) = args.paths.first() {
         let what = if confsum::load::is_chart(p) {
@@ -266,6 +265,14 @@ pub fn post_render(
     let sources = vec![confsum::load::read_stdin()?];
     let r = transform(sources, &namespace, key.as_deref(), &args.annotations)?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
-    concat_outputs(&r.outputs, out);
+    *deferred = Some(r.into_deferred());
     Ok(Status::Clean)
+}
+
+/// At most ten names, then a count.
+fn shortened(names: &[&str]) -> String {
+    if names.len() <= 10 {
+        return names.join(", ");
+    }
+    format!("{}, and {} more", names[..10].join(", "), names.len() - 10)
 }

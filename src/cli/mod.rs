@@ -35,13 +35,18 @@ pub fn main() -> ExitCode {
     };
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let result = run(cli, &mut out, &mut err);
+    let mut deferred = None;
+    let result = run(cli, &mut out, &mut err, &mut deferred);
     // stderr notes are written even on failure; stdout only on success.
     let _ = std::io::stderr().write_all(&err);
     match result {
         Ok(status) => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout.write_all(&out).and_then(|_| stdout.flush())
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let written = stdout.write_all(&out).and_then(|_| match &deferred {
+                Some(d) => d.write_to(&mut stdout),
+                None => Ok(()),
+            });
+            if let Err(e) = written.and_then(|_| stdout.flush())
                 && e.kind() != std::io::ErrorKind::BrokenPipe
             {
                 eprintln!("error: cannot write to standard output: {e}");
@@ -60,11 +65,16 @@ pub fn main() -> ExitCode {
 }
 
 /// Run a command. Output is buffered so that an error leaves stdout empty.
-fn run(cli: Cli, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
+fn run(
+    cli: Cli,
+    out: &mut Vec<u8>,
+    err: &mut Vec<u8>,
+    deferred: &mut Option<Deferred>,
+) -> Result<Status, Error> {
     match cli.command {
         Command::Graph(a) => graph_cmd::run(a, out),
-        Command::Inject(a) => inject_cmd::run(a, out, err),
-        Command::PostRender(a) => inject_cmd::post_render(a, out, err),
+        Command::Inject(a) => inject_cmd::run(a, out, err, deferred),
+        Command::PostRender(a) => inject_cmd::post_render(a, err, deferred),
         Command::Lint(a) => lint_cmd::run(a, out),
         Command::Plan(a) => plan_cmd::run(a, out),
         Command::Explain(a) => lint_cmd::explain(a, out),
@@ -96,5 +106,38 @@ pub fn announce(sources: &[confsum::load::Source]) {
             total / (1024 * 1024),
             sources.len()
         );
+    }
+}
+
+/// Transformed manifests, written straight from the sources and the edits
+/// once the run has succeeded: no copy of the whole output is ever built.
+pub struct Deferred {
+    pub texts: Vec<std::sync::Arc<str>>,
+    pub edits: Vec<Vec<confsum::inject::Edit>>,
+}
+
+impl Deferred {
+    fn write_to(&self, w: &mut impl Write) -> std::io::Result<()> {
+        let mut ends_in_newline = true;
+        for (i, (text, edits)) in self.texts.iter().zip(&self.edits).enumerate() {
+            // Several inputs on stdout stay separate documents.
+            if i > 0 {
+                if !ends_in_newline {
+                    w.write_all(b"\n")?;
+                }
+                if !text.trim_start_matches('\u{feff}').starts_with("---") {
+                    w.write_all(b"---\n")?;
+                }
+            }
+            let mut at = 0;
+            for e in edits {
+                w.write_all(text[at..e.range.start].as_bytes())?;
+                w.write_all(e.text.as_bytes())?;
+                at = e.range.end;
+            }
+            w.write_all(text[at..].as_bytes())?;
+            ends_in_newline = text.is_empty() || text.ends_with('\n');
+        }
+        Ok(())
     }
 }

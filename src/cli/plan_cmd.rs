@@ -16,8 +16,8 @@ pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     let namespace = confsum::release_namespace(args.namespace.as_deref());
     let old_sources = confsum::load::load(std::slice::from_ref(&args.old))?;
     let new_sources = confsum::load::load(std::slice::from_ref(&args.new))?;
-    let old = confsum::analyze(&old_sources, &namespace)?;
-    let new = confsum::analyze(&new_sources, &namespace)?;
+    let old = confsum::analyze_for_graph(&old_sources, &namespace)?;
+    let new = confsum::analyze_for_graph(&new_sources, &namespace)?;
     let keys = [
         args.annotations.config_annotation.clone(),
         args.annotations.secret_annotation.clone(),

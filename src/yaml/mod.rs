@@ -101,14 +101,30 @@ pub struct Document<'a> {
     pub crlf: bool,
 }
 
+/// Which documents keep their node tree.
+#[derive(Debug, Clone, Copy)]
+pub enum Keep {
+    /// Every document (lint sees every object).
+    All,
+    /// Only documents whose top-level `kind` passes the filter (or that have
+    /// none): the others are parsed and checked as fully, then their trees
+    /// are dropped, so that memory stays near the input size.
+    Kinds(fn(&str) -> bool),
+}
+
 /// Parse a whole stream: split into documents, parse each one.
 /// Documents are independent, so they are parsed in parallel.
 pub fn parse_stream(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
+    parse_stream_keeping(text, Keep::All)
+}
+
+/// [`parse_stream`], keeping only the trees `keep` asks for.
+pub fn parse_stream_keeping(text: &str, keep: Keep) -> Result<Vec<Document<'_>>, YamlError> {
     use rayon::prelude::*;
     let chunks = split_documents(text);
     let parsed: Vec<Result<Vec<Document<'_>>, YamlError>> = chunks
         .into_par_iter()
-        .map(|range| parse_chunk(text, range))
+        .map(|range| parse_chunk(text, range, keep))
         .collect();
     let mut docs = Vec::new();
     for p in parsed {
@@ -119,7 +135,11 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
 
 /// Parse one chunk produced by [`split_documents`]. A chunk normally holds one
 /// document, but `...` end markers can put several in one.
-fn parse_chunk(text: &str, range: Range<usize>) -> Result<Vec<Document<'_>>, YamlError> {
+fn parse_chunk(
+    text: &str,
+    range: Range<usize>,
+    keep: Keep,
+) -> Result<Vec<Document<'_>>, YamlError> {
     let base = range.start;
     let chunk = &text[range.clone()];
     let template = find_template_comment(chunk);
@@ -160,9 +180,34 @@ fn parse_chunk(text: &str, range: Range<usize>) -> Result<Vec<Document<'_>>, Yam
                         }
                     }
                 }
+                let mut nodes = b.nodes;
+                if let (Keep::Kinds(wanted), Some(id)) = (keep, root)
+                    && let NodeKind::Mapping { entries, .. } = &nodes[id as usize].kind
+                {
+                    let kind = entries.iter().find_map(|&(k, v)| {
+                        match (&nodes[k as usize].kind, &nodes[v as usize].kind) {
+                            (
+                                NodeKind::Scalar { value: key, .. },
+                                NodeKind::Scalar { value, .. },
+                            ) if key == "kind" => Some(value.as_ref()),
+                            _ => None,
+                        }
+                    });
+                    // A scalar `metadata` is an error for the model to report:
+                    // keep such a tree, so that every mode fails alike.
+                    let odd_metadata = entries.iter().any(|&(k, v)| {
+                        matches!(&nodes[k as usize].kind, NodeKind::Scalar { value, .. } if value == "metadata")
+                            && !matches!(&nodes[v as usize].kind, NodeKind::Mapping { .. })
+                            && !matches!(&nodes[v as usize].kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if resolve_plain(value) == ScalarType::Null)
+                    });
+                    if kind.is_some_and(|k| !wanted(k)) && !odd_metadata {
+                        nodes = Vec::new();
+                        root = None;
+                    }
+                }
                 docs.push(Document {
                     span: doc_start..range.end,
-                    nodes: b.nodes,
+                    nodes,
                     root,
                     template,
                     crlf,
@@ -206,7 +251,7 @@ enum Open {
     Mapping {
         id: NodeId,
         pending_key: Option<NodeId>,
-        keys: Option<HashSet<String>>,
+        keys: Option<HashSet<u64>>,
     },
     Sequence {
         id: NodeId,
@@ -428,9 +473,31 @@ impl<'a> Builder<'a> {
                     None => {
                         // A duplicate key is an error for Kubernetes' decoder
                         // ("key already set in map"), so it is one here too.
-                        if let NodeKind::Scalar { value, .. } = &self.nodes[id as usize].kind {
-                            let seen = keys.get_or_insert_with(HashSet::new);
-                            if !seen.insert(value.to_string()) && value != "<<" {
+                        if let NodeKind::Scalar { value, .. } = &self.nodes[id as usize].kind
+                            && value != "<<"
+                        {
+                            let NodeKind::Mapping { entries, .. } = &self.nodes[map as usize].kind
+                            else {
+                                unreachable!("an open mapping")
+                            };
+                            // Small mappings: compare with the keys so far. Large
+                            // ones: a set of hashes first, then compare on a hit.
+                            let mut duplicate = false;
+                            let mut may_be_duplicate = entries.len() < 16;
+                            if !may_be_duplicate {
+                                let seen = keys.get_or_insert_with(|| {
+                                    entries
+                                        .iter()
+                                        .map(|e| key_hash(&self.nodes[e.0 as usize].kind))
+                                        .collect()
+                                });
+                                may_be_duplicate =
+                                    !seen.insert(key_hash(&self.nodes[id as usize].kind));
+                            }
+                            if may_be_duplicate {
+                                duplicate = entries.iter().any(|e| matches!(&self.nodes[e.0 as usize].kind, NodeKind::Scalar { value: k, .. } if k == value));
+                            }
+                            if duplicate {
                                 return Err(YamlError {
                                     offset: self.nodes[id as usize].span.start,
                                     message: format!("duplicate mapping key `{value}`"),
@@ -451,6 +518,15 @@ impl<'a> Builder<'a> {
         }
         Ok(())
     }
+}
+
+fn key_hash(kind: &NodeKind<'_>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    if let NodeKind::Scalar { value, .. } = kind {
+        value.hash(&mut h);
+    }
+    h.finish()
 }
 
 impl<'a> Document<'a> {

@@ -57,10 +57,7 @@ pub fn split_documents(text: &str) -> Vec<Range<usize>> {
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |p| from + p)
+    memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |p| from + p)
 }
 
 fn is_document_start(line: &[u8]) -> bool {
