@@ -11,6 +11,28 @@ fn main() {
             let d = confsum::yaml::parse_stream(&text).unwrap();
             eprintln!("{} docs", d.len());
         }
+        "nodes" => {
+            let s = [confsum::load::Source::new("x", None, text.clone())];
+            let a = confsum::analyze_for_graph(&s, "default").unwrap();
+            let nodes: usize = a
+                .model
+                .files
+                .iter()
+                .flat_map(|f| &f.docs)
+                .map(|d| d.nodes.len())
+                .sum();
+            let kept = a
+                .model
+                .files
+                .iter()
+                .flat_map(|f| &f.docs)
+                .filter(|d| d.root.is_some())
+                .count();
+            eprintln!(
+                "{nodes} nodes kept in {kept} documents, {} bytes per node",
+                std::mem::size_of::<confsum::yaml::Node>()
+            );
+        }
         "analyze" => {
             let s = [confsum::load::Source::new("x", None, text.clone())];
             let a = confsum::analyze(&s, "default").unwrap();

@@ -142,24 +142,216 @@ fn compute(
     hmac_key: Option<&[u8]>,
     strict: bool,
 ) -> Result<Vec<Checksums>> {
-    let mut cache: HashMap<ObjId, EffectiveData> = HashMap::new();
-    let mut out = Vec::with_capacity(graph.workloads.len());
-    for w in &graph.workloads {
-        for r in &w.refs {
-            if let (true, Some(t)) = (r.enters_checksum(), r.target)
-                && !cache.contains_key(&t)
-            {
-                let data = match effective_data(model, t) {
-                    Ok(data) => data,
-                    Err(bad) if strict => return Err(invalid_base64_error(model, t, &bad)),
-                    Err(_) => EffectiveData::new(),
-                };
-                cache.insert(t, data);
+    use rayon::prelude::*;
+    // A consumed object with invalid base64 anywhere is an error (strict),
+    // or counts as empty (lenient); each object is checked once.
+    let mut targets: Vec<ObjId> = graph
+        .workloads
+        .iter()
+        .flat_map(|w| &w.refs)
+        .filter(|r| r.enters_checksum())
+        .filter_map(|r| r.target)
+        .collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let checks: Vec<(ObjId, std::result::Result<(), BadValue>)> = targets
+        .into_par_iter()
+        .map(|t| (t, check_base64(model, t)))
+        .collect();
+    let mut valid: HashMap<ObjId, bool> = HashMap::with_capacity(checks.len());
+    for (t, check) in checks {
+        match check {
+            Err(bad) if strict => return Err(invalid_base64_error(model, t, &bad)),
+            c => valid.insert(t, c.is_ok()),
+        };
+    }
+    // Workloads are independent: hash them on all cores.
+    Ok(graph
+        .workloads
+        .par_iter()
+        .map(|w| workload_checksums(model, w, &valid, hmac_key))
+        .collect())
+}
+
+/// Where the bytes of one key come from, borrowed from the document.
+#[derive(Clone, Copy)]
+enum Bytes<'d> {
+    Text(&'d str),
+    Base64(&'d str),
+}
+
+/// The fields of an object's data, in the order the spec overlays them,
+/// with whether each holds base64.
+fn data_fields(kind: Kind) -> &'static [(&'static str, bool)] {
+    match kind {
+        Kind::Config(ConfigKind::ConfigMap) => &[("data", false), ("binaryData", true)],
+        Kind::Config(ConfigKind::Secret) => &[("data", true), ("stringData", false)],
+        _ => &[],
+    }
+}
+
+/// Check every base64 value of an object, without keeping what it decodes to.
+fn check_base64(model: &Model<'_>, obj: ObjId) -> std::result::Result<(), BadValue> {
+    let o = &model.objects[obj];
+    let doc = model.doc(o);
+    for &(field, base64) in data_fields(o.kind) {
+        let Some(map) = doc.get(o.node, field).filter(|_| base64) else {
+            continue;
+        };
+        for &(k, v) in doc.entries(map) {
+            if decode_base64(doc.scalar(v).unwrap_or("")).is_none() {
+                return Err(BadValue {
+                    field,
+                    key: doc.scalar(k).unwrap_or_default().to_string(),
+                    node: v,
+                });
             }
         }
-        out.push(workload_checksums(model, w, &cache, hmac_key));
     }
-    Ok(out)
+    Ok(())
+}
+
+/// An object's effective data as sources, later fields overriding earlier.
+fn data_sources<'m>(model: &'m Model<'_>, obj: ObjId) -> BTreeMap<&'m str, Bytes<'m>> {
+    let o = &model.objects[obj];
+    let doc = model.doc(o);
+    let mut out = BTreeMap::new();
+    for &(field, base64) in data_fields(o.kind) {
+        let Some(map) = doc.get(o.node, field) else {
+            continue;
+        };
+        for &(k, v) in doc.entries(map) {
+            let key = doc.scalar(k).unwrap_or_default();
+            let value = match &doc.node(doc.resolve(v)).kind {
+                NodeKind::Scalar { value, .. } => value.as_ref(),
+                // Not a string: the API server rejects it, and lint says so.
+                // Hash its source text so that the value still counts.
+                _ => &model.source(o).text[doc.node(doc.resolve(v)).span.clone()],
+            };
+            out.insert(
+                key,
+                if base64 {
+                    Bytes::Base64(value)
+                } else {
+                    Bytes::Text(value)
+                },
+            );
+        }
+    }
+    out
+}
+
+/// SHA-256 or HMAC-SHA256, fed piece by piece.
+enum Sink {
+    Plain(Sha256),
+    Keyed(Box<Hmac<Sha256>>),
+}
+
+impl Sink {
+    fn new(key: Option<&[u8]>) -> Self {
+        match key {
+            Some(k) => Sink::Keyed(Box::new(
+                Hmac::<Sha256>::new_from_slice(k).expect("HMAC takes any key length"),
+            )),
+            None => Sink::Plain(Sha256::new()),
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        match self {
+            Sink::Plain(h) => h.update(bytes),
+            Sink::Keyed(m) => m.update(bytes),
+        }
+    }
+
+    fn json_string(&mut self, s: &str) {
+        self.write(
+            serde_json::to_string(s)
+                .expect("a str always serializes")
+                .as_bytes(),
+        );
+    }
+
+    /// Standard base64 of `bytes`, in chunks: no copy of the whole value.
+    fn base64(&mut self, bytes: &[u8]) {
+        let mut buf = [0u8; 4096];
+        for chunk in bytes.chunks(3 * 1024) {
+            let n = STANDARD
+                .encode_slice(chunk, &mut buf)
+                .expect("4096 holds 3072 bytes encoded");
+            self.write(&buf[..n]);
+        }
+    }
+
+    fn hex(self) -> String {
+        match self {
+            Sink::Plain(h) => hex::encode(h.finalize()),
+            Sink::Keyed(m) => hex::encode(m.finalize().into_bytes()),
+        }
+    }
+}
+
+/// Spec v1 for one workload: the payload is written straight into the hash.
+fn workload_checksums(
+    model: &Model<'_>,
+    w: &Workload,
+    valid: &HashMap<ObjId, bool>,
+    key: Option<&[u8]>,
+) -> Checksums {
+    let mut sums = Checksums::default();
+    for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
+        // Refs are sorted by name within a kind, as the spec orders R.
+        let refs: Vec<_> = w
+            .refs
+            .iter()
+            .filter(|r| r.kind == kind && r.enters_checksum())
+            .collect();
+        if refs.is_empty() {
+            continue;
+        }
+        let mut sink = Sink::new(key);
+        sink.write(b"[");
+        for (i, r) in refs.iter().enumerate() {
+            let t = r.target.expect("enters_checksum implies a target");
+            if i > 0 {
+                sink.write(b",");
+            }
+            sink.write(b"{\"data\":{");
+            let sources = if valid[&t] {
+                data_sources(model, t)
+            } else {
+                BTreeMap::new()
+            };
+            let mut keys: Vec<(&str, Bytes<'_>)> = sources
+                .into_iter()
+                .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(*k)))
+                .collect();
+            // RFC 8785 orders keys by UTF-16 code units.
+            keys.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            for (j, (k, bytes)) in keys.into_iter().enumerate() {
+                if j > 0 {
+                    sink.write(b",");
+                }
+                sink.json_string(k);
+                sink.write(b":\"");
+                match bytes {
+                    Bytes::Text(text) => sink.base64(text.as_bytes()),
+                    Bytes::Base64(b64) => sink.base64(&decode_base64(b64).expect("checked above")),
+                }
+                sink.write(b"\"");
+            }
+            sink.write(b"},\"name\":");
+            sink.json_string(&model.objects[t].name);
+            sink.write(b"}");
+        }
+        sink.write(b"]");
+        let value = sink.hex();
+        match kind {
+            ConfigKind::ConfigMap => sums.config = Some(value),
+            ConfigKind::Secret => sums.secret = Some(value),
+        }
+    }
+    sums
 }
 
 pub fn invalid_base64_error(model: &Model<'_>, obj: ObjId, bad: &BadValue) -> Error {
@@ -178,43 +370,10 @@ pub fn invalid_base64_error(model: &Model<'_>, obj: ObjId, bad: &BadValue) -> Er
     .with_help("encode the value with `base64 -w0`, or move it to `stringData`")
 }
 
-fn workload_checksums(
-    model: &Model<'_>,
-    w: &Workload,
-    data: &HashMap<ObjId, EffectiveData>,
-    key: Option<&[u8]>,
-) -> Checksums {
-    let mut sums = Checksums::default();
-    for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
-        // Refs are sorted by name within a kind, as the spec orders R.
-        let entries: Vec<(&str, BTreeMap<&str, &[u8]>)> = w
-            .refs
-            .iter()
-            .filter(|r| r.kind == kind && r.enters_checksum())
-            .map(|r| {
-                let t = r.target.expect("enters_checksum implies a target");
-                let consumed = data[&t]
-                    .iter()
-                    .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(*k)))
-                    .map(|(k, v)| (k.as_str(), v.as_slice()))
-                    .collect();
-                (model.objects[t].name.as_str(), consumed)
-            })
-            .collect();
-        if entries.is_empty() {
-            continue;
-        }
-        let value = digest_hex(&payload(&entries), key);
-        match kind {
-            ConfigKind::ConfigMap => sums.config = Some(value),
-            ConfigKind::Secret => sums.secret = Some(value),
-        }
-    }
-    sums
-}
-
-/// The canonical JSON (RFC 8785) payload of spec v1.
-pub fn payload(entries: &[(&str, BTreeMap<&str, &[u8]>)]) -> String {
+/// The canonical JSON (RFC 8785) payload of spec v1, built whole: the
+/// reference the streaming [`Sink`] is tested against.
+#[cfg(test)]
+fn payload(entries: &[(&str, BTreeMap<&str, &[u8]>)]) -> String {
     let mut out = String::from("[");
     for (i, (name, data)) in entries.iter().enumerate() {
         if i > 0 {
@@ -240,13 +399,15 @@ pub fn payload(entries: &[(&str, BTreeMap<&str, &[u8]>)]) -> String {
     out
 }
 
+#[cfg(test)]
 fn push_json_string(out: &mut String, s: &str) {
     // serde_json escapes exactly as ECMAScript's JSON.stringify does for
     // well-formed strings, which is what RFC 8785 prescribes.
     out.push_str(&serde_json::to_string(s).expect("a str always serializes"));
 }
 
-pub fn digest_hex(payload: &str, key: Option<&[u8]>) -> String {
+#[cfg(test)]
+fn digest_hex(payload: &str, key: Option<&[u8]>) -> String {
     match key {
         Some(key) => {
             let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
@@ -279,6 +440,26 @@ mod tests {
         );
         assert_ne!(digest_hex(p, Some(b"k")), digest_hex(p, None));
         assert_eq!(digest_hex(p, Some(b"k")), digest_hex(p, Some(b"k")));
+    }
+
+    #[test]
+    fn streaming_sink_equals_the_whole_payload() {
+        let big = vec![7u8; 10_000];
+        let data = BTreeMap::from([("k", big.as_slice()), ("é", b"x".as_slice())]);
+        let whole = digest_hex(&payload(&[("n", data)]), Some(b"key"));
+        let mut sink = Sink::new(Some(b"key"));
+        sink.write(b"[{\"data\":{");
+        sink.json_string("k");
+        sink.write(b":\"");
+        sink.base64(&big);
+        sink.write(b"\",");
+        sink.json_string("é");
+        sink.write(b":\"");
+        sink.base64(b"x");
+        sink.write(b"\"},\"name\":");
+        sink.json_string("n");
+        sink.write(b"}]");
+        assert_eq!(sink.hex(), whole);
     }
 
     #[test]

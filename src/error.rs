@@ -32,7 +32,7 @@ pub struct Error {
     pub help: Option<String>,
     /// The source text, so that a renderer can show a snippet. Left out when
     /// the document may hold secret values.
-    pub snippet_source: Option<Arc<str>>,
+    pub snippet_source: Option<Arc<String>>,
     pub span_len: usize,
 }
 

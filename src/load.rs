@@ -14,18 +14,19 @@ pub struct Source {
     pub name: String,
     /// The file's path, when it is a file (None for stdin).
     pub path: Option<PathBuf>,
-    pub text: Arc<str>,
+    /// Shared, not copied: a `String` moves into the `Arc` without a second buffer.
+    pub text: Arc<String>,
     /// The chart this source was rendered from, if any.
     pub origin: Option<crate::chart::ChartOrigin>,
     line_starts: OnceLock<Vec<usize>>,
 }
 
 impl Source {
-    pub fn new(name: impl Into<String>, path: Option<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+    pub fn new(name: impl Into<String>, path: Option<PathBuf>, text: impl Into<String>) -> Self {
         Source {
             name: name.into(),
             path,
-            text: text.into(),
+            text: Arc::new(text.into()),
             origin: None,
             line_starts: OnceLock::new(),
         }

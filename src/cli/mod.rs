@@ -112,7 +112,7 @@ pub fn announce(sources: &[confsum::load::Source]) {
 /// Transformed manifests, written straight from the sources and the edits
 /// once the run has succeeded: no copy of the whole output is ever built.
 pub struct Deferred {
-    pub texts: Vec<std::sync::Arc<str>>,
+    pub texts: Vec<std::sync::Arc<String>>,
     pub edits: Vec<Vec<confsum::inject::Edit>>,
 }
 

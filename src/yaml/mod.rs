@@ -181,6 +181,8 @@ fn parse_chunk(
                     }
                 }
                 let mut nodes = b.nodes;
+                // The arena lives as long as the run: give back its slack.
+                nodes.shrink_to_fit();
                 if let (Keep::Kinds(wanted), Some(id)) = (keep, root)
                     && let NodeKind::Mapping { entries, .. } = &nodes[id as usize].kind
                 {

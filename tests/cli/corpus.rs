@@ -143,3 +143,48 @@ fn corpus_injects_into_the_workloads_that_consume_config() {
     assert_eq!(written, expected);
     assert!(expected >= 30, "{expected}");
 }
+
+#[test]
+fn parallel_output_equals_single_threaded_output() {
+    // All corpus files as one stream, through every command, on 1 and 2 threads.
+    let files = corpus_files();
+    for args in [
+        vec!["inject"],
+        vec!["graph", "--format", "json"],
+        vec!["lint", "--format", "json", "--fail-on", "never"],
+    ] {
+        let run = |threads: &str| {
+            confsum()
+                .args(&args)
+                .args(&files)
+                .env("RAYON_NUM_THREADS", threads)
+                .output()
+                .unwrap()
+        };
+        let (one, two) = (run("1"), run("2"));
+        assert!(one.status.success() && two.status.success(), "{args:?}");
+        assert!(!one.stdout.is_empty());
+        assert!(one.stdout == two.stdout, "{args:?}: 1 and 2 threads differ");
+    }
+}
+
+#[test]
+fn graph_mode_drops_no_result() {
+    // inject and graph keep trees only for documents that can matter; lint
+    // keeps all. The graph built each way must be the same.
+    for file in corpus_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let sources = [confsum::load::Source::new("f", None, text)];
+        let full = confsum::analyze(&sources, "ns").unwrap();
+        let lean = confsum::analyze_for_graph(&sources, "ns").unwrap();
+        let a = confsum::digest::checksums(&full.model, &full.graph, None).unwrap();
+        let b = confsum::digest::checksums(&lean.model, &lean.graph, None).unwrap();
+        assert_eq!(a, b, "{}", file.display());
+        assert_eq!(
+            confsum::report::graph::json(&full, &a),
+            confsum::report::graph::json(&lean, &b),
+            "{}",
+            file.display()
+        );
+    }
+}

@@ -1,0 +1,260 @@
+//! The benchmark suite: `cargo bench --bench pipeline`.
+//!
+//! Measures, on this machine, in one run:
+//! - the YAML stage alone, in process, on each corpus file, the whole corpus,
+//!   and generated 10 MB and 100 MB streams (MB/s, time per document), on
+//!   one thread and on all;
+//! - `graph`, `inject` and `lint` end to end through the CLI on the corpus
+//!   and both streams (MB/s, peak resident memory);
+//! - the same work in Python with PyYAML's C loader
+//!   (`tests/support/spec_v1.py`: parse every document, resolve references,
+//!   compute spec-v1 checksums), and the ratio.
+//!
+//! Writes the tables to stdout and to `target/bench/report.md`.
+//! `BENCH_QUICK=1` skips the 100 MB stream.
+
+#[path = "../examples/gen_stream.rs"]
+#[allow(dead_code)]
+mod gen_stream;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Best wall time of `runs` runs of `f`.
+fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+fn mbps(bytes: usize, d: Duration) -> f64 {
+    bytes as f64 / 1e6 / d.as_secs_f64()
+}
+
+/// Run a command with stdin from `input`, stdout discarded; wall time and
+/// peak resident memory (VmHWM, polled from /proc while it runs).
+fn run_measured(cmd: &mut Command, input: &Path) -> (Duration, u64) {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(std::fs::File::open(input).unwrap())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_path)
+            && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            peak_kb = peak_kb.max(
+                line.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            );
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    (started.elapsed(), peak_kb)
+}
+
+fn best_measured(runs: usize, mut make: impl FnMut() -> Command, input: &Path) -> (Duration, u64) {
+    let mut out = (Duration::MAX, 0);
+    for _ in 0..runs {
+        let (d, kb) = run_measured(&mut make(), input);
+        out = (out.0.min(d), out.1.max(kb));
+    }
+    out
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let quick = std::env::var_os("BENCH_QUICK").is_some();
+    let corpus_dir = root().join("../shared/corpus/rendered");
+    let bench_dir = root().join("target/bench");
+    std::fs::create_dir_all(&bench_dir).unwrap();
+    let corpus = gen_stream::corpus_texts(&corpus_dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let whole = bench_dir.join("corpus-all.yaml");
+    std::fs::write(
+        &whole,
+        corpus
+            .iter()
+            .map(|t| {
+                if t.ends_with('\n') {
+                    t.clone()
+                } else {
+                    format!("{t}\n")
+                }
+            })
+            .collect::<String>(),
+    )
+    .unwrap();
+    let mut streams = vec![("corpus (all files)", whole.clone())];
+    for mb in if quick { vec![10] } else { vec![10, 100] } {
+        let p = bench_dir.join(format!("stream-{mb}mb.yaml"));
+        if !p.exists() {
+            std::fs::write(&p, gen_stream::generate(&corpus, mb * 1024 * 1024)).unwrap();
+        }
+        streams.push((
+            if mb == 10 {
+                "10 MB stream"
+            } else {
+                "100 MB stream"
+            },
+            p,
+        ));
+    }
+
+    let mut report = String::new();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    report.push_str(&format!(
+        "machine: {cpus} cores; confsum {} (release)\n\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+
+    // 1. The YAML stage alone.
+    report.push_str("## Parse alone (in process, best of runs)\n\n| input | bytes | documents | all cores MB/s | 1 thread MB/s | µs/document |\n|---|---:|---:|---:|---:|---:|\n");
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut parse_rows: Vec<(String, PathBuf)> = files
+        .iter()
+        .map(|f| {
+            (
+                f.file_name().unwrap().to_string_lossy().to_string(),
+                f.clone(),
+            )
+        })
+        .collect();
+    parse_rows.extend(streams.iter().map(|(n, p)| (n.to_string(), p.clone())));
+    for (name, path) in &parse_rows {
+        let text = std::fs::read_to_string(path).unwrap();
+        let runs = if text.len() > 50_000_000 { 2 } else { 5 };
+        let docs = confsum::yaml::parse_stream(&text).unwrap().len();
+        let all = best(runs, || confsum::yaml::parse_stream(&text).unwrap().len());
+        let single = best(runs, || {
+            one.install(|| confsum::yaml::parse_stream(&text).unwrap().len())
+        });
+        report.push_str(&format!(
+            "| {name} | {} | {docs} | {:.1} | {:.1} | {:.1} |\n",
+            text.len(),
+            mbps(text.len(), all),
+            mbps(text.len(), single),
+            all.as_secs_f64() * 1e6 / docs.max(1) as f64
+        ));
+    }
+
+    // 2. End to end through the CLI, and the PyYAML baseline.
+    let bin = env!("CARGO_BIN_EXE_confsum");
+    report.push_str("\n## End to end (CLI, stdin to /dev/null, best of runs)\n\n| input | command | seconds | MB/s | peak RSS MB | RSS / input |\n|---|---|---:|---:|---:|---:|\n");
+    let mut inject_times = Vec::new();
+    for (name, path) in &streams {
+        let bytes = std::fs::metadata(path).unwrap().len() as usize;
+        let runs = if bytes > 50_000_000 { 2 } else { 3 };
+        let commands: [(&str, &[&str]); 4] = [
+            ("graph --format json", &["graph", "--format", "json"]),
+            ("inject", &["inject", "-q"]),
+            (
+                "lint --format json",
+                &["lint", "--format", "json", "--fail-on", "never"],
+            ),
+            ("inject (1 thread)", &["inject", "-q"]),
+        ];
+        for (label, args) in commands {
+            let threads = if label.contains("1 thread") { "1" } else { "0" };
+            let (d, kb) = best_measured(
+                runs,
+                || {
+                    let mut c = Command::new(bin);
+                    c.args(args);
+                    if threads == "1" {
+                        c.env("RAYON_NUM_THREADS", "1");
+                    }
+                    c
+                },
+                path,
+            );
+            if label.starts_with("inject") {
+                inject_times.push((name.to_string(), label.to_string(), d));
+            }
+            report.push_str(&format!(
+                "| {name} | `{label}` | {:.3} | {:.1} | {:.0} | {:.2} |\n",
+                d.as_secs_f64(),
+                mbps(bytes, d),
+                kb as f64 / 1024.0,
+                (kb * 1024) as f64 / bytes as f64
+            ));
+        }
+        let py = root().join("tests/support/spec_v1.py");
+        let (d, kb) = best_measured(
+            1,
+            || {
+                let mut c = Command::new("python3");
+                c.arg(&py).arg("default");
+                c
+            },
+            path,
+        );
+        let ours = inject_times
+            .iter()
+            .find(|(n, l, _)| n == name && l == "inject")
+            .unwrap()
+            .2;
+        report.push_str(&format!(
+            "| {name} | PyYAML baseline (C loader) | {:.3} | {:.1} | {:.0} | {:.2} |\n| {name} | **inject / baseline speed** | | **{:.1}x** | | |\n",
+            d.as_secs_f64(),
+            mbps(bytes, d),
+            kb as f64 / 1024.0,
+            (kb * 1024) as f64 / bytes as f64,
+            d.as_secs_f64() / ours.as_secs_f64()
+        ));
+    }
+    let get = |n: &str, l: &str| {
+        inject_times
+            .iter()
+            .find(|(a, b, _)| a == n && b == l)
+            .map(|x| x.2)
+    };
+    report.push_str("\n## Scaling\n\n");
+    for name in ["10 MB stream", "100 MB stream"] {
+        if let (Some(all), Some(single)) = (get(name, "inject"), get(name, "inject (1 thread)")) {
+            report.push_str(&format!(
+                "- {name}: inject on 1 thread {:.3} s, on {cpus} {:.3} s: {:.2}x\n",
+                single.as_secs_f64(),
+                all.as_secs_f64(),
+                single.as_secs_f64() / all.as_secs_f64()
+            ));
+        }
+    }
+    if let (Some(ten), Some(hundred)) = (
+        get("10 MB stream", "inject"),
+        get("100 MB stream", "inject"),
+    ) {
+        report.push_str(&format!(
+            "- linearity: the 100 MB stream takes {:.1}x the time of the 10 MB one\n",
+            hundred.as_secs_f64() / ten.as_secs_f64()
+        ));
+    }
+    print!("{report}");
+    std::fs::write(bench_dir.join("report.md"), &report).unwrap();
+}
