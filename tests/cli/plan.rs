@@ -24,6 +24,14 @@ fn edited(dir: &Path, name: &str, text: &str, edits: &[(&str, &str)]) -> PathBuf
     p
 }
 
+/// A copy of `old` with the edits, in a temp folder that lives as long as the guard.
+fn edit_copy(old: &Path, edits: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(old).unwrap();
+    let new = edited(tmp.path(), "new.yaml", &text, edits);
+    (tmp, new)
+}
+
 fn plan(old: &Path, new: &Path, extra: &[&str]) -> (serde_json::Value, Option<i32>) {
     let out = confsum()
         .args(["plan", "--format", "json"])
@@ -50,13 +58,9 @@ fn rolled(v: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn a_consumed_key_rolls_exactly_its_consumers() {
-    let tmp = tempfile::tempdir().unwrap();
     let old = corpus("argo-cd.yaml");
-    let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(
-        tmp.path(),
-        "new.yaml",
-        &text,
+    let (_tmp, new) = edit_copy(
+        &old,
         &[("  server.log.level: info\n", "  server.log.level: debug\n")],
     );
     let (v, code) = plan(&old, &new, &["--exit-code"]);
@@ -73,13 +77,9 @@ fn a_consumed_key_rolls_exactly_its_consumers() {
 
 #[test]
 fn an_unconsumed_key_rolls_nothing_and_is_listed() {
-    let tmp = tempfile::tempdir().unwrap();
     let old = corpus("argo-cd.yaml");
-    let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(
-        tmp.path(),
-        "new.yaml",
-        &text,
+    let (_tmp, new) = edit_copy(
+        &old,
         &[(
             "  commitserver.log.level: info\n",
             "  commitserver.log.level: debug\n",
@@ -99,13 +99,9 @@ fn an_unconsumed_key_rolls_nothing_and_is_listed() {
 
 #[test]
 fn moving_a_secret_value_to_string_data_rolls_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
     let old = corpus("grafana.yaml");
-    let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(
-        tmp.path(),
-        "new.yaml",
-        &text,
+    let (_tmp, new) = edit_copy(
+        &old,
         &[(
             "data:\n  token: \"Y29ycHVzLXJlbmRlcmVyLXRva2Vu\"\n",
             "stringData:\n  token: corpus-renderer-token\n",
@@ -120,10 +116,8 @@ fn moving_a_secret_value_to_string_data_rolls_nothing() {
             .is_empty()
     );
     // ... while a real change of that value rolls its consumer.
-    let changed = edited(
-        tmp.path(),
-        "changed.yaml",
-        &text,
+    let (_tmp2, changed) = edit_copy(
+        &old,
         &[(
             "data:\n  token: \"Y29ycHVzLXJlbmRlcmVyLXRva2Vu\"\n",
             "stringData:\n  token: another-token\n",
@@ -138,15 +132,8 @@ fn moving_a_secret_value_to_string_data_rolls_nothing() {
 
 #[test]
 fn an_image_change_rolls_for_another_reason() {
-    let tmp = tempfile::tempdir().unwrap();
     let old = corpus("descheduler.yaml");
-    let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(
-        tmp.path(),
-        "new.yaml",
-        &text,
-        &[("descheduler:v0.36.0\"", "descheduler:v0.36.1\"")],
-    );
+    let (_tmp, new) = edit_copy(&old, &[("descheduler:v0.36.0\"", "descheduler:v0.36.1\"")]);
     let (v, _) = plan(&old, &new, &[]);
     assert_eq!(rolled(&v), ["descheduler"]);
     let template = v["rolls"][0]["template"].as_array().unwrap();
@@ -193,15 +180,8 @@ fn added_and_removed_objects_and_workloads() {
 
 #[test]
 fn bare_pods_and_plain_jobs_are_listed_as_not_rolled() {
-    let tmp = tempfile::tempdir().unwrap();
     let old = fixture("inject/jobs.yaml");
-    let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(
-        tmp.path(),
-        "new.yaml",
-        &text,
-        &[("    echo hi\n", "    echo bye\n")],
-    );
+    let (_tmp, new) = edit_copy(&old, &[("    echo hi\n", "    echo bye\n")]);
     let (v, _) = plan(&old, &new, &[]);
     let mut rolls = rolled(&v);
     rolls.sort();
@@ -217,13 +197,9 @@ fn bare_pods_and_plain_jobs_are_listed_as_not_rolled() {
 
 #[test]
 fn stdin_on_one_side_and_formats_without_secret_values() {
-    let tmp = tempfile::tempdir().unwrap();
     let old = fixture("leak/markers.yaml");
-    let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(
-        tmp.path(),
-        "new.yaml",
-        &text,
+    let (_tmp, new) = edit_copy(
+        &old,
         &[
             ("MARKER-STRINGDATA-41aa", "MARKER-STRINGDATA-99ff"),
             ("MARKER-CMPASS-5e0c", "MARKER-CMPASS-6f1d"),
@@ -255,13 +231,9 @@ fn stdin_on_one_side_and_formats_without_secret_values() {
 
 #[test]
 fn readme_example_is_real_output() {
-    let tmp = tempfile::tempdir().unwrap();
     let old = fixture("example/app.yaml");
-    let text = std::fs::read_to_string(&old).unwrap();
-    let new = edited(
-        tmp.path(),
-        "new.yaml",
-        &text,
+    let (_tmp, new) = edit_copy(
+        &old,
         &[
             ("LOG_LEVEL: info", "LOG_LEVEL: debug"),
             ("api:1.4.2", "api:1.4.3"),

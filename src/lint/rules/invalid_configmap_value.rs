@@ -1,6 +1,5 @@
-use super::configs;
+use super::configmap_data;
 use crate::lint::{Context, Reporter};
-use crate::model::ConfigKind;
 use crate::yaml::ScalarType;
 
 rule! {
@@ -25,37 +24,29 @@ rule! {
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    for (obj, kind) in configs(ctx) {
-        if kind != ConfigKind::ConfigMap {
-            continue;
-        }
+    for (obj, k, v) in configmap_data(ctx) {
         let doc = ctx.doc(obj);
-        let Some(data) = doc.get(ctx.object(obj).node, "data") else {
-            continue;
+        let what = match doc.scalar_type(v) {
+            Some(ScalarType::Str) => continue,
+            Some(ScalarType::Null) => "null",
+            Some(ScalarType::Bool) => "a boolean",
+            Some(ScalarType::Int) => "an integer",
+            Some(ScalarType::Float) => "a number",
+            Some(ScalarType::Binary) => "binary",
+            None => "a mapping or list",
         };
-        for &(k, v) in doc.entries(data) {
-            let what = match doc.scalar_type(v) {
-                Some(ScalarType::Str) => continue,
-                Some(ScalarType::Null) => "null",
-                Some(ScalarType::Bool) => "a boolean",
-                Some(ScalarType::Int) => "an integer",
-                Some(ScalarType::Float) => "a number",
-                Some(ScalarType::Binary) => "binary",
-                None => "a mapping or list",
-            };
-            let key = doc.scalar(k).unwrap_or("");
-            // A nested value starts on the next line: point at its key.
-            let at = if what == "a mapping or list" { k } else { v };
-            r.report(
-                ctx,
-                obj,
-                at,
-                format!(
-                    "ConfigMap `{}` key `{key}` is {what} in YAML 1.1, not a string",
-                    ctx.object(obj).name
-                ),
-                "quote the value so that it stays a string",
-            );
-        }
+        let key = doc.scalar(k).unwrap_or("");
+        // A nested value starts on the next line: point at its key.
+        let at = if what == "a mapping or list" { k } else { v };
+        r.report(
+            ctx,
+            obj,
+            at,
+            format!(
+                "ConfigMap `{}` key `{key}` is {what} in YAML 1.1, not a string",
+                ctx.object(obj).name
+            ),
+            "quote the value so that it stays a string",
+        );
     }
 }

@@ -79,6 +79,21 @@ pub(crate) fn configs<'c>(
     })
 }
 
+/// (object, key node, value node) of every ConfigMap `data` entry.
+pub(crate) fn configmap_data<'c>(
+    ctx: &'c Context<'_, '_>,
+) -> impl Iterator<Item = (ObjId, NodeId, NodeId)> + 'c {
+    configs(ctx)
+        .filter(|(_, k)| *k == ConfigKind::ConfigMap)
+        .flat_map(|(obj, _)| {
+            let doc = ctx.doc(obj);
+            let entries = doc
+                .get(ctx.object(obj).node, "data")
+                .map_or(&[][..], |d| doc.entries(d));
+            entries.iter().map(move |&(k, v)| (obj, k, v))
+        })
+}
+
 /// (field, key node, value node) of every data entry of a ConfigMap or Secret.
 pub(crate) fn data_entries(
     ctx: &Context<'_, '_>,

@@ -2,9 +2,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::configs;
+use super::configmap_data;
 use crate::lint::{Context, Reporter};
-use crate::model::ConfigKind;
 
 rule! {
     /// ## What it does
@@ -69,25 +68,17 @@ pub fn looks_like_credential(key: &str, value: &str) -> Option<&'static str> {
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    for (obj, kind) in configs(ctx) {
-        if kind != ConfigKind::ConfigMap {
-            continue;
-        }
+    for (obj, k, v) in configmap_data(ctx) {
         let doc = ctx.doc(obj);
-        let Some(data) = doc.get(ctx.object(obj).node, "data") else {
-            continue;
-        };
-        for &(k, v) in doc.entries(data) {
-            let key = doc.scalar(k).unwrap_or("");
-            if let Some(why) = looks_like_credential(key, doc.scalar(v).unwrap_or("")) {
-                r.report(
-                    ctx,
-                    obj,
-                    k,
-                    format!("ConfigMap `{}` key `{key}` {why}", ctx.object(obj).name),
-                    "move the value into a Secret and mount it as a volume",
-                );
-            }
+        let key = doc.scalar(k).unwrap_or("");
+        if let Some(why) = looks_like_credential(key, doc.scalar(v).unwrap_or("")) {
+            r.report(
+                ctx,
+                obj,
+                k,
+                format!("ConfigMap `{}` key `{key}` {why}", ctx.object(obj).name),
+                "move the value into a Secret and mount it as a volume",
+            );
         }
     }
 }
