@@ -149,7 +149,7 @@ fn main() {
     parse_rows.extend(streams.iter().map(|(n, p)| (n.to_string(), p.clone())));
     for (name, path) in &parse_rows {
         let text = std::fs::read_to_string(path).unwrap();
-        let runs = if text.len() > 50_000_000 { 2 } else { 5 };
+        let runs = if text.len() > 50_000_000 { 3 } else { 7 };
         let docs = confsum::yaml::parse_stream(&text).unwrap().len();
         let all = best(runs, || confsum::yaml::parse_stream(&text).unwrap().len());
         let single = best(runs, || {
@@ -170,7 +170,7 @@ fn main() {
     let mut inject_times = Vec::new();
     for (name, path) in &streams {
         let bytes = std::fs::metadata(path).unwrap().len() as usize;
-        let runs = if bytes > 50_000_000 { 2 } else { 3 };
+        let runs = if bytes > 50_000_000 { 3 } else { 5 };
         let commands: [(&str, &[&str]); 4] = [
             ("graph --format json", &["graph", "--format", "json"]),
             ("inject", &["inject", "-q"]),

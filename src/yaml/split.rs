@@ -27,16 +27,16 @@ pub fn split_documents(text: &str) -> Vec<Range<usize>> {
             }
             directives_only = false;
             saw_directive = false;
-        } else {
+        } else if line.first() == Some(&b'%') {
+            saw_directive = true;
+        } else if line.starts_with(b"...") && line_is_marker(line) {
+            directives_only = true;
+            saw_directive = false;
+        } else if directives_only {
+            // Only while no content has been seen: most lines skip this.
             let trimmed = trim_ascii(line);
-            if line.first() == Some(&b'%') {
-                saw_directive = true;
-            } else if !(trimmed.is_empty() || trimmed.first() == Some(&b'#')) {
+            if !(trimmed.is_empty() || trimmed.first() == Some(&b'#')) {
                 directives_only = false;
-            }
-            if line.starts_with(b"...") && line_is_marker(line) {
-                directives_only = true;
-                saw_directive = false;
             }
         }
         line_start = if line_end < bytes.len() {

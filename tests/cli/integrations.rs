@@ -247,7 +247,8 @@ fn pre_commit_hooks_pass_and_fail_for_real() {
             .env("PRE_COMMIT_HOME", &home)
             .env("CARGO_TARGET_DIR", root().join("target/pre-commit-build"))
             .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
-            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"))
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+            .env("CARGO_PROFILE_RELEASE_LTO", "false"))
     };
     let ok_lint = try_repo("confsum-lint");
     assert!(
@@ -307,7 +308,8 @@ fn pre_commit_hooks_pass_and_fail_for_real() {
         .env("CONFSUM_HELM", &helm)
         .env("CARGO_TARGET_DIR", root().join("target/pre-commit-build"))
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false");
         run(&mut c)
     };
     let bad_chart = with_helm("confsum-lint-chart");
