@@ -9,6 +9,7 @@
 
 mod resolve;
 mod split;
+mod validate;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -150,6 +151,19 @@ fn parse_chunk(
         block_nesting_limit: NESTING_LIMIT,
         flow_nesting_limit: NESTING_LIMIT,
     };
+    // Graph mode: a document whose kind nobody wants is only validated.
+    if let Keep::Kinds(wanted) = keep
+        && validate::guess_kind(chunk).is_some_and(|k| !wanted(k))
+        && let validate::Outcome::Skippable = validate::validate(chunk, base, wanted)?
+    {
+        return Ok(vec![Document {
+            span: range,
+            nodes: Vec::new(),
+            root: None,
+            template,
+            crlf,
+        }]);
+    }
     let mut builder = Builder::new();
     let mut docs = Vec::new();
     let mut doc_start = base;

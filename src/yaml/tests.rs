@@ -250,3 +250,70 @@ fn syntax_errors_carry_an_absolute_offset() {
         err.offset
     );
 }
+
+/// Graph mode validates documents it does not keep: every input gives the
+/// same result, error for error, as the full parse.
+#[test]
+fn validate_only_documents_fail_exactly_like_full_parses() {
+    fn lean(k: &str) -> bool {
+        k == "ConfigMap"
+    }
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nx:\n  a: &a [x, x, x, x, x, x, x, x, x]\n",
+    );
+    let mut prev = 'a';
+    for c in "bcdefghij".chars() {
+        bomb.push_str(&format!(
+            "  {c}: &{c} [{}]\n",
+            vec![format!("*{prev}"); 9].join(", ")
+        ));
+        prev = c;
+    }
+    let cases = [
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {a: 1, a: 2}\n".to_string(),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  name: t\n".to_string(),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: [1, 2\n".to_string(),
+        format!(
+            "apiVersion: v1\nkind: Service\nspec: {}{}\n",
+            "[".repeat(300),
+            "]".repeat(300)
+        ),
+        bomb,
+        "apiVersion: v1\nkind: Service\nmetadata: oops\n".to_string(),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  x: &r {y: *r}\n".to_string(),
+        "---\nkind: \"Service\" # quoted, with a comment\nmetadata: {name: s}\n<<: {a: 1}\n"
+            .to_string(),
+        "kind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n".to_string(),
+        "kind: Service\r\nmetadata: {name: s}\r\nspec: {ports: [{port: 80}]}\r\n".to_string(),
+        "kind: Service\nmetadata: {name: s}\n...\nkind: ConfigMap\nmetadata: {name: c}\n"
+            .to_string(),
+    ];
+    for text in &cases {
+        let full = parse_stream(text);
+        let kept = parse_stream_keeping(text, Keep::Kinds(lean));
+        match (&full, &kept) {
+            (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.len(), b.len(), "{text}");
+                for (x, y) in a.iter().zip(b) {
+                    assert_eq!(x.span, y.span, "{text}");
+                    let kind = x.root.and_then(|r| x.str_at(r, &["kind"]));
+                    let odd_metadata = x
+                        .root
+                        .and_then(|r| x.get(r, "metadata"))
+                        .is_some_and(|m| !x.is_mapping(m));
+                    if kind.is_some_and(lean) || odd_metadata {
+                        assert_eq!(x.nodes.len(), y.nodes.len(), "kept: {text}");
+                    } else if kind.is_some() {
+                        assert!(y.root.is_none(), "dropped: {text}");
+                    }
+                }
+            }
+            _ => panic!(
+                "full {:?} vs kept {:?} for {text}",
+                full.is_ok(),
+                kept.is_ok()
+            ),
+        }
+    }
+}
