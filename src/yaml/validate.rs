@@ -32,6 +32,15 @@ struct Open<'a> {
     anchor_slot: Option<usize>,
 }
 
+/// A node just finished: its size with aliases expanded, where it starts,
+/// its anchor id (scalars), and a scalar's text and whether it is plain.
+struct Finished<'a> {
+    size: u64,
+    offset: usize,
+    anchor: usize,
+    scalar: Option<(Cow<'a, str>, bool)>,
+}
+
 /// The top-level `kind` of a chunk, read from its text: a line that starts
 /// with `kind:` at column 0. A guess, which [`validate`] checks.
 pub(super) fn guess_kind(chunk: &str) -> Option<&str> {
@@ -74,8 +83,7 @@ pub(super) fn validate(
         let r: Range<usize> = span
             .byte_range()
             .map_or(base..base, |r| base + r.start..base + r.end);
-        // A finished node: (size, offset, anchor id, scalar text if any).
-        let finished: Option<(u64, usize, usize, Option<(Cow<'_, str>, bool)>)> = match event {
+        let finished: Option<Finished<'_>> = match event {
             Event::DocumentStart(..) => {
                 documents += 1;
                 if documents > 1 {
@@ -91,7 +99,12 @@ pub(super) fn validate(
                 } else {
                     value
                 };
-                Some((1, r.start, anchor, Some((value, plain))))
+                Some(Finished {
+                    size: 1,
+                    offset: r.start,
+                    anchor,
+                    scalar: Some((value, plain)),
+                })
             }
             Event::Alias(id) => {
                 nodes += 1;
@@ -104,7 +117,12 @@ pub(super) fn validate(
                         offset: r.start,
                         message: "alias to an unknown anchor".into(),
                     })?;
-                Some((size, r.start, 0, None))
+                Some(Finished {
+                    size,
+                    offset: r.start,
+                    anchor: 0,
+                    scalar: None,
+                })
             }
             Event::MappingStart(_, anchor, _) | Event::SequenceStart(_, anchor, _) => {
                 nodes += 1;
@@ -143,7 +161,12 @@ pub(super) fn validate(
                 if let Some(slot) = open.anchor_slot {
                     anchors[slot].1 = open.size;
                 }
-                Some((open.size, open.start, 0, None))
+                Some(Finished {
+                    size: open.size,
+                    offset: open.start,
+                    anchor: 0,
+                    scalar: None,
+                })
             }
             _ => None,
         };
