@@ -170,7 +170,13 @@ pub(super) fn validate(
             }
             _ => None,
         };
-        let Some((size, offset, anchor, scalar)) = finished else {
+        let Some(Finished {
+            size,
+            offset,
+            anchor,
+            scalar,
+        }) = finished
+        else {
             continue;
         };
         if size > MAX_EXPANDED_NODES && size > 100 * nodes {
