@@ -92,6 +92,36 @@ fn helm3_post_renderer_wrapper_end_to_end() {
 }
 
 #[test]
+fn helm3_post_renderer_args_as_the_readme_says() {
+    // Helm 3.10+: `--post-renderer confsum --post-renderer-args post-render`,
+    // with confsum found on PATH.
+    let Some(helm) = client("CONFSUM_TEST_HELM310", "helm") else {
+        return;
+    };
+    let tools = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(bin(), tools.path().join("confsum")).unwrap();
+    let out = run(Command::new(&helm)
+        .args(["template", "demo"])
+        .arg(fixture("charts/demo"))
+        .args([
+            "--namespace",
+            "prod",
+            "--post-renderer",
+            "confsum",
+            "--post-renderer-args",
+            "post-render",
+        ])
+        .env("PATH", path_with(&[tools.path()])));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).matches("confsum.dev/config-checksum").count(),
+        3
+    );
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("--post-renderer confsum --post-renderer-args post-render"));
+}
+
+#[test]
 fn helm3_fails_when_the_post_renderer_fails() {
     let Some(helm) = client("CONFSUM_TEST_HELM", "helm") else {
         return;
