@@ -14,7 +14,8 @@ struct Injected {
     sources: Vec<Source>,
     edits: Vec<Vec<inject::Edit>>,
     notices: Vec<Notice>,
-    /// Secret-bearing spans per source, for diffs that show no value.
+    /// Secret-bearing spans per source, for diffs that show no value (only
+    /// computed for `--diff`).
     sensitive: Vec<Vec<std::ops::Range<usize>>>,
 }
 
@@ -52,6 +53,7 @@ fn transform(
     namespace: &str,
     key: Option<&[u8]>,
     ann: &AnnotationArgs,
+    for_diff: bool,
 ) -> Result<Injected, Error> {
     super::announce(&sources);
     let analysis = confsum::analyze_for_graph(&sources, namespace)?;
@@ -61,7 +63,12 @@ fn transform(
         secret_annotation: ann.secret_annotation.clone(),
     };
     let plan = inject::plan(&analysis.model, &analysis.graph, &sums, &options);
-    let sensitive = confsum::lint::redact::sensitive_spans(&analysis);
+    // Only a diff shows source text; finding what to mask scans every value.
+    let sensitive = if for_diff {
+        confsum::lint::redact::sensitive_spans(&analysis)
+    } else {
+        Vec::new()
+    };
     drop(analysis);
     Ok(Injected {
         sources,
@@ -166,7 +173,13 @@ pub fn run(
     if args.write && sources.iter().any(|s| s.path.is_none()) {
         return Err(Error::new("--write needs files, not standard input"));
     }
-    let r = transform(sources, &namespace, key.as_deref(), &args.annotations)?;
+    let r = transform(
+        sources,
+        &namespace,
+        key.as_deref(),
+        &args.annotations,
+        args.diff,
+    )?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
     let changed: Vec<usize> = (0..r.sources.len()).filter(|&i| r.changed(i)).collect();
     if args.check {
@@ -263,7 +276,13 @@ pub fn post_render(
     let key = hmac_key(&args.digest)?;
     let namespace = confsum::release_namespace(args.namespace.as_deref());
     let sources = vec![confsum::load::read_stdin()?];
-    let r = transform(sources, &namespace, key.as_deref(), &args.annotations)?;
+    let r = transform(
+        sources,
+        &namespace,
+        key.as_deref(),
+        &args.annotations,
+        false,
+    )?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
     *deferred = Some(r.into_deferred());
     Ok(Status::Clean)
