@@ -33,6 +33,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    hint_when_waiting_on_a_terminal(&cli.command);
     let mut out = Vec::new();
     let mut err = Vec::new();
     let mut deferred = None;
@@ -139,5 +140,23 @@ impl Deferred {
             ends_in_newline = text.is_empty() || text.ends_with('\n');
         }
         Ok(())
+    }
+}
+
+/// `confsum lint` with no path reads stdin; typed at a terminal, that looks
+/// like a hang, so say what is happening.
+fn hint_when_waiting_on_a_terminal(command: &Command) {
+    use std::io::IsTerminal;
+    let reads_stdin = match command {
+        Command::Graph(a) => a.input.paths.is_empty(),
+        Command::Inject(a) => a.input.paths.is_empty(),
+        Command::Lint(a) => a.input.paths.is_empty(),
+        Command::PostRender(a) => a.paths.is_empty(),
+        _ => false,
+    };
+    if reads_stdin && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        eprintln!(
+            "confsum: reading manifests from standard input (end with Ctrl-D; `--help` for paths)"
+        );
     }
 }
