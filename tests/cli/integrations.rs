@@ -176,6 +176,14 @@ fn helm4_plugin_manifest_follows_the_v1_format() {
         .expect("runtimeConfig.platformCommand");
     let mut n = 0;
     for c in doc.items(cmds) {
+        // Helm's PlatformCommand: os, arch, command, args.
+        for &(k, _) in doc.entries(c) {
+            let key = doc.scalar(k).unwrap();
+            assert!(
+                ["os", "arch", "command", "args"].contains(&key),
+                "unknown platformCommand field {key}"
+            );
+        }
         let command = doc.str_at(c, &["command"]).unwrap();
         let rel = command
             .strip_prefix("${HELM_PLUGIN_DIR}/")
