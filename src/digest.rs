@@ -77,41 +77,14 @@ pub fn effective_data(
     model: &Model<'_>,
     obj: ObjId,
 ) -> std::result::Result<EffectiveData, BadValue> {
-    let o = &model.objects[obj];
-    let doc = model.doc(o);
     let mut out = EffectiveData::new();
-    let text = |v: NodeId| -> String {
-        match &doc.node(doc.resolve(v)).kind {
-            NodeKind::Scalar { value, .. } => value.to_string(),
-            _ => {
-                let n = doc.node(doc.resolve(v));
-                model.source(o).text[n.span.clone()].to_string()
-            }
-        }
-    };
-    let fields: &[(&'static str, bool)] = match o.kind {
-        Kind::Config(ConfigKind::ConfigMap) => &[("data", false), ("binaryData", true)],
-        Kind::Config(ConfigKind::Secret) => &[("data", true), ("stringData", false)],
-        _ => &[],
-    };
-    for &(field, base64) in fields {
-        let Some(map) = doc.get(o.node, field) else {
-            continue;
+    for v in data_values(model, obj) {
+        let bytes = if v.base64 {
+            v.decode()?
+        } else {
+            v.text.as_bytes().to_vec()
         };
-        for &(k, v) in doc.entries(map) {
-            let key = doc.scalar(k).unwrap_or_default().to_string();
-            let value = text(v);
-            let bytes = if base64 {
-                decode_base64(&value).ok_or(BadValue {
-                    field,
-                    key: key.clone(),
-                    node: v,
-                })?
-            } else {
-                value.into_bytes()
-            };
-            out.insert(key, bytes);
-        }
+        out.insert(v.key.to_string(), bytes);
     }
     Ok(out)
 }
@@ -190,55 +163,90 @@ fn data_fields(kind: Kind) -> &'static [(&'static str, bool)] {
     }
 }
 
-/// Check every base64 value of an object, without keeping what it decodes to.
-fn check_base64(model: &Model<'_>, obj: ObjId) -> std::result::Result<(), BadValue> {
-    let o = &model.objects[obj];
-    let doc = model.doc(o);
-    for &(field, base64) in data_fields(o.kind) {
-        let Some(map) = doc.get(o.node, field).filter(|_| base64) else {
-            continue;
-        };
-        for &(k, v) in doc.entries(map) {
-            if decode_base64(doc.scalar(v).unwrap_or("")).is_none() {
-                return Err(BadValue {
-                    field,
-                    key: doc.scalar(k).unwrap_or_default().to_string(),
-                    node: v,
-                });
-            }
-        }
-    }
-    Ok(())
+/// Whether `field` of an object of `kind` holds base64 (Secret `data`,
+/// ConfigMap `binaryData`).
+pub fn holds_base64(kind: Kind, field: &str) -> bool {
+    data_fields(kind).iter().any(|&(f, b)| b && f == field)
 }
 
-/// An object's effective data as sources, later fields overriding earlier.
-fn data_sources<'m>(model: &'m Model<'_>, obj: ObjId) -> BTreeMap<&'m str, Bytes<'m>> {
+/// The text of a data value: a scalar's text, or for anything else (which
+/// the API server rejects, and lint reports) its source text, so that it
+/// still counts and is never mistaken for an empty value.
+pub fn value_text<'m>(model: &'m Model<'_>, obj: ObjId, node: NodeId) -> &'m str {
     let o = &model.objects[obj];
     let doc = model.doc(o);
-    let mut out = BTreeMap::new();
+    let n = doc.node(doc.resolve(node));
+    match &n.kind {
+        NodeKind::Scalar { value, .. } => value.as_ref(),
+        _ => &model.source(o).text[n.span.clone()],
+    }
+}
+
+/// One entry of an object's data, in overlay order.
+struct DataValue<'m> {
+    field: &'static str,
+    key: &'m str,
+    node: NodeId,
+    text: &'m str,
+    base64: bool,
+}
+
+impl DataValue<'_> {
+    fn decode(&self) -> std::result::Result<Vec<u8>, BadValue> {
+        decode_base64(self.text).ok_or_else(|| BadValue {
+            field: self.field,
+            key: self.key.to_string(),
+            node: self.node,
+        })
+    }
+}
+
+/// Every entry of an object's data fields: the one walk that effective
+/// data, the base64 check and the checksum stream all share.
+fn data_values<'m>(model: &'m Model<'_>, obj: ObjId) -> Vec<DataValue<'m>> {
+    let o = &model.objects[obj];
+    let doc = model.doc(o);
+    let mut out = Vec::new();
     for &(field, base64) in data_fields(o.kind) {
         let Some(map) = doc.get(o.node, field) else {
             continue;
         };
         for &(k, v) in doc.entries(map) {
-            let key = doc.scalar(k).unwrap_or_default();
-            let value = match &doc.node(doc.resolve(v)).kind {
-                NodeKind::Scalar { value, .. } => value.as_ref(),
-                // Not a string: the API server rejects it, and lint says so.
-                // Hash its source text so that the value still counts.
-                _ => &model.source(o).text[doc.node(doc.resolve(v)).span.clone()],
-            };
-            out.insert(
-                key,
-                if base64 {
-                    Bytes::Base64(value)
-                } else {
-                    Bytes::Text(value)
-                },
-            );
+            out.push(DataValue {
+                field,
+                key: doc.scalar(k).unwrap_or_default(),
+                node: v,
+                text: value_text(model, obj, v),
+                base64,
+            });
         }
     }
     out
+}
+
+/// Check every base64 value of an object, without keeping what it decodes to.
+fn check_base64(model: &Model<'_>, obj: ObjId) -> std::result::Result<(), BadValue> {
+    data_values(model, obj)
+        .iter()
+        .filter(|v| v.base64)
+        .try_for_each(|v| v.decode().map(drop))
+}
+
+/// An object's effective data as sources, later fields overriding earlier.
+fn data_sources<'m>(model: &'m Model<'_>, obj: ObjId) -> BTreeMap<&'m str, Bytes<'m>> {
+    data_values(model, obj)
+        .into_iter()
+        .map(|v| {
+            (
+                v.key,
+                if v.base64 {
+                    Bytes::Base64(v.text)
+                } else {
+                    Bytes::Text(v.text)
+                },
+            )
+        })
+        .collect()
 }
 
 /// SHA-256 or HMAC-SHA256, fed piece by piece.

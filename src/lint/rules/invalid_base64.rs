@@ -25,14 +25,10 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (obj, kind) in configs(ctx) {
         let doc = ctx.doc(obj);
         for (field, k, v) in data_entries(ctx, obj) {
-            let encoded = matches!(
-                (kind, field),
-                (ConfigKind::Secret, "data") | (ConfigKind::ConfigMap, "binaryData")
-            );
-            if !encoded {
+            if !crate::digest::holds_base64(ctx.object(obj).kind, field) {
                 continue;
             }
-            let value = doc.scalar(v).unwrap_or("");
+            let value = crate::digest::value_text(&ctx.analysis.model, obj, v);
             if crate::digest::decode_base64(value).is_none() {
                 let key = doc.scalar(k).unwrap_or("");
                 r.report(

@@ -120,20 +120,14 @@ pub(crate) fn name_node(ctx: &Context<'_, '_>, obj: ObjId) -> NodeId {
 /// Decoded size of a ConfigMap's or Secret's data: keys plus value bytes.
 pub(crate) fn data_size(ctx: &Context<'_, '_>, obj: ObjId) -> usize {
     let doc = ctx.doc(obj);
-    let kind = match ctx.object(obj).kind {
-        Kind::Config(k) => k,
-        _ => return 0,
-    };
+    let kind = ctx.object(obj).kind;
+    let model = &ctx.analysis.model;
     data_entries(ctx, obj)
         .into_iter()
         .map(|(field, k, v)| {
             let key = doc.scalar(k).map_or(0, str::len);
-            let value = doc.scalar(v).unwrap_or("");
-            let base64 = matches!(
-                (kind, field),
-                (ConfigKind::Secret, "data") | (ConfigKind::ConfigMap, "binaryData")
-            );
-            let bytes = if base64 {
+            let value = crate::digest::value_text(model, obj, v);
+            let bytes = if crate::digest::holds_base64(kind, field) {
                 crate::digest::decode_base64(value).map_or(value.len(), |b| b.len())
             } else {
                 value.len()
