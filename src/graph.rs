@@ -170,10 +170,6 @@ impl Graph {
     pub fn consumers_of(&self, obj: ObjId) -> &[usize] {
         self.consumers.get(&obj).map_or(&[], Vec::as_slice)
     }
-
-    pub fn workload_of(&self, obj: ObjId) -> Option<&Workload> {
-        self.workloads.iter().find(|w| w.object == obj)
-    }
 }
 
 fn merge_keys(into: &mut Option<BTreeSet<String>>, more: &Option<Vec<String>>) {

@@ -166,15 +166,25 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
 pub fn apply(text: &str, edits: &[Edit]) -> String {
     let extra: usize = edits.iter().map(|e| e.text.len()).sum();
     let mut out = String::with_capacity(text.len() + extra);
-    let mut at = 0;
-    for e in edits {
-        debug_assert!(e.range.start >= at, "edits overlap");
-        out.push_str(&text[at..e.range.start]);
-        out.push_str(&e.text);
-        at = e.range.end;
-    }
-    out.push_str(&text[at..]);
+    pieces(text, edits).for_each(|p| out.push_str(p));
     out
+}
+
+/// The output as pieces: untouched source slices and edit texts, in order,
+/// so that a writer can stream it without building it.
+pub fn pieces<'t>(text: &'t str, edits: &'t [Edit]) -> impl Iterator<Item = &'t str> {
+    let mut at = 0;
+    edits
+        .iter()
+        .flat_map(move |e| {
+            debug_assert!(e.range.start >= at, "edits overlap");
+            let before = &text[at..e.range.start];
+            at = e.range.end;
+            [before, e.text.as_str()]
+        })
+        .chain(std::iter::once_with(move || {
+            &text[edits.last().map_or(0, |e| e.range.end)..]
+        }))
 }
 
 type Unsafe = (NodeId, String);

@@ -130,13 +130,9 @@ impl Deferred {
                     w.write_all(b"---\n")?;
                 }
             }
-            let mut at = 0;
-            for e in edits {
-                w.write_all(text[at..e.range.start].as_bytes())?;
-                w.write_all(e.text.as_bytes())?;
-                at = e.range.end;
+            for piece in confsum::inject::pieces(text, edits) {
+                w.write_all(piece.as_bytes())?;
             }
-            w.write_all(text[at..].as_bytes())?;
             ends_in_newline = text.is_empty() || text.ends_with('\n');
         }
         Ok(())

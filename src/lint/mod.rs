@@ -215,12 +215,3 @@ fn suppressed(ctx: &Context<'_, '_>, f: &Finding) -> bool {
 }
 
 pub const IGNORE_ANNOTATION: &str = "confsum.dev/ignore";
-
-/// Counts per severity.
-pub fn counts(findings: &[Finding]) -> [usize; 3] {
-    let mut c = [0; 3];
-    for f in findings {
-        c[f.severity as usize] += 1;
-    }
-    c
-}
