@@ -7,6 +7,7 @@
 //! pointers (never expanded), and scalars resolve as Kubernetes' decoder
 //! (go-yaml v2, YAML 1.1) resolves them.
 
+mod fast;
 mod resolve;
 mod split;
 mod validate;
@@ -50,7 +51,7 @@ pub enum CollectionStyle {
     Flow,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind<'a> {
     Scalar {
         value: Cow<'a, str>,
@@ -68,7 +69,7 @@ pub enum NodeKind<'a> {
     Alias { target: NodeId },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Node<'a> {
     pub kind: NodeKind<'a>,
     /// Byte range in the source. Block collections span from their first
@@ -145,6 +146,22 @@ fn parse_chunk(
     let chunk = &text[range.clone()];
     let template = find_template_comment(chunk);
     let crlf = chunk.contains("\r\n");
+    if let Some(builder) = fast::parse(chunk, base) {
+        return Ok(vec![finish_document(builder, keep, range, template, crlf)]);
+    }
+    parse_chunk_general(text, range, keep)
+}
+
+/// [`parse_chunk`] with the general parser, for what the fast path leaves.
+fn parse_chunk_general(
+    text: &str,
+    range: Range<usize>,
+    keep: Keep,
+) -> Result<Vec<Document<'_>>, YamlError> {
+    let base = range.start;
+    let chunk = &text[range.clone()];
+    let template = find_template_comment(chunk);
+    let crlf = chunk.contains("\r\n");
     let options = granit_parser::options! {
         emit_anchor_events: true,
         emit_comments: false,
@@ -182,52 +199,13 @@ fn parse_chunk(
             }
             Event::DocumentEnd => {
                 let b = std::mem::replace(&mut builder, Builder::new());
-                let mut root = b.root;
-                if let Some(id) = root {
-                    let n = &b.nodes[id as usize];
-                    if let NodeKind::Scalar { value, style } = &n.kind {
-                        let null = *style == ScalarStyle::Plain
-                            && n.tag.is_none()
-                            && (n.span.is_empty() || resolve_plain(value) == ScalarType::Null);
-                        if null {
-                            root = None;
-                        }
-                    }
-                }
-                let mut nodes = b.nodes;
-                // The arena lives as long as the run: give back its slack.
-                nodes.shrink_to_fit();
-                if let (Keep::Kinds(wanted), Some(id)) = (keep, root)
-                    && let NodeKind::Mapping { entries, .. } = &nodes[id as usize].kind
-                {
-                    let kind = entries.iter().find_map(|&(k, v)| {
-                        match (&nodes[k as usize].kind, &nodes[v as usize].kind) {
-                            (
-                                NodeKind::Scalar { value: key, .. },
-                                NodeKind::Scalar { value, .. },
-                            ) if key == "kind" => Some(value.as_ref()),
-                            _ => None,
-                        }
-                    });
-                    // A scalar `metadata` is an error for the model to report:
-                    // keep such a tree, so that every mode fails alike.
-                    let odd_metadata = entries.iter().any(|&(k, v)| {
-                        matches!(&nodes[k as usize].kind, NodeKind::Scalar { value, .. } if value == "metadata")
-                            && !matches!(&nodes[v as usize].kind, NodeKind::Mapping { .. })
-                            && !matches!(&nodes[v as usize].kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if resolve_plain(value) == ScalarType::Null)
-                    });
-                    if kind.is_some_and(|k| !wanted(k)) && !odd_metadata {
-                        nodes = Vec::new();
-                        root = None;
-                    }
-                }
-                docs.push(Document {
-                    span: doc_start..range.end,
-                    nodes,
-                    root,
+                docs.push(finish_document(
+                    b,
+                    keep,
+                    doc_start..range.end,
                     template,
                     crlf,
-                });
+                ));
             }
             other => builder.event(other, r, span.tag_span().and_then(|t| t.slice(chunk)))?,
         }
@@ -247,6 +225,105 @@ fn parse_chunk(
         });
     }
     Ok(docs)
+}
+
+/// A parsed document from its builder: a null root is no root, and in graph
+/// mode the tree of a document whose kind nobody wants is dropped.
+fn finish_document<'a>(
+    b: Builder<'a>,
+    keep: Keep,
+    span: Range<usize>,
+    template: Option<&'a str>,
+    crlf: bool,
+) -> Document<'a> {
+    let mut root = b.root;
+    if let Some(id) = root {
+        let n = &b.nodes[id as usize];
+        if let NodeKind::Scalar { value, style } = &n.kind {
+            let null = *style == ScalarStyle::Plain
+                && n.tag.is_none()
+                && (n.span.is_empty() || resolve_plain(value) == ScalarType::Null);
+            if null {
+                root = None;
+            }
+        }
+    }
+    let mut nodes = b.nodes;
+    // The arena lives as long as the run: give back its slack.
+    nodes.shrink_to_fit();
+    if let (Keep::Kinds(wanted), Some(id)) = (keep, root)
+        && let NodeKind::Mapping { entries, .. } = &nodes[id as usize].kind
+    {
+        let kind = entries.iter().find_map(|&(k, v)| {
+            match (&nodes[k as usize].kind, &nodes[v as usize].kind) {
+                (NodeKind::Scalar { value: key, .. }, NodeKind::Scalar { value, .. })
+                    if key == "kind" =>
+                {
+                    Some(value.as_ref())
+                }
+                _ => None,
+            }
+        });
+        // A scalar `metadata` is an error for the model to report:
+        // keep such a tree, so that every mode fails alike.
+        let odd_metadata = entries.iter().any(|&(k, v)| {
+            matches!(&nodes[k as usize].kind, NodeKind::Scalar { value, .. } if value == "metadata")
+                && !matches!(&nodes[v as usize].kind, NodeKind::Mapping { .. })
+                && !matches!(&nodes[v as usize].kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if resolve_plain(value) == ScalarType::Null)
+        });
+        if kind.is_some_and(|k| !wanted(k)) && !odd_metadata {
+            nodes = Vec::new();
+            root = None;
+        }
+    }
+    Document {
+        span,
+        nodes,
+        root,
+        template,
+        crlf,
+    }
+}
+
+/// Parse one chunk with the general parser alone (for tests and tools that
+/// compare it with the fast path).
+#[doc(hidden)]
+pub fn parse_general(chunk: &str) -> Result<Vec<Document<'_>>, YamlError> {
+    parse_chunk_general(chunk, 0..chunk.len(), Keep::All)
+}
+
+/// Whether the fast path reads `chunk` exactly as the general parser does:
+/// `Ok(true)` when it took the chunk and built the same tree, `Ok(false)`
+/// when it left the chunk to the general parser, `Err` with both trees when
+/// they differ (or the general parser refused what the fast path took).
+#[doc(hidden)]
+pub fn fast_path_agrees(chunk: &str) -> Result<bool, String> {
+    let Some(builder) = fast::parse(chunk, 0) else {
+        return Ok(false);
+    };
+    let fast = finish_document(builder, Keep::All, 0..chunk.len(), None, false);
+    match parse_chunk_general(chunk, 0..chunk.len(), Keep::All) {
+        Ok(docs) if docs.len() == 1 && docs[0].root == fast.root && docs[0].nodes == fast.nodes => {
+            Ok(true)
+        }
+        Ok(docs) if docs.len() == 1 => {
+            let general = &docs[0];
+            let at = (0..fast.nodes.len().max(general.nodes.len()))
+                .find(|&i| fast.nodes.get(i) != general.nodes.get(i));
+            Err(match at {
+                Some(i) => format!(
+                    "node {i} differs:\n  fast path:      {:?}\n  general parser: {:?}",
+                    fast.nodes.get(i),
+                    general.nodes.get(i)
+                ),
+                None => format!("roots differ: {:?} and {:?}", fast.root, general.root),
+            })
+        }
+        Ok(docs) => Err(format!("the general parser found {} documents", docs.len())),
+        Err(e) => Err(format!(
+            "the fast path took a chunk the general parser refuses: {e:?}"
+        )),
+    }
 }
 
 fn find_template_comment(chunk: &str) -> Option<&str> {
@@ -305,6 +382,7 @@ impl<'a> Builder<'a> {
         id
     }
 
+    /// Feed one granit event (stream and document events are handled by the caller).
     fn event(
         &mut self,
         event: Event<'a>,
@@ -334,16 +412,7 @@ impl<'a> Builder<'a> {
                 } else {
                     value
                 };
-                let id = self.push(Node {
-                    kind: NodeKind::Scalar { value, style },
-                    span,
-                    tag: tag(t.is_some()),
-                    anchored: anchor != 0,
-                });
-                if anchor != 0 {
-                    self.anchors.push((anchor, id));
-                }
-                self.attach(id)?;
+                self.scalar(value, style, span, tag(t.is_some()), anchor)
             }
             Event::Alias(anchor) => {
                 let target = self
@@ -362,90 +431,120 @@ impl<'a> Builder<'a> {
                     tag: None,
                     anchored: false,
                 });
-                self.attach(id)?;
+                self.attach(id)
             }
-            Event::Anchor(..) => {}
             Event::MappingStart(style, anchor, t) | Event::SequenceStart(style, anchor, t) => {
                 let style = match style {
                     StructureStyle::Block => CollectionStyle::Block,
                     StructureStyle::Flow => CollectionStyle::Flow,
                 };
-                if self.stack.len() >= NESTING_LIMIT {
-                    return Err(YamlError {
-                        offset: span.start,
-                        message: format!("nesting deeper than {NESTING_LIMIT} levels"),
-                    });
-                }
-                let kind = if is_map {
-                    NodeKind::Mapping {
-                        style,
-                        entries: Vec::new(),
-                    }
-                } else {
-                    NodeKind::Sequence {
-                        style,
-                        items: Vec::new(),
-                    }
-                };
-                let id = self.push(Node {
-                    kind,
-                    span: span.start..span.end,
-                    tag: tag(t.is_some()),
-                    anchored: anchor != 0,
-                });
-                if anchor != 0 {
-                    self.anchors.push((anchor, id));
-                }
-                self.stack.push(if is_map {
-                    Open::Mapping {
-                        id,
-                        pending_key: None,
-                        keys: None,
-                    }
-                } else {
-                    Open::Sequence { id }
-                });
+                self.start(is_map, style, span, tag(t.is_some()), anchor)
             }
-            Event::MappingEnd | Event::SequenceEnd => {
-                let open = self.stack.pop().expect("parser balances collections");
-                let id = match open {
-                    Open::Mapping { id, .. } | Open::Sequence { id } => id,
-                };
-                let flow = matches!(
-                    self.nodes[id as usize].kind,
-                    NodeKind::Mapping {
-                        style: CollectionStyle::Flow,
-                        ..
-                    } | NodeKind::Sequence {
-                        style: CollectionStyle::Flow,
-                        ..
-                    }
-                );
-                let end = if flow {
-                    span.end
-                } else {
-                    let last_child = match &self.nodes[id as usize].kind {
-                        NodeKind::Mapping { entries, .. } => entries.last().map(|e| e.1),
-                        NodeKind::Sequence { items, .. } => items.last().copied(),
-                        _ => None,
-                    };
-                    last_child
-                        .map(|c| self.nodes[c as usize].span.end)
-                        .unwrap_or(self.nodes[id as usize].span.start)
-                };
-                let node = &mut self.nodes[id as usize];
-                node.span.end = end.max(node.span.start);
-                self.attach(id)?;
-            }
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart(..)
-            | Event::DocumentEnd
-            | Event::UnresolvedAlias(..)
-            | Event::Comment(..) => {}
-            _ => {}
+            Event::MappingEnd | Event::SequenceEnd => self.end(span),
+            _ => Ok(()),
         }
+    }
+
+    fn scalar(
+        &mut self,
+        value: Cow<'a, str>,
+        style: ScalarStyle,
+        span: Range<usize>,
+        tag: Option<Box<str>>,
+        anchor: usize,
+    ) -> Result<(), YamlError> {
+        let id = self.push(Node {
+            kind: NodeKind::Scalar { value, style },
+            span,
+            tag,
+            anchored: anchor != 0,
+        });
+        if anchor != 0 {
+            self.anchors.push((anchor, id));
+        }
+        self.attach(id)
+    }
+
+    /// Open a collection. A block collection's span starts where `span` does
+    /// and is closed by [`Builder::end`] at its last child's end.
+    fn start(
+        &mut self,
+        is_map: bool,
+        style: CollectionStyle,
+        span: Range<usize>,
+        tag: Option<Box<str>>,
+        anchor: usize,
+    ) -> Result<(), YamlError> {
+        if self.stack.len() >= NESTING_LIMIT {
+            return Err(YamlError {
+                offset: span.start,
+                message: format!("nesting deeper than {NESTING_LIMIT} levels"),
+            });
+        }
+        let kind = if is_map {
+            NodeKind::Mapping {
+                style,
+                entries: Vec::new(),
+            }
+        } else {
+            NodeKind::Sequence {
+                style,
+                items: Vec::new(),
+            }
+        };
+        let id = self.push(Node {
+            kind,
+            span,
+            tag,
+            anchored: anchor != 0,
+        });
+        if anchor != 0 {
+            self.anchors.push((anchor, id));
+        }
+        self.stack.push(if is_map {
+            Open::Mapping {
+                id,
+                pending_key: None,
+                keys: None,
+            }
+        } else {
+            Open::Sequence { id }
+        });
         Ok(())
+    }
+
+    /// Close the innermost collection; `span` is that of its closing
+    /// bracket (flow) and unused for block collections.
+    fn end(&mut self, span: Range<usize>) -> Result<(), YamlError> {
+        let open = self.stack.pop().expect("parser balances collections");
+        let id = match open {
+            Open::Mapping { id, .. } | Open::Sequence { id } => id,
+        };
+        let flow = matches!(
+            self.nodes[id as usize].kind,
+            NodeKind::Mapping {
+                style: CollectionStyle::Flow,
+                ..
+            } | NodeKind::Sequence {
+                style: CollectionStyle::Flow,
+                ..
+            }
+        );
+        let end = if flow {
+            span.end
+        } else {
+            let last_child = match &self.nodes[id as usize].kind {
+                NodeKind::Mapping { entries, .. } => entries.last().map(|e| e.1),
+                NodeKind::Sequence { items, .. } => items.last().copied(),
+                _ => None,
+            };
+            last_child
+                .map(|c| self.nodes[c as usize].span.end)
+                .unwrap_or(self.nodes[id as usize].span.start)
+        };
+        let node = &mut self.nodes[id as usize];
+        node.span.end = end.max(node.span.start);
+        self.attach(id)
     }
 
     /// Hang a finished node on its parent (or make it the root).
