@@ -225,3 +225,90 @@ proptest! {
         }
     }
 }
+
+/// Documents to mutate: the small documents of the corpus and every fixture.
+fn yaml_documents() -> &'static [String] {
+    static DOCS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    DOCS.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut docs = Vec::new();
+        for dir in ["../shared/corpus/rendered", "fixtures"] {
+            for entry in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+                let path = entry.unwrap().into_path();
+                if path.extension().is_none_or(|x| x != "yaml") {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                for range in confsum::yaml::split_documents(&text) {
+                    if range.len() <= 8192 {
+                        docs.push(text[range].to_string());
+                    }
+                }
+            }
+        }
+        docs
+    })
+}
+
+/// One edit of the kind that turns renderer YAML into its edge cases: an
+/// indicator or space typed in, bytes deleted, a line indented or
+/// dedented, a line repeated, a blank line added.
+fn mutate(doc: &mut Vec<u8>, edit: u8, at: usize, pick: usize) {
+    const TYPED: &[u8] = b" '\"-:#|>[]{},&*!\n?%@`abc0\\+.~";
+    if doc.is_empty() {
+        return;
+    }
+    let at = at % doc.len();
+    let line_start = doc[..at]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    match edit % 6 {
+        0 | 1 => doc.insert(at, TYPED[pick % TYPED.len()]),
+        2 => {
+            let n = (1 + pick % 3).min(doc.len() - at);
+            doc.drain(at..at + n);
+        }
+        3 if pick % 2 == 0 => doc.insert(line_start, b' '),
+        3 => {
+            if doc.get(line_start) == Some(&b' ') {
+                doc.remove(line_start);
+            }
+        }
+        4 => {
+            let end = doc[at..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(doc.len(), |p| at + p + 1);
+            let line = doc[line_start..end].to_vec();
+            doc.splice(end..end, line);
+        }
+        _ => doc.insert(line_start, b'\n'),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 20000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The YAML fast path either leaves a document to the general parser or
+    /// builds exactly its tree: never a different tree, never a document
+    /// the general parser refuses.
+    #[test]
+    fn yaml_fast_path_agrees_with_the_general_parser(
+        doc in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>()), 0..4),
+    ) {
+        let docs = yaml_documents();
+        let mut bytes = doc.get(docs).clone().into_bytes();
+        for (edit, at, pick) in edits {
+            mutate(&mut bytes, edit, at, pick);
+        }
+        if let Ok(text) = String::from_utf8(bytes) {
+            if let Err(e) = confsum::yaml::fast_path_agrees(&text) {
+                prop_assert!(false, "{text}\n{e}");
+            }
+        }
+    }
+}

@@ -24,6 +24,9 @@ pub(super) struct Bail;
 
 type Step<T> = Result<T, Bail>;
 
+/// Longest implicit key taken, in bytes: YAML allows 1024 characters.
+const MAX_KEY: usize = 1000;
+
 /// Recursion guard: deeper documents go to the general parser.
 const MAX_DEPTH: usize = 64;
 
@@ -36,7 +39,8 @@ pub(super) fn parse(chunk: &str, base: usize) -> Option<Builder<'_>> {
         src: chunk,
         b: chunk.as_bytes(),
         base,
-        builder: Builder::new(),
+        // Renderer output holds about a node per 16 bytes.
+        builder: Builder::without_aliases(chunk.len() / 16 + 8),
         depth: 0,
     };
     fast.document().ok()?;
@@ -50,9 +54,13 @@ fn plain_bytes(b: &[u8]) -> bool {
     // Branch-free per block so that it vectorizes; the exact check runs only
     // on blocks that need it.
     let flag = |c: u8| (c < 0x20 && c != b'\n') | (c == 0x7F) | (c == 0xC2) | (c == 0xEF);
-    for (n, block) in b.chunks(64).enumerate() {
-        if block.iter().fold(false, |acc, &c| acc | flag(c)) {
-            let at = n * 64;
+    for (n, block) in b.chunks(32).enumerate() {
+        let flagged = block
+            .iter()
+            .map(|&c| u8::from(flag(c)))
+            .fold(0u8, |a, f| a | f);
+        if flagged != 0 {
+            let at = n * 32;
             for (i, &c) in block.iter().enumerate() {
                 let next = |k: usize| b.get(at + i + k).copied().unwrap_or(0);
                 let bad = match c {
@@ -125,6 +133,15 @@ impl<'a> Fast<'a> {
     }
 
     fn skip_spaces(&self, mut i: usize) -> usize {
+        // Eight bytes at a time: indentation is most of what this skips.
+        while let Some(word) = self.b.get(i..i + 8) {
+            let other =
+                u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ 0x2020_2020_2020_2020;
+            if other != 0 {
+                return i + (other.trailing_zeros() / 8) as usize;
+            }
+            i += 8;
+        }
         while self.b.get(i) == Some(&b' ') {
             i += 1;
         }
@@ -250,6 +267,14 @@ impl<'a> Fast<'a> {
     /// If a simple key starts at `i`: its value and style, where it ends, and
     /// where its `:` is.
     fn key(&self, i: usize) -> Step<Option<Key<'a>>> {
+        let column_0 = i == 0 || self.b[i - 1] == b'\n';
+        if column_0
+            && (self.b[i..].starts_with(b"---") || self.b[i..].starts_with(b"..."))
+            && matches!(self.at(i + 3), b' ' | b'\n')
+        {
+            // A document marker: the general parser's business.
+            return Err(Bail);
+        }
         let (value, style, end) = match self.at(i) {
             q @ (b'"' | b'\'') => {
                 let Some((v, end)) = self.quoted(i, None)? else {
@@ -267,7 +292,7 @@ impl<'a> Fast<'a> {
                     let p = j + p;
                     match self.b[p] {
                         b':' if matches!(self.at(p + 1), b' ' | b'\n') => {
-                            if self.b[p - 1] == b' ' || p - i > 1024 {
+                            if self.b[p - 1] == b' ' || p - i > MAX_KEY {
                                 return Err(Bail);
                             }
                             let key = Key {
@@ -286,6 +311,9 @@ impl<'a> Fast<'a> {
             }
         };
         if self.at(end) == b':' && matches!(self.at(end + 1), b' ' | b'\n') {
+            if end - i > MAX_KEY {
+                return Err(Bail);
+            }
             return Ok(Some(Key {
                 value,
                 style,
@@ -721,8 +749,9 @@ impl<'a> Fast<'a> {
                     if matches!(self.at(i), b'[' | b'{') {
                         return Err(Bail);
                     }
+                    let key = i;
                     i = self.flow_node(i)?;
-                    if !(self.at(i) == b':' && self.at(i + 1) == b' ') {
+                    if i - key > MAX_KEY || !(self.at(i) == b':' && self.at(i + 1) == b' ') {
                         return Err(Bail);
                     }
                     i = self.skip_spaces(i + 1);

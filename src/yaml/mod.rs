@@ -145,9 +145,9 @@ fn parse_chunk(
     let base = range.start;
     let chunk = &text[range.clone()];
     let template = find_template_comment(chunk);
-    let crlf = chunk.contains("\r\n");
     if let Some(builder) = fast::parse(chunk, base) {
-        return Ok(vec![finish_document(builder, keep, range, template, crlf)]);
+        // The fast path takes no carriage return.
+        return Ok(vec![finish_document(builder, keep, range, template, false)]);
     }
     parse_chunk_general(text, range, keep)
 }
@@ -340,15 +340,14 @@ fn find_template_comment(chunk: &str) -> Option<&str> {
     None
 }
 
-enum Open {
-    Mapping {
-        id: NodeId,
-        pending_key: Option<NodeId>,
-        keys: Option<HashSet<u64>>,
-    },
-    Sequence {
-        id: NodeId,
-    },
+/// A collection being built: its node, and where its children start on the
+/// builder's stack of children.
+struct Open {
+    id: NodeId,
+    is_map: bool,
+    first_child: usize,
+    /// Hashes of a large mapping's keys so far, to find duplicates.
+    keys: Option<HashSet<u64>>,
 }
 
 /// Builds one document's arena from parser events with an explicit stack, so
@@ -356,12 +355,18 @@ enum Open {
 struct Builder<'a> {
     nodes: Vec<Node<'a>>,
     stack: Vec<Open>,
+    /// Children of the open collections, innermost last (mappings: key,
+    /// value, key, ...): each collection gets one exact allocation when it
+    /// closes, not a vector grown child by child.
+    children: Vec<NodeId>,
     root: Option<NodeId>,
     /// anchor id (parser's) -> node
     anchors: Vec<(usize, NodeId)>,
     /// Size of each finished node with aliases expanded, to refuse alias
-    /// bombs as Kubernetes' decoder does ("excessive aliasing").
+    /// bombs as Kubernetes' decoder does ("excessive aliasing"). Left empty
+    /// for input without aliases (the fast path's).
     expanded: Vec<u64>,
+    track_aliases: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -369,16 +374,29 @@ impl<'a> Builder<'a> {
         Builder {
             nodes: Vec::new(),
             stack: Vec::new(),
+            children: Vec::new(),
             root: None,
             anchors: Vec::new(),
             expanded: Vec::new(),
+            track_aliases: true,
+        }
+    }
+
+    /// A builder for input that has no aliases, with room for `nodes`.
+    fn without_aliases(nodes: usize) -> Self {
+        Builder {
+            nodes: Vec::with_capacity(nodes),
+            track_aliases: false,
+            ..Builder::new()
         }
     }
 
     fn push(&mut self, node: Node<'a>) -> NodeId {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(node);
-        self.expanded.push(0);
+        if self.track_aliases {
+            self.expanded.push(0);
+        }
         id
     }
 
@@ -501,14 +519,11 @@ impl<'a> Builder<'a> {
         if anchor != 0 {
             self.anchors.push((anchor, id));
         }
-        self.stack.push(if is_map {
-            Open::Mapping {
-                id,
-                pending_key: None,
-                keys: None,
-            }
-        } else {
-            Open::Sequence { id }
+        self.stack.push(Open {
+            id,
+            is_map,
+            first_child: self.children.len(),
+            keys: None,
         });
         Ok(())
     }
@@ -517,38 +532,84 @@ impl<'a> Builder<'a> {
     /// bracket (flow) and unused for block collections.
     fn end(&mut self, span: Range<usize>) -> Result<(), YamlError> {
         let open = self.stack.pop().expect("parser balances collections");
-        let id = match open {
-            Open::Mapping { id, .. } | Open::Sequence { id } => id,
-        };
-        let flow = matches!(
-            self.nodes[id as usize].kind,
+        let id = open.id;
+        let children = &self.children[open.first_child..];
+        let end = match &self.nodes[id as usize].kind {
             NodeKind::Mapping {
                 style: CollectionStyle::Flow,
                 ..
-            } | NodeKind::Sequence {
+            }
+            | NodeKind::Sequence {
                 style: CollectionStyle::Flow,
                 ..
-            }
-        );
-        let end = if flow {
-            span.end
-        } else {
-            let last_child = match &self.nodes[id as usize].kind {
-                NodeKind::Mapping { entries, .. } => entries.last().map(|e| e.1),
-                NodeKind::Sequence { items, .. } => items.last().copied(),
-                _ => None,
-            };
-            last_child
-                .map(|c| self.nodes[c as usize].span.end)
-                .unwrap_or(self.nodes[id as usize].span.start)
+            } => span.end,
+            _ => match children.last() {
+                Some(&last) => self.nodes[last as usize].span.end,
+                None => self.nodes[id as usize].span.start,
+            },
         };
         let node = &mut self.nodes[id as usize];
+        match &mut node.kind {
+            NodeKind::Mapping { entries, .. } => {
+                *entries = children.chunks_exact(2).map(|c| (c[0], c[1])).collect();
+            }
+            NodeKind::Sequence { items, .. } => *items = children.to_vec(),
+            _ => {}
+        }
         node.span.end = end.max(node.span.start);
+        self.children.truncate(open.first_child);
         self.attach(id)
     }
 
     /// Hang a finished node on its parent (or make it the root).
     fn attach(&mut self, id: NodeId) -> Result<(), YamlError> {
+        if self.track_aliases {
+            self.check_expansion(id)?;
+        }
+        let Some(top) = self.stack.last_mut() else {
+            self.root = Some(id);
+            return Ok(());
+        };
+        let is_key = top.is_map && (self.children.len() - top.first_child).is_multiple_of(2);
+        if is_key
+            && let NodeKind::Scalar { value, .. } = &self.nodes[id as usize].kind
+            && value != "<<"
+        {
+            // A duplicate key is an error for Kubernetes' decoder ("key
+            // already set in map"), so it is one here too. Small mappings:
+            // compare with the keys so far. Large ones: a set of hashes
+            // first, then compare on a hit.
+            let keys = &self.children[top.first_child..];
+            let count = keys.len() / 2;
+            let may_be_duplicate = if count < 16 {
+                true
+            } else {
+                let nodes = &self.nodes;
+                let seen = top.keys.get_or_insert_with(|| {
+                    keys.iter()
+                        .step_by(2)
+                        .map(|&k| key_hash(&nodes[k as usize].kind))
+                        .collect()
+                });
+                !seen.insert(key_hash(&self.nodes[id as usize].kind))
+            };
+            let duplicate = may_be_duplicate
+                && keys.iter().step_by(2).any(|&k| {
+                    matches!(&self.nodes[k as usize].kind, NodeKind::Scalar { value: other, .. } if other == value)
+                });
+            if duplicate {
+                return Err(YamlError {
+                    offset: self.nodes[id as usize].span.start,
+                    message: format!("duplicate mapping key `{value}`"),
+                });
+            }
+        }
+        self.children.push(id);
+        Ok(())
+    }
+
+    /// Record a finished node's size with aliases expanded; refuse a bomb.
+    fn check_expansion(&mut self, id: NodeId) -> Result<(), YamlError> {
         let size = match &self.nodes[id as usize].kind {
             NodeKind::Scalar { .. } => 1,
             NodeKind::Alias { target } => self.expanded[*target as usize],
@@ -567,81 +628,18 @@ impl<'a> Builder<'a> {
                 message: format!("excessive aliasing: the aliases here expand to {size} nodes"),
             });
         }
-        let Some(top) = self.stack.last_mut() else {
-            self.root = Some(id);
-            return Ok(());
-        };
-        match top {
-            Open::Sequence { id: seq } => {
-                let seq = *seq;
-                if let NodeKind::Sequence { items, .. } = &mut self.nodes[seq as usize].kind {
-                    items.push(id);
-                }
-            }
-            Open::Mapping {
-                id: map,
-                pending_key,
-                keys,
-            } => {
-                let map = *map;
-                match pending_key.take() {
-                    None => {
-                        // A duplicate key is an error for Kubernetes' decoder
-                        // ("key already set in map"), so it is one here too.
-                        if let NodeKind::Scalar { value, .. } = &self.nodes[id as usize].kind
-                            && value != "<<"
-                        {
-                            let NodeKind::Mapping { entries, .. } = &self.nodes[map as usize].kind
-                            else {
-                                unreachable!("an open mapping")
-                            };
-                            // Small mappings: compare with the keys so far. Large
-                            // ones: a set of hashes first, then compare on a hit.
-                            let mut duplicate = false;
-                            let mut may_be_duplicate = entries.len() < 16;
-                            if !may_be_duplicate {
-                                let seen = keys.get_or_insert_with(|| {
-                                    entries
-                                        .iter()
-                                        .map(|e| key_hash(&self.nodes[e.0 as usize].kind))
-                                        .collect()
-                                });
-                                may_be_duplicate =
-                                    !seen.insert(key_hash(&self.nodes[id as usize].kind));
-                            }
-                            if may_be_duplicate {
-                                duplicate = entries.iter().any(|e| matches!(&self.nodes[e.0 as usize].kind, NodeKind::Scalar { value: k, .. } if k == value));
-                            }
-                            if duplicate {
-                                return Err(YamlError {
-                                    offset: self.nodes[id as usize].span.start,
-                                    message: format!("duplicate mapping key `{value}`"),
-                                });
-                            }
-                        }
-                        *pending_key = Some(id);
-                    }
-                    Some(key) => {
-                        if let NodeKind::Mapping { entries, .. } =
-                            &mut self.nodes[map as usize].kind
-                        {
-                            entries.push((key, id));
-                        }
-                    }
-                }
-            }
-        }
         Ok(())
     }
 }
 
+/// FNV-1a of a key's text: cheap, and only a filter before comparing.
 fn key_hash(kind: &NodeKind<'_>) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    if let NodeKind::Scalar { value, .. } = kind {
-        value.hash(&mut h);
-    }
-    h.finish()
+    let NodeKind::Scalar { value, .. } = kind else {
+        return 0;
+    };
+    value.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl<'a> Document<'a> {

@@ -11,6 +11,41 @@ use std::ops::Range;
 /// Byte ranges of the documents of `text`, in order, covering it entirely.
 pub fn split_documents(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
+    // Without directives and BOMs, every marker line cuts: find them with a
+    // substring search rather than line by line (this runs on one thread).
+    let simple = !bytes.starts_with(b"%")
+        && memchr::memmem::find(bytes, b"\n%").is_none()
+        && memchr::memmem::find(bytes, "\u{feff}".as_bytes()).is_none();
+    let cuts = if simple {
+        marker_lines(bytes)
+    } else {
+        cuts_line_by_line(bytes)
+    };
+    let mut ranges = Vec::with_capacity(cuts.len());
+    for (i, &start) in cuts.iter().enumerate() {
+        let end = cuts.get(i + 1).copied().unwrap_or(bytes.len());
+        ranges.push(start..end);
+    }
+    if ranges.len() > 1 && ranges[0].is_empty() {
+        ranges.remove(0);
+    }
+    ranges
+}
+
+/// 0 and the start of every `---` marker line after the first line.
+fn marker_lines(bytes: &[u8]) -> Vec<usize> {
+    let mut cuts = vec![0usize];
+    for at in memchr::memmem::find_iter(bytes, b"\n---") {
+        if line_is_marker(&bytes[at + 1..]) {
+            cuts.push(at + 1);
+        }
+    }
+    cuts
+}
+
+/// The cuts, reading line by line to keep `%` directives with the `---`
+/// below them.
+fn cuts_line_by_line(bytes: &[u8]) -> Vec<usize> {
     let mut cuts = vec![0usize];
     // Only directives and comments so far in this chunk: a `---` then
     // belongs to the same document as the `%YAML` directive above it.
@@ -45,15 +80,7 @@ pub fn split_documents(text: &str) -> Vec<Range<usize>> {
             bytes.len()
         };
     }
-    let mut ranges = Vec::with_capacity(cuts.len());
-    for (i, &start) in cuts.iter().enumerate() {
-        let end = cuts.get(i + 1).copied().unwrap_or(bytes.len());
-        ranges.push(start..end);
-    }
-    if ranges.len() > 1 && ranges[0].is_empty() {
-        ranges.remove(0);
-    }
-    ranges
+    cuts
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
@@ -115,6 +142,23 @@ mod tests {
             pieces("%YAML 1.1\n---\na: 1\n---\nb: 1\n"),
             ["%YAML 1.1\n---\na: 1\n", "---\nb: 1\n"]
         );
+    }
+
+    #[test]
+    fn both_ways_of_cutting_agree_without_directives() {
+        for text in [
+            "---\na: 1\n---\nb: 2\n",
+            "a: 1\n--- \nb: 2\n---\n---\n...\n---\tc\n----\n  ---\n---",
+            "---\r\na\r\n---\r\n",
+            "",
+            "\n---\n",
+        ] {
+            assert_eq!(
+                marker_lines(text.as_bytes()),
+                cuts_line_by_line(text.as_bytes()),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

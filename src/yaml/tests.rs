@@ -317,3 +317,106 @@ fn validate_only_documents_fail_exactly_like_full_parses() {
         }
     }
 }
+
+/// What renderers print: the fast path takes each of these, and builds the
+/// general parser's tree, spans and all.
+#[test]
+fn fast_path_takes_renderer_yaml_and_agrees() {
+    let cases = [
+        "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\n",
+        "--- # comment\na: 1\n",
+        "a: 1\nb:\nc: x y  \nd: \"q\\n\\t\\\"\\\\\\u00e9\\x41\\U0001F600\\/\"\ne: 'it''s'\n",
+        "a:   \nb: # comment\nc:\n  # comment\n  d: 1\n",
+        "k:\n- a\n-\n- \n- # c\n- b: 1\n  c: 2\n- - x\n  - y\n",
+        "k:\n  - a: b\n    c:\n    - d\n  -   e: f\n  -\n    g: h\n",
+        "k:\n- # c\n  a: b\n- x # c\n",
+        "k: |\n  x\n   y\n\n  z\n\n\nl: |-\n    s\nm: |+\n  t\n\n\nn: | # c\n  u\n",
+        "k: |\n  x\n    \n  \n",
+        "k:\n- |\n  a\n  b\n- |-\n   c\n",
+        "a: x\n  y\n\n  z\n  - w\n  [v] 'u'\nb: :c\nc: -d\nd: ?e\ne: a:b\n",
+        "k:\n- a\n  b\n",
+        "k: 'one\n  two\n\n  three'\nl: \"four\n   five  \n  six\"\n",
+        "k: [a, \"b\", 'c', [d], {e: f}, {}, []]\nl: {key: v, operator: In, values: [x, y]}\nm: {}\nn: []\n",
+        "\"helm.sh/hook\": pre-install\n'q': 1\nurl: http://x/#y\n",
+        "a:\n  b:\n    c: 1\n  d: 2\ne: 3\n",
+        "  a: 1\n  b: 2\n",
+        "- a\n- b: c\n",
+        "k: é ü 日本\n",
+        "k: a\n# comment\n\n",
+    ];
+    for case in cases {
+        assert_eq!(fast_path_agrees(case), Ok(true), "{case:?}");
+    }
+}
+
+/// Everything else goes to the general parser, which also gives every
+/// error: the fast path never decides that input is invalid.
+#[test]
+fn fast_path_leaves_the_rest_to_the_general_parser() {
+    let cases = [
+        // Features the fast path does not read.
+        "a: &x 1\nb: *x\n",
+        "a: !!str 1\n",
+        "a: >\n  folded\n",
+        "a: |2\n   indented\n",
+        "a:\tb\n",
+        "a: 1\r\nb: 2\r\n",
+        "\u{feff}a: 1\n",
+        "# only a comment\n",
+        "%YAML 1.1\n---\na: 1\n",
+        "a: 1\n...\n---\nb: 2\n",
+        "a: [b,\n  c]\n",
+        "plain scalar document\n",
+        "? complex\n: key\n",
+        "a: \"line\\\n  continued\"\n",
+        "a: |\n\n  leading empty line\n",
+        "a: \u{85}\n",
+        // Invalid: the general parser reports them.
+        "a: 1\na: 2\n",
+        "a: b: c\n",
+        "a: 1\n b: 2\n",
+        "a:\n  - b\n  c: d\n",
+        "a: \"unterminated\n",
+        "a: [b, c\n",
+        "a: 'x' y\n",
+        "- a\nb: c\n",
+        // Found by fuzzing: document markers where a key would be.
+        "---\n# S\nstringDaged-by: Helm\n---    ap pu.bkernetes.io/part-:les:\n",
+        "a: 1\n... b: c\n",
+        // Implicit keys longer than YAML allows.
+        &format!("'{}': 1\n", "k".repeat(1100)),
+        &format!("{}: 1\n", "k".repeat(1100)),
+        &format!("a: {{{}: 1}}\n", "k".repeat(1100)),
+    ];
+    for case in cases {
+        assert_eq!(fast_path_agrees(case), Ok(false), "{case:?}");
+    }
+    // Deeper than the fast path goes (the general parser has the limit).
+    let nested: String = (0..100).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+    let deep = format!("{nested}{}x: 1\n", " ".repeat(100));
+    assert_eq!(fast_path_agrees(&deep), Ok(false));
+}
+
+/// Every document of the corpus but the comment-only one takes the fast
+/// path, with the general parser's tree.
+#[test]
+fn fast_path_agrees_on_the_corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/rendered");
+    let mut taken = 0;
+    let mut left = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("corpus") {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for range in split_documents(&text) {
+            let chunk = &text[range.clone()];
+            match fast_path_agrees(chunk) {
+                Ok(true) => taken += 1,
+                Ok(false) => left.push(format!("{}:{range:?}", path.display())),
+                Err(e) => panic!("{}:{range:?}: {e}", path.display()),
+            }
+        }
+    }
+    assert!(taken >= 370, "{taken} documents taken");
+    assert_eq!(left.len(), 1, "left to the general parser: {left:?}");
+    assert!(left[0].contains("ingress-nginx"), "{left:?}");
+}
