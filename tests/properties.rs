@@ -271,7 +271,7 @@ fn mutate(doc: &mut Vec<u8>, edit: u8, at: usize, pick: usize) {
             let n = (1 + pick % 3).min(doc.len() - at);
             doc.drain(at..at + n);
         }
-        3 if pick % 2 == 0 => doc.insert(line_start, b' '),
+        3 if pick.is_multiple_of(2) => doc.insert(line_start, b' '),
         3 => {
             if doc.get(line_start) == Some(&b' ') {
                 doc.remove(line_start);
@@ -305,10 +305,10 @@ proptest! {
         for (edit, at, pick) in edits {
             mutate(&mut bytes, edit, at, pick);
         }
-        if let Ok(text) = String::from_utf8(bytes) {
-            if let Err(e) = confsum::yaml::fast_path_agrees(&text) {
-                prop_assert!(false, "{text}\n{e}");
-            }
+        if let Ok(text) = String::from_utf8(bytes)
+            && let Err(e) = confsum::yaml::fast_path_agrees(&text)
+        {
+            prop_assert!(false, "{text}\n{e}");
         }
     }
 }
