@@ -1,8 +1,10 @@
 //! The YAML stage: splits a source into documents and parses each one into a
 //! node tree whose every node carries its byte span in the source.
 //!
-//! This is the only module that knows which YAML parser confsum uses
-//! (granit-parser). Everything after it sees [`Document`] and [`Node`]: spans
+//! This is the only module that knows which YAML parser confsum uses: a
+//! fast path for the subset renderers print (`fast.rs`), and granit-parser
+//! for everything else and for every error. Both feed one tree builder.
+//! Everything after it sees [`Document`] and [`Node`]: spans
 //! are absolute byte offsets into the source text, aliases are kept as
 //! pointers (never expanded), and scalars resolve as Kubernetes' decoder
 //! (go-yaml v2, YAML 1.1) resolves them.
