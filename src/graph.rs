@@ -107,51 +107,59 @@ impl Graph {
                     .or_insert(i);
             }
         }
-        let mut workloads = Vec::new();
-        let mut consumers: HashMap<ObjId, Vec<usize>> = HashMap::new();
-        for (i, o) in model.objects.iter().enumerate() {
-            let Kind::Workload(_) = o.kind else { continue };
-            let doc = model.doc(o);
-            let uses = model
-                .pod_spec(o)
-                .map(|spec| collect_uses(doc, spec))
-                .unwrap_or_default();
-            let mut refs: Vec<Ref> = Vec::new();
-            for u in &uses {
-                let target = index
-                    .get(&(u.kind, o.namespace.clone(), u.name.clone()))
-                    .copied();
-                match refs
-                    .iter_mut()
-                    .find(|r| r.kind == u.kind && r.name == u.name)
-                {
-                    Some(r) => {
-                        merge_keys(&mut r.keys, &u.keys);
-                        r.optional &= u.optional;
-                        r.via.insert(u.via);
+        use rayon::prelude::*;
+        // Each workload's references on all cores; then, in order, who
+        // consumes what.
+        let workloads: Vec<Workload> = model
+            .objects
+            .par_iter()
+            .enumerate()
+            .filter(|(_, o)| matches!(o.kind, Kind::Workload(_)))
+            .map(|(i, o)| {
+                let doc = model.doc(o);
+                let uses = model
+                    .pod_spec(o)
+                    .map(|spec| collect_uses(doc, spec))
+                    .unwrap_or_default();
+                let mut refs: Vec<Ref> = Vec::new();
+                for u in &uses {
+                    let target = index
+                        .get(&(u.kind, o.namespace.clone(), u.name.clone()))
+                        .copied();
+                    match refs
+                        .iter_mut()
+                        .find(|r| r.kind == u.kind && r.name == u.name)
+                    {
+                        Some(r) => {
+                            merge_keys(&mut r.keys, &u.keys);
+                            r.optional &= u.optional;
+                            r.via.insert(u.via);
+                        }
+                        None => refs.push(Ref {
+                            kind: u.kind,
+                            name: u.name.clone(),
+                            keys: u.keys.as_ref().map(|k| k.iter().cloned().collect()),
+                            optional: u.optional,
+                            via: BTreeSet::from([u.via]),
+                            target,
+                        }),
                     }
-                    None => refs.push(Ref {
-                        kind: u.kind,
-                        name: u.name.clone(),
-                        keys: u.keys.as_ref().map(|k| k.iter().cloned().collect()),
-                        optional: u.optional,
-                        via: BTreeSet::from([u.via]),
-                        target,
-                    }),
                 }
-            }
-            refs.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-            let w = workloads.len();
-            for r in &refs {
+                refs.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+                Workload {
+                    object: i,
+                    uses,
+                    refs,
+                }
+            })
+            .collect();
+        let mut consumers: HashMap<ObjId, Vec<usize>> = HashMap::new();
+        for (w, workload) in workloads.iter().enumerate() {
+            for r in &workload.refs {
                 if let Some(t) = r.target {
                     consumers.entry(t).or_default().push(w);
                 }
             }
-            workloads.push(Workload {
-                object: i,
-                uses,
-                refs,
-            });
         }
         Graph {
             workloads,

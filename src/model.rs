@@ -181,10 +181,27 @@ impl<'a> Model<'a> {
     /// Build the model. `namespace` is the release namespace for objects that
     /// name none.
     pub fn build(files: Vec<ParsedSource<'a>>, namespace: &str) -> Result<Self> {
-        let mut objects = Vec::new();
-        for (fi, file) in files.iter().enumerate() {
-            for (di, doc) in file.docs.iter().enumerate() {
-                let Some(root) = doc.root else { continue };
+        use rayon::prelude::*;
+        // Documents are independent: read them on all cores, keep their
+        // order, and report the first error in that order.
+        let documents: Vec<(usize, usize, &Document<'a>)> = files
+            .iter()
+            .enumerate()
+            .flat_map(|(fi, file)| {
+                file.docs
+                    .iter()
+                    .enumerate()
+                    .map(move |(di, doc)| (fi, di, doc))
+            })
+            .collect();
+        let per_document: Vec<Result<Vec<Object>>> = documents
+            .par_iter()
+            .map(|&(fi, di, doc)| {
+                let file = &files[fi];
+                let mut found = Vec::new();
+                let Some(root) = doc.root else {
+                    return Ok(Vec::new());
+                };
                 let err = |id: NodeId, msg: String| {
                     let doc_text = &file.source.text[doc.span.clone()];
                     Error::at(
@@ -209,7 +226,7 @@ impl<'a> Model<'a> {
                 }
                 if is_list(doc, root) {
                     let Some(items) = doc.get(root, "items") else {
-                        continue;
+                        return Ok(Vec::new());
                     };
                     if !matches!(doc.node(items).kind, NodeKind::Sequence { .. })
                         && doc.scalar_type(items) != Some(yaml::ScalarType::Null)
@@ -233,13 +250,18 @@ impl<'a> Model<'a> {
                             ));
                         }
                         if let Some(o) = object(fi, di, doc, item, namespace, &err)? {
-                            objects.push(o);
+                            found.push(o);
                         }
                     }
                 } else if let Some(o) = object(fi, di, doc, root, namespace, &err)? {
-                    objects.push(o);
+                    found.push(o);
                 }
-            }
+                Ok(found)
+            })
+            .collect();
+        let mut objects = Vec::new();
+        for result in per_document {
+            objects.extend(result?);
         }
         Ok(Model { files, objects })
     }

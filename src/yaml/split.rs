@@ -11,16 +11,7 @@ use std::ops::Range;
 /// Byte ranges of the documents of `text`, in order, covering it entirely.
 pub fn split_documents(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
-    // Without directives and BOMs, every marker line cuts: find them with a
-    // substring search rather than line by line (this runs on one thread).
-    let simple = !bytes.starts_with(b"%")
-        && memchr::memmem::find(bytes, b"\n%").is_none()
-        && memchr::memmem::find(bytes, "\u{feff}".as_bytes()).is_none();
-    let cuts = if simple {
-        marker_lines(bytes)
-    } else {
-        cuts_line_by_line(bytes)
-    };
+    let cuts = marker_lines(bytes).unwrap_or_else(|| cuts_line_by_line(bytes));
     let mut ranges = Vec::with_capacity(cuts.len());
     for (i, &start) in cuts.iter().enumerate() {
         let end = cuts.get(i + 1).copied().unwrap_or(bytes.len());
@@ -32,15 +23,43 @@ pub fn split_documents(text: &str) -> Vec<Range<usize>> {
     ranges
 }
 
-/// 0 and the start of every `---` marker line after the first line.
-fn marker_lines(bytes: &[u8]) -> Vec<usize> {
-    let mut cuts = vec![0usize];
-    for at in memchr::memmem::find_iter(bytes, b"\n---") {
-        if line_is_marker(&bytes[at + 1..]) {
-            cuts.push(at + 1);
-        }
+/// 0 and the start of every `---` marker line after the first line, found
+/// by substring search, a block at a time on all cores (the scans are bound
+/// by memory bandwidth: each block is read from memory once, then from
+/// cache). `None` when a `%` directive or a BOM needs [`cuts_line_by_line`].
+fn marker_lines(bytes: &[u8]) -> Option<Vec<usize>> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 1 << 20;
+    if bytes.starts_with(b"%") {
+        return None;
     }
-    cuts
+    let blocks: Vec<Option<Vec<usize>>> = (0..bytes.len().div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|n| {
+            let start = n * BLOCK;
+            let end = (start + BLOCK).min(bytes.len());
+            // A pattern that starts in this block may end past it.
+            let window = &bytes[start..(end + 3).min(bytes.len())];
+            let here = |p: &usize| start + p < end;
+            let mut directives = memchr::memmem::find_iter(window, b"\n%");
+            let mut boms = memchr::memmem::find_iter(window, "\u{feff}".as_bytes());
+            if directives.any(|p| here(&p)) || boms.any(|p| here(&p)) {
+                return None;
+            }
+            Some(
+                memchr::memmem::find_iter(window, b"\n---")
+                    .filter(here)
+                    .map(|p| start + p + 1)
+                    .filter(|&line| line_is_marker(&bytes[line..]))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut cuts = vec![0usize];
+    for block in blocks {
+        cuts.extend(block?);
+    }
+    Some(cuts)
 }
 
 /// The cuts, reading line by line to keep `%` directives with the `---`
@@ -155,10 +174,29 @@ mod tests {
         ] {
             assert_eq!(
                 marker_lines(text.as_bytes()),
-                cuts_line_by_line(text.as_bytes()),
+                Some(cuts_line_by_line(text.as_bytes())),
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn markers_across_block_boundaries() {
+        // Markers, a directive and a BOM placed across the 1 MiB blocks.
+        let mut text = "a: 1\n".repeat(500_000);
+        for at in [(1 << 20) - 2, (1 << 20) - 1, 1 << 20, (2 << 20) - 3] {
+            let line = text[..at].rfind('\n').unwrap() + 1;
+            text.insert_str(line, "---\n");
+        }
+        let by_lines = cuts_line_by_line(text.as_bytes());
+        assert_eq!(by_lines.len(), 5);
+        assert_eq!(marker_lines(text.as_bytes()), Some(by_lines));
+        let mut directive = text.clone();
+        directive.insert_str((1 << 20) - 1, "\n%YAML 1.1\n");
+        assert_eq!(marker_lines(directive.as_bytes()), None);
+        let mut bom = text.clone();
+        bom.insert((1 << 20) - 1, '\u{feff}');
+        assert_eq!(marker_lines(bom.as_bytes()), None);
     }
 
     #[test]

@@ -195,3 +195,33 @@ fn graph_mode_drops_no_result() {
         );
     }
 }
+
+#[test]
+fn large_inputs_read_in_parts_equal_streamed_input() {
+    // Over 8 MiB: a file (path or `< file`) is read in parts on all cores;
+    // a pipe is read as a stream. The same bytes, so the same output.
+    let tmp = tempfile::tempdir().unwrap();
+    let stream = tmp.path().join("stream.yaml");
+    let mut text = String::new();
+    while text.len() < 9 << 20 {
+        for file in corpus_files() {
+            text.push_str(&std::fs::read_to_string(file).unwrap());
+        }
+    }
+    std::fs::write(&stream, &text).unwrap();
+    let by_path = confsum().arg("inject").arg(&stream).output().unwrap();
+    let redirected = std::process::Command::new(env!("CARGO_BIN_EXE_confsum"))
+        .arg("inject")
+        .stdin(std::fs::File::open(&stream).unwrap())
+        .output()
+        .unwrap();
+    let piped = confsum()
+        .arg("inject")
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    assert!(by_path.status.success(), "{}", stderr(&by_path));
+    assert!(by_path.stdout.len() > text.len());
+    assert!(by_path.stdout == redirected.stdout, "`< file` differs");
+    assert!(by_path.stdout == piped.stdout, "a pipe differs");
+}
