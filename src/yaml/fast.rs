@@ -208,6 +208,16 @@ impl<'a> Fast<'a> {
             .map_err(|_| Bail)
     }
 
+    /// A plain scalar that is the source text from `from` to `to`.
+    fn plain_text(&mut self, from: usize, to: usize) -> Step<()> {
+        self.scalar(
+            Cow::Borrowed(&self.src[from..to]),
+            ScalarStyle::Plain,
+            from,
+            to,
+        )
+    }
+
     fn start(&mut self, is_map: bool, style: CollectionStyle, from: usize, to: usize) -> Step<()> {
         self.enter()?;
         let span = self.base + from..self.base + to;
@@ -438,12 +448,7 @@ impl<'a> Fast<'a> {
         let (end, comment) = self.plain_line(at)?;
         if comment {
             let next = self.next_line(end);
-            self.scalar(
-                Cow::Borrowed(&self.src[at..end]),
-                ScalarStyle::Plain,
-                at,
-                end,
-            )?;
+            self.plain_text(at, end)?;
             return Ok(next);
         }
         let mut value: Option<String> = None;
@@ -728,12 +733,7 @@ impl<'a> Fast<'a> {
                 while self.b[end - 1] == b' ' {
                     end -= 1;
                 }
-                self.scalar(
-                    Cow::Borrowed(&self.src[at..end]),
-                    ScalarStyle::Plain,
-                    at,
-                    end,
-                )?;
+                self.plain_text(at, end)?;
                 Ok(end)
             }
         }
