@@ -274,8 +274,8 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// If a simple key starts at `i`: its value and style, where it ends, and
-    /// where its `:` is.
+    /// If a simple key starts at `i`: its value and style, and where it
+    /// ends, right before its `:`.
     fn key(&self, i: usize) -> Step<Option<Key<'a>>> {
         let column_0 = i == 0 || self.b[i - 1] == b'\n';
         if column_0
@@ -309,7 +309,6 @@ impl<'a> Fast<'a> {
                                 value: Cow::Borrowed(&self.src[i..p]),
                                 style: ScalarStyle::Plain,
                                 end: p,
-                                colon: p,
                             };
                             return Ok(Some(key));
                         }
@@ -324,12 +323,7 @@ impl<'a> Fast<'a> {
             if end - i > MAX_KEY {
                 return Err(Bail);
             }
-            return Ok(Some(Key {
-                value,
-                style,
-                end,
-                colon: end,
-            }));
+            return Ok(Some(Key { value, style, end }));
         }
         let j = self.skip_spaces(end);
         if self.at(j) == b':' {
@@ -343,7 +337,7 @@ impl<'a> Fast<'a> {
         let (mut key, mut key_at) = (first, at);
         let next = loop {
             self.scalar(key.value, key.style, key_at, key.end)?;
-            let next = self.mapping_value(key.colon, indent)?;
+            let next = self.mapping_value(key.end, indent)?;
             match self.next_content(next) {
                 Some((line, i)) if i == indent => {
                     key_at = line + i;
@@ -789,6 +783,6 @@ fn quoted_style(quote: u8) -> ScalarStyle {
 struct Key<'a> {
     value: Cow<'a, str>,
     style: ScalarStyle,
+    /// The key's end, where its `:` is.
     end: usize,
-    colon: usize,
 }
