@@ -198,8 +198,9 @@ fn graph_mode_drops_no_result() {
 
 #[test]
 fn large_inputs_read_in_parts_equal_streamed_input() {
-    // Over 8 MiB: a file (path or `< file`) is read in parts on all cores;
-    // a pipe is read as a stream. The same bytes, so the same output.
+    // Over 8 MiB: a file (path or `< file`) is read in parts on all cores,
+    // split in blocks on all cores; a pipe is read as a stream. The same
+    // bytes, so the same output, on any number of threads.
     let tmp = tempfile::tempdir().unwrap();
     let stream = tmp.path().join("stream.yaml");
     let mut text = String::new();
@@ -224,4 +225,11 @@ fn large_inputs_read_in_parts_equal_streamed_input() {
     assert!(by_path.stdout.len() > text.len());
     assert!(by_path.stdout == redirected.stdout, "`< file` differs");
     assert!(by_path.stdout == piped.stdout, "a pipe differs");
+    let one_thread = confsum()
+        .arg("inject")
+        .arg(&stream)
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    assert!(by_path.stdout == one_thread.stdout, "1 thread differs");
 }
