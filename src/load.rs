@@ -170,21 +170,24 @@ pub fn read_stdin() -> Result<Source> {
 fn read_stdin_bytes() -> std::io::Result<Vec<u8>> {
     #[cfg(unix)]
     {
-        // `< file` makes standard input a regular file: read it as one.
+        // `< file` makes standard input a regular file, read as one.
         use std::os::fd::AsFd;
-        let file = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
-        if let Some(bytes) = read_regular(&file)? {
-            return Ok(bytes);
-        }
+        read_all(&std::fs::File::from(
+            std::io::stdin().as_fd().try_clone_to_owned()?,
+        ))
     }
-    let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes)?;
-    Ok(bytes)
+    #[cfg(not(unix))]
+    {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
 }
 
-fn read_path(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut file = std::fs::File::open(path)?;
-    if let Some(bytes) = read_regular(&file)? {
+/// All of `file` from its position: in parts on all cores when it is a
+/// large regular file, else as one stream (pipes, terminals).
+fn read_all(mut file: &std::fs::File) -> std::io::Result<Vec<u8>> {
+    if let Some(bytes) = read_regular(file)? {
         return Ok(bytes);
     }
     let mut bytes = Vec::new();
@@ -238,14 +241,16 @@ fn read_regular(_: &std::fs::File) -> std::io::Result<Option<Vec<u8>>> {
 }
 
 pub fn read_file(path: &Path) -> Result<Source> {
-    let bytes = read_path(path).map_err(|e| {
-        Error::new(format!(
-            "cannot read `{}`: {}",
-            path.display(),
-            io_reason(&e)
-        ))
-        .with_help("check that the path exists and is readable")
-    })?;
+    let bytes = std::fs::File::open(path)
+        .and_then(|f| read_all(&f))
+        .map_err(|e| {
+            Error::new(format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                io_reason(&e)
+            ))
+            .with_help("check that the path exists and is readable")
+        })?;
     Source::from_bytes(path.display().to_string(), Some(path.to_path_buf()), bytes)
 }
 

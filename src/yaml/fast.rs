@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use super::{Builder, CollectionStyle, ScalarStyle};
+use super::{Builder, CollectionStyle, NodeKind, ScalarStyle};
 
 /// This document is not for the fast path.
 #[derive(Debug)]
@@ -249,14 +249,23 @@ impl<'a> Fast<'a> {
                 line = self.end_of_line(start + 3)?;
                 continue;
             }
-            if !self.is_entry(first) && self.key(first)?.is_none() {
-                // A scalar document, a directive, `...`: rare, general path.
-                return Err(Bail);
-            }
             let next = self.node(start, first, 0)?;
+            // A document that is a scalar or a flow collection is rare: the
+            // general parser's.
+            let root = self.builder.root.ok_or(Bail)?;
+            let collection = matches!(
+                self.builder.nodes[root as usize].kind,
+                NodeKind::Mapping {
+                    style: CollectionStyle::Block,
+                    ..
+                } | NodeKind::Sequence {
+                    style: CollectionStyle::Block,
+                    ..
+                }
+            );
             return match self.next_content(next) {
-                None => Ok(()),
-                Some(_) => Err(Bail),
+                None if collection => Ok(()),
+                _ => Err(Bail),
             };
         }
     }
@@ -379,12 +388,9 @@ impl<'a> Fast<'a> {
         let mut first = true;
         let next = loop {
             let mut i = self.skip_spaces(dash + 1);
-            let on_next_line = matches!(self.at(i), b'\n' | b'#');
-            if on_next_line {
+            let item = if matches!(self.at(i), b'\n' | b'#') {
                 // After a comment, as the general parser's spans do.
                 i = self.line_end(i);
-            }
-            let item = if on_next_line {
                 match self.next_content(self.next_line(i)) {
                     Some((line, n)) if n > indent => Some((line, line + n)),
                     _ => None,

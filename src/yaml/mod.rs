@@ -144,10 +144,9 @@ fn parse_chunk(
     range: Range<usize>,
     keep: Keep,
 ) -> Result<Vec<Document<'_>>, YamlError> {
-    let base = range.start;
     let chunk = &text[range.clone()];
-    let template = find_template_comment(chunk);
-    if let Some(builder) = fast::parse(chunk, base) {
+    if let Some(builder) = fast::parse(chunk, range.start) {
+        let template = find_template_comment(chunk);
         // The fast path takes no carriage return.
         return Ok(vec![finish_document(builder, keep, range, template, false)]);
     }
@@ -304,7 +303,7 @@ pub fn fast_path_agrees(chunk: &str) -> Result<bool, String> {
         return Ok(false);
     };
     let fast = finish_document(builder, Keep::All, 0..chunk.len(), None, false);
-    match parse_chunk_general(chunk, 0..chunk.len(), Keep::All) {
+    match parse_general(chunk) {
         Ok(docs) if docs.len() == 1 && docs[0].root == fast.root && docs[0].nodes == fast.nodes => {
             Ok(true)
         }
@@ -326,6 +325,20 @@ pub fn fast_path_agrees(chunk: &str) -> Result<bool, String> {
             "the fast path took a chunk the general parser refuses: {e:?}"
         )),
     }
+}
+
+/// What the alias to anchor `id` at `offset` stands for: the latest
+/// definition of that anchor so far.
+fn anchored<T: Copy>(anchors: &[(usize, T)], id: usize, offset: usize) -> Result<T, YamlError> {
+    anchors
+        .iter()
+        .rev()
+        .find(|(a, _)| *a == id)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| YamlError {
+            offset,
+            message: "alias to an unknown anchor".into(),
+        })
 }
 
 fn find_template_comment(chunk: &str) -> Option<&str> {
@@ -435,16 +448,7 @@ impl<'a> Builder<'a> {
                 self.scalar(value, style, span, tag(t.is_some()), anchor)
             }
             Event::Alias(anchor) => {
-                let target = self
-                    .anchors
-                    .iter()
-                    .rev()
-                    .find(|(a, _)| *a == anchor)
-                    .map(|(_, n)| *n)
-                    .ok_or_else(|| YamlError {
-                        offset: span.start,
-                        message: "alias to an unknown anchor".into(),
-                    })?;
+                let target = anchored(&self.anchors, anchor, span.start)?;
                 let id = self.push(Node {
                     kind: NodeKind::Alias { target },
                     span,

@@ -367,6 +367,8 @@ fn fast_path_leaves_the_rest_to_the_general_parser() {
         "a: 1\n...\n---\nb: 2\n",
         "a: [b,\n  c]\n",
         "plain scalar document\n",
+        "[a, b]\n",
+        "{a: b}\n",
         "? complex\n: key\n",
         "a: \"line\\\n  continued\"\n",
         "a: |\n\n  leading empty line\n",

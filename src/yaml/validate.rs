@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use granit_parser::{Event, Parser};
 
-use super::{MAX_EXPANDED_NODES, NESTING_LIMIT, ScalarType, YamlError, resolve_plain};
+use super::{MAX_EXPANDED_NODES, NESTING_LIMIT, ScalarType, YamlError, anchored, resolve_plain};
 
 /// What the validation saw of the document's top level.
 pub(super) enum Outcome {
@@ -108,15 +108,7 @@ pub(super) fn validate(
             }
             Event::Alias(id) => {
                 nodes += 1;
-                let size = anchors
-                    .iter()
-                    .rev()
-                    .find(|(a, _)| *a == id)
-                    .map(|(_, s)| *s)
-                    .ok_or_else(|| YamlError {
-                        offset: r.start,
-                        message: "alias to an unknown anchor".into(),
-                    })?;
+                let size = anchored(&anchors, id, r.start)?;
                 Some(Finished {
                     size,
                     offset: r.start,
