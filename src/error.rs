@@ -2,6 +2,7 @@
 //! (lint results) are not errors; see `lint`.
 
 use std::fmt;
+use std::ops::Range;
 use std::sync::Arc;
 
 use crate::load::Source;
@@ -30,10 +31,21 @@ pub struct Error {
     pub message: String,
     pub location: Option<Box<Location>>,
     pub help: Option<String>,
-    /// The source text, so that a renderer can show a snippet. Left out when
-    /// the document may hold secret values.
-    pub snippet_source: Option<Arc<String>>,
+    /// The text a renderer may show around the location: the failing
+    /// document alone, never its neighbours. Left out when the document may
+    /// hold Secret values.
+    pub snippet: Option<Snippet>,
     pub span_len: usize,
+}
+
+/// The one document of a source that an error may show.
+#[derive(Debug, Clone)]
+pub struct Snippet {
+    pub text: Arc<String>,
+    /// The document's bytes in `text`; the error's offset lies inside.
+    pub range: Range<usize>,
+    /// 1-based line of `range.start` in the source.
+    pub first_line: usize,
 }
 
 impl Error {
@@ -42,19 +54,28 @@ impl Error {
             message: message.into(),
             location: None,
             help: None,
-            snippet_source: None,
+            snippet: None,
             span_len: 0,
         }
     }
 
-    /// An error at byte `offset` of `source`. The snippet is kept only when
-    /// `may_show` (the document holds no Secret).
-    pub fn at(message: impl Into<String>, source: &Source, offset: usize, may_show: bool) -> Self {
+    /// An error at byte `offset` of `source`. `shown` is the document a
+    /// snippet may be cut from: `None` when it may hold a Secret value.
+    pub fn at(
+        message: impl Into<String>,
+        source: &Source,
+        offset: usize,
+        shown: Option<Range<usize>>,
+    ) -> Self {
         let mut e = Error::new(message);
         e.location = Some(Box::new(source.location(offset)));
-        if may_show {
-            e.snippet_source = Some(source.text.clone());
-        }
+        e.snippet = shown
+            .filter(|r| r.start <= offset && offset <= r.end && r.end <= source.text.len())
+            .map(|range| Snippet {
+                text: source.text.clone(),
+                first_line: source.line_col(range.start).0,
+                range,
+            });
         e
     }
 

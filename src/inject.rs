@@ -107,7 +107,7 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         let ctx = Ctx {
             doc,
             text: &source.text,
-            nl: if doc.crlf { "\r\n" } else { "\n" },
+            nl: line_break(&source.text[doc.span.clone()]),
         };
         let located = |node: NodeId| {
             let mut l = source.location(doc.node(node).span.start);
@@ -129,7 +129,13 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         };
         let Some(template) = template else { continue };
         let mut edits = Vec::new();
-        match ctx.set_annotations(template, &wanted, &mut edits) {
+        let written = ctx
+            .set_annotations(template, &wanted, &mut edits)
+            .and_then(|overwritten| {
+                verify_edit(doc, obj, &source.text, &edits, &wanted)?;
+                Ok(overwritten)
+            });
+        match written {
             Ok(overwritten) => {
                 for (key, node) in overwritten {
                     if !key.starts_with("confsum.dev/") {
@@ -160,6 +166,63 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         edits.sort_by_key(|e| (e.range.start, e.range.end));
     }
     plan
+}
+
+/// The post-condition of every edit, checked before anything is written:
+/// the edited document parses again, and its pod template now carries the
+/// wanted annotations. A failure is a confsum bug; the workload is then left
+/// untouched and reported, and nothing broken is ever written.
+fn verify_edit(
+    doc: &Document<'_>,
+    obj: &crate::model::Object,
+    text: &str,
+    edits: &[Edit],
+    wanted: &[(&str, &str)],
+) -> Result<(), Unsafe> {
+    if edits.is_empty() {
+        return Ok(());
+    }
+    let bug = |what: &str| {
+        (
+            obj.node,
+            format!("confsum's edit {what} (a bug in confsum: please report it)"),
+        )
+    };
+    let span = doc.span.clone();
+    let mut local: Vec<Edit> = edits
+        .iter()
+        .map(|e| Edit {
+            range: e.range.start - span.start..e.range.end - span.start,
+            text: e.text.clone(),
+        })
+        .collect();
+    local.sort_by_key(|e| (e.range.start, e.range.end));
+    let edited = apply(&text[span], &local);
+    let Ok(docs) = crate::yaml::parse_stream(&edited) else {
+        return Err(bug("would not parse"));
+    };
+    let Some(new) = docs.iter().find(|d| d.root.is_some()) else {
+        return Err(bug("lost the document"));
+    };
+    let root = new.root.expect("found a root");
+    // The object in the edited document: the root, or the same item of a List.
+    let object = if Some(obj.node) == doc.root {
+        Some(root)
+    } else {
+        let old_items = doc.root.and_then(|r| doc.get(r, "items"));
+        let index = old_items.and_then(|items| doc.items(items).position(|i| i == obj.node));
+        index.and_then(|i| new.get(root, "items").and_then(|items| new.items(items).nth(i)))
+    };
+    let mut path: Vec<&str> = obj.kind_template_path().to_vec();
+    path.extend(["metadata", "annotations"]);
+    let annotations = object.and_then(|o| new.path(o, &path));
+    let carries = |(k, v): &(&str, &str)| {
+        annotations.is_some_and(|a| new.get(a, k).and_then(|n| new.scalar(n)) == Some(*v))
+    };
+    if !wanted.iter().all(carries) {
+        return Err(bug("did not land in the pod template's annotations"));
+    }
+    Ok(())
 }
 
 /// Apply sorted, non-overlapping edits to `text`.
@@ -217,7 +280,7 @@ impl Ctx<'_, '_> {
                 template,
                 vec![("metadata", New::Map(vec![("annotations", annotations())]))],
                 edits,
-            );
+            )?;
             return Ok(Vec::new());
         };
         if self.is_null(meta) {
@@ -231,7 +294,7 @@ impl Ctx<'_, '_> {
         }
         self.check_editable_mapping(meta, "the pod template's `metadata`")?;
         let Some((ak, ann)) = self.direct_entry(meta, "annotations")? else {
-            self.insert_entries(meta, vec![("annotations", annotations())], edits);
+            self.insert_entries(meta, vec![("annotations", annotations())], edits)?;
             return Ok(Vec::new());
         };
         if self.is_null(ann) {
@@ -263,7 +326,7 @@ impl Ctx<'_, '_> {
             }
         }
         if !missing.is_empty() {
-            self.insert_entries(ann, missing, edits);
+            self.insert_entries(ann, missing, edits)?;
         }
         Ok(overwritten)
     }
@@ -315,7 +378,12 @@ impl Ctx<'_, '_> {
 
     /// Add entries to an existing mapping: before its first key (block, at
     /// the same indentation) or after its last entry (flow).
-    fn insert_entries(&self, map: NodeId, entries: Vec<(&str, New<'_>)>, edits: &mut Vec<Edit>) {
+    fn insert_entries(
+        &self,
+        map: NodeId,
+        entries: Vec<(&str, New<'_>)>,
+        edits: &mut Vec<Edit>,
+    ) -> Result<(), Unsafe> {
         let n = self.doc.node(map);
         let NodeKind::Mapping {
             style,
@@ -329,6 +397,22 @@ impl Ctx<'_, '_> {
                 let first_key = existing
                     .first()
                     .map_or(n.span.start, |e| self.doc.node(e.0).span.start);
+                // New keys go before the first one, at its indentation: only
+                // when nothing but spaces stands before it on its line. A tag,
+                // an anchor or `? ` there would end up on the new key.
+                if let Some(&(k, _)) = existing.first() {
+                    let key = self.doc.node(k);
+                    if key.tag.is_some() || key.anchored {
+                        return Err((k, "its first key carries a tag or an anchor".into()));
+                    }
+                }
+                let line_start = self.line_start(first_key);
+                if !self.text[line_start..first_key].chars().all(|c| c == ' ') {
+                    return Err((
+                        map,
+                        "something other than indentation stands before its first key".into(),
+                    ));
+                }
                 let indent = " ".repeat(self.column(first_key));
                 let mut text = String::new();
                 for (k, v) in &entries {
@@ -362,6 +446,7 @@ impl Ctx<'_, '_> {
                 }
             }
         }
+        Ok(())
     }
 
     /// Give a `key:` with a null value a mapping value. An empty value gets
@@ -410,10 +495,14 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
+    /// Where the line holding `offset` starts (after LF, CR or CRLF).
+    fn line_start(&self, offset: usize) -> usize {
+        self.text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1)
+    }
+
     /// Column of a byte offset, counted in characters from the line start.
     fn column(&self, offset: usize) -> usize {
-        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        self.text[line_start..offset].chars().count()
+        self.text[self.line_start(offset)..offset].chars().count()
     }
 
     /// `key: value` in block style; the first line has no indentation, nested
@@ -435,6 +524,18 @@ impl Ctx<'_, '_> {
                 }
             }
         }
+    }
+}
+
+/// The line break a document uses, so that written lines match it: CRLF,
+/// a bare CR (old Mac files, which YAML reads as line breaks too), or LF.
+fn line_break(doc_text: &str) -> &'static str {
+    if doc_text.contains("\r\n") {
+        "\r\n"
+    } else if doc_text.contains('\r') {
+        "\r"
+    } else {
+        "\n"
     }
 }
 

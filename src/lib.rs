@@ -77,5 +77,38 @@ pub fn inject_str(
     let analysis = analyze_for_graph(&sources, namespace)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, hmac_key)?;
     let plan = inject::plan(&analysis.model, &analysis.graph, &sums, options);
+    if cfg!(debug_assertions) {
+        check_fixed_point(&sources, &plan.edits, namespace, hmac_key, options)?;
+    }
     Ok((inject::apply(text, &plan.edits[0]), plan.notices))
+}
+
+/// The fixed point that every inject must reach: injecting the output again
+/// changes nothing. Checked on every run in debug builds, and by the fuzz
+/// target and the property tests. An error here is a confsum bug.
+pub fn check_fixed_point(
+    sources: &[load::Source],
+    edits: &[Vec<inject::Edit>],
+    namespace: &str,
+    hmac_key: Option<&[u8]>,
+    options: &inject::Options,
+) -> Result<()> {
+    let outputs: Vec<load::Source> = sources
+        .iter()
+        .zip(edits)
+        .map(|(s, e)| load::Source::new(s.name.clone(), s.path.clone(), inject::apply(&s.text, e)))
+        .collect();
+    let analysis = analyze_for_graph(&outputs, namespace)
+        .map_err(|e| Error::new(format!("confsum's output does not parse again: {e}")))?;
+    let sums = digest::checksums(&analysis.model, &analysis.graph, hmac_key)?;
+    let again = inject::plan(&analysis.model, &analysis.graph, &sums, options);
+    for (source, edits) in outputs.iter().zip(&again.edits) {
+        if let Some(e) = edits.iter().find(|e| source.text[e.range.clone()] != *e.text) {
+            return Err(Error::new(format!(
+                "injecting confsum's own output again would change `{}` at byte {} (a bug in confsum: please report it)",
+                source.name, e.range.start
+            )));
+        }
+    }
+    Ok(())
 }

@@ -123,36 +123,48 @@ pub fn is_chart(path: &Path) -> bool {
     path.is_file() && (name.ends_with(".tgz") || name.ends_with(".tar.gz"))
 }
 
+/// The inputs of a run, and what was passed over on the way (for stderr).
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub inputs: Vec<Input>,
+    /// Why files of a folder walk were skipped: dangling links, links that
+    /// leave the folder.
+    pub notes: Vec<String>,
+}
+
 /// Find every input. No paths, or `-`, reads standard input. A folder is
 /// walked for `*.yaml`/`*.yml`; a chart inside it is one input of its own,
 /// and its templates are not read as manifests.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
+pub fn discover(paths: &[PathBuf]) -> Result<Discovered> {
+    let mut found = Discovered::default();
     if paths.is_empty() {
-        return Ok(vec![Input::Manifests(read_stdin()?)]);
+        found.inputs.push(Input::Manifests(read_stdin()?));
+        return Ok(found);
     }
-    let mut inputs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            inputs.push(Input::Manifests(read_stdin()?));
+            found.inputs.push(Input::Manifests(read_stdin()?));
         } else if is_chart(path) {
-            inputs.push(Input::Chart(path.clone()));
+            found.inputs.push(Input::Chart(path.clone()));
         } else if path.is_dir() {
-            let (files, charts) = walk(path)?;
-            inputs.extend(charts.into_iter().map(Input::Chart));
-            for file in files {
-                inputs.push(Input::Manifests(read_file(&file)?));
+            let walked = walk(path)?;
+            found.notes.extend(walked.notes);
+            found.inputs.extend(walked.charts.into_iter().map(Input::Chart));
+            for file in walked.files {
+                found.inputs.push(Input::Manifests(read_file(&file)?));
             }
         } else {
-            inputs.push(Input::Manifests(read_file(path)?));
+            found.inputs.push(Input::Manifests(read_file(path)?));
         }
     }
-    Ok(inputs)
+    Ok(found)
 }
 
 /// Manifests only: every input that is not a chart. (Charts go through
 /// `chart::render`.)
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Source>> {
     Ok(discover(paths)?
+        .inputs
         .into_iter()
         .filter_map(|i| match i {
             Input::Manifests(s) => Some(s),
@@ -162,37 +174,106 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Source>> {
 }
 
 pub fn read_stdin() -> Result<Source> {
-    let bytes =
-        read_stdin_bytes().map_err(|e| Error::new(format!("cannot read standard input: {e}")))?;
-    Source::from_bytes("-", None, bytes)
-}
-
-fn read_stdin_bytes() -> std::io::Result<Vec<u8>> {
+    let fail = |e: std::io::Error| Error::new(format!("cannot read standard input: {e}"));
     #[cfg(unix)]
-    {
+    let file = {
         // `< file` makes standard input a regular file, read as one.
         use std::os::fd::AsFd;
-        read_all(&std::fs::File::from(
-            std::io::stdin().as_fd().try_clone_to_owned()?,
-        ))
-    }
+        std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().map_err(fail)?)
+    };
     #[cfg(not(unix))]
-    {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes)?;
-        Ok(bytes)
+    let file = std::io::stdin();
+    read_all(file, "-", None).map_err(|e| e.into_error(fail))
+}
+
+/// Why reading stopped early.
+enum ReadStop {
+    Io(std::io::Error),
+    /// Invalid UTF-8 (or NUL, which no YAML holds) at this offset of what
+    /// was read so far: the error is located there, and nothing more is read.
+    Invalid(Error),
+}
+
+impl ReadStop {
+    fn into_error(self, io: impl FnOnce(std::io::Error) -> Error) -> Error {
+        match self {
+            ReadStop::Io(e) => io(e),
+            ReadStop::Invalid(e) => e,
+        }
     }
 }
 
-/// All of `file` from its position: in parts on all cores when it is a
-/// large regular file, else as one stream (pipes, terminals).
-fn read_all(mut file: &std::fs::File) -> std::io::Result<Vec<u8>> {
-    if let Some(bytes) = read_regular(file)? {
-        return Ok(bytes);
+impl From<std::io::Error> for ReadStop {
+    fn from(e: std::io::Error) -> Self {
+        ReadStop::Io(e)
     }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
+}
+
+/// All of `file` from its position, as a [`Source`]: in parts on all cores
+/// when it is a large regular file, else as a stream (pipes, terminals)
+/// that stops at the first byte that cannot be YAML, so that `/dev/urandom`
+/// or `/dev/zero` fail at once instead of filling memory.
+#[cfg(unix)]
+fn read_all(file: std::fs::File, name: &str, path: Option<&Path>) -> Result<Source, ReadStop> {
+    if let Some(bytes) = read_regular(&file)? {
+        return Source::from_bytes(name, path.map(Path::to_path_buf), bytes)
+            .map_err(ReadStop::Invalid);
+    }
+    read_stream(file, name, path)
+}
+
+#[cfg(not(unix))]
+fn read_all(file: impl Read, name: &str, path: Option<&Path>) -> Result<Source, ReadStop> {
+    read_stream(file, name, path)
+}
+
+fn read_stream(mut reader: impl Read, name: &str, path: Option<&Path>) -> Result<Source, ReadStop> {
+    const CHUNK: usize = 1 << 16;
+    let mut bytes: Vec<u8> = Vec::new();
+    // Bytes before `checked` are valid UTF-8 with no NUL.
+    let mut checked = 0;
+    loop {
+        let start = bytes.len();
+        bytes.resize(start + CHUNK, 0);
+        let n = match reader.read(&mut bytes[start..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => 0,
+            Err(e) => return Err(ReadStop::Io(e)),
+        };
+        bytes.truncate(start + n);
+        let end_of_input = n == 0;
+        let (valid, complete) = match std::str::from_utf8(&bytes[checked..]) {
+            Ok(_) => (bytes.len(), true),
+            // A character cut at the end of a read is completed by the next.
+            Err(e) if e.error_len().is_none() && !end_of_input => (checked + e.valid_up_to(), true),
+            Err(e) => (checked + e.valid_up_to(), false),
+        };
+        if let Some(nul) = memchr::memchr(0, &bytes[checked..valid]) {
+            let at = checked + nul;
+            return Err(ReadStop::Invalid(invalid_byte(name, path, &bytes, at, "a NUL byte")));
+        }
+        if !complete {
+            let what = format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]);
+            return Err(ReadStop::Invalid(invalid_byte(name, path, &bytes, valid, &what)));
+        }
+        checked = valid;
+        if end_of_input {
+            break;
+        }
+    }
+    bytes.shrink_to_fit();
+    Source::from_bytes(name, path.map(Path::to_path_buf), bytes).map_err(ReadStop::Invalid)
+}
+
+/// An error at the first byte that cannot be read as YAML text.
+fn invalid_byte(name: &str, path: Option<&Path>, bytes: &[u8], at: usize, what: &str) -> Error {
+    let prefix = String::from_utf8_lossy(&bytes[..at]).into_owned();
+    let probe = Source::new(name, path.map(Path::to_path_buf), prefix);
+    Error {
+        location: Some(Box::new(probe.location(at))),
+        ..Error::new(what)
+    }
+    .with_help("Kubernetes manifests are UTF-8 text; re-encode the file, or check that the path names a manifest")
 }
 
 /// A large regular file, from its current position to its end, read in
@@ -240,18 +321,31 @@ fn read_regular(_: &std::fs::File) -> std::io::Result<Option<Vec<u8>>> {
     Ok(None)
 }
 
+/// Read a manifest file. Regular files and pipes (`<(helm template ...)`)
+/// are read; devices and sockets are refused, since they may never end.
 pub fn read_file(path: &Path) -> Result<Source> {
-    let bytes = std::fs::File::open(path)
-        .and_then(|f| read_all(&f))
-        .map_err(|e| {
-            Error::new(format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                io_reason(&e)
-            ))
-            .with_help("check that the path exists and is readable")
-        })?;
-    Source::from_bytes(path.display().to_string(), Some(path.to_path_buf()), bytes)
+    let fail = |e: std::io::Error| {
+        Error::new(format!(
+            "cannot read `{}`: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+        .with_help("check that the path exists and is readable")
+    };
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let kind = file.metadata().map_err(fail)?.file_type();
+    #[cfg(unix)]
+    let is_pipe = std::os::unix::fs::FileTypeExt::is_fifo(&kind);
+    #[cfg(not(unix))]
+    let is_pipe = false;
+    if !kind.is_file() && !is_pipe {
+        return Err(Error::new(format!(
+            "`{}` is not a regular file",
+            path.display()
+        ))
+        .with_help("name manifest files or folders; to read a device or a socket, pipe it to confsum on standard input"));
+    }
+    read_all(file, &path.display().to_string(), Some(path)).map_err(|e| e.into_error(fail))
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -263,13 +357,26 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// What a folder walk found.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: Vec<PathBuf>,
+    pub charts: Vec<PathBuf>,
+    pub notes: Vec<String>,
+}
+
 /// `*.yaml` and `*.yml` files under `dir`, sorted by path so that every run
 /// sees the same order, and the charts found there (not descended into).
-pub fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
-    let mut files = Vec::new();
-    let mut charts = Vec::new();
+/// Symbolic links are not followed out of `dir`: a link to a file inside
+/// is read, a link that leaves the folder or leads nowhere is skipped with
+/// a note, and nothing it points at is ever read or shown.
+pub fn walk(dir: &Path) -> Result<Walk> {
+    let mut found = Walk::default();
+    let root = std::fs::canonicalize(dir).map_err(|e| {
+        Error::new(format!("cannot walk `{}`: {}", dir.display(), io_reason(&e)))
+    })?;
     let mut it = walkdir::WalkDir::new(dir)
-        .follow_links(true)
+        .follow_links(false)
         .sort_by_file_name()
         .into_iter();
     while let Some(entry) = it.next() {
@@ -278,28 +385,42 @@ pub fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
                 .path()
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| dir.display().to_string());
-            let why = if e.loop_ancestor().is_some() {
-                "symbolic link loop".to_string()
-            } else {
-                e.io_error().map(io_reason).unwrap_or_else(|| e.to_string())
-            };
+            let why = e.io_error().map(io_reason).unwrap_or_else(|| e.to_string());
             Error::new(format!("cannot walk `{at}`: {why}"))
         })?;
         let path = entry.path();
-        if entry.file_type().is_dir() && entry.depth() > 0 && path.join("Chart.yaml").is_file() {
-            charts.push(path.to_path_buf());
-            it.skip_current_dir();
-            continue;
-        }
         let is_yaml = matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
         );
+        if entry.path_is_symlink() && entry.depth() > 0 {
+            match std::fs::canonicalize(path) {
+                Err(_) => found.notes.push(format!(
+                    "skipped `{}`: a symbolic link to nothing",
+                    path.display()
+                )),
+                Ok(target) if !target.starts_with(&root) => found.notes.push(format!(
+                    "skipped `{}`: a symbolic link that leaves `{}`",
+                    path.display(),
+                    dir.display()
+                )),
+                // A link to a folder inside the tree: its files are walked
+                // where they are.
+                Ok(target) if target.is_file() && is_yaml => found.files.push(path.to_path_buf()),
+                Ok(_) => {}
+            }
+            continue;
+        }
+        if entry.file_type().is_dir() && entry.depth() > 0 && path.join("Chart.yaml").is_file() {
+            found.charts.push(path.to_path_buf());
+            it.skip_current_dir();
+            continue;
+        }
         if entry.file_type().is_file() && is_yaml {
-            files.push(path.to_path_buf());
+            found.files.push(path.to_path_buf());
         }
     }
-    Ok((files, charts))
+    Ok(found)
 }
 
 #[cfg(test)]

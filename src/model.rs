@@ -43,12 +43,13 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
         .iter()
         .map(|source| {
             let docs = yaml::parse_stream_keeping(&source.text, keep).map_err(|e| {
-                let doc_text = document_around(&source.text, e.offset);
+                let range = document_around(&source.text, e.offset);
+                let doc_text = &source.text[range.clone()];
                 Error::at(
                     format!("invalid YAML: {}", tidy_parser_message(&e.message)),
                     source,
                     e.offset,
-                    !mentions_secret(doc_text),
+                    unparsed_kind_may_be_shown(doc_text).then_some(range),
                 )
                 .with_template(template_of(doc_text))
                 .with_help("fix the YAML syntax at this position (`helm template` output is a good reference)")
@@ -66,13 +67,12 @@ fn tidy_parser_message(m: &str) -> String {
         .to_string()
 }
 
-fn document_around(text: &str, offset: usize) -> &str {
+fn document_around(text: &str, offset: usize) -> std::ops::Range<usize> {
     let ranges = yaml::split_documents(text);
     ranges
         .into_iter()
         .find(|r| r.contains(&offset) || r.end == offset)
-        .map(|r| &text[r])
-        .unwrap_or("")
+        .unwrap_or(offset..offset)
 }
 
 fn template_of(doc: &str) -> Option<&str> {
@@ -80,10 +80,48 @@ fn template_of(doc: &str) -> Option<&str> {
         .find_map(|l| l.trim_end_matches('\r').strip_prefix("# Source: "))
 }
 
-/// Whether a document's text may hold Secret values, so that no snippet of
-/// it is ever shown in an error.
-pub fn mentions_secret(doc_text: &str) -> bool {
-    doc_text.contains("Secret")
+/// Whether an object of `kind` may be shown in an error snippet: never a
+/// Secret or anything named like one (SealedSecret, ExternalSecret), never a
+/// list (its items may be Secrets).
+pub fn kind_may_be_shown(kind: &str) -> bool {
+    !kind.to_ascii_lowercase().contains("secret") && !kind.ends_with("List")
+}
+
+/// For a document that did not parse: whether its kind is known for sure
+/// and may be shown. Known means one top-level `kind:` line, parsed as
+/// YAML (so `"Secr\u0065t"` is `Secret`), in a document whose top level is
+/// plainly a block mapping; anything less certain shows no snippet.
+pub fn unparsed_kind_may_be_shown(doc_text: &str) -> bool {
+    let mut kind = None;
+    for line in doc_text.split(['\n', '\r']) {
+        if let Some(rest) = line.strip_prefix("---") {
+            // A node on the marker line (`--- {kind: Secret}`, `--- x`).
+            let rest = rest.trim_start();
+            if !rest.is_empty() && !rest.starts_with('#') {
+                return false;
+            }
+            continue;
+        }
+        if line.starts_with(['"', '\'', '?', '{', '[', '&', '*', '!', '<', '%', '|', '>', '\t']) {
+            return false;
+        }
+        if line.starts_with("kind:") {
+            if kind.is_some() {
+                return false;
+            }
+            let Ok(docs) = yaml::parse_stream(line) else {
+                return false;
+            };
+            let Some(k) = docs
+                .first()
+                .and_then(|d| d.root.and_then(|r| d.str_at(r, &["kind"])))
+            else {
+                return false;
+            };
+            kind = Some(k.to_string());
+        }
+    }
+    kind.is_some_and(|k| kind_may_be_shown(&k))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -203,12 +241,15 @@ impl<'a> Model<'a> {
                     return Ok(Vec::new());
                 };
                 let err = |id: NodeId, msg: String| {
-                    let doc_text = &file.source.text[doc.span.clone()];
+                    let shown = doc
+                        .root
+                        .and_then(|r| doc.str_at(r, &["kind"]))
+                        .is_some_and(kind_may_be_shown);
                     Error::at(
                         msg,
                         file.source,
                         doc.node(id).span.start,
-                        !mentions_secret(doc_text),
+                        shown.then(|| doc.span.clone()),
                     )
                     .with_template(doc.template)
                 };

@@ -110,6 +110,9 @@ pub struct ChartArgs {
     /// `--api-versions` for `helm template` (repeatable).
     #[arg(long, value_name = "VERSION")]
     pub api_versions: Vec<String>,
+    /// Stop a helm call that takes longer than this (`90s`, `5m`).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub helm_timeout: std::time::Duration,
 }
 
 #[derive(Args, Debug)]

@@ -1,7 +1,13 @@
 //! Rendering of tool errors with miette: location, snippet, help.
 
 use confsum::Error;
-use miette::{GraphicalReportHandler, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use std::ops::Range;
+use std::sync::Arc;
+
+use miette::{
+    GraphicalReportHandler, LabeledSpan, MietteDiagnostic, MietteError, MietteSpanContents,
+    Report, SourceCode, SourceSpan, SpanContents,
+};
 
 pub fn render_error(e: &Error) -> String {
     let mut head = format!("error: {e}");
@@ -17,24 +23,33 @@ pub fn render_error(e: &Error) -> String {
         let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
         end - start <= 400
     };
-    let snippet = e
-        .snippet_source
-        .as_ref()
-        .filter(|t| e.location.as_ref().is_some_and(|l| short_line(t, l.offset)));
-    let (Some(loc), Some(text)) = (&e.location, snippet) else {
+    let snippet = e.snippet.as_ref().filter(|s| {
+        e.location
+            .as_ref()
+            .is_some_and(|l| short_line(&s.text[s.range.clone()], l.offset - s.range.start))
+    });
+    let (Some(loc), Some(snippet)) = (&e.location, snippet) else {
         if let Some(h) = &e.help {
             head.push_str(&format!("  help: {h}\n"));
         }
         return head;
     };
+    let len = e.span_len.min(snippet.range.end - loc.offset);
     let mut diag = MietteDiagnostic::new(e.message.clone()).with_label(
-        LabeledSpan::new_primary_with_span(Some("here".into()), (loc.offset, e.span_len)),
+        LabeledSpan::new_primary_with_span(
+            Some("here".into()),
+            (loc.offset - snippet.range.start, len),
+        ),
     );
     if let Some(h) = &e.help {
         diag = diag.with_help(h.clone());
     }
-    let report =
-        Report::new(diag).with_source_code(NamedSource::new(loc.file.clone(), text.to_string()));
+    let report = Report::new(diag).with_source_code(DocumentSource {
+        name: loc.file.clone(),
+        text: snippet.text.clone(),
+        range: snippet.range.clone(),
+        first_line: snippet.first_line,
+    });
     let mut out = String::new();
     if GraphicalReportHandler::new()
         .render_report(&mut out, report.as_ref())
@@ -43,4 +58,34 @@ pub fn render_error(e: &Error) -> String {
         return head;
     }
     head + &out
+}
+
+/// One document of a source, as miette's source code: spans are relative
+/// to the document, line numbers are the file's, and no context line can
+/// come from a neighbouring document.
+struct DocumentSource {
+    name: String,
+    text: Arc<String>,
+    range: Range<usize>,
+    first_line: usize,
+}
+
+impl SourceCode for DocumentSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let doc: &'a str = &self.text[self.range.clone()];
+        let inner = doc.read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line - 1,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
 }

@@ -3,12 +3,12 @@ use confsum::{Error, digest, report};
 use super::Status;
 use super::args::{DigestArgs, GraphArgs, GraphFormat, InputArgs};
 
-pub fn run(args: GraphArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
+pub fn run(args: GraphArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
     let key = hmac_key(&args.digest)?;
     let namespace = confsum::release_namespace(args.input.namespace.as_deref());
     let mut sources = Vec::new();
     let mut helm = None;
-    for input in confsum::load::discover(&args.input.paths)? {
+    for input in super::discover(&args.input.paths, err)? {
         match input {
             confsum::load::Input::Manifests(s) => sources.push(s),
             confsum::load::Input::Chart(c) => {
@@ -47,7 +47,7 @@ pub fn load_manifests(
     notes: &mut Vec<u8>,
 ) -> Result<Vec<confsum::load::Source>, Error> {
     let mut sources = Vec::new();
-    for i in confsum::load::discover(&input.paths)? {
+    for i in super::discover(&input.paths, notes)? {
         match i {
             confsum::load::Input::Manifests(s) => sources.push(s),
             confsum::load::Input::Chart(c) if input.paths.contains(&c) => {
@@ -68,14 +68,29 @@ pub fn load_manifests(
 }
 
 /// The HMAC key: `--hmac-key-file`, else `$CONFSUM_HMAC_KEY`, else none.
+/// An empty key is an error, never a silent fall back to plain SHA-256.
 pub fn hmac_key(args: &DigestArgs) -> Result<Option<Vec<u8>>, Error> {
+    /// Far more than any real key; a cap so that `/dev/zero` is refused.
+    const MAX_KEY: u64 = 4096;
     if let Some(path) = &args.hmac_key_file {
-        let mut key = std::fs::read(path).map_err(|e| {
+        use std::io::Read as _;
+        let fail = |e: std::io::Error| {
             Error::new(format!(
                 "cannot read HMAC key file `{}`: {e}",
                 path.display()
             ))
-        })?;
+        };
+        let mut key = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_KEY + 1).read_to_end(&mut key))
+            .map_err(fail)?;
+        if key.len() as u64 > MAX_KEY {
+            return Err(Error::new(format!(
+                "HMAC key file `{}` is over {MAX_KEY} bytes",
+                path.display()
+            ))
+            .with_help("a key is a short random string: `openssl rand -hex 32 > key`"));
+        }
         while key.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             key.pop();
         }
@@ -83,11 +98,20 @@ pub fn hmac_key(args: &DigestArgs) -> Result<Option<Vec<u8>>, Error> {
             return Err(Error::new(format!(
                 "HMAC key file `{}` is empty",
                 path.display()
-            )));
+            ))
+            .with_help("write a random key into it: `openssl rand -hex 32 > key`"));
         }
         return Ok(Some(key));
     }
-    Ok(std::env::var_os("CONFSUM_HMAC_KEY")
-        .filter(|k| !k.is_empty())
-        .map(|k| k.into_encoded_bytes()))
+    match std::env::var_os("CONFSUM_HMAC_KEY") {
+        None => Ok(None),
+        Some(k) if k.is_empty() => Err(Error::new(
+            "CONFSUM_HMAC_KEY is set but empty",
+        )
+        .with_help("set it to a random key (a CI secret), or unset it to use plain SHA-256; an empty secret usually means the CI secret is not available to this job")),
+        Some(k) if k.len() as u64 > MAX_KEY => Err(Error::new(format!(
+            "CONFSUM_HMAC_KEY is over {MAX_KEY} bytes"
+        ))),
+        Some(k) => Ok(Some(k.into_encoded_bytes())),
+    }
 }

@@ -63,6 +63,9 @@ fn transform(
         secret_annotation: ann.secret_annotation.clone(),
     };
     let plan = inject::plan(&analysis.model, &analysis.graph, &sums, &options);
+    if cfg!(debug_assertions) {
+        confsum::check_fixed_point(&sources, &plan.edits, namespace, key, &options)?;
+    }
     // Only a diff shows source text; finding what to mask scans every value.
     let sensitive = if for_diff {
         confsum::lint::redact::sensitive_spans(&analysis)

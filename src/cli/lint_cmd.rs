@@ -42,6 +42,7 @@ pub fn helm_options(chart: &ChartArgs, namespace: Option<&str>) -> HelmOptions {
         namespace: namespace.map(str::to_string),
         kube_version: chart.kube_version.clone(),
         api_versions: chart.api_versions.clone(),
+        timeout: chart.helm_timeout,
     }
 }
 
@@ -59,7 +60,7 @@ fn lint_sources(
     Ok(report::items(&analysis, &findings))
 }
 
-pub fn run(args: LintArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
+pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
     let config = resolve_config(&args)?;
     let key = hmac_key(&args.digest)?;
     let namespace = confsum::release_namespace(args.input.namespace.as_deref());
@@ -75,7 +76,7 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     let inputs = if args.owning_charts && paths.is_empty() {
         Vec::new()
     } else {
-        confsum::load::discover(&paths)?
+        super::discover(&paths, err)?
     };
     for input in inputs {
         match input {

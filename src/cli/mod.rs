@@ -73,10 +73,10 @@ fn run(
     deferred: &mut Option<Deferred>,
 ) -> Result<Status, Error> {
     match cli.command {
-        Command::Graph(a) => graph_cmd::run(a, out),
+        Command::Graph(a) => graph_cmd::run(a, out, err),
         Command::Inject(a) => inject_cmd::run(a, out, err, deferred),
         Command::PostRender(a) => inject_cmd::post_render(a, err, deferred),
-        Command::Lint(a) => lint_cmd::run(a, out),
+        Command::Lint(a) => lint_cmd::run(a, out, err),
         Command::Plan(a) => plan_cmd::run(a, out),
         Command::Explain(a) => lint_cmd::explain(a, out),
         Command::Rules => lint_cmd::list(out),
@@ -93,6 +93,18 @@ fn run(
             Ok(Status::Clean)
         }
     }
+}
+
+/// Every input of `paths`; what the walk passed over goes to `notes`.
+pub fn discover(
+    paths: &[std::path::PathBuf],
+    notes: &mut Vec<u8>,
+) -> Result<Vec<confsum::load::Input>, Error> {
+    let found = confsum::load::discover(paths)?;
+    for n in &found.notes {
+        let _ = writeln!(notes, "note: {}", confsum::report::escape_control(n));
+    }
+    Ok(found.inputs)
 }
 
 /// Progress for large inputs, on stderr and only on a terminal: piped

@@ -92,7 +92,7 @@ impl LintConfig {
                 format!("invalid YAML in configuration: {}", e.message),
                 source,
                 e.offset,
-                true,
+                Some(0..source.text.len()),
             )
         })?;
         let Some(doc) = docs.iter().find(|d| d.root.is_some()) else {
@@ -100,7 +100,7 @@ impl LintConfig {
         };
         let root = doc.root.expect("found a root");
         let err = |node, msg: String| {
-            Error::at(msg, source, doc.node(node).span.start, true)
+            Error::at(msg, source, doc.node(node).span.start, Some(0..source.text.len()))
                 .with_help("see `confsum lint --help` for the configuration format")
         };
         if !doc.is_mapping(root) {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::Analysis;
 use crate::lint::rules::secret_like_in_configmap::looks_like_credential;
 use crate::model::{ConfigKind, Kind};
+use crate::yaml::{Document, NodeId, NodeKind};
 
 /// Spans of sensitive values, per source.
 pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
@@ -16,10 +17,11 @@ pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
         let doc = a.model.doc(o);
         match o.kind {
             Kind::Config(ConfigKind::Secret) => {
+                let mut seen = std::collections::HashSet::new();
                 for field in ["data", "stringData"] {
                     if let Some(map) = doc.get(o.node, field) {
                         for &(_, v) in doc.entries(map) {
-                            spans[o.file].push(doc.node(v).span.clone());
+                            push_through_aliases(doc, v, &mut spans[o.file], &mut seen);
                         }
                     }
                 }
@@ -50,6 +52,38 @@ pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
         }
     }
     spans
+}
+
+/// The span of `node` and, where it or anything inside it is an alias (or a
+/// `<<` merge of one), the span of the node it names: a value written as
+/// `&p hunter2` outside `data` and used as `*p` inside is masked where it
+/// is written.
+fn push_through_aliases(
+    doc: &Document<'_>,
+    node: NodeId,
+    spans: &mut Vec<Range<usize>>,
+    seen: &mut std::collections::HashSet<NodeId>,
+) {
+    // Each node once: aliases can share nodes without end (an alias bomb).
+    if !seen.insert(node) {
+        return;
+    }
+    spans.push(doc.node(node).span.clone());
+    match &doc.node(node).kind {
+        NodeKind::Alias { target } => push_through_aliases(doc, *target, spans, seen),
+        NodeKind::Mapping { entries, .. } => {
+            for &(k, v) in entries {
+                push_through_aliases(doc, k, spans, seen);
+                push_through_aliases(doc, v, spans, seen);
+            }
+        }
+        NodeKind::Sequence { items, .. } => {
+            for &i in items {
+                push_through_aliases(doc, i, spans, seen);
+            }
+        }
+        NodeKind::Scalar { .. } => {}
+    }
 }
 
 /// A copy of `text` with every span masked: `<redacted>` then spaces, line
