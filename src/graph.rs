@@ -192,7 +192,11 @@ const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralCo
 
 fn collect_uses(doc: &Document<'_>, spec: NodeId) -> Vec<Use> {
     let mut uses = Vec::new();
-    let s = |id: Option<NodeId>| id.and_then(|i| doc.scalar(i)).map(str::to_string);
+    // As the model's names: control characters kept as visible text.
+    let s = |id: Option<NodeId>| {
+        id.and_then(|i| doc.scalar(i))
+            .map(|v| crate::display::escape_control(v).into_owned())
+    };
     let optional = |at: NodeId| doc.get(at, "optional").is_some_and(|o| doc.is_true(o));
     // subPath mounts per volume name
     let mut sub_paths: HashMap<String, Vec<(String, NodeId)>> = HashMap::new();

@@ -37,7 +37,7 @@ pub struct Edit {
 }
 
 /// Something a user should know about a run that still succeeded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
     /// A plain Job or bare Pod that consumes config: no checksum is written.
     NotInjectable {
@@ -56,6 +56,8 @@ pub enum Notice {
         reason: String,
         location: Location,
     },
+    /// A plain (un-keyed) secret checksum over guessable values.
+    Guessable { workload: String, bits: f64 },
     /// Checksums written (or already current) in a workload.
     Injected {
         workload: String,
@@ -211,7 +213,10 @@ fn verify_edit(
     } else {
         let old_items = doc.root.and_then(|r| doc.get(r, "items"));
         let index = old_items.and_then(|items| doc.items(items).position(|i| i == obj.node));
-        index.and_then(|i| new.get(root, "items").and_then(|items| new.items(items).nth(i)))
+        index.and_then(|i| {
+            new.get(root, "items")
+                .and_then(|items| new.items(items).nth(i))
+        })
     };
     let mut path: Vec<&str> = obj.kind_template_path().to_vec();
     path.extend(["metadata", "annotations"]);

@@ -13,6 +13,7 @@
 
 pub mod chart;
 pub mod digest;
+pub mod display;
 pub mod error;
 pub mod graph;
 pub mod inject;
@@ -103,7 +104,10 @@ pub fn check_fixed_point(
     let sums = digest::checksums(&analysis.model, &analysis.graph, hmac_key)?;
     let again = inject::plan(&analysis.model, &analysis.graph, &sums, options);
     for (source, edits) in outputs.iter().zip(&again.edits) {
-        if let Some(e) = edits.iter().find(|e| source.text[e.range.clone()] != *e.text) {
+        if let Some(e) = edits
+            .iter()
+            .find(|e| source.text[e.range.clone()] != *e.text)
+        {
             return Err(Error::new(format!(
                 "injecting confsum's own output again would change `{}` at byte {} (a bug in confsum: please report it)",
                 source.name, e.range.start

@@ -149,7 +149,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered> {
         } else if path.is_dir() {
             let walked = walk(path)?;
             found.notes.extend(walked.notes);
-            found.inputs.extend(walked.charts.into_iter().map(Input::Chart));
+            found
+                .inputs
+                .extend(walked.charts.into_iter().map(Input::Chart));
             for file in walked.files {
                 found.inputs.push(Input::Manifests(read_file(&file)?));
             }
@@ -179,7 +181,12 @@ pub fn read_stdin() -> Result<Source> {
     let file = {
         // `< file` makes standard input a regular file, read as one.
         use std::os::fd::AsFd;
-        std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().map_err(fail)?)
+        std::fs::File::from(
+            std::io::stdin()
+                .as_fd()
+                .try_clone_to_owned()
+                .map_err(fail)?,
+        )
     };
     #[cfg(not(unix))]
     let file = std::io::stdin();
@@ -250,11 +257,19 @@ fn read_stream(mut reader: impl Read, name: &str, path: Option<&Path>) -> Result
         };
         if let Some(nul) = memchr::memchr(0, &bytes[checked..valid]) {
             let at = checked + nul;
-            return Err(ReadStop::Invalid(invalid_byte(name, path, &bytes, at, "a NUL byte")));
+            return Err(ReadStop::Invalid(invalid_byte(
+                name,
+                path,
+                &bytes,
+                at,
+                "a NUL byte",
+            )));
         }
         if !complete {
             let what = format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]);
-            return Err(ReadStop::Invalid(invalid_byte(name, path, &bytes, valid, &what)));
+            return Err(ReadStop::Invalid(invalid_byte(
+                name, path, &bytes, valid, &what,
+            )));
         }
         checked = valid;
         if end_of_input {
@@ -373,7 +388,11 @@ pub struct Walk {
 pub fn walk(dir: &Path) -> Result<Walk> {
     let mut found = Walk::default();
     let root = std::fs::canonicalize(dir).map_err(|e| {
-        Error::new(format!("cannot walk `{}`: {}", dir.display(), io_reason(&e)))
+        Error::new(format!(
+            "cannot walk `{}`: {}",
+            dir.display(),
+            io_reason(&e)
+        ))
     })?;
     let mut it = walkdir::WalkDir::new(dir)
         .follow_links(false)

@@ -2,6 +2,7 @@
 //! every workload kind and where its pod template lives, flattens `kind:
 //! List`, and fills in the release namespace. It hands [`Model`] to `graph`.
 
+use crate::display::escape_control;
 use crate::error::{Error, Result};
 use crate::load::Source;
 use crate::yaml::{self, Document, NodeId, NodeKind};
@@ -102,7 +103,9 @@ pub fn unparsed_kind_may_be_shown(doc_text: &str) -> bool {
             }
             continue;
         }
-        if line.starts_with(['"', '\'', '?', '{', '[', '&', '*', '!', '<', '%', '|', '>', '\t']) {
+        if line.starts_with([
+            '"', '\'', '?', '{', '[', '&', '*', '!', '<', '%', '|', '>', '\t',
+        ]) {
             return false;
         }
         if line.starts_with("kind:") {
@@ -403,12 +406,12 @@ fn object(
         .rsplit_once('/')
         .map_or("", |(g, _)| g)
         .to_string();
-    let name = doc
-        .str_at(node, &["metadata", "name"])
-        .unwrap_or("")
-        .to_string();
+    // Names are shown everywhere: a control character in one (which the API
+    // server would refuse anyway) is kept as visible `\u{..}` text.
+    let name = escape_control(doc.str_at(node, &["metadata", "name"]).unwrap_or("")).into_owned();
+    let kind_name = escape_control(&kind_name).into_owned();
     let (namespace, namespace_defaulted) = match doc.str_at(node, &["metadata", "namespace"]) {
-        Some(ns) if !ns.is_empty() => (ns.to_string(), false),
+        Some(ns) if !ns.is_empty() => (escape_control(ns).into_owned(), false),
         _ => (namespace.to_string(), true),
     };
     let kind = match (group.as_str(), kind_name.as_str()) {

@@ -312,3 +312,60 @@ proptest! {
         }
     }
 }
+
+/// Whole files (references between their documents kept), up to 64 KiB.
+fn yaml_files() -> &'static [String] {
+    static FILES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["../shared/corpus/rendered", "fixtures"] {
+            for entry in walkdir::WalkDir::new(root.join(dir))
+                .sort_by_file_name()
+                .into_iter()
+                .flatten()
+            {
+                let path = entry.into_path();
+                if path.extension().is_some_and(|x| x == "yaml")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                    && text.len() <= 65536
+                {
+                    files.push(text);
+                }
+            }
+        }
+        files
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The post-condition of every inject: the output parses, and injecting
+    /// it again changes nothing, whatever the line breaks (LF, CRLF, CR).
+    #[test]
+    fn inject_output_parses_and_is_a_fixed_point(
+        file in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>()), 0..3),
+        breaks in 0u8..3,
+    ) {
+        let mut bytes = file.get(yaml_files()).clone().into_bytes();
+        for (edit, at, pick) in edits {
+            mutate(&mut bytes, edit, at, pick);
+        }
+        let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+        let text = match breaks {
+            0 => text,
+            1 => text.replace('\n', "\r\n"),
+            _ => text.replace('\n', "\r"),
+        };
+        let options = confsum::inject::Options::default();
+        if let Ok((once, _)) = confsum::inject_str(&text, "default", None, &options) {
+            prop_assert!(confsum::yaml::parse_stream(&once).is_ok(), "output does not parse:\n{once}");
+            let sources = [confsum::load::Source::new("-", None, once.clone())];
+            prop_assert!(confsum::check_fixed_point(&sources, &[Vec::new()], "default", None, &options).is_ok());
+            let (twice, _) = confsum::inject_str(&once, "default", None, &options).expect("accepts its own output");
+            prop_assert_eq!(twice, once);
+        }
+    }
+}

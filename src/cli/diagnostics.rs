@@ -1,18 +1,23 @@
 //! Rendering of tool errors with miette: location, snippet, help.
 
 use confsum::Error;
-use std::ops::Range;
-use std::sync::Arc;
-
+use confsum::display::{escape_control, neutralize_controls};
 use miette::{
-    GraphicalReportHandler, LabeledSpan, MietteDiagnostic, MietteError, MietteSpanContents,
-    Report, SourceCode, SourceSpan, SpanContents,
+    GraphicalReportHandler, LabeledSpan, MietteDiagnostic, MietteError, MietteSpanContents, Report,
+    SourceCode, SourceSpan, SpanContents,
 };
 
 pub fn render_error(e: &Error) -> String {
-    let mut head = format!("error: {e}");
+    // Messages may quote keys and names from the input: each of their lines
+    // is shown with its control characters as visible text.
+    let message: Vec<_> = e.message.split('\n').map(escape_control).collect();
+    let message = message.join("\n");
+    let mut head = match &e.location {
+        Some(loc) => format!("error: {loc}: {message}"),
+        None => format!("error: {message}"),
+    };
     if let Some(t) = e.location.as_ref().and_then(|l| l.template.as_ref()) {
-        head.push_str(&format!("\n  in template {t}"));
+        head.push_str(&format!("\n  in template {}", escape_control(t)));
     }
     head.push('\n');
     // A snippet of a very long line (a minified JSON, a 50 MB scalar) helps
@@ -35,19 +40,16 @@ pub fn render_error(e: &Error) -> String {
         return head;
     };
     let len = e.span_len.min(snippet.range.end - loc.offset);
-    let mut diag = MietteDiagnostic::new(e.message.clone()).with_label(
-        LabeledSpan::new_primary_with_span(
-            Some("here".into()),
-            (loc.offset - snippet.range.start, len),
-        ),
-    );
+    let mut diag = MietteDiagnostic::new(message).with_label(LabeledSpan::new_primary_with_span(
+        Some("here".into()),
+        (loc.offset - snippet.range.start, len),
+    ));
     if let Some(h) = &e.help {
         diag = diag.with_help(h.clone());
     }
     let report = Report::new(diag).with_source_code(DocumentSource {
-        name: loc.file.clone(),
-        text: snippet.text.clone(),
-        range: snippet.range.clone(),
+        name: escape_control(&loc.file).into_owned(),
+        text: neutralize_controls(&snippet.text[snippet.range.clone()]).into_owned(),
         first_line: snippet.first_line,
     });
     let mut out = String::new();
@@ -65,8 +67,8 @@ pub fn render_error(e: &Error) -> String {
 /// come from a neighbouring document.
 struct DocumentSource {
     name: String,
-    text: Arc<String>,
-    range: Range<usize>,
+    /// The document alone, control characters made visible.
+    text: String,
     first_line: usize,
 }
 
@@ -77,8 +79,11 @@ impl SourceCode for DocumentSource {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let doc: &'a str = &self.text[self.range.clone()];
-        let inner = doc.read_span(span, context_lines_before, context_lines_after)?;
+        let inner =
+            self.text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
+
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),

@@ -95,11 +95,10 @@ pub fn hmac_key(args: &DigestArgs) -> Result<Option<Vec<u8>>, Error> {
             key.pop();
         }
         if key.is_empty() {
-            return Err(Error::new(format!(
-                "HMAC key file `{}` is empty",
-                path.display()
-            ))
-            .with_help("write a random key into it: `openssl rand -hex 32 > key`"));
+            return Err(
+                Error::new(format!("HMAC key file `{}` is empty", path.display()))
+                    .with_help("write a random key into it: `openssl rand -hex 32 > key`"),
+            );
         }
         return Ok(Some(key));
     }

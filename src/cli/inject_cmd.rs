@@ -62,7 +62,10 @@ fn transform(
         config_annotation: ann.config_annotation.clone(),
         secret_annotation: ann.secret_annotation.clone(),
     };
-    let plan = inject::plan(&analysis.model, &analysis.graph, &sums, &options);
+    let mut plan = inject::plan(&analysis.model, &analysis.graph, &sums, &options);
+    if key.is_none() {
+        plan.notices.extend(guessable(&analysis, &plan));
+    }
     if cfg!(debug_assertions) {
         confsum::check_fixed_point(&sources, &plan.edits, namespace, key, &options)?;
     }
@@ -79,6 +82,37 @@ fn transform(
         notices: plan.notices,
         sensitive,
     })
+}
+
+/// A note for each workload that gets a plain secret checksum over values
+/// that could be guessed from it (lint's guessable-secret-checksum).
+fn guessable(analysis: &confsum::Analysis<'_>, plan: &inject::Plan) -> Vec<Notice> {
+    let injected: std::collections::HashSet<&str> = plan
+        .notices
+        .iter()
+        .filter_map(|n| match n {
+            Notice::Injected { workload, .. } => Some(workload.as_str()),
+            _ => None,
+        })
+        .collect();
+    analysis
+        .graph
+        .workloads
+        .iter()
+        .filter_map(|w| {
+            let name = analysis
+                .model
+                .display_name(&analysis.model.objects[w.object]);
+            if !injected.contains(name.as_str()) {
+                return None;
+            }
+            let g = digest::guessable_secret_checksum(&analysis.model, w)?;
+            Some(Notice::Guessable {
+                workload: name,
+                bits: g.bits,
+            })
+        })
+        .collect()
 }
 
 fn check_annotation_keys(ann: &AnnotationArgs) -> Result<(), Error> {
@@ -136,6 +170,12 @@ fn write_notices(notices: &[Notice], quiet: bool, verbose: bool, err: &mut Vec<u
                         .collect();
                     let _ = writeln!(err, "injected {workload}: {}", sums.join(" "));
                 }
+            }
+            Notice::Guessable { workload, bits } => {
+                let _ = writeln!(
+                    err,
+                    "note: the secret checksum of {workload} is plain SHA-256 over about {bits:.0} bits of Secret data, which anyone who can read it could guess; set CONFSUM_HMAC_KEY or --hmac-key-file (confsum explain guessable-secret-checksum)"
+                );
             }
             Notice::Unsafe {
                 workload,
@@ -228,24 +268,85 @@ pub fn run(
 }
 
 /// Write every changed file, each through a temp file in its folder, fsync
-/// and rename. All temp files are written before the first rename, so a
-/// failure while writing leaves every file as it was.
+/// and rename. Every check and every temp file comes before the first
+/// rename, so a refusal or a failure leaves every file as it was. Temp files
+/// are closed once written: any number of files needs few descriptors.
+/// SECURITY.md says why each file is refused.
 fn write_all_atomically(r: &Injected, changed: &[usize]) -> Result<(), Error> {
     let mut staged = Vec::new();
     for &i in changed {
-        let path = r.sources[i].path.as_deref().expect("checked: files only");
-        staged.push((path, stage(path, &r.output(i))?));
+        let source = &r.sources[i];
+        let path = source.path.as_deref().expect("checked: files only");
+        let target = writable_target(path)?;
+        let tmp = stage(&target, &r.output(i))?;
+        staged.push((i, target, tmp));
     }
-    for (path, tmp) in staged {
-        tmp.persist(path)
-            .map_err(|e| Error::new(format!("cannot replace `{}`: {}", path.display(), e.error)))?;
+    for (i, target, _) in &staged {
+        let source = &r.sources[*i];
+        let now = std::fs::read(target)
+            .map_err(|e| Error::new(format!("cannot read `{}` again: {e}", source.name)))?;
+        if now != source.text.as_bytes() {
+            return Err(Error::new(format!(
+                "`{}` changed while confsum was working on it; no file was written",
+                source.name
+            ))
+            .with_help("run confsum again once the other edit is saved"));
+        }
+    }
+    for (i, target, tmp) in staged {
+        tmp.persist(&target).map_err(|e| {
+            Error::new(format!(
+                "cannot replace `{}`: {}",
+                r.sources[i].name, e.error
+            ))
+        })?;
     }
     Ok(())
 }
 
-fn stage(path: &Path, text: &str) -> Result<tempfile::NamedTempFile, Error> {
-    let fail = |e: std::io::Error| Error::new(format!("cannot write `{}`: {e}", path.display()));
-    let dir = path
+/// The regular file that `path` names (through symbolic links, which stay
+/// links), if confsum may replace it: writable by the user, with one link.
+fn writable_target(path: &Path) -> Result<std::path::PathBuf, Error> {
+    let refuse = |why: String| {
+        Error::new(format!(
+            "will not rewrite `{}`: {why}; no file was written",
+            path.display()
+        ))
+    };
+    let target = std::fs::canonicalize(path).map_err(|e| refuse(e.to_string()))?;
+    let meta = std::fs::metadata(&target).map_err(|e| refuse(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(refuse("it is not a regular file".into()));
+    }
+    if meta.permissions().readonly() {
+        return Err(refuse("it is read-only".into())
+            .with_help("make it writable (`chmod u+w`) if it should be rewritten"));
+    }
+    // Opening for writing (without truncating) asks the system whether this
+    // user may write it.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&target)
+        .map_err(|e| refuse(format!("it is not writable ({e})")))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Err(refuse(format!(
+                "it has {} hard links, which a rewrite would split",
+                meta.nlink()
+            ))
+            .with_help("write the output yourself: `confsum inject FILE > OUT`"));
+        }
+    }
+    Ok(target)
+}
+
+/// The new text in a closed temp file beside `target`, with its mode and
+/// owner.
+fn stage(target: &Path, text: &str) -> Result<tempfile::TempPath, Error> {
+    let fail = |e: std::io::Error| Error::new(format!("cannot write `{}`: {e}", target.display()));
+    let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
@@ -255,10 +356,27 @@ fn stage(path: &Path, text: &str) -> Result<tempfile::NamedTempFile, Error> {
         .tempfile_in(dir)
         .map_err(fail)?;
     tmp.write_all(text.as_bytes()).map_err(fail)?;
-    let perms = std::fs::metadata(path).map_err(fail)?.permissions();
-    tmp.as_file().set_permissions(perms).map_err(fail)?;
+    let meta = std::fs::metadata(target).map_err(fail)?;
+    tmp.as_file()
+        .set_permissions(meta.permissions())
+        .map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mine = tmp.as_file().metadata().map_err(fail)?;
+        if (mine.uid(), mine.gid()) != (meta.uid(), meta.gid()) {
+            std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid())).map_err(
+                |e| {
+                    Error::new(format!(
+                        "will not rewrite `{}`: cannot keep its owner ({e}); no file was written",
+                        target.display()
+                    ))
+                },
+            )?;
+        }
+    }
     tmp.as_file().sync_all().map_err(fail)?;
-    Ok(tmp)
+    Ok(tmp.into_temp_path())
 }
 
 pub fn post_render(
@@ -297,4 +415,51 @@ fn shortened(names: &[&str]) -> String {
         return names.join(", ");
     }
     format!("{}, and {} more", names[..10].join(", "), names.len() - 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_changed_since_it_was_read_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a.yaml"), tmp.path().join("b.yaml"));
+        std::fs::write(&a, "a: 1\n").unwrap();
+        // Read as `b: 1`, then saved by someone else before the rename.
+        std::fs::write(&b, "b: 2\n").unwrap();
+        let edit = || {
+            vec![inject::Edit {
+                range: 0..0,
+                text: "x: 0\n".into(),
+            }]
+        };
+        let r = Injected {
+            sources: vec![
+                Source::new("a.yaml", Some(a.clone()), "a: 1\n"),
+                Source::new("b.yaml", Some(b.clone()), "b: 1\n"),
+            ],
+            edits: vec![edit(), edit()],
+            notices: Vec::new(),
+            sensitive: Vec::new(),
+        };
+        let e = write_all_atomically(&r, &[0, 1]).unwrap_err();
+        assert!(
+            e.message.contains("`b.yaml` changed while"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            std::fs::read_to_string(&a).unwrap(),
+            "a: 1\n",
+            "nothing written"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&b).unwrap(),
+            "b: 2\n",
+            "the other edit kept"
+        );
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(left.len(), 2, "no temp file left");
+    }
 }

@@ -61,8 +61,9 @@ fn lint_sources(
 }
 
 pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
-    let config = resolve_config(&args)?;
+    let mut config = resolve_config(&args)?;
     let key = hmac_key(&args.digest)?;
+    config.checksums_keyed = key.is_some();
     let namespace = confsum::release_namespace(args.input.namespace.as_deref());
     let mut manifests = Vec::new();
     let mut charts: Vec<PathBuf> = Vec::new();

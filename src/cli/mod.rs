@@ -39,7 +39,9 @@ pub fn main() -> ExitCode {
     let mut deferred = None;
     let result = run(cli, &mut out, &mut err, &mut deferred);
     // stderr notes are written even on failure; stdout only on success.
-    let _ = std::io::stderr().write_all(&err);
+    let _ = std::io::stderr().write_all(
+        confsum::display::guard_workflow_commands(&String::from_utf8_lossy(&err)).as_bytes(),
+    );
     match result {
         Ok(status) => {
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -59,7 +61,10 @@ pub fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            eprint!("{}", diagnostics::render_error(&e));
+            eprint!(
+                "{}",
+                confsum::display::guard_workflow_commands(&diagnostics::render_error(&e))
+            );
             ExitCode::from(2)
         }
     }

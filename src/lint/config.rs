@@ -32,6 +32,9 @@ pub struct LintConfig {
     pub near_size_share: f64,
     /// The checksum annotation keys inject writes (config, secret).
     pub checksum_keys: [String; 2],
+    /// Whether checksums are keyed (HMAC): then no Secret value can be
+    /// guessed from one.
+    pub checksums_keyed: bool,
 }
 
 impl Default for LintConfig {
@@ -44,6 +47,7 @@ impl Default for LintConfig {
                 inject::DEFAULT_CONFIG_ANNOTATION.into(),
                 inject::DEFAULT_SECRET_ANNOTATION.into(),
             ],
+            checksums_keyed: false,
         }
     }
 }
@@ -100,8 +104,13 @@ impl LintConfig {
         };
         let root = doc.root.expect("found a root");
         let err = |node, msg: String| {
-            Error::at(msg, source, doc.node(node).span.start, Some(0..source.text.len()))
-                .with_help("see `confsum lint --help` for the configuration format")
+            Error::at(
+                msg,
+                source,
+                doc.node(node).span.start,
+                Some(0..source.text.len()),
+            )
+            .with_help("see `confsum lint --help` for the configuration format")
         };
         if !doc.is_mapping(root) {
             return Err(err(root, "the configuration must be a mapping".into()));

@@ -150,7 +150,10 @@ pub fn text(a: &Analysis<'_>, sums: &[Checksums]) -> String {
             o.kind_name, o.name, o.namespace, note
         ));
         if let Some(t) = a.model.doc(o).template {
-            out.push_str(&format!("│ template: {t}\n"));
+            out.push_str(&format!(
+                "│ template: {}\n",
+                crate::display::escape_control(t)
+            ));
         }
         for (j, r) in w.refs.iter().enumerate() {
             let last = j + 1 == w.refs.len() && sums[i] == Checksums::default();

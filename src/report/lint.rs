@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::display::escape_control;
+
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
 };
@@ -55,6 +57,10 @@ pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
         .iter()
         .zip(&spans)
         .map(|(f, s)| redact::mask(&f.source.text, s))
+        .map(|m| match crate::display::neutralize_controls(&m) {
+            std::borrow::Cow::Borrowed(_) => m,
+            std::borrow::Cow::Owned(n) => Arc::from(n),
+        })
         .collect();
     findings
         .iter()
@@ -73,11 +79,15 @@ pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
                 .chars()
                 .take(300)
                 .collect();
-            let template = analysis.model.doc(obj).template.map(str::to_string);
+            let template = analysis
+                .model
+                .doc(obj)
+                .template
+                .map(|t| escape_control(t).into_owned());
             let template_file = source
                 .origin
                 .as_ref()
-                .zip(template.as_deref())
+                .zip(analysis.model.doc(obj).template)
                 .and_then(|(o, t)| o.template_file(t));
             let template_line = template_file.as_ref().and_then(|file| {
                 // The unmasked line: it is compared, never printed.
@@ -95,15 +105,16 @@ pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
             Item {
                 rule: f.rule,
                 severity: f.severity,
-                message: f.message.clone(),
-                help: f.help.clone(),
-                file: source.name.clone(),
+                message: escape_control(&f.message).into_owned(),
+                help: escape_control(&f.help).into_owned(),
+                file: escape_control(&source.name).into_owned(),
                 line,
                 column,
                 end_line,
                 end_column,
                 template,
-                template_file: template_file.map(|p| p.display().to_string()),
+                template_file: template_file
+                    .map(|p| escape_control(&p.display().to_string()).into_owned()),
                 template_line,
                 values: source.origin.iter().map(|o| o.values_label()).collect(),
                 object: [
@@ -111,7 +122,7 @@ pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
                     obj.namespace.clone(),
                     obj.name.clone(),
                 ],
-                snippet,
+                snippet: escape_control(&snippet).into_owned(),
                 masked: text.clone(),
                 span: f.span.clone(),
             }

@@ -2,25 +2,7 @@
 pub mod graph;
 pub mod lint;
 
-use std::borrow::Cow;
-
-/// A user-controlled string made safe for a terminal or a log: every
-/// control character (ESC, CR, LF, NUL, DEL, C1) is shown as `\u{..}`, so
-/// that no name can colour, move or split a line of confsum's output.
-pub fn escape_control(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if c.is_control() {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
+pub use crate::display::{escape_control, neutralize_controls};
 
 /// docs/rules.md, generated from the rules' doc comments.
 pub fn rules_markdown() -> String {

@@ -195,6 +195,8 @@ fn unreadable_file_and_missing_file() {
 #[cfg(unix)]
 #[test]
 fn symlink_loop_in_a_folder() {
+    // Links are not followed in a walk: a loop is one link into the tree,
+    // whose files are read once, where they are.
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir(tmp.path().join("sub")).unwrap();
     std::os::unix::fs::symlink(tmp.path(), tmp.path().join("sub/loop")).unwrap();
@@ -203,13 +205,17 @@ fn symlink_loop_in_a_folder() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
     )
     .unwrap();
-    let out = confsum().arg("graph").arg(tmp.path()).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    assert!(
-        stderr(&out).contains("symbolic link loop"),
+    let out = confsum()
+        .args(["graph", "--format", "json"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).matches("\"name\": \"a\"").count(),
+        1,
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
 }
 

@@ -57,7 +57,7 @@ fn corpus_findings_snapshot() {
 
 #[test]
 fn fail_on_sets_the_exit_code() {
-    let file = fixture("example/app.yaml"); // two warnings, no error
+    let file = fixture("example/app.yaml"); // three warnings, no error
     let code = |args: &[&str]| {
         confsum()
             .arg("lint")
@@ -78,7 +78,9 @@ fn fail_on_sets_the_exit_code() {
             "--ignore",
             "secret-in-env",
             "--ignore",
-            "config-change-no-rollout"
+            "config-change-no-rollout",
+            "--ignore",
+            "guessable-secret-checksum"
         ]),
         Some(0)
     );
@@ -119,7 +121,7 @@ fn config_file_found_upward_and_explicit() {
     std::fs::create_dir_all(&sub).unwrap();
     std::fs::write(
         tmp.path().join(".confsum.yaml"),
-        "rules:\n  secret-in-env: error\n  config-change-no-rollout: off\n",
+        "rules:\n  secret-in-env: error\n  config-change-no-rollout: off\n  guessable-secret-checksum: off\n",
     )
     .unwrap();
     let file = fixture("example/app.yaml");
@@ -221,7 +223,7 @@ fn sarif_validates_against_the_2_1_0_schema() {
         );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-        assert_eq!(rules.len(), 20);
+        assert_eq!(rules.len(), 21);
     }
 }
 
@@ -279,7 +281,7 @@ fn explain_and_rules() {
     let bad = confsum().args(["explain", "nope"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     let list = stdout(&confsum().arg("rules").output().unwrap());
-    assert_eq!(list.lines().count(), 20);
+    assert_eq!(list.lines().count(), 21);
     assert!(
         list.lines()
             .any(|l| l.starts_with("object-too-large ") && l.contains("error"))

@@ -12,3 +12,4 @@ mod leak;
 mod lint;
 mod plan;
 mod polish;
+mod security;

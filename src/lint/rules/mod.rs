@@ -25,6 +25,7 @@ pub mod checksum_not_injectable;
 pub mod config_change_no_rollout;
 pub mod duplicate_data_key;
 pub mod duplicate_object;
+pub mod guessable_secret_checksum;
 pub mod immutable_config_reused;
 pub mod invalid_base64;
 pub mod invalid_configmap_value;
@@ -48,6 +49,7 @@ pub const ALL: &[&crate::lint::Rule] = &[
     &config_change_no_rollout::RULE,
     &duplicate_data_key::RULE,
     &duplicate_object::RULE,
+    &guessable_secret_checksum::RULE,
     &immutable_config_reused::RULE,
     &invalid_base64::RULE,
     &invalid_configmap_value::RULE,

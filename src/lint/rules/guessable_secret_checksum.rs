@@ -1,0 +1,56 @@
+use crate::lint::{Context, Reporter};
+
+rule! {
+    /// ## What it does
+    /// Checks for workloads whose secret checksum would be plain SHA-256 over
+    /// Secret values that together hold under 80 bits of estimated entropy
+    /// (a PIN, a dictionary password, a short token), when no HMAC key is set.
+    ///
+    /// ## Why is this bad?
+    /// The checksum sits in a pod template annotation, which everyone who can
+    /// read Deployments can see: far more people and service accounts than can
+    /// read Secrets. A plain hash of a guessable value is an offline guessing
+    /// oracle: a 4-digit PIN falls in well under a second. With an HMAC key
+    /// (`CONFSUM_HMAC_KEY` or `--hmac-key-file`), the checksum reveals nothing
+    /// to anyone without the key.
+    ///
+    /// Entropy is estimated per value with zxcvbn and added up over every
+    /// Secret key the workload consumes; values that are not text count 8 bits
+    /// a byte. The finding names Secrets and keys, never a value.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Secret
+    /// stringData:
+    ///   pin: "4821"
+    /// ```
+    /// Use instead: run confsum with an HMAC key, kept as a CI secret.
+    GuessableSecretChecksum, "guessable-secret-checksum", Warning, check
+}
+
+fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
+    if ctx.config.checksums_keyed {
+        return;
+    }
+    for w in &ctx.analysis.graph.workloads {
+        let Some(g) = crate::digest::guessable_secret_checksum(&ctx.analysis.model, w) else {
+            continue;
+        };
+        let what: Vec<String> = g
+            .consumed
+            .iter()
+            .map(|(name, keys)| format!("Secret `{name}` ({})", keys.join(", ")))
+            .collect();
+        r.report(
+            ctx,
+            w.object,
+            super::name_node(ctx, w.object),
+            format!(
+                "the secret checksum would be plain SHA-256 over about {:.0} bits of Secret data: {}; anyone who can read this workload could guess the values from it",
+                g.bits,
+                what.join(", ")
+            ),
+            "give confsum an HMAC key (CONFSUM_HMAC_KEY or --hmac-key-file, from a CI secret), or use long random values",
+        );
+    }
+}
