@@ -5,19 +5,16 @@
 //! objects sorted by name, keys limited to the consumed ones; the value is
 //! the hex SHA-256 of payload, or HMAC-SHA256 when a key is configured.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+use std::collections::HashMap;
 
 use base64::Engine;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::{DecodePaddingMode, general_purpose::STANDARD};
+use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Workload};
-use crate::model::{ConfigKind, Kind, Model, ObjId};
-use crate::yaml::{NodeId, NodeKind};
+use crate::model::{BadValue, ConfigKind, DataEntry, Model, ObjId, decode_base64};
 
 /// A workload's two checksums; `None` where it consumes nothing of the kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,60 +30,6 @@ impl Checksums {
             ConfigKind::Secret => self.secret.as_deref(),
         }
     }
-}
-
-/// The bytes of each key of a ConfigMap or Secret, as the API server stores them.
-pub type EffectiveData = BTreeMap<String, Vec<u8>>;
-
-/// Base64 as Go's `encoding/base64.StdEncoding` decodes `[]byte` fields:
-/// standard alphabet, padding required, trailing bits tolerated.
-fn go_std_base64() -> &'static GeneralPurpose {
-    static ENGINE: OnceLock<GeneralPurpose> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        GeneralPurpose::new(
-            &base64::alphabet::STANDARD,
-            GeneralPurposeConfig::new()
-                .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
-                .with_decode_allow_trailing_bits(true),
-        )
-    })
-}
-
-/// Decode a base64 data value; CR and LF are ignored, as the API server does.
-pub fn decode_base64(value: &str) -> Option<Vec<u8>> {
-    if value.contains(['\r', '\n']) {
-        let compact: String = value.chars().filter(|c| *c != '\r' && *c != '\n').collect();
-        go_std_base64().decode(compact).ok()
-    } else {
-        go_std_base64().decode(value).ok()
-    }
-}
-
-/// A value of a data map that could not be decoded.
-#[derive(Debug, Clone)]
-pub struct BadValue {
-    pub field: &'static str,
-    pub key: String,
-    pub node: NodeId,
-}
-
-/// The effective data of a ConfigMap or Secret: ConfigMap `data` as UTF-8
-/// plus `binaryData` decoded; Secret `data` decoded, then `stringData`
-/// over it. Values that are not valid base64 are returned as errors.
-pub fn effective_data(
-    model: &Model<'_>,
-    obj: ObjId,
-) -> std::result::Result<EffectiveData, BadValue> {
-    let mut out = EffectiveData::new();
-    for v in data_values(model, obj) {
-        let bytes = if v.base64 {
-            v.decode()?
-        } else {
-            v.text.as_bytes().to_vec()
-        };
-        out.insert(v.key.to_string(), bytes);
-    }
-    Ok(out)
 }
 
 /// Checksums for every workload of the graph, in graph order. A consumed
@@ -129,7 +72,12 @@ fn compute(
     targets.dedup();
     let checks: Vec<(ObjId, std::result::Result<(), BadValue>)> = targets
         .into_par_iter()
-        .map(|t| (t, check_base64(model, t)))
+        .map(|t| {
+            (
+                t,
+                model.config_data(t).bad_base64.clone().map_or(Ok(()), Err),
+            )
+        })
         .collect();
     let mut valid: HashMap<ObjId, bool> = HashMap::with_capacity(checks.len());
     for (t, check) in checks {
@@ -144,109 +92,6 @@ fn compute(
         .par_iter()
         .map(|w| workload_checksums(model, w, &valid, hmac_key))
         .collect())
-}
-
-/// Where the bytes of one key come from, borrowed from the document.
-#[derive(Clone, Copy)]
-enum Bytes<'d> {
-    Text(&'d str),
-    Base64(&'d str),
-}
-
-/// The fields of an object's data, in the order the spec overlays them,
-/// with whether each holds base64.
-fn data_fields(kind: Kind) -> &'static [(&'static str, bool)] {
-    match kind {
-        Kind::Config(ConfigKind::ConfigMap) => &[("data", false), ("binaryData", true)],
-        Kind::Config(ConfigKind::Secret) => &[("data", true), ("stringData", false)],
-        _ => &[],
-    }
-}
-
-/// Whether `field` of an object of `kind` holds base64 (Secret `data`,
-/// ConfigMap `binaryData`).
-pub fn holds_base64(kind: Kind, field: &str) -> bool {
-    data_fields(kind).iter().any(|&(f, b)| b && f == field)
-}
-
-/// The text of a data value: a scalar's text, or for anything else (which
-/// the API server rejects, and lint reports) its source text, so that it
-/// still counts and is never mistaken for an empty value.
-pub fn value_text<'m>(model: &'m Model<'_>, obj: ObjId, node: NodeId) -> &'m str {
-    let o = &model.objects[obj];
-    let doc = model.doc(o);
-    let n = doc.node(doc.resolve(node));
-    match &n.kind {
-        NodeKind::Scalar { value, .. } => value.as_ref(),
-        _ => &model.source(o).text[n.span.clone()],
-    }
-}
-
-/// One entry of an object's data, in overlay order.
-struct DataValue<'m> {
-    field: &'static str,
-    key: &'m str,
-    node: NodeId,
-    text: &'m str,
-    base64: bool,
-}
-
-impl DataValue<'_> {
-    fn decode(&self) -> std::result::Result<Vec<u8>, BadValue> {
-        decode_base64(self.text).ok_or_else(|| BadValue {
-            field: self.field,
-            key: self.key.to_string(),
-            node: self.node,
-        })
-    }
-}
-
-/// Every entry of an object's data fields: the one walk that effective
-/// data, the base64 check and the checksum stream all share.
-fn data_values<'m>(model: &'m Model<'_>, obj: ObjId) -> Vec<DataValue<'m>> {
-    let o = &model.objects[obj];
-    let doc = model.doc(o);
-    let mut out = Vec::new();
-    for &(field, base64) in data_fields(o.kind) {
-        let Some(map) = doc.get(o.node, field) else {
-            continue;
-        };
-        for &(k, v) in doc.entries(map) {
-            out.push(DataValue {
-                field,
-                key: doc.scalar(k).unwrap_or_default(),
-                node: v,
-                text: value_text(model, obj, v),
-                base64,
-            });
-        }
-    }
-    out
-}
-
-/// Check every base64 value of an object, without keeping what it decodes to.
-fn check_base64(model: &Model<'_>, obj: ObjId) -> std::result::Result<(), BadValue> {
-    data_values(model, obj)
-        .iter()
-        .filter(|v| v.base64)
-        .try_for_each(|v| v.decode().map(drop))
-}
-
-/// An object's effective data as sources, later fields overriding earlier.
-fn data_sources<'m>(model: &'m Model<'_>, obj: ObjId) -> BTreeMap<&'m str, Bytes<'m>> {
-    data_values(model, obj)
-        .into_iter()
-        .map(|v| {
-            (
-                v.key,
-                if v.base64 {
-                    Bytes::Base64(v.text)
-                } else {
-                    Bytes::Text(v.text)
-                },
-            )
-        })
-        .collect()
 }
 
 /// SHA-256 or HMAC-SHA256, fed piece by piece.
@@ -325,15 +170,16 @@ fn workload_checksums(
                 sink.write(b",");
             }
             sink.write(b"{\"data\":{");
-            let sources = if valid[&t] {
-                data_sources(model, t)
+            let data = model.config_data(t);
+            let mut keys: Vec<(&str, &DataEntry)> = if valid[&t] {
+                data.effective
+                    .iter()
+                    .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(*k)))
+                    .map(|(k, e)| (k.as_str(), e))
+                    .collect()
             } else {
-                BTreeMap::new()
+                Vec::new()
             };
-            let mut keys: Vec<(&str, Bytes<'_>)> = sources
-                .into_iter()
-                .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(*k)))
-                .collect();
             // RFC 8785 orders keys by UTF-16 code units.
             keys.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
             for (j, (k, bytes)) in keys.into_iter().enumerate() {
@@ -342,9 +188,11 @@ fn workload_checksums(
                 }
                 sink.json_string(k);
                 sink.write(b":\"");
-                match bytes {
-                    Bytes::Text(text) => sink.base64(text.as_bytes()),
-                    Bytes::Base64(b64) => sink.base64(&decode_base64(b64).expect("checked above")),
+                let text = model.value_text(t, bytes.value);
+                if bytes.base64 {
+                    sink.base64(&decode_base64(text).expect("checked above"));
+                } else {
+                    sink.base64(text.as_bytes());
                 }
                 sink.write(b"\"");
             }
@@ -381,7 +229,7 @@ pub fn invalid_base64_error(model: &Model<'_>, obj: ObjId, bad: &BadValue) -> Er
 /// The canonical JSON (RFC 8785) payload of spec v1, built whole: the
 /// reference the streaming [`Sink`] is tested against.
 #[cfg(test)]
-fn payload(entries: &[(&str, BTreeMap<&str, &[u8]>)]) -> String {
+fn payload(entries: &[(&str, std::collections::BTreeMap<&str, &[u8]>)]) -> String {
     let mut out = String::from("[");
     for (i, (name, data)) in entries.iter().enumerate() {
         if i > 0 {
@@ -429,6 +277,7 @@ fn digest_hex(payload: &str, key: Option<&[u8]>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn payload_is_canonical_json() {
@@ -565,7 +414,7 @@ pub fn guessable_secret_checksum(model: &Model<'_>, w: &Workload) -> Option<Secr
         .filter(|r| r.kind == ConfigKind::Secret && r.enters_checksum())
     {
         let t = r.target.expect("enters_checksum implies a target");
-        let Ok(data) = effective_data(model, t) else {
+        let Ok(data) = model.effective_data(t) else {
             continue;
         };
         let mut keys = Vec::new();

@@ -188,8 +188,6 @@ fn merge_keys(into: &mut Option<BTreeSet<String>>, more: &Option<Vec<String>>) {
     }
 }
 
-const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
-
 fn collect_uses(doc: &Document<'_>, spec: NodeId) -> Vec<Use> {
     let mut uses = Vec::new();
     // As the model's names: control characters kept as visible text.
@@ -200,7 +198,7 @@ fn collect_uses(doc: &Document<'_>, spec: NodeId) -> Vec<Use> {
     let optional = |at: NodeId| doc.get(at, "optional").is_some_and(|o| doc.is_true(o));
     // subPath mounts per volume name
     let mut sub_paths: HashMap<String, Vec<(String, NodeId)>> = HashMap::new();
-    for list in CONTAINER_LISTS {
+    for list in crate::model::CONTAINER_FIELDS {
         let Some(containers) = doc.get(spec, list) else {
             continue;
         };

@@ -8,7 +8,7 @@ use std::ops::Range;
 use crate::digest::Checksums;
 use crate::error::Location;
 use crate::graph::Graph;
-use crate::model::{Kind, Model, WorkloadKind};
+use crate::model::{Kind, Model};
 use crate::yaml::{CollectionStyle, Document, NodeId, NodeKind, ScalarStyle, ScalarType};
 
 pub const DEFAULT_CONFIG_ANNOTATION: &str = "confsum.dev/config-checksum";
@@ -42,7 +42,7 @@ pub enum Notice {
     /// A plain Job or bare Pod that consumes config: no checksum is written.
     NotInjectable {
         workload: String,
-        reason: &'static str,
+        reason: crate::model::NotInjectable,
     },
     /// An annotation that was already there with another value, overwritten.
     Overwritten {
@@ -91,13 +91,7 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         if wanted.is_empty() {
             continue;
         }
-        if !model.is_injectable(obj) {
-            let reason = match obj.kind {
-                Kind::Workload(WorkloadKind::Pod) => {
-                    "a bare Pod never restarts when its annotations change"
-                }
-                _ => "a plain Job's pod template is immutable (only Helm hook Jobs are recreated)",
-            };
+        if let Some(reason) = model.not_injectable(obj) {
             plan.notices.push(Notice::NotInjectable {
                 workload: model.display_name(obj),
                 reason,

@@ -8,10 +8,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::Analysis;
-use crate::digest::{self, Checksums, EffectiveData};
+use crate::digest::{self, Checksums};
 use crate::error::Result;
 use crate::graph::Workload;
-use crate::model::{ConfigKind, Kind, ObjId, Object};
+use crate::model::{ConfigKind, EffectiveData, Kind, ObjId, Object};
 
 /// `kind/namespace/name`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -105,7 +105,9 @@ impl<'s, 'a> Side<'s, 'a> {
         let mut data = BTreeMap::new();
         for (i, o) in a.model.objects.iter().enumerate() {
             if matches!(o.kind, Kind::Config(_)) {
-                let d = digest::effective_data(&a.model, i)
+                let d = a
+                    .model
+                    .effective_data(i)
                     .map_err(|bad| digest::invalid_base64_error(&a.model, i, &bad))?;
                 data.insert(i, d);
             }

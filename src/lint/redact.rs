@@ -13,17 +13,13 @@ use crate::yaml::{Document, NodeId, NodeKind};
 /// Spans of sensitive values, per source.
 pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
     let mut spans = vec![Vec::new(); a.model.files.len()];
-    for o in &a.model.objects {
+    for (i, o) in a.model.objects.iter().enumerate() {
         let doc = a.model.doc(o);
         match o.kind {
             Kind::Config(ConfigKind::Secret) => {
                 let mut seen = std::collections::HashSet::new();
-                for field in ["data", "stringData"] {
-                    if let Some(map) = doc.get(o.node, field) {
-                        for &(_, v) in doc.entries(map) {
-                            push_through_aliases(doc, v, &mut spans[o.file], &mut seen);
-                        }
-                    }
+                for e in &a.model.config_data(i).written {
+                    push_through_aliases(doc, e.value, &mut spans[o.file], &mut seen);
                 }
                 // Annotations such as last-applied-configuration can hold the data too.
                 if let Some(ann) = doc.path(o.node, &["metadata", "annotations"]) {
@@ -33,18 +29,15 @@ pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
                 }
             }
             Kind::Config(ConfigKind::ConfigMap) => {
-                for field in ["data", "binaryData"] {
-                    if let Some(map) = doc.get(o.node, field) {
-                        for &(k, v) in doc.entries(map) {
-                            if looks_like_credential(
-                                doc.scalar(k).unwrap_or(""),
-                                doc.scalar(v).unwrap_or(""),
-                            )
-                            .is_some()
-                            {
-                                spans[o.file].push(doc.node(v).span.clone());
-                            }
-                        }
+                for e in &a.model.config_data(i).written {
+                    let (k, v) = (e.key, e.value);
+                    if looks_like_credential(
+                        doc.scalar(k).unwrap_or(""),
+                        doc.scalar(v).unwrap_or(""),
+                    )
+                    .is_some()
+                    {
+                        spans[o.file].push(doc.node(v).span.clone());
                     }
                 }
             }

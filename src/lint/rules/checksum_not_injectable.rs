@@ -23,20 +23,19 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let model = &ctx.analysis.model;
     for (w, sums) in ctx.analysis.graph.workloads.iter().zip(ctx.checksums) {
         let o = ctx.object(w.object);
-        if model.is_injectable(o) || (sums.config.is_none() && sums.secret.is_none()) {
+        let Some(why) = model.not_injectable(o) else {
+            continue;
+        };
+        if sums.config.is_none() && sums.secret.is_none() {
             continue;
         }
+        let why = why.reason();
         let names: Vec<String> = w
             .refs
             .iter()
             .filter(|r| r.enters_checksum())
             .map(|r| format!("{} `{}`", r.kind.as_str(), r.name))
             .collect();
-        let why = if o.kind_name == "Pod" {
-            "a bare Pod never restarts on an annotation change"
-        } else {
-            "a plain Job's pod template is immutable"
-        };
         r.report(
             ctx,
             w.object,

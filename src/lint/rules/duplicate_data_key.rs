@@ -24,14 +24,16 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             continue;
         }
         let doc = ctx.doc(obj);
-        let node = ctx.object(obj).node;
-        let (Some(data), Some(binary)) = (doc.get(node, "data"), doc.get(node, "binaryData"))
-        else {
-            continue;
-        };
-        for &(k, _) in doc.entries(binary) {
+        let written = &ctx.analysis.model.config_data(obj).written;
+        let in_data: std::collections::HashSet<&str> = written
+            .iter()
+            .filter(|e| e.field == "data")
+            .filter_map(|e| doc.scalar(e.key))
+            .collect();
+        for e in written.iter().filter(|e| e.field == "binaryData") {
+            let k = e.key;
             let key = doc.scalar(k).unwrap_or("");
-            if doc.get(data, key).is_some() {
+            if in_data.contains(key) {
                 r.report(
                     ctx,
                     obj,

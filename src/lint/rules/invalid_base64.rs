@@ -1,4 +1,4 @@
-use super::{configs, data_entries};
+use super::configs;
 use crate::lint::{Context, Reporter};
 use crate::model::ConfigKind;
 
@@ -24,13 +24,13 @@ rule! {
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (obj, kind) in configs(ctx) {
         let doc = ctx.doc(obj);
-        for (field, k, v) in data_entries(ctx, obj) {
-            if !crate::digest::holds_base64(ctx.object(obj).kind, field) {
+        for e in &ctx.analysis.model.config_data(obj).written {
+            let (field, v) = (e.field, e.value);
+            if !e.base64 {
                 continue;
             }
-            let value = crate::digest::value_text(&ctx.analysis.model, obj, v);
-            if crate::digest::decode_base64(value).is_none() {
-                let key = doc.scalar(k).unwrap_or("");
+            if ctx.analysis.model.entry_bytes(obj, e).is_err() {
+                let key = doc.scalar(e.key).unwrap_or("");
                 r.report(
                     ctx,
                     obj,

@@ -39,11 +39,13 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             let Some(target) = graph.find(u.kind, ns, &u.name) else {
                 continue;
             };
-            let Ok(data) = crate::digest::effective_data(&ctx.analysis.model, target) else {
+            let data = ctx.analysis.model.config_data(target);
+            if data.bad_base64.is_some() {
                 continue;
-            };
+            }
             let prefix = u.item.as_deref().unwrap_or("");
             let bad: Vec<&str> = data
+                .effective
                 .keys()
                 .map(String::as_str)
                 .filter(|k| !is_env_name(&format!("{prefix}{k}")))

@@ -29,11 +29,12 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             let Some(target) = graph.find(u.kind, ns, &u.name) else {
                 continue;
             };
-            let Ok(data) = crate::digest::effective_data(&ctx.analysis.model, target) else {
+            let data = ctx.analysis.model.config_data(target);
+            if data.bad_base64.is_some() {
                 continue;
-            };
+            }
             for (key, node) in u.keys.iter().flatten().zip(&u.key_nodes) {
-                if !data.contains_key(key) {
+                if !data.effective.contains_key(key) {
                     r.report(
                         ctx,
                         w.object,

@@ -88,28 +88,14 @@ pub(crate) fn configmap_data<'c>(
     configs(ctx)
         .filter(|(_, k)| *k == ConfigKind::ConfigMap)
         .flat_map(|(obj, _)| {
-            let doc = ctx.doc(obj);
-            let entries = doc
-                .get(ctx.object(obj).node, "data")
-                .map_or(&[][..], |d| doc.entries(d));
-            entries.iter().map(move |&(k, v)| (obj, k, v))
+            ctx.analysis
+                .model
+                .config_data(obj)
+                .written
+                .iter()
+                .filter(|e| e.field == "data")
+                .map(move |e| (obj, e.key, e.value))
         })
-}
-
-/// (field, key node, value node) of every data entry of a ConfigMap or Secret.
-pub(crate) fn data_entries(
-    ctx: &Context<'_, '_>,
-    obj: ObjId,
-) -> Vec<(&'static str, NodeId, NodeId)> {
-    let doc = ctx.doc(obj);
-    let o = ctx.object(obj);
-    let mut out = Vec::new();
-    for field in ["data", "binaryData", "stringData"] {
-        if let Some(map) = doc.get(o.node, field) {
-            out.extend(doc.entries(map).iter().map(|&(k, v)| (field, k, v)));
-        }
-    }
-    out
 }
 
 /// A node to point at for a whole object: its `metadata.name` value, else the object.
@@ -122,15 +108,16 @@ pub(crate) fn name_node(ctx: &Context<'_, '_>, obj: ObjId) -> NodeId {
 /// Decoded size of a ConfigMap's or Secret's data: keys plus value bytes.
 pub(crate) fn data_size(ctx: &Context<'_, '_>, obj: ObjId) -> usize {
     let doc = ctx.doc(obj);
-    let kind = ctx.object(obj).kind;
     let model = &ctx.analysis.model;
-    data_entries(ctx, obj)
-        .into_iter()
-        .map(|(field, k, v)| {
-            let key = doc.scalar(k).map_or(0, str::len);
-            let value = crate::digest::value_text(model, obj, v);
-            let bytes = if crate::digest::holds_base64(kind, field) {
-                crate::digest::decode_base64(value).map_or(value.len(), |b| b.len())
+    model
+        .config_data(obj)
+        .written
+        .iter()
+        .map(|e| {
+            let key = doc.scalar(e.key).map_or(0, str::len);
+            let value = model.value_text(obj, e.value);
+            let bytes = if e.base64 {
+                crate::model::decode_base64(value).map_or(value.len(), |b| b.len())
             } else {
                 value.len()
             };

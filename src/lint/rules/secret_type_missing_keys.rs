@@ -33,11 +33,8 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         let Some(ty) = doc.str_at(node, &["type"]) else {
             continue;
         };
-        let has = |k: &str| {
-            ["data", "stringData"]
-                .iter()
-                .any(|f| doc.path(node, &[f, k]).is_some())
-        };
+        let data = ctx.analysis.model.config_data(obj);
+        let has = |k: &str| data.effective.contains_key(k);
         let missing: Vec<&str> = match ty {
             "kubernetes.io/tls" => ["tls.crt", "tls.key"]
                 .into_iter()

@@ -7,6 +7,16 @@ use crate::error::{Error, Result};
 use crate::load::Source;
 use crate::yaml::{self, Document, NodeId, NodeKind};
 
+mod config_data;
+mod kinds;
+mod shape;
+
+pub use config_data::{BadValue, ConfigData, DataEntry, decode_base64};
+pub use kinds::{
+    ALL_DATA_FIELDS, CONTAINER_FIELDS, ConfigKind, Kind, NotInjectable, WorkloadKind, data_fields,
+};
+use shape::check_workload_shape;
+
 /// A source and its parsed documents.
 pub struct ParsedSource<'a> {
     pub source: &'a Source,
@@ -21,21 +31,9 @@ pub fn parse<'a>(sources: &'a [Source]) -> Result<Vec<ParsedSource<'a>>> {
 /// Whether a kind can matter to the graph: ConfigMaps, Secrets, workloads,
 /// and lists (which may hold them).
 pub fn matters_to_graph(kind: &str) -> bool {
-    matches!(
-        kind,
-        "ConfigMap"
-            | "Secret"
-            | "Deployment"
-            | "StatefulSet"
-            | "DaemonSet"
-            | "ReplicaSet"
-            | "ReplicationController"
-            | "Job"
-            | "CronJob"
-            | "Pod"
-            | "Rollout"
-            | "DeploymentConfig"
-    ) || kind.ends_with("List")
+    matches!(kind, "ConfigMap" | "Secret")
+        || WorkloadKind::is_kind_name(kind)
+        || kind.ends_with("List")
 }
 
 /// Parse every source, keeping the trees `keep` asks for.
@@ -127,70 +125,6 @@ pub fn unparsed_kind_may_be_shown(doc_text: &str) -> bool {
     kind.is_some_and(|k| kind_may_be_shown(&k))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConfigKind {
-    ConfigMap,
-    Secret,
-}
-
-impl ConfigKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConfigKind::ConfigMap => "ConfigMap",
-            ConfigKind::Secret => "Secret",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WorkloadKind {
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-    ReplicaSet,
-    ReplicationController,
-    Job,
-    CronJob,
-    Pod,
-    Rollout,
-    DeploymentConfig,
-}
-
-impl WorkloadKind {
-    fn from(group: &str, kind: &str) -> Option<Self> {
-        use WorkloadKind::*;
-        Some(match (group, kind) {
-            ("apps" | "extensions", "Deployment") => Deployment,
-            ("apps", "StatefulSet") => StatefulSet,
-            ("apps" | "extensions", "DaemonSet") => DaemonSet,
-            ("apps" | "extensions", "ReplicaSet") => ReplicaSet,
-            ("", "ReplicationController") => ReplicationController,
-            ("batch", "Job") => Job,
-            ("batch", "CronJob") => CronJob,
-            ("", "Pod") => Pod,
-            ("argoproj.io", "Rollout") => Rollout,
-            ("apps.openshift.io" | "", "DeploymentConfig") => DeploymentConfig,
-            _ => return None,
-        })
-    }
-
-    /// Where the pod template lives, as a path of keys from the object.
-    pub fn template_path(self) -> &'static [&'static str] {
-        match self {
-            WorkloadKind::CronJob => &["spec", "jobTemplate", "spec", "template"],
-            WorkloadKind::Pod => &[],
-            _ => &["spec", "template"],
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Config(ConfigKind),
-    Workload(WorkloadKind),
-    Other,
-}
-
 /// One Kubernetes object of the input.
 #[derive(Debug, Clone)]
 pub struct Object {
@@ -214,7 +148,12 @@ pub struct Object {
 pub struct Model<'a> {
     pub files: Vec<ParsedSource<'a>>,
     pub objects: Vec<Object>,
+    /// Each ConfigMap's and Secret's data, read on first use, then kept.
+    config_data: Vec<std::sync::OnceLock<ConfigData>>,
 }
+
+/// The bytes of each key of a ConfigMap or Secret, as the API server stores them.
+pub type EffectiveData = std::collections::BTreeMap<String, Vec<u8>>;
 
 pub type ObjId = usize;
 
@@ -307,7 +246,12 @@ impl<'a> Model<'a> {
         for result in per_document {
             objects.extend(result?);
         }
-        Ok(Model { files, objects })
+        let config_data = objects.iter().map(|_| std::sync::OnceLock::new()).collect();
+        Ok(Model {
+            files,
+            objects,
+            config_data,
+        })
     }
 
     pub fn doc(&self, obj: &Object) -> &Document<'a> {
@@ -341,14 +285,64 @@ impl<'a> Model<'a> {
     }
 
     /// Whether confsum writes checksums into this workload's pod template.
-    /// Plain Jobs are immutable and bare Pods never restart on an annotation.
     pub fn is_injectable(&self, obj: &Object) -> bool {
+        matches!(obj.kind, Kind::Workload(_)) && self.not_injectable(obj).is_none()
+    }
+
+    /// Why a workload takes no checksum: plain Jobs are immutable and bare
+    /// Pods never restart on an annotation.
+    pub fn not_injectable(&self, obj: &Object) -> Option<NotInjectable> {
         match obj.kind {
-            Kind::Workload(WorkloadKind::Pod) => false,
-            Kind::Workload(WorkloadKind::Job) => self.is_helm_hook(obj),
-            Kind::Workload(_) => true,
-            _ => false,
+            Kind::Workload(WorkloadKind::Pod) => Some(NotInjectable::BarePod),
+            Kind::Workload(WorkloadKind::Job) if !self.is_helm_hook(obj) => {
+                Some(NotInjectable::PlainJob)
+            }
+            _ => None,
         }
+    }
+
+    /// The data of a ConfigMap or Secret (empty for any other object).
+    pub fn config_data(&self, obj: ObjId) -> &ConfigData {
+        self.config_data[obj].get_or_init(|| {
+            let o = &self.objects[obj];
+            ConfigData::read(self.doc(o), o.node, o.kind, &self.source(o).text)
+        })
+    }
+
+    /// The text of a data value of `obj` (see [`config_data::value_text`]).
+    pub fn value_text(&self, obj: ObjId, node: NodeId) -> &str {
+        let o = &self.objects[obj];
+        config_data::value_text(self.doc(o), node, &self.source(o).text)
+    }
+
+    /// The bytes of a data entry, decoded when base64.
+    pub fn entry_bytes(&self, obj: ObjId, e: &DataEntry) -> Result<Vec<u8>, BadValue> {
+        let text = self.value_text(obj, e.value);
+        if !e.base64 {
+            return Ok(text.as_bytes().to_vec());
+        }
+        decode_base64(text).ok_or_else(|| BadValue {
+            field: e.field,
+            key: self
+                .doc(&self.objects[obj])
+                .scalar(e.key)
+                .unwrap_or_default()
+                .to_string(),
+            node: e.value,
+        })
+    }
+
+    /// The effective data as bytes; the first value that does not decode
+    /// is an error.
+    pub fn effective_data(&self, obj: ObjId) -> Result<EffectiveData, BadValue> {
+        let data = self.config_data(obj);
+        if let Some(bad) = &data.bad_base64 {
+            return Err(bad.clone());
+        }
+        data.effective
+            .iter()
+            .map(|(k, e)| Ok((k.clone(), self.entry_bytes(obj, e)?)))
+            .collect()
     }
 
     /// `kind/namespace/name` for messages.
@@ -366,7 +360,7 @@ fn is_list(doc: &Document<'_>, root: NodeId) -> bool {
     })
 }
 
-fn describe(doc: &Document<'_>, id: NodeId) -> &'static str {
+pub(crate) fn describe(doc: &Document<'_>, id: NodeId) -> &'static str {
     match doc.node(doc.resolve(id)).kind {
         NodeKind::Scalar { .. } => "a scalar",
         NodeKind::Sequence { .. } => "a sequence",
@@ -435,7 +429,7 @@ fn object(
         check_workload_shape(doc, node, wk, err)?;
     }
     if let Kind::Config(_) = kind {
-        for key in ["data", "binaryData", "stringData"] {
+        for key in ALL_DATA_FIELDS {
             if let Some(d) = doc.get(node, key)
                 && !doc.is_mapping(d)
                 && doc.scalar_type(d) != Some(yaml::ScalarType::Null)
@@ -457,103 +451,4 @@ fn object(
 
 fn str_of(doc: &Document<'_>, node: NodeId, key: &str) -> Option<String> {
     doc.str_at(node, &[key]).map(str::to_string)
-}
-
-/// Shapes the graph relies on: a scalar where a mapping or sequence belongs
-/// is an error (the API server rejects the object too).
-fn check_workload_shape(
-    doc: &Document<'_>,
-    node: NodeId,
-    kind: WorkloadKind,
-    err: &dyn Fn(NodeId, String) -> Error,
-) -> Result<()> {
-    let mut at = node;
-    let mut path = String::new();
-    for key in kind.template_path() {
-        let Some(next) = doc.get(at, key) else {
-            return Ok(());
-        };
-        path.push_str(if path.is_empty() { "" } else { "." });
-        path.push_str(key);
-        expect_mapping(doc, next, &path, err)?;
-        at = next;
-    }
-    let template = at;
-    if let Some(meta) = doc.get(template, "metadata") {
-        expect_mapping(doc, meta, &format!("{path}.metadata"), err)?;
-    }
-    let Some(spec) = doc.get(template, "spec") else {
-        return Ok(());
-    };
-    let spec_path = if path.is_empty() {
-        "spec".to_string()
-    } else {
-        format!("{path}.spec")
-    };
-    expect_mapping(doc, spec, &spec_path, err)?;
-    for list in [
-        "containers",
-        "initContainers",
-        "ephemeralContainers",
-        "volumes",
-        "imagePullSecrets",
-    ] {
-        let Some(seq) = doc.get(spec, list) else {
-            continue;
-        };
-        expect_sequence(doc, seq, &format!("{spec_path}.{list}"), err)?;
-        for item in doc.items(seq) {
-            expect_mapping(doc, item, &format!("an item of {spec_path}.{list}"), err)?;
-            if list.ends_with("ontainers") {
-                for inner in ["env", "envFrom", "volumeMounts"] {
-                    if let Some(s) = doc.get(item, inner) {
-                        expect_sequence(doc, s, &format!("{spec_path}.{list}[].{inner}"), err)?;
-                        for i in doc.items(s) {
-                            expect_mapping(
-                                doc,
-                                i,
-                                &format!("an item of {spec_path}.{list}[].{inner}"),
-                                err,
-                            )?;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn is_null(doc: &Document<'_>, id: NodeId) -> bool {
-    doc.scalar_type(id) == Some(yaml::ScalarType::Null)
-}
-
-fn expect_mapping(
-    doc: &Document<'_>,
-    id: NodeId,
-    what: &str,
-    err: &dyn Fn(NodeId, String) -> Error,
-) -> Result<()> {
-    if doc.is_mapping(id) || is_null(doc, id) {
-        return Ok(());
-    }
-    Err(err(
-        id,
-        format!("`{what}` is {}, but must be a mapping", describe(doc, id)),
-    ))
-}
-
-fn expect_sequence(
-    doc: &Document<'_>,
-    id: NodeId,
-    what: &str,
-    err: &dyn Fn(NodeId, String) -> Error,
-) -> Result<()> {
-    if matches!(doc.node(doc.resolve(id)).kind, NodeKind::Sequence { .. }) || is_null(doc, id) {
-        return Ok(());
-    }
-    Err(err(
-        id,
-        format!("`{what}` is {}, but must be a sequence", describe(doc, id)),
-    ))
 }

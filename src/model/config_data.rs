@@ -1,0 +1,119 @@
+//! The data of a ConfigMap or Secret, read once: which keys it has, where
+//! each value is written, and whether every base64 value decodes. digest
+//! hashes it; rules, plan and redaction read it. Nothing else walks `data`,
+//! `binaryData` or `stringData`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+use super::kinds::{ALL_DATA_FIELDS, Kind, data_fields};
+use crate::yaml::{Document, NodeId};
+
+/// One key of a data field, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataEntry {
+    pub field: &'static str,
+    /// Whether the field holds base64 (Secret `data`, ConfigMap `binaryData`).
+    pub base64: bool,
+    pub key: NodeId,
+    pub value: NodeId,
+}
+
+/// A value of a data map that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadValue {
+    pub field: &'static str,
+    pub key: String,
+    pub node: NodeId,
+}
+
+/// The data of one ConfigMap or Secret.
+#[derive(Debug, Default)]
+pub struct ConfigData {
+    /// Every entry of every data field, in document order (overridden ones
+    /// included), for checks of what is written.
+    pub written: Vec<DataEntry>,
+    /// The effective data: each key once, later fields over earlier (a
+    /// Secret's `stringData` over its `data`), as the API server merges them.
+    pub effective: BTreeMap<String, DataEntry>,
+    /// The first base64 value of a kind's own fields that does not decode.
+    pub bad_base64: Option<BadValue>,
+}
+
+impl ConfigData {
+    /// Read the data of the object at `node`, of `kind`.
+    pub(super) fn read(doc: &Document<'_>, node: NodeId, kind: Kind, text: &str) -> ConfigData {
+        let mut data = ConfigData::default();
+        let own = data_fields(kind);
+        for field in ALL_DATA_FIELDS {
+            let Some(map) = doc.get(node, field) else {
+                continue;
+            };
+            let base64 = own.iter().any(|&(f, b)| b && f == field);
+            for &(k, v) in doc.entries(map) {
+                let entry = DataEntry {
+                    field,
+                    base64,
+                    key: k,
+                    value: v,
+                };
+                data.written.push(entry);
+                if !own.iter().any(|&(f, _)| f == field) {
+                    continue;
+                }
+                let key = doc.scalar(k).unwrap_or_default();
+                if base64
+                    && data.bad_base64.is_none()
+                    && decode_base64(value_text(doc, v, text)).is_none()
+                {
+                    data.bad_base64 = Some(BadValue {
+                        field,
+                        key: key.to_string(),
+                        node: v,
+                    });
+                }
+                // Fields come in the API server's overlay order: the later wins.
+                data.effective.insert(key.to_string(), entry);
+            }
+        }
+        data
+    }
+}
+
+/// The text of a data value: a scalar's text, or for anything else (which
+/// the API server rejects, and lint reports) its source text, so that it
+/// still counts and is never mistaken for an empty value.
+pub fn value_text<'t>(doc: &'t Document<'_>, node: NodeId, text: &'t str) -> &'t str {
+    let n = doc.node(doc.resolve(node));
+    match &n.kind {
+        crate::yaml::NodeKind::Scalar { value, .. } => value.as_ref(),
+        _ => &text[n.span.clone()],
+    }
+}
+
+/// Base64 as Go's `encoding/base64.StdEncoding` decodes `[]byte` fields:
+/// standard alphabet, padding required, trailing bits tolerated.
+fn go_std_base64() -> &'static GeneralPurpose {
+    static ENGINE: OnceLock<GeneralPurpose> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            GeneralPurposeConfig::new()
+                .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
+                .with_decode_allow_trailing_bits(true),
+        )
+    })
+}
+
+/// Decode a base64 data value; CR and LF are ignored, as the API server does.
+pub fn decode_base64(value: &str) -> Option<Vec<u8>> {
+    if value.contains(['\r', '\n']) {
+        let compact: String = value.chars().filter(|c| *c != '\r' && *c != '\n').collect();
+        go_std_base64().decode(compact).ok()
+    } else {
+        go_std_base64().decode(value).ok()
+    }
+}

@@ -1,0 +1,108 @@
+//! The kinds confsum knows: which objects hold configuration, which are
+//! workloads, where a workload keeps its pod template, and the fields of a
+//! pod spec and of config data that the other stages walk. One list of each.
+
+/// The fields of a pod spec that hold containers.
+pub const CONTAINER_FIELDS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+
+/// The data fields of a ConfigMap or Secret, in the order the API server
+/// overlays them, with whether each holds base64.
+pub fn data_fields(kind: Kind) -> &'static [(&'static str, bool)] {
+    match kind {
+        Kind::Config(ConfigKind::ConfigMap) => &[("data", false), ("binaryData", true)],
+        Kind::Config(ConfigKind::Secret) => &[("data", true), ("stringData", false)],
+        _ => &[],
+    }
+}
+
+/// Every data field of any config kind, for shape checks.
+pub const ALL_DATA_FIELDS: [&str; 3] = ["data", "binaryData", "stringData"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConfigKind {
+    ConfigMap,
+    Secret,
+}
+
+impl ConfigKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfigKind::ConfigMap => "ConfigMap",
+            ConfigKind::Secret => "Secret",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+    Pod,
+    Rollout,
+    DeploymentConfig,
+}
+
+impl WorkloadKind {
+    pub(super) fn from(group: &str, kind: &str) -> Option<Self> {
+        use WorkloadKind::*;
+        Some(match (group, kind) {
+            ("apps" | "extensions", "Deployment") => Deployment,
+            ("apps", "StatefulSet") => StatefulSet,
+            ("apps" | "extensions", "DaemonSet") => DaemonSet,
+            ("apps" | "extensions", "ReplicaSet") => ReplicaSet,
+            ("", "ReplicationController") => ReplicationController,
+            ("batch", "Job") => Job,
+            ("batch", "CronJob") => CronJob,
+            ("", "Pod") => Pod,
+            ("argoproj.io", "Rollout") => Rollout,
+            ("apps.openshift.io" | "", "DeploymentConfig") => DeploymentConfig,
+            _ => return None,
+        })
+    }
+
+    /// Whether `kind` names a workload kind in any API group.
+    pub fn is_kind_name(kind: &str) -> bool {
+        ["apps", "", "batch", "argoproj.io", "apps.openshift.io"]
+            .iter()
+            .any(|g| Self::from(g, kind).is_some())
+    }
+
+    /// Where the pod template lives, as a path of keys from the object.
+    pub fn template_path(self) -> &'static [&'static str] {
+        match self {
+            WorkloadKind::CronJob => &["spec", "jobTemplate", "spec", "template"],
+            WorkloadKind::Pod => &[],
+            _ => &["spec", "template"],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Config(ConfigKind),
+    Workload(WorkloadKind),
+    Other,
+}
+
+/// Why confsum writes no checksum into a workload that consumes config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotInjectable {
+    /// A bare Pod is never restarted when its annotations change.
+    BarePod,
+    /// A plain Job's pod template is immutable; only hook Jobs are recreated.
+    PlainJob,
+}
+
+impl NotInjectable {
+    pub fn reason(self) -> &'static str {
+        match self {
+            NotInjectable::BarePod => "a bare Pod never restarts on an annotation change",
+            NotInjectable::PlainJob => "a plain Job's pod template is immutable",
+        }
+    }
+}
