@@ -12,7 +12,7 @@ fn main() {
             eprintln!("{} docs", d.len());
         }
         "nodes" => {
-            let s = [confsum::load::Source::new("x", None, text.clone())];
+            let s = [confsum::source::Source::new("x", None, text.clone())];
             let a = confsum::analyze_for_graph(&s, "default").unwrap();
             let nodes: usize = a
                 .model
@@ -34,7 +34,7 @@ fn main() {
             );
         }
         "analyze" => {
-            let s = [confsum::load::Source::new("x", None, text.clone())];
+            let s = [confsum::source::Source::new("x", None, text.clone())];
             let a = confsum::analyze(&s, "default").unwrap();
             eprintln!("{} objects", a.model.objects.len());
         }

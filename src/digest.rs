@@ -213,17 +213,18 @@ fn workload_checksums(
 pub fn invalid_base64_error(model: &Model<'_>, obj: ObjId, bad: &BadValue) -> Error {
     let o = &model.objects[obj];
     let node = model.doc(o).node(bad.node);
-    Error::at(
-        format!(
-            "{} `{}` has invalid base64 in `{}.{}`",
-            o.kind_name, o.name, bad.field, bad.key
-        ),
-        model.source(o),
-        node.span.start,
-        None,
-    )
-    .with_template(model.doc(o).template)
-    .with_help("encode the value with `base64 -w0`, or move it to `stringData`")
+    model
+        .source(o)
+        .error_at(
+            format!(
+                "{} `{}` has invalid base64 in `{}.{}`",
+                o.kind_name, o.name, bad.field, bad.key
+            ),
+            node.span.start,
+            None,
+        )
+        .with_template(model.doc(o).template)
+        .with_help("encode the value with `base64 -w0`, or move it to `stringData`")
 }
 
 /// The canonical JSON (RFC 8785) payload of spec v1, built whole: the

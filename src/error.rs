@@ -5,26 +5,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::load::Source;
-
-/// A located position in a source, 1-based line and column (in characters).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    /// Byte offset in the source.
-    pub offset: usize,
-    /// The Helm template the document came from (`# Source:`), if any.
-    pub template: Option<String>,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = crate::display::escape_control(&self.file);
-        write!(f, "{file}:{}:{}", self.line, self.column)
-    }
-}
+pub use crate::source::Location;
 
 /// A failure that stops the run: bad input, an unreadable file, bad options.
 #[derive(Debug, Clone)]
@@ -58,26 +39,6 @@ impl Error {
             snippet: None,
             span_len: 0,
         }
-    }
-
-    /// An error at byte `offset` of `source`. `shown` is the document a
-    /// snippet may be cut from: `None` when it may hold a Secret value.
-    pub fn at(
-        message: impl Into<String>,
-        source: &Source,
-        offset: usize,
-        shown: Option<Range<usize>>,
-    ) -> Self {
-        let mut e = Error::new(message);
-        e.location = Some(Box::new(source.location(offset)));
-        e.snippet = shown
-            .filter(|r| r.start <= offset && offset <= r.end && r.end <= source.text.len())
-            .map(|range| Snippet {
-                text: source.text.clone(),
-                first_line: source.line_col(range.start).0,
-                range,
-            });
-        e
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

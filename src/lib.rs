@@ -4,24 +4,23 @@
 //! The stages, in the order data flows through them, each handing the next
 //! an immutable value:
 //!
-//! `load` (sources) → `yaml` (documents with spans) → `model` (objects) →
+//! `source` (files, folders, stdin, charts) → `yaml` (documents with spans) → `model` (objects) →
 //! `graph` (references) → `digest` (checksum spec v1) → `inject` (edits) /
 //! `lint` (findings) → `report` (text for people and machines).
 //!
 //! The library never prints and never parses command lines; the `confsum`
 //! binary does both.
 
-pub mod chart;
 pub mod digest;
 pub mod display;
 pub mod error;
 pub mod graph;
 pub mod inject;
 pub mod lint;
-pub mod load;
 pub mod model;
 pub mod plan;
 pub mod report;
+pub mod source;
 pub mod yaml;
 
 pub use error::{Error, Result};
@@ -46,16 +45,19 @@ pub struct Analysis<'a> {
 }
 
 /// Parse, model and graph the sources: every object, for lint.
-pub fn analyze<'a>(sources: &'a [load::Source], namespace: &str) -> Result<Analysis<'a>> {
+pub fn analyze<'a>(sources: &'a [source::Source], namespace: &str) -> Result<Analysis<'a>> {
     build(model::parse(sources)?, namespace)
 }
 
 /// As [`analyze`], for the graph alone (inject, graph, plan): every document
 /// is parsed and checked, but only ConfigMaps, Secrets, workloads and lists
 /// keep their trees. The graph and checksums are the same; memory is less.
-pub fn analyze_for_graph<'a>(sources: &'a [load::Source], namespace: &str) -> Result<Analysis<'a>> {
+pub fn analyze_for_graph<'a>(
+    sources: &'a [source::Source],
+    namespace: &str,
+) -> Result<Analysis<'a>> {
     build(
-        model::parse_keeping(sources, yaml::Keep::Kinds(model::matters_to_graph))?,
+        model::parse_keeping(sources, yaml::Keep::Filter(model::keep_for_graph))?,
         namespace,
     )
 }
@@ -74,7 +76,7 @@ pub fn inject_str(
     hmac_key: Option<&[u8]>,
     options: &inject::Options,
 ) -> Result<(String, Vec<inject::Notice>)> {
-    let sources = [load::Source::new("-", None, text)];
+    let sources = [source::Source::new("-", None, text)];
     let analysis = analyze_for_graph(&sources, namespace)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, hmac_key)?;
     let plan = inject::plan(&analysis.model, &analysis.graph, &sums, options);
@@ -88,16 +90,18 @@ pub fn inject_str(
 /// changes nothing. Checked on every run in debug builds, and by the fuzz
 /// target and the property tests. An error here is a confsum bug.
 pub fn check_fixed_point(
-    sources: &[load::Source],
+    sources: &[source::Source],
     edits: &[Vec<inject::Edit>],
     namespace: &str,
     hmac_key: Option<&[u8]>,
     options: &inject::Options,
 ) -> Result<()> {
-    let outputs: Vec<load::Source> = sources
+    let outputs: Vec<source::Source> = sources
         .iter()
         .zip(edits)
-        .map(|(s, e)| load::Source::new(s.name.clone(), s.path.clone(), inject::apply(&s.text, e)))
+        .map(|(s, e)| {
+            source::Source::new(s.name.clone(), s.path.clone(), inject::apply(&s.text, e))
+        })
         .collect();
     let analysis = analyze_for_graph(&outputs, namespace)
         .map_err(|e| Error::new(format!("confsum's output does not parse again: {e}")))?;

@@ -138,7 +138,7 @@ fn render(r: &Release, st: Style) -> String {
 }
 
 fn checksums(text: &str) -> (Option<String>, Option<String>) {
-    let sources = [confsum::load::Source::new("p.yaml", None, text)];
+    let sources = [confsum::source::Source::new("p.yaml", None, text)];
     let a = confsum::analyze(&sources, "default").unwrap_or_else(|e| panic!("{e}\n{text}"));
     let sums = confsum::digest::checksums(&a.model, &a.graph, None).unwrap();
     (sums[0].config.clone(), sums[0].secret.clone())
@@ -362,7 +362,7 @@ proptest! {
         let options = confsum::inject::Options::default();
         if let Ok((once, _)) = confsum::inject_str(&text, "default", None, &options) {
             prop_assert!(confsum::yaml::parse_stream(&once).is_ok(), "output does not parse:\n{once}");
-            let sources = [confsum::load::Source::new("-", None, once.clone())];
+            let sources = [confsum::source::Source::new("-", None, once.clone())];
             prop_assert!(confsum::check_fixed_point(&sources, &[Vec::new()], "default", None, &options).is_ok());
             let (twice, _) = confsum::inject_str(&once, "default", None, &options).expect("accepts its own output");
             prop_assert_eq!(twice, once);

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use confsum::lint::{self, LintConfig, rules};
-use confsum::load::Source;
+use confsum::source::Source;
 
 fn only(id: &str) -> LintConfig {
     let mut c = LintConfig::default();
@@ -42,8 +42,10 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
         .iter()
         .map(|f| sources[0].line_col(f.span.start).0)
         .collect();
-    let human =
-        confsum::report::lint::human(&confsum::report::lint::items(&analysis, &findings), false);
+    let human = confsum::report::lint::human(
+        &confsum::report::lint::items(&analysis, &findings, &Default::default()),
+        false,
+    );
     (lines, human)
 }
 

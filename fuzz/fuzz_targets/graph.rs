@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let sources = [confsum::load::Source::new("fuzz.yaml", None, text)];
+    let sources = [confsum::source::Source::new("fuzz.yaml", None, text)];
     let Ok(analysis) = confsum::analyze(&sources, "default") else { return };
     let _ = confsum::digest::checksums(&analysis.model, &analysis.graph, None);
     let sums = confsum::digest::checksums_lenient(&analysis.model, &analysis.graph, None);

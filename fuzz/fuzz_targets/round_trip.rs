@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     let options = confsum::inject::Options::default();
     let Ok((once, _)) = confsum::inject_str(&text, "default", None, &options) else { return };
     confsum::yaml::parse_stream(&once).expect("the output parses");
-    let sources = [confsum::load::Source::new("-", None, once.clone())];
+    let sources = [confsum::source::Source::new("-", None, once.clone())];
     confsum::check_fixed_point(&sources, &[Vec::new()], "default", None, &options)
         .expect("injecting the output again changes nothing");
 });

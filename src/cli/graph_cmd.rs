@@ -10,14 +10,14 @@ pub fn run(args: GraphArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Stat
     let mut helm = None;
     for input in super::discover(&args.input.paths, err)? {
         match input {
-            confsum::load::Input::Manifests(s) => sources.push(s),
-            confsum::load::Input::Chart(c) => {
+            confsum::source::Input::Manifests(s) => sources.push(s),
+            confsum::source::Input::Chart(c) => {
                 let opts =
                     super::lint_cmd::helm_options(&args.chart, args.input.namespace.as_deref());
                 if helm.is_none() {
-                    helm = Some(confsum::chart::find_helm(opts.helm.as_deref())?);
+                    helm = Some(confsum::source::chart::find_helm(opts.helm.as_deref())?);
                 }
-                sources.push(confsum::chart::render(
+                sources.push(confsum::source::chart::render(
                     helm.as_ref().expect("found above"),
                     &c,
                     &opts,
@@ -45,16 +45,16 @@ pub fn run(args: GraphArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Stat
 pub fn load_manifests(
     input: &InputArgs,
     notes: &mut Vec<u8>,
-) -> Result<Vec<confsum::load::Source>, Error> {
+) -> Result<Vec<confsum::source::Source>, Error> {
     let mut sources = Vec::new();
     for i in super::discover(&input.paths, notes)? {
         match i {
-            confsum::load::Input::Manifests(s) => sources.push(s),
-            confsum::load::Input::Chart(c) if input.paths.contains(&c) => {
+            confsum::source::Input::Manifests(s) => sources.push(s),
+            confsum::source::Input::Chart(c) if input.paths.contains(&c) => {
                 return Err(Error::new(format!("`{}` is a Helm chart, and inject works on rendered manifests", c.display()))
                     .with_help("run confsum as Helm's post-renderer: `helm template|install|upgrade RELEASE CHART --post-renderer confsum --post-renderer-args post-render` (README: Helm post-renderer)"));
             }
-            confsum::load::Input::Chart(c) => {
+            confsum::source::Input::Chart(c) => {
                 use std::io::Write as _;
                 let _ = writeln!(
                     notes,

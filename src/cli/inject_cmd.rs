@@ -2,7 +2,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use confsum::inject::{self, Notice, Options};
-use confsum::load::Source;
+use confsum::source::Source;
 use confsum::{Error, digest};
 
 use super::Status;
@@ -385,7 +385,7 @@ pub fn post_render(
     deferred: &mut Option<super::Deferred>,
 ) -> Result<Status, Error> {
     if let Some(p) = args.paths.first() {
-        let what = if confsum::load::is_chart(p) {
+        let what = if confsum::source::is_chart(p) {
             "is a Helm chart"
         } else {
             "is a path"
@@ -396,7 +396,7 @@ pub fn post_render(
     check_annotation_keys(&args.annotations)?;
     let key = hmac_key(&args.digest)?;
     let namespace = confsum::release_namespace(args.namespace.as_deref());
-    let sources = vec![confsum::load::read_stdin()?];
+    let sources = vec![confsum::source::read_stdin()?];
     let r = transform(
         sources,
         &namespace,

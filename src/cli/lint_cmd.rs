@@ -1,10 +1,10 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use confsum::chart::{self, HelmOptions};
 use confsum::lint::{self, LintConfig, Severity};
-use confsum::load::{Input, Source};
 use confsum::report::lint::{self as report, Item};
+use confsum::source::chart::{self, HelmOptions};
+use confsum::source::{Input, Source};
 use confsum::{Error, digest};
 
 use super::Status;
@@ -57,7 +57,14 @@ fn lint_sources(
     let analysis = confsum::analyze(sources, namespace)?;
     let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, key);
     let findings = lint::run(&analysis, &sums, config);
-    Ok(report::items(&analysis, &findings))
+    let templates = confsum::source::TemplateFiles::read(
+        analysis
+            .model
+            .files
+            .iter()
+            .flat_map(|f| f.docs.iter().filter_map(|d| Some((f.source, d.template?)))),
+    );
+    Ok(report::items(&analysis, &findings, &templates))
 }
 
 pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {

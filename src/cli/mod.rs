@@ -104,8 +104,8 @@ fn run(
 pub fn discover(
     paths: &[std::path::PathBuf],
     notes: &mut Vec<u8>,
-) -> Result<Vec<confsum::load::Input>, Error> {
-    let found = confsum::load::discover(paths)?;
+) -> Result<Vec<confsum::source::Input>, Error> {
+    let found = confsum::source::discover(paths)?;
     for n in &found.notes {
         let _ = writeln!(notes, "note: {}", confsum::report::escape_control(n));
     }
@@ -114,7 +114,7 @@ pub fn discover(
 
 /// Progress for large inputs, on stderr and only on a terminal: piped
 /// output and CI logs stay clean.
-pub fn announce(sources: &[confsum::load::Source]) {
+pub fn announce(sources: &[confsum::source::Source]) {
     use std::io::IsTerminal;
     const LARGE: usize = 32 * 1024 * 1024;
     let total: usize = sources.iter().map(|s| s.text.len()).sum();

@@ -14,8 +14,8 @@ pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     }
     let key = hmac_key(&args.digest)?;
     let namespace = confsum::release_namespace(args.namespace.as_deref());
-    let old_sources = confsum::load::load(std::slice::from_ref(&args.old))?;
-    let new_sources = confsum::load::load(std::slice::from_ref(&args.new))?;
+    let old_sources = confsum::source::load(std::slice::from_ref(&args.old))?;
+    let new_sources = confsum::source::load(std::slice::from_ref(&args.new))?;
     let old = confsum::analyze_for_graph(&old_sources, &namespace)?;
     let new = confsum::analyze_for_graph(&new_sources, &namespace)?;
     let keys = [

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::inject;
 use crate::lint::{Rule, Severity, rules};
-use crate::load::Source;
 use crate::model::Object;
+use crate::source::Source;
 use crate::yaml::{self, NodeKind};
 
 #[derive(Debug, Clone)]
@@ -85,16 +85,15 @@ impl LintConfig {
 
     /// Read a configuration file.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let source = crate::load::read_file(path)?;
+        let source = crate::source::read_file(path)?;
         Self::from_source(&source)
     }
 
     pub fn from_source(source: &Source) -> Result<Self> {
         let mut config = LintConfig::default();
         let docs = yaml::parse_stream(&source.text).map_err(|e| {
-            Error::at(
+            source.error_at(
                 format!("invalid YAML in configuration: {}", e.message),
-                source,
                 e.offset,
                 Some(0..source.text.len()),
             )
@@ -104,13 +103,9 @@ impl LintConfig {
         };
         let root = doc.root.expect("found a root");
         let err = |node, msg: String| {
-            Error::at(
-                msg,
-                source,
-                doc.node(node).span.start,
-                Some(0..source.text.len()),
-            )
-            .with_help("see `confsum lint --help` for the configuration format")
+            source
+                .error_at(msg, doc.node(node).span.start, Some(0..source.text.len()))
+                .with_help("see `confsum lint --help` for the configuration format")
         };
         if !doc.is_mapping(root) {
             return Err(err(root, "the configuration must be a mapping".into()));

@@ -4,7 +4,7 @@
 
 use crate::display::escape_control;
 use crate::error::{Error, Result};
-use crate::load::Source;
+use crate::source::Source;
 use crate::yaml::{self, Document, NodeId, NodeKind};
 
 mod config_data;
@@ -36,6 +36,23 @@ pub fn matters_to_graph(kind: &str) -> bool {
         || kind.ends_with("List")
 }
 
+/// Whether graph mode keeps a document's tree: a kind that can matter to
+/// the graph, no kind at all, or a `metadata` that is not a mapping (an
+/// error for the model to report, so that every mode fails alike).
+pub fn keep_for_graph(doc: &Document<'_>) -> bool {
+    let Some(root) = doc.root else {
+        return true;
+    };
+    let odd_metadata = doc
+        .get(root, "metadata")
+        .is_some_and(|m| !doc.is_mapping(m) && !is_null(doc, m));
+    doc.str_at(root, &["kind"]).is_none_or(matters_to_graph) || odd_metadata
+}
+
+fn is_null(doc: &Document<'_>, id: NodeId) -> bool {
+    doc.scalar_type(id) == Some(yaml::ScalarType::Null)
+}
+
 /// Parse every source, keeping the trees `keep` asks for.
 pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<ParsedSource<'a>>> {
     sources
@@ -44,9 +61,8 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
             let docs = yaml::parse_stream_keeping(&source.text, keep).map_err(|e| {
                 let range = document_around(&source.text, e.offset);
                 let doc_text = &source.text[range.clone()];
-                Error::at(
+                source.error_at(
                     format!("invalid YAML: {}", tidy_parser_message(&e.message)),
-                    source,
                     e.offset,
                     unparsed_kind_may_be_shown(doc_text).then_some(range),
                 )
@@ -187,13 +203,13 @@ impl<'a> Model<'a> {
                         .root
                         .and_then(|r| doc.str_at(r, &["kind"]))
                         .is_some_and(kind_may_be_shown);
-                    Error::at(
-                        msg,
-                        file.source,
-                        doc.node(id).span.start,
-                        shown.then(|| doc.span.clone()),
-                    )
-                    .with_template(doc.template)
+                    file.source
+                        .error_at(
+                            msg,
+                            doc.node(id).span.start,
+                            shown.then(|| doc.span.clone()),
+                        )
+                        .with_template(doc.template)
                 };
                 if !doc.is_mapping(root) {
                     return Err(err(
@@ -451,4 +467,75 @@ fn object(
 
 fn str_of(doc: &Document<'_>, node: NodeId, key: &str) -> Option<String> {
     doc.str_at(node, &[key]).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Keep, parse_stream, parse_stream_keeping};
+
+    /// Graph mode drops the trees of documents it does not keep: every input gives the
+    /// same result, error for error, as the full parse.
+    #[test]
+    fn validate_only_documents_fail_exactly_like_full_parses() {
+        let mut bomb = String::from(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nx:\n  a: &a [x, x, x, x, x, x, x, x, x]\n",
+        );
+        let mut prev = 'a';
+        for c in "bcdefghij".chars() {
+            bomb.push_str(&format!(
+                "  {c}: &{c} [{}]\n",
+                vec![format!("*{prev}"); 9].join(", ")
+            ));
+            prev = c;
+        }
+        let cases = [
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {a: 1, a: 2}\n".to_string(),
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  name: t\n".to_string(),
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: [1, 2\n".to_string(),
+            format!(
+                "apiVersion: v1\nkind: Service\nspec: {}{}\n",
+                "[".repeat(300),
+                "]".repeat(300)
+            ),
+            bomb,
+            "apiVersion: v1\nkind: Service\nmetadata: oops\n".to_string(),
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  x: &r {y: *r}\n"
+                .to_string(),
+            "---\nkind: \"Service\" # quoted, with a comment\nmetadata: {name: s}\n<<: {a: 1}\n"
+                .to_string(),
+            "kind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n".to_string(),
+            "kind: Service\r\nmetadata: {name: s}\r\nspec: {ports: [{port: 80}]}\r\n".to_string(),
+            "kind: Service\nmetadata: {name: s}\n...\nkind: ConfigMap\nmetadata: {name: c}\n"
+                .to_string(),
+        ];
+        for text in &cases {
+            let full = parse_stream(text);
+            let kept = parse_stream_keeping(text, Keep::Filter(keep_for_graph));
+            match (&full, &kept) {
+                (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a.len(), b.len(), "{text}");
+                    for (x, y) in a.iter().zip(b) {
+                        assert_eq!(x.span, y.span, "{text}");
+                        let kind = x.root.and_then(|r| x.str_at(r, &["kind"]));
+                        let odd_metadata = x
+                            .root
+                            .and_then(|r| x.get(r, "metadata"))
+                            .is_some_and(|m| !x.is_mapping(m));
+                        if kind.is_some_and(matters_to_graph) || odd_metadata {
+                            assert_eq!(x.nodes.len(), y.nodes.len(), "kept: {text}");
+                        } else if kind.is_some() {
+                            assert!(y.root.is_none(), "dropped: {text}");
+                        }
+                    }
+                }
+                _ => panic!(
+                    "full {:?} vs kept {:?} for {text}",
+                    full.is_ok(),
+                    kept.is_ok()
+                ),
+            }
+        }
+    }
 }

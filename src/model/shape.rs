@@ -1,10 +1,10 @@
 //! Shape checks: a scalar where the graph needs a mapping or a sequence is
 //! an error, as it is for the API server.
 
-use super::describe;
 use super::kinds::{CONTAINER_FIELDS, WorkloadKind};
+use super::{describe, is_null};
 use crate::error::{Error, Result};
-use crate::yaml::{self, Document, NodeId, NodeKind};
+use crate::yaml::{Document, NodeId, NodeKind};
 
 /// Shapes the graph relies on: a scalar where a mapping or sequence belongs
 /// is an error (the API server rejects the object too).
@@ -66,10 +66,6 @@ pub(super) fn check_workload_shape(
         }
     }
     Ok(())
-}
-
-fn is_null(doc: &Document<'_>, id: NodeId) -> bool {
-    doc.scalar_type(id) == Some(yaml::ScalarType::Null)
 }
 
 pub(super) fn expect_mapping(

@@ -49,7 +49,11 @@ pub struct Item {
 }
 
 /// Turn one run's findings into items.
-pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
+pub fn items(
+    analysis: &Analysis<'_>,
+    findings: &[Finding],
+    templates: &crate::source::TemplateFiles,
+) -> Vec<Item> {
     let spans = redact::sensitive_spans(analysis);
     let masked: Vec<Arc<str>> = analysis
         .model
@@ -84,24 +88,14 @@ pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
                 .doc(obj)
                 .template
                 .map(|t| escape_control(t).into_owned());
-            let template_file = source
-                .origin
-                .as_ref()
-                .zip(analysis.model.doc(obj).template)
-                .and_then(|(o, t)| o.template_file(t));
-            let template_line = template_file.as_ref().and_then(|file| {
-                // The unmasked line: it is compared, never printed.
-                let rendered = source.line_text(line).trim();
-                let tpl = std::fs::read_to_string(file).ok()?;
-                let mut hits = tpl
-                    .lines()
-                    .enumerate()
-                    .filter(|(_, l)| !rendered.is_empty() && l.trim() == rendered);
-                match (hits.next(), hits.next()) {
-                    (Some((i, _)), None) => Some(i + 1),
-                    _ => None,
-                }
-            });
+            let template_file = analysis
+                .model
+                .doc(obj)
+                .template
+                .and_then(|t| templates.get(&source.name, t));
+            // The unmasked line: it is compared, never printed.
+            let template_line =
+                template_file.and_then(|f| templates.line_of(f, source.line_text(line)));
             Item {
                 rule: f.rule,
                 severity: f.severity,
@@ -113,8 +107,7 @@ pub fn items(analysis: &Analysis<'_>, findings: &[Finding]) -> Vec<Item> {
                 end_line,
                 end_column,
                 template,
-                template_file: template_file
-                    .map(|p| escape_control(&p.display().to_string()).into_owned()),
+                template_file: template_file.map(|f| escape_control(&f.path).into_owned()),
                 template_line,
                 values: source.origin.iter().map(|o| o.values_label()).collect(),
                 object: [

@@ -12,7 +12,6 @@
 mod fast;
 mod resolve;
 mod split;
-mod validate;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -110,10 +109,11 @@ pub struct Document<'a> {
 pub enum Keep {
     /// Every document (lint sees every object).
     All,
-    /// Only documents whose top-level `kind` passes the filter (or that have
-    /// none): the others are parsed and checked as fully, then their trees
-    /// are dropped, so that memory stays near the input size.
-    Kinds(fn(&str) -> bool),
+    /// Only documents the filter accepts once parsed: the others are parsed
+    /// and checked as fully, then their trees are dropped, so that memory
+    /// stays near the input size. The caller decides; this layer knows no
+    /// document schema.
+    Filter(fn(&Document<'_>) -> bool),
 }
 
 /// Parse a whole stream: split into documents, parse each one.
@@ -169,19 +169,6 @@ fn parse_chunk_general(
         block_nesting_limit: NESTING_LIMIT,
         flow_nesting_limit: NESTING_LIMIT,
     };
-    // Graph mode: a document whose kind nobody wants is only validated.
-    if let Keep::Kinds(wanted) = keep
-        && validate::guess_kind(chunk).is_some_and(|k| !wanted(k))
-        && let validate::Outcome::Skippable = validate::validate(chunk, base, wanted)?
-    {
-        return Ok(vec![Document {
-            span: range,
-            nodes: Vec::new(),
-            root: None,
-            template,
-            crlf,
-        }]);
-    }
     let mut builder = Builder::new();
     let mut docs = Vec::new();
     let mut doc_start = base;
@@ -228,8 +215,8 @@ fn parse_chunk_general(
     Ok(docs)
 }
 
-/// A parsed document from its builder: a null root is no root, and in graph
-/// mode the tree of a document whose kind nobody wants is dropped.
+/// A parsed document from its builder: a null root is no root, and the tree
+/// of a document that the `keep` filter refuses is dropped.
 fn finish_document<'a>(
     b: Builder<'a>,
     keep: Keep,
@@ -252,38 +239,20 @@ fn finish_document<'a>(
     let mut nodes = b.nodes;
     // The arena lives as long as the run: give back its slack.
     nodes.shrink_to_fit();
-    if let (Keep::Kinds(wanted), Some(id)) = (keep, root)
-        && let NodeKind::Mapping { entries, .. } = &nodes[id as usize].kind
-    {
-        let kind = entries.iter().find_map(|&(k, v)| {
-            match (&nodes[k as usize].kind, &nodes[v as usize].kind) {
-                (NodeKind::Scalar { value: key, .. }, NodeKind::Scalar { value, .. })
-                    if key == "kind" =>
-                {
-                    Some(value.as_ref())
-                }
-                _ => None,
-            }
-        });
-        // A scalar `metadata` is an error for the model to report:
-        // keep such a tree, so that every mode fails alike.
-        let odd_metadata = entries.iter().any(|&(k, v)| {
-            matches!(&nodes[k as usize].kind, NodeKind::Scalar { value, .. } if value == "metadata")
-                && !matches!(&nodes[v as usize].kind, NodeKind::Mapping { .. })
-                && !matches!(&nodes[v as usize].kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if resolve_plain(value) == ScalarType::Null)
-        });
-        if kind.is_some_and(|k| !wanted(k)) && !odd_metadata {
-            nodes = Vec::new();
-            root = None;
-        }
-    }
-    Document {
+    let mut doc = Document {
         span,
         nodes,
         root,
         template,
         crlf,
+    };
+    if let (Keep::Filter(wanted), Some(_)) = (keep, doc.root)
+        && !wanted(&doc)
+    {
+        doc.nodes = Vec::new();
+        doc.root = None;
     }
+    doc
 }
 
 /// Parse one chunk with the general parser alone (for tests and tools that

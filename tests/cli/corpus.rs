@@ -181,7 +181,7 @@ fn graph_mode_drops_no_result() {
     // keeps all. The graph built each way must be the same.
     for file in corpus_files() {
         let text = std::fs::read_to_string(&file).unwrap();
-        let sources = [confsum::load::Source::new("f", None, text)];
+        let sources = [confsum::source::Source::new("f", None, text)];
         let full = confsum::analyze(&sources, "ns").unwrap();
         let lean = confsum::analyze_for_graph(&sources, "ns").unwrap();
         let a = confsum::digest::checksums(&full.model, &full.graph, None).unwrap();

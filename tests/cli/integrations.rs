@@ -149,7 +149,7 @@ fn helm3_fails_when_the_post_renderer_fails() {
 fn helm4_plugin_manifest_follows_the_v1_format() {
     let path = root().join("helm-plugin/plugin.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let src = confsum::load::Source::new("plugin.yaml", None, text);
+    let src = confsum::source::Source::new("plugin.yaml", None, text);
     let docs = confsum::yaml::parse_stream(&src.text).unwrap();
     let doc = &docs[0];
     let root_node = doc.root.unwrap();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use crate::error::{Error, Result};
-use crate::load::Source;
+use crate::source::Source;
 
 /// Options passed through to `helm template`, spelled as Helm spells them.
 #[derive(Debug, Clone)]

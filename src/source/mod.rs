@@ -1,0 +1,204 @@
+//! The load stage: reads files, folders and stdin into [`Source`]s, keeping
+//! every byte so that later stages can point back into them by byte span.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::error::{Error, Result, Snippet};
+
+pub mod chart;
+mod read;
+mod templates;
+mod walk;
+
+pub use chart::ChartOrigin;
+pub use read::{read_file, read_stdin};
+pub use templates::{TemplateFile, TemplateFiles};
+pub use walk::{Discovered, Walk, discover, load, walk};
+
+/// One input: a file, or standard input (named `-`).
+#[derive(Debug)]
+pub struct Source {
+    /// The name shown to users: the path as given, or `-`.
+    pub name: String,
+    /// The file's path, when it is a file (None for stdin).
+    pub path: Option<PathBuf>,
+    /// Shared, not copied: a `String` moves into the `Arc` without a second buffer.
+    pub text: Arc<String>,
+    /// The chart this source was rendered from, if any.
+    pub origin: Option<ChartOrigin>,
+    line_starts: OnceLock<Vec<usize>>,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, path: Option<PathBuf>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            path,
+            text: Arc::new(text.into()),
+            origin: None,
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// Decode bytes as UTF-8; an invalid byte is an error at its position.
+    pub fn from_bytes(
+        name: impl Into<String>,
+        path: Option<PathBuf>,
+        bytes: Vec<u8>,
+    ) -> Result<Self> {
+        let name = name.into();
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Source::new(name, path, text)),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+                let probe = Source::new(name, path, prefix);
+                Err(Error {
+                    location: Some(Box::new(probe.location(valid))),
+                    ..Error::new(format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]))
+                }
+                .with_help("Kubernetes manifests must be UTF-8; re-encode the file"))
+            }
+        }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
+            starts
+        })
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset) - 1;
+        let mut start = starts[line];
+        while !self.text.is_char_boundary(start) {
+            start += 1;
+        }
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = self.text[start..end.max(start)].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    pub fn location(&self, offset: usize) -> Location {
+        let (line, column) = self.line_col(offset);
+        Location {
+            file: self.name.clone(),
+            line,
+            column,
+            offset,
+            template: None,
+        }
+    }
+
+    /// An error at byte `offset`. `shown` is the document a snippet may be
+    /// cut from: `None` when it may hold a Secret value.
+    pub fn error_at(
+        &self,
+        message: impl Into<String>,
+        offset: usize,
+        shown: Option<std::ops::Range<usize>>,
+    ) -> Error {
+        let mut e = Error::new(message);
+        e.location = Some(Box::new(self.location(offset)));
+        e.snippet = shown
+            .filter(|r| r.start <= offset && offset <= r.end && r.end <= self.text.len())
+            .map(|range| Snippet {
+                text: self.text.clone(),
+                first_line: self.line_col(range.start).0,
+                range,
+            });
+        e
+    }
+
+    /// The text of 1-based line `line`, without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        let starts = self.line_starts();
+        let start = starts[line - 1];
+        let end = starts.get(line).copied().unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// A located position in a source, 1-based line and column (in characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// Byte offset in the source.
+    pub offset: usize,
+    /// The Helm template the document came from (`# Source:`), if any.
+    pub template: Option<String>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let file = crate::display::escape_control(&self.file);
+        write!(f, "{file}:{}:{}", self.line, self.column)
+    }
+}
+
+/// One input: manifests to read, or a Helm chart to render.
+#[derive(Debug)]
+pub enum Input {
+    Manifests(Source),
+    /// A folder holding `Chart.yaml`, or a packaged chart (`.tgz`).
+    Chart(PathBuf),
+}
+
+/// Whether `path` is a Helm chart: a folder with `Chart.yaml`, or a `.tgz`.
+pub fn is_chart(path: &Path) -> bool {
+    if path.is_dir() {
+        return path.join("Chart.yaml").is_file();
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    path.is_file() && (name.ends_with(".tgz") || name.ends_with(".tar.gz"))
+}
+
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    // "Permission denied (os error 13)" reads better without the code.
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_lowercase(),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let s = Source::new("x", None, "ab\nçé: x\r\nz");
+        assert_eq!(s.line_col(0), (1, 1));
+        assert_eq!(s.line_col(3), (2, 1));
+        assert_eq!(s.line_col(7), (2, 3)); // after the two 2-byte characters
+        assert_eq!(s.line_col(12), (3, 1));
+        assert_eq!(s.line_text(2), "çé: x");
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let e = Source::from_bytes("f.yaml", None, b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
+        let loc = e.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 4));
+        assert!(e.message.contains("invalid UTF-8"));
+    }
+}
