@@ -25,19 +25,6 @@ pub mod yaml;
 
 pub use error::{Error, Result};
 
-/// The namespace for objects that name none: the given one, else
-/// `$HELM_NAMESPACE`, else `default`.
-pub fn release_namespace(given: Option<&str>) -> String {
-    given
-        .map(str::to_string)
-        .or_else(|| {
-            std::env::var("HELM_NAMESPACE")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
-        .unwrap_or_else(|| "default".to_string())
-}
-
 /// Everything known about an input after the graph stage.
 pub struct Analysis<'a> {
     pub model: model::Model<'a>,

@@ -65,8 +65,8 @@ pub enum Command {
 pub struct InputArgs {
     /// Files or folders of YAML (`*.yaml`, `*.yml`); `-` or nothing reads stdin.
     pub paths: Vec<PathBuf>,
-    /// Namespace for objects that name none [default: $HELM_NAMESPACE, else `default`].
-    #[arg(short, long)]
+    /// Namespace for objects that name none [default: `default`].
+    #[arg(short, long, env = "HELM_NAMESPACE")]
     pub namespace: Option<String>,
 }
 
@@ -89,8 +89,8 @@ pub enum GraphFormat {
 #[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Helm charts")]
 pub struct ChartArgs {
-    /// The helm binary [default: $CONFSUM_HELM, else `helm` on PATH].
-    #[arg(long, value_name = "PATH")]
+    /// The helm binary [default: `helm` on PATH].
+    #[arg(long, value_name = "PATH", env = "CONFSUM_HELM")]
     pub helm: Option<PathBuf>,
     /// Values file for `helm template` (repeatable, order kept).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
@@ -167,8 +167,8 @@ pub struct PostRenderArgs {
     /// Not taken: Helm passes manifests on stdin. Named here only to explain.
     #[arg(hide = true)]
     pub paths: Vec<PathBuf>,
-    /// Namespace for objects that name none [default: $HELM_NAMESPACE, else `default`].
-    #[arg(short, long)]
+    /// Namespace for objects that name none [default: `default`].
+    #[arg(short, long, env = "HELM_NAMESPACE")]
     pub namespace: Option<String>,
     #[command(flatten)]
     pub digest: DigestArgs,
@@ -254,8 +254,8 @@ pub struct PlanArgs {
     pub old: PathBuf,
     /// The next render: a file, a folder, or `-` for stdin.
     pub new: PathBuf,
-    /// Namespace for objects that name none [default: $HELM_NAMESPACE, else `default`].
-    #[arg(short, long)]
+    /// Namespace for objects that name none [default: `default`].
+    #[arg(short, long, env = "HELM_NAMESPACE")]
     pub namespace: Option<String>,
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,

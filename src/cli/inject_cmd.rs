@@ -1,13 +1,14 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use confsum::inject::{self, Notice, Options};
+use confsum::inject::{self, Notice};
 use confsum::source::Source;
 use confsum::{Error, digest};
 
 use super::Status;
-use super::args::{AnnotationArgs, InjectArgs, PostRenderArgs};
-use super::graph_cmd::{hmac_key, load_manifests};
+use super::args::{InjectArgs, PostRenderArgs};
+use super::config::RunConfig;
+use super::input::load_manifests;
 
 /// The planned edits of each source.
 struct Injected {
@@ -48,26 +49,21 @@ impl Injected {
     }
 }
 
-fn transform(
-    sources: Vec<Source>,
-    namespace: &str,
-    key: Option<&[u8]>,
-    ann: &AnnotationArgs,
-    for_diff: bool,
-) -> Result<Injected, Error> {
+fn transform(sources: Vec<Source>, config: &RunConfig, for_diff: bool) -> Result<Injected, Error> {
     super::announce(&sources);
+    let (namespace, key, options) = (
+        config.namespace.as_str(),
+        config.hmac_key.as_deref(),
+        &config.inject,
+    );
     let analysis = confsum::analyze_for_graph(&sources, namespace)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, key)?;
-    let options = Options {
-        config_annotation: ann.config_annotation.clone(),
-        secret_annotation: ann.secret_annotation.clone(),
-    };
-    let mut plan = inject::plan(&analysis.model, &analysis.graph, &sums, &options);
+    let mut plan = inject::plan(&analysis.model, &analysis.graph, &sums, options);
     if key.is_none() {
         plan.notices.extend(guessable(&analysis, &plan));
     }
     if cfg!(debug_assertions) {
-        confsum::check_fixed_point(&sources, &plan.edits, namespace, key, &options)?;
+        confsum::check_fixed_point(&sources, &plan.edits, namespace, key, options)?;
     }
     // Only a diff shows source text; finding what to mask scans every value.
     let sensitive = if for_diff {
@@ -113,32 +109,6 @@ fn guessable(analysis: &confsum::Analysis<'_>, plan: &inject::Plan) -> Vec<Notic
             })
         })
         .collect()
-}
-
-fn check_annotation_keys(ann: &AnnotationArgs) -> Result<(), Error> {
-    for key in [&ann.config_annotation, &ann.secret_annotation] {
-        let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
-        let name_ok = !name.is_empty()
-            && name.len() <= 63
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-        let prefix_ok = prefix.len() <= 253
-            && prefix
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'));
-        if !name_ok || !prefix_ok || key.matches('/').count() > 1 {
-            return Err(Error::new(format!("`{key}` is not a valid annotation key")).with_help("use `prefix/name` with a DNS prefix and a name of letters, digits, `-`, `_` or `.`, as in `checksum/config`"));
-        }
-    }
-    if ann.config_annotation == ann.secret_annotation {
-        return Err(Error::new(
-            "the config and secret annotation keys must differ",
-        ));
-    }
-    Ok(())
 }
 
 fn write_notices(notices: &[Notice], quiet: bool, verbose: bool, err: &mut Vec<u8>) {
@@ -209,20 +179,16 @@ pub fn run(
     err: &mut Vec<u8>,
     deferred: &mut Option<super::Deferred>,
 ) -> Result<Status, Error> {
-    check_annotation_keys(&args.annotations)?;
-    let key = hmac_key(&args.digest)?;
-    let namespace = confsum::release_namespace(args.input.namespace.as_deref());
+    let config = RunConfig::resolve(
+        args.input.namespace.as_deref(),
+        &args.digest,
+        Some(&args.annotations),
+    )?;
     let sources = load_manifests(&args.input, err)?;
     if args.write && sources.iter().any(|s| s.path.is_none()) {
         return Err(Error::new("--write needs files, not standard input"));
     }
-    let r = transform(
-        sources,
-        &namespace,
-        key.as_deref(),
-        &args.annotations,
-        args.diff,
-    )?;
+    let r = transform(sources, &config, args.diff)?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
     let changed: Vec<usize> = (0..r.sources.len()).filter(|&i| r.changed(i)).collect();
     if args.check {
@@ -393,17 +359,13 @@ pub fn post_render(
         return Err(Error::new(format!("`{}` {what}: post-render reads rendered manifests from standard input", p.display()))
             .with_help("let Helm run it: `helm template|install|upgrade RELEASE CHART --post-renderer confsum --post-renderer-args post-render`, or use `confsum inject PATH`"));
     }
-    check_annotation_keys(&args.annotations)?;
-    let key = hmac_key(&args.digest)?;
-    let namespace = confsum::release_namespace(args.namespace.as_deref());
-    let sources = vec![confsum::source::read_stdin()?];
-    let r = transform(
-        sources,
-        &namespace,
-        key.as_deref(),
-        &args.annotations,
-        false,
+    let config = RunConfig::resolve(
+        args.namespace.as_deref(),
+        &args.digest,
+        Some(&args.annotations),
     )?;
+    let sources = vec![confsum::source::read_stdin()?];
+    let r = transform(sources, &config, false)?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
     *deferred = Some(r.into_deferred());
     Ok(Status::Clean)

@@ -1,17 +1,16 @@
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use confsum::lint::{self, LintConfig, Severity};
 use confsum::report::lint::{self as report, Item};
-use confsum::source::chart::{self, HelmOptions};
+use confsum::source::chart;
 use confsum::source::{Input, Source};
 use confsum::{Error, digest};
 
 use super::Status;
-use super::args::{ChartArgs, ExplainArgs, FailOn, LintArgs, LintFormat};
-use super::graph_cmd::hmac_key;
+use super::args::{ExplainArgs, FailOn, LintArgs, LintFormat};
+use super::config::{RunConfig, helm_options, stdout_color};
 
-pub fn resolve_config(args: &LintArgs) -> Result<LintConfig, Error> {
+pub fn resolve_config(args: &LintArgs, run: &RunConfig) -> Result<LintConfig, Error> {
     let mut config = match &args.config {
         Some(path) => LintConfig::from_file(path)?,
         None => match std::env::current_dir()
@@ -26,24 +25,11 @@ pub fn resolve_config(args: &LintArgs) -> Result<LintConfig, Error> {
         config.disable(id)?;
     }
     config.checksum_keys = [
-        args.annotations.config_annotation.clone(),
-        args.annotations.secret_annotation.clone(),
+        run.inject.config_annotation.clone(),
+        run.inject.secret_annotation.clone(),
     ];
+    config.checksums_keyed = run.hmac_key.is_some();
     Ok(config)
-}
-
-pub fn helm_options(chart: &ChartArgs, namespace: Option<&str>) -> HelmOptions {
-    HelmOptions {
-        helm: chart.helm.clone(),
-        values: chart.values.clone(),
-        set: chart.set.clone(),
-        set_string: chart.set_string.clone(),
-        release_name: chart.release_name.clone(),
-        namespace: namespace.map(str::to_string),
-        kube_version: chart.kube_version.clone(),
-        api_versions: chart.api_versions.clone(),
-        timeout: chart.helm_timeout,
-    }
 }
 
 /// Lint one stream: parse, graph, run the rules, make report items.
@@ -68,14 +54,17 @@ fn lint_sources(
 }
 
 pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
-    let mut config = resolve_config(&args)?;
-    let key = hmac_key(&args.digest)?;
-    config.checksums_keyed = key.is_some();
-    let namespace = confsum::release_namespace(args.input.namespace.as_deref());
+    let run = RunConfig::resolve(
+        args.input.namespace.as_deref(),
+        &args.digest,
+        Some(&args.annotations),
+    )?;
+    let config = resolve_config(&args, &run)?;
+    let (namespace, key) = (&run.namespace, &run.hmac_key);
     let mut manifests = Vec::new();
     let mut charts: Vec<PathBuf> = Vec::new();
     let paths = if args.owning_charts {
-        owning_charts(&args.input.paths)
+        super::input::owning_charts(&args.input.paths)
     } else {
         args.input.paths.clone()
     };
@@ -84,7 +73,7 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
     let inputs = if args.owning_charts && paths.is_empty() {
         Vec::new()
     } else {
-        super::discover(&paths, err)?
+        super::input::discover(&paths, err)?
     };
     for input in inputs {
         match input {
@@ -124,8 +113,7 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
     }
     let text = match args.format {
         LintFormat::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let text = report::human(&items, color);
+            let text = report::human(&items, stdout_color());
             if args.quiet {
                 text.lines()
                     .filter(|l| !l.starts_with("found ") && *l != "no findings")
@@ -194,42 +182,4 @@ pub fn list(out: &mut Vec<u8>) -> Result<Status, Error> {
         );
     }
     Ok(Status::Clean)
-}
-
-/// The charts holding `paths`: for each, the nearest folder at or above it
-/// with a Chart.yaml. Each chart once, in order; a chart's `charts/`
-/// subcharts count as part of their parent.
-fn owning_charts(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut charts: Vec<PathBuf> = Vec::new();
-    for p in paths {
-        let start = if p.is_dir() {
-            p.as_path()
-        } else {
-            p.parent().unwrap_or(p)
-        };
-        let start = if start.as_os_str().is_empty() {
-            std::path::Path::new(".")
-        } else {
-            start
-        };
-        let mut found = start
-            .ancestors()
-            .filter(|d| d.join("Chart.yaml").is_file())
-            .collect::<Vec<_>>();
-        // The outermost chart below a `charts/` folder chain is the owner.
-        while found.len() > 1
-            && found[0]
-                .parent()
-                .and_then(|d| d.file_name())
-                .is_some_and(|n| n == "charts")
-        {
-            found.remove(0);
-        }
-        if let Some(c) = found.first()
-            && !charts.iter().any(|x| x == c)
-        {
-            charts.push(c.to_path_buf());
-        }
-    }
-    charts
 }

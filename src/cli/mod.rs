@@ -3,9 +3,11 @@
 //! 2 usage or input error). Every error leaves stdout empty.
 
 mod args;
+mod config;
 mod diagnostics;
 mod graph_cmd;
 mod inject_cmd;
+mod input;
 mod lint_cmd;
 mod plan_cmd;
 
@@ -98,18 +100,6 @@ fn run(
             Ok(Status::Clean)
         }
     }
-}
-
-/// Every input of `paths`; what the walk passed over goes to `notes`.
-pub fn discover(
-    paths: &[std::path::PathBuf],
-    notes: &mut Vec<u8>,
-) -> Result<Vec<confsum::source::Input>, Error> {
-    let found = confsum::source::discover(paths)?;
-    for n in &found.notes {
-        let _ = writeln!(notes, "note: {}", confsum::report::escape_control(n));
-    }
-    Ok(found.inputs)
 }
 
 /// Progress for large inputs, on stderr and only on a terminal: piped

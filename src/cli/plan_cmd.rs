@@ -1,10 +1,8 @@
-use std::io::IsTerminal;
-
 use confsum::{Error, plan, report};
 
 use super::Status;
 use super::args::{PlanArgs, PlanFormat};
-use super::graph_cmd::hmac_key;
+use super::config::{RunConfig, stdout_color};
 
 pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
@@ -12,22 +10,23 @@ pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
             "only one side of `confsum plan` can be standard input",
         ));
     }
-    let key = hmac_key(&args.digest)?;
-    let namespace = confsum::release_namespace(args.namespace.as_deref());
+    let run = RunConfig::resolve(
+        args.namespace.as_deref(),
+        &args.digest,
+        Some(&args.annotations),
+    )?;
+    let (namespace, key) = (&run.namespace, &run.hmac_key);
     let old_sources = confsum::source::load(std::slice::from_ref(&args.old))?;
     let new_sources = confsum::source::load(std::slice::from_ref(&args.new))?;
-    let old = confsum::analyze_for_graph(&old_sources, &namespace)?;
-    let new = confsum::analyze_for_graph(&new_sources, &namespace)?;
+    let old = confsum::analyze_for_graph(&old_sources, namespace)?;
+    let new = confsum::analyze_for_graph(&new_sources, namespace)?;
     let keys = [
-        args.annotations.config_annotation.clone(),
-        args.annotations.secret_annotation.clone(),
+        run.inject.config_annotation.clone(),
+        run.inject.secret_annotation.clone(),
     ];
     let p = plan::plan(&old, &new, key.as_deref(), &keys)?;
     let text = match args.format {
-        PlanFormat::Human => report::plan::human(
-            &p,
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        ),
+        PlanFormat::Human => report::plan::human(&p, stdout_color()),
         PlanFormat::Json => report::plan::json(&p),
         PlanFormat::Markdown => report::plan::markdown(&p),
     };

@@ -63,40 +63,24 @@ impl ChartOrigin {
 
 const HOW_TO_GET_HELM: &str = "install helm (https://helm.sh/docs/intro/install/) or point --helm / $CONFSUM_HELM at it; or render yourself and pipe: `helm template RELEASE CHART | confsum lint`";
 
-/// The helm binary to run.
+/// The helm binary to run: the one given (`--helm`, `$CONFSUM_HELM`), else
+/// `helm` on PATH.
 pub fn find_helm(explicit: Option<&Path>) -> Result<PathBuf> {
-    if let Some(p) = explicit {
+    if let Some(p) = explicit.filter(|p| !p.as_os_str().is_empty()) {
         return if p.is_file() {
             Ok(p.to_path_buf())
         } else {
-            Err(
-                Error::new(format!("helm not found at `{}` (from --helm)", p.display()))
-                    .with_help(HOW_TO_GET_HELM),
-            )
-        };
-    }
-    if let Some(p) = std::env::var_os("CONFSUM_HELM").filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
-        return if p.is_file() {
-            Ok(p)
-        } else {
             Err(Error::new(format!(
-                "helm not found at `{}` (from $CONFSUM_HELM)",
+                "helm not found at `{}` (from --helm or $CONFSUM_HELM)",
                 p.display()
             ))
             .with_help(HOW_TO_GET_HELM))
         };
     }
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join("helm"))
-                .find(|p| p.is_file())
-        })
-        .ok_or_else(|| {
-            Error::new("helm not found on PATH: confsum runs `helm template` to lint a chart")
-                .with_help(HOW_TO_GET_HELM)
-        })
+    which::which("helm").map_err(|_| {
+        Error::new("helm not found on PATH: confsum runs `helm template` to lint a chart")
+            .with_help(HOW_TO_GET_HELM)
+    })
 }
 
 /// `ci/*-values.yaml` of a chart folder (chart-testing's convention), sorted.

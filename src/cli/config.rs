@@ -1,0 +1,143 @@
+//! One resolved configuration for a run, built once from the parsed flags
+//! and the environment: every command reads its settings here, and nothing
+//! else reads an environment variable.
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+
+use confsum::Error;
+use confsum::inject;
+use confsum::source::chart::HelmOptions;
+
+use super::args::{AnnotationArgs, ChartArgs, DigestArgs};
+
+/// Settings shared by the commands that read manifests.
+pub struct RunConfig {
+    /// The namespace of objects that name none.
+    pub namespace: String,
+    /// The HMAC key for checksums, if any.
+    pub hmac_key: Option<Vec<u8>>,
+    /// The checksum annotation keys, validated.
+    pub inject: inject::Options,
+}
+
+impl RunConfig {
+    pub fn resolve(
+        namespace: Option<&str>,
+        digest: &DigestArgs,
+        annotations: Option<&AnnotationArgs>,
+    ) -> Result<Self, Error> {
+        Ok(RunConfig {
+            namespace: namespace
+                .filter(|n| !n.is_empty())
+                .unwrap_or("default")
+                .to_string(),
+            hmac_key: hmac_key(digest)?,
+            inject: annotations
+                .map(annotation_keys)
+                .transpose()?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// Whether a report on standard output gets colours: never when `NO_COLOR`
+/// is set, else only on a terminal.
+pub fn stdout_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The options for `helm template`, as flags and environment give them.
+pub fn helm_options(chart: &ChartArgs, namespace: Option<&str>) -> HelmOptions {
+    HelmOptions {
+        helm: chart.helm.clone(),
+        values: chart.values.clone(),
+        set: chart.set.clone(),
+        set_string: chart.set_string.clone(),
+        release_name: chart.release_name.clone(),
+        namespace: namespace.map(str::to_string),
+        kube_version: chart.kube_version.clone(),
+        api_versions: chart.api_versions.clone(),
+        timeout: chart.helm_timeout,
+    }
+}
+
+/// The checksum annotation keys, valid as Kubernetes annotation keys.
+fn annotation_keys(ann: &AnnotationArgs) -> Result<inject::Options, Error> {
+    for key in [&ann.config_annotation, &ann.secret_annotation] {
+        let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
+        let name_ok = !name.is_empty()
+            && name.len() <= 63
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+        let prefix_ok = prefix.len() <= 253
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'));
+        if !name_ok || !prefix_ok || key.matches('/').count() > 1 {
+            return Err(Error::new(format!("`{key}` is not a valid annotation key")).with_help("use `prefix/name` with a DNS prefix and a name of letters, digits, `-`, `_` or `.`, as in `checksum/config`"));
+        }
+    }
+    if ann.config_annotation == ann.secret_annotation {
+        return Err(Error::new(
+            "the config and secret annotation keys must differ",
+        ));
+    }
+    Ok(inject::Options {
+        config_annotation: ann.config_annotation.clone(),
+        secret_annotation: ann.secret_annotation.clone(),
+    })
+}
+
+/// The HMAC key: `--hmac-key-file`, else `$CONFSUM_HMAC_KEY`, else none.
+/// An empty key is an error, never a silent fall back to plain SHA-256.
+fn hmac_key(args: &DigestArgs) -> Result<Option<Vec<u8>>, Error> {
+    /// Far more than any real key; a cap so that `/dev/zero` is refused.
+    const MAX_KEY: u64 = 4096;
+    if let Some(path) = &args.hmac_key_file {
+        use std::io::Read as _;
+        let fail = |e: std::io::Error| {
+            Error::new(format!(
+                "cannot read HMAC key file `{}`: {e}",
+                path.display()
+            ))
+        };
+        let mut key = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_KEY + 1).read_to_end(&mut key))
+            .map_err(fail)?;
+        if key.len() as u64 > MAX_KEY {
+            return Err(Error::new(format!(
+                "HMAC key file `{}` is over {MAX_KEY} bytes",
+                path.display()
+            ))
+            .with_help("a key is a short random string: `openssl rand -hex 32 > key`"));
+        }
+        while key.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            key.pop();
+        }
+        if key.is_empty() {
+            return Err(
+                Error::new(format!("HMAC key file `{}` is empty", path.display()))
+                    .with_help("write a random key into it: `openssl rand -hex 32 > key`"),
+            );
+        }
+        return Ok(Some(key));
+    }
+    // The one place the key's variable is read: it has no flag, so that a
+    // key never shows in a process list.
+    match std::env::var_os("CONFSUM_HMAC_KEY") {
+        None => Ok(None),
+        Some(k) if k.is_empty() => Err(Error::new(
+            "CONFSUM_HMAC_KEY is set but empty",
+        )
+        .with_help("set it to a random key (a CI secret), or unset it to use plain SHA-256; an empty secret usually means the CI secret is not available to this job")),
+        Some(k) if k.len() as u64 > MAX_KEY => Err(Error::new(format!(
+            "CONFSUM_HMAC_KEY is over {MAX_KEY} bytes"
+        ))),
+        Some(k) => Ok(Some(OsString::into_encoded_bytes(k))),
+    }
+}

@@ -1,0 +1,82 @@
+//! Finding a command's inputs: the discovery graph, lint, inject and plan
+//! share, with the notes of what was passed over.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use confsum::Error;
+use confsum::source::{Input, Source};
+
+use super::args::InputArgs;
+
+/// Every input of `paths`; what the walk passed over goes to `notes`.
+pub fn discover(paths: &[PathBuf], notes: &mut Vec<u8>) -> Result<Vec<Input>, Error> {
+    let found = confsum::source::discover(paths)?;
+    for n in &found.notes {
+        let _ = writeln!(notes, "note: {}", confsum::report::escape_control(n));
+    }
+    Ok(found.inputs)
+}
+
+/// Manifests to transform: a chart is refused (it is rendered by Helm,
+/// which runs confsum as its post-renderer); charts found inside a folder
+/// are skipped with a note.
+pub fn load_manifests(input: &InputArgs, notes: &mut Vec<u8>) -> Result<Vec<Source>, Error> {
+    let mut sources = Vec::new();
+    for i in discover(&input.paths, notes)? {
+        match i {
+            Input::Manifests(s) => sources.push(s),
+            Input::Chart(c) if input.paths.contains(&c) => {
+                return Err(Error::new(format!("`{}` is a Helm chart, and inject works on rendered manifests", c.display()))
+                    .with_help("run confsum as Helm's post-renderer: `helm template|install|upgrade RELEASE CHART --post-renderer confsum --post-renderer-args post-render` (README: Helm post-renderer)"));
+            }
+            Input::Chart(c) => {
+                use std::io::Write as _;
+                let _ = writeln!(
+                    notes,
+                    "note: skipped the Helm chart `{}` (use confsum as Helm's post-renderer for charts)",
+                    c.display()
+                );
+            }
+        }
+    }
+    Ok(sources)
+}
+
+/// The charts holding `paths`: for each, the nearest folder at or above it
+/// with a Chart.yaml. Each chart once, in order; a chart's `charts/`
+/// subcharts count as part of their parent.
+pub fn owning_charts(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut charts: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        let start = if p.is_dir() {
+            p.as_path()
+        } else {
+            p.parent().unwrap_or(p)
+        };
+        let start = if start.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            start
+        };
+        let mut found = start
+            .ancestors()
+            .filter(|d| d.join("Chart.yaml").is_file())
+            .collect::<Vec<_>>();
+        // The outermost chart below a `charts/` folder chain is the owner.
+        while found.len() > 1
+            && found[0]
+                .parent()
+                .and_then(|d| d.file_name())
+                .is_some_and(|n| n == "charts")
+        {
+            found.remove(0);
+        }
+        if let Some(c) = found.first()
+            && !charts.iter().any(|x| x == c)
+        {
+            charts.push(c.to_path_buf());
+        }
+    }
+    charts
+}
