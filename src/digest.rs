@@ -216,6 +216,7 @@ pub fn invalid_base64_error(model: &Model<'_>, obj: ObjId, bad: &BadValue) -> Er
     model
         .source(o)
         .error_at(
+            crate::error::ErrorKind::Shape,
             format!(
                 "{} `{}` has invalid base64 in `{}.{}`",
                 o.kind_name, o.name, bad.field, bad.key

@@ -189,127 +189,31 @@ fn merge_keys(into: &mut Option<BTreeSet<String>>, more: &Option<Vec<String>>) {
 }
 
 fn collect_uses(doc: &Document<'_>, spec: NodeId) -> Vec<Use> {
-    let mut uses = Vec::new();
-    // As the model's names: control characters kept as visible text.
-    let s = |id: Option<NodeId>| {
-        id.and_then(|i| doc.scalar(i))
-            .map(|v| crate::display::escape_control(v).into_owned())
+    let mut c = Collector {
+        doc,
+        uses: Vec::new(),
+        sub_paths: HashMap::new(),
     };
-    let optional = |at: NodeId| doc.get(at, "optional").is_some_and(|o| doc.is_true(o));
-    // subPath mounts per volume name
-    let mut sub_paths: HashMap<String, Vec<(String, NodeId)>> = HashMap::new();
     for list in crate::model::CONTAINER_FIELDS {
-        let Some(containers) = doc.get(spec, list) else {
-            continue;
-        };
-        for c in doc.items(containers) {
-            let cname = s(doc.get(c, "name")).unwrap_or_default();
-            if let Some(mounts) = doc.get(c, "volumeMounts") {
-                for m in doc.items(mounts) {
-                    let has_sub_path = doc
-                        .get(m, "subPath")
-                        .or_else(|| doc.get(m, "subPathExpr"))
-                        .and_then(|p| doc.scalar(p))
-                        .is_some_and(|p| !p.is_empty());
-                    if has_sub_path && let Some(v) = s(doc.get(m, "name")) {
-                        sub_paths.entry(v).or_default().push((cname.clone(), m));
-                    }
-                }
-            }
-            if let Some(env) = doc.get(c, "env") {
-                for e in doc.items(env) {
-                    let Some(from) = doc.get(e, "valueFrom") else {
-                        continue;
-                    };
-                    for (field, kind) in [
-                        ("configMapKeyRef", ConfigKind::ConfigMap),
-                        ("secretKeyRef", ConfigKind::Secret),
-                    ] {
-                        let Some(r) = doc.get(from, field) else {
-                            continue;
-                        };
-                        let key_node = doc.get(r, "key");
-                        uses.push(Use {
-                            kind,
-                            name: s(doc.get(r, "name")).unwrap_or_default(),
-                            keys: Some(vec![s(key_node).unwrap_or_default()]),
-                            optional: optional(r),
-                            via: Via::Env,
-                            container: Some(cname.clone()),
-                            item: s(doc.get(e, "name")),
-                            node: doc.get(r, "name").unwrap_or(r),
-                            key_nodes: key_node.into_iter().collect(),
-                            sub_path_mounts: Vec::new(),
-                        });
-                    }
-                }
-            }
-            if let Some(env_from) = doc.get(c, "envFrom") {
-                for e in doc.items(env_from) {
-                    for (field, kind) in [
-                        ("configMapRef", ConfigKind::ConfigMap),
-                        ("secretRef", ConfigKind::Secret),
-                    ] {
-                        let Some(r) = doc.get(e, field) else { continue };
-                        uses.push(Use {
-                            kind,
-                            name: s(doc.get(r, "name")).unwrap_or_default(),
-                            keys: None,
-                            optional: optional(r),
-                            via: Via::EnvFrom,
-                            container: Some(cname.clone()),
-                            item: s(doc.get(e, "prefix")),
-                            node: doc.get(r, "name").unwrap_or(r),
-                            key_nodes: Vec::new(),
-                            sub_path_mounts: Vec::new(),
-                        });
-                    }
-                }
-            }
+        for container in doc
+            .get(spec, list)
+            .map(|l| doc.items(l))
+            .into_iter()
+            .flatten()
+        {
+            c.container(container);
         }
     }
     if let Some(volumes) = doc.get(spec, "volumes") {
         for v in doc.items(volumes) {
-            let vname = s(doc.get(v, "name")).unwrap_or_default();
-            let mounts = sub_paths.get(&vname).cloned().unwrap_or_default();
-            let mut volume_source = |src: NodeId, kind: ConfigKind, name_field: &str, via: Via| {
-                let (keys, key_nodes) = items_keys(doc, src);
-                uses.push(Use {
-                    kind,
-                    name: s(doc.get(src, name_field)).unwrap_or_default(),
-                    keys,
-                    optional: optional(src),
-                    via,
-                    container: None,
-                    item: Some(vname.clone()),
-                    node: doc.get(src, name_field).unwrap_or(src),
-                    key_nodes,
-                    sub_path_mounts: mounts.clone(),
-                });
-            };
-            if let Some(cm) = doc.get(v, "configMap") {
-                volume_source(cm, ConfigKind::ConfigMap, "name", Via::Volume);
-            }
-            if let Some(sec) = doc.get(v, "secret") {
-                volume_source(sec, ConfigKind::Secret, "secretName", Via::Volume);
-            }
-            if let Some(sources) = doc.get(v, "projected").and_then(|p| doc.get(p, "sources")) {
-                for src in doc.items(sources) {
-                    if let Some(cm) = doc.get(src, "configMap") {
-                        volume_source(cm, ConfigKind::ConfigMap, "name", Via::Projected);
-                    }
-                    if let Some(sec) = doc.get(src, "secret") {
-                        volume_source(sec, ConfigKind::Secret, "name", Via::Projected);
-                    }
-                }
-            }
+            c.volume(v);
         }
     }
     if let Some(pull) = doc.get(spec, "imagePullSecrets") {
         for p in doc.items(pull) {
-            uses.push(Use {
+            c.uses.push(Use {
                 kind: ConfigKind::Secret,
-                name: s(doc.get(p, "name")).unwrap_or_default(),
+                name: c.text(doc.get(p, "name")).unwrap_or_default(),
                 keys: Some(Vec::new()),
                 optional: false,
                 via: Via::ImagePullSecrets,
@@ -321,7 +225,155 @@ fn collect_uses(doc: &Document<'_>, spec: NodeId) -> Vec<Use> {
             });
         }
     }
-    uses
+    c.uses
+}
+
+/// The uses of one pod spec, collected container by container, then
+/// volume by volume.
+struct Collector<'d, 'a> {
+    doc: &'d Document<'a>,
+    uses: Vec<Use>,
+    /// subPath mounts per volume name: (container, mount node).
+    sub_paths: HashMap<String, Vec<(String, NodeId)>>,
+}
+
+impl Collector<'_, '_> {
+    /// A scalar's text; as the model's names, control characters kept as
+    /// visible text.
+    fn text(&self, id: Option<NodeId>) -> Option<String> {
+        id.and_then(|i| self.doc.scalar(i))
+            .map(|v| crate::display::escape_control(v).into_owned())
+    }
+
+    fn optional(&self, at: NodeId) -> bool {
+        self.doc
+            .get(at, "optional")
+            .is_some_and(|o| self.doc.is_true(o))
+    }
+
+    fn container(&mut self, c: NodeId) {
+        let doc = self.doc;
+        let cname = self.text(doc.get(c, "name")).unwrap_or_default();
+        for m in doc
+            .get(c, "volumeMounts")
+            .map(|l| doc.items(l))
+            .into_iter()
+            .flatten()
+        {
+            let has_sub_path = doc
+                .get(m, "subPath")
+                .or_else(|| doc.get(m, "subPathExpr"))
+                .and_then(|p| doc.scalar(p))
+                .is_some_and(|p| !p.is_empty());
+            if has_sub_path && let Some(v) = self.text(doc.get(m, "name")) {
+                self.sub_paths
+                    .entry(v)
+                    .or_default()
+                    .push((cname.clone(), m));
+            }
+        }
+        for e in doc
+            .get(c, "env")
+            .map(|l| doc.items(l))
+            .into_iter()
+            .flatten()
+        {
+            let Some(from) = doc.get(e, "valueFrom") else {
+                continue;
+            };
+            for (field, kind) in [
+                ("configMapKeyRef", ConfigKind::ConfigMap),
+                ("secretKeyRef", ConfigKind::Secret),
+            ] {
+                let Some(r) = doc.get(from, field) else {
+                    continue;
+                };
+                let key_node = doc.get(r, "key");
+                self.uses.push(Use {
+                    kind,
+                    name: self.text(doc.get(r, "name")).unwrap_or_default(),
+                    keys: Some(vec![self.text(key_node).unwrap_or_default()]),
+                    optional: self.optional(r),
+                    via: Via::Env,
+                    container: Some(cname.clone()),
+                    item: self.text(doc.get(e, "name")),
+                    node: doc.get(r, "name").unwrap_or(r),
+                    key_nodes: key_node.into_iter().collect(),
+                    sub_path_mounts: Vec::new(),
+                });
+            }
+        }
+        for e in doc
+            .get(c, "envFrom")
+            .map(|l| doc.items(l))
+            .into_iter()
+            .flatten()
+        {
+            for (field, kind) in [
+                ("configMapRef", ConfigKind::ConfigMap),
+                ("secretRef", ConfigKind::Secret),
+            ] {
+                let Some(r) = doc.get(e, field) else { continue };
+                self.uses.push(Use {
+                    kind,
+                    name: self.text(doc.get(r, "name")).unwrap_or_default(),
+                    keys: None,
+                    optional: self.optional(r),
+                    via: Via::EnvFrom,
+                    container: Some(cname.clone()),
+                    item: self.text(doc.get(e, "prefix")),
+                    node: doc.get(r, "name").unwrap_or(r),
+                    key_nodes: Vec::new(),
+                    sub_path_mounts: Vec::new(),
+                });
+            }
+        }
+    }
+
+    fn volume(&mut self, v: NodeId) {
+        let doc = self.doc;
+        let vname = self.text(doc.get(v, "name")).unwrap_or_default();
+        if let Some(cm) = doc.get(v, "configMap") {
+            self.volume_source(&vname, cm, ConfigKind::ConfigMap, "name", Via::Volume);
+        }
+        if let Some(sec) = doc.get(v, "secret") {
+            self.volume_source(&vname, sec, ConfigKind::Secret, "secretName", Via::Volume);
+        }
+        if let Some(sources) = doc.get(v, "projected").and_then(|p| doc.get(p, "sources")) {
+            for src in doc.items(sources) {
+                if let Some(cm) = doc.get(src, "configMap") {
+                    self.volume_source(&vname, cm, ConfigKind::ConfigMap, "name", Via::Projected);
+                }
+                if let Some(sec) = doc.get(src, "secret") {
+                    self.volume_source(&vname, sec, ConfigKind::Secret, "name", Via::Projected);
+                }
+            }
+        }
+    }
+
+    fn volume_source(
+        &mut self,
+        vname: &str,
+        src: NodeId,
+        kind: ConfigKind,
+        name_field: &str,
+        via: Via,
+    ) {
+        let doc = self.doc;
+        let (keys, key_nodes) = items_keys(doc, src);
+        self.uses.push(Use {
+            kind,
+            name: self.text(doc.get(src, name_field)).unwrap_or_default(),
+            keys,
+            optional: self.optional(src),
+            via,
+            container: None,
+            item: Some(vname.to_string()),
+            node: doc.get(src, name_field).unwrap_or(src),
+            key_nodes,
+            sub_path_mounts: self.sub_paths.get(vname).cloned().unwrap_or_default(),
+        });
+    }
 }
 
 /// `items[].key` of a volume source, or every key when there is no `items`.

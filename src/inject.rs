@@ -11,8 +11,7 @@ use crate::graph::Graph;
 use crate::model::{Kind, Model};
 use crate::yaml::{CollectionStyle, Document, NodeId, NodeKind, ScalarStyle, ScalarType};
 
-pub const DEFAULT_CONFIG_ANNOTATION: &str = "confsum.dev/config-checksum";
-pub const DEFAULT_SECRET_ANNOTATION: &str = "confsum.dev/secret-checksum";
+pub use crate::model::{DEFAULT_CONFIG_ANNOTATION, DEFAULT_SECRET_ANNOTATION};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -98,70 +97,77 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
             });
             continue;
         }
-        let doc = model.doc(obj);
-        let source = model.source(obj);
-        let ctx = Ctx {
-            doc,
-            text: &source.text,
-            nl: line_break(&source.text[doc.span.clone()]),
-        };
-        let located = |node: NodeId| {
-            let mut l = source.location(doc.node(node).span.start);
-            l.template = doc.template.map(str::to_string);
-            l
-        };
-        let template = match doc.get_direct_entry_path(obj.node, obj.kind_template_path()) {
-            Ok(t) => t,
-            Err(at) => {
-                plan.notices.push(Notice::Unsafe {
-                    workload: model.display_name(obj),
-                    reason:
-                        "the path to the pod template goes through an alias, a tag or a merge key"
-                            .into(),
-                    location: located(at),
-                });
-                continue;
-            }
-        };
-        let Some(template) = template else { continue };
-        let mut edits = Vec::new();
-        let written = ctx
-            .set_annotations(template, &wanted, &mut edits)
-            .and_then(|overwritten| {
-                verify_edit(doc, obj, &source.text, &edits, &wanted)?;
-                Ok(overwritten)
-            });
-        match written {
-            Ok(overwritten) => {
-                for (key, node) in overwritten {
-                    if !key.starts_with("confsum.dev/") {
-                        plan.notices.push(Notice::Overwritten {
-                            workload: model.display_name(obj),
-                            key,
-                            location: located(node),
-                        });
-                    }
-                }
-                plan.edits[obj.file].extend(edits);
-                plan.notices.push(Notice::Injected {
-                    workload: model.display_name(obj),
-                    checksums: wanted
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .collect(),
-                });
-            }
-            Err((node, reason)) => plan.notices.push(Notice::Unsafe {
-                workload: model.display_name(obj),
-                reason,
-                location: located(node),
-            }),
-        }
+        plan_workload(model, obj, &wanted, &mut plan);
     }
     for edits in &mut plan.edits {
         edits.sort_by_key(|e| (e.range.start, e.range.end));
     }
     plan
+}
+
+/// The edits that write `wanted` into one injectable workload, or the
+/// notice of why it is left untouched.
+fn plan_workload(
+    model: &Model<'_>,
+    obj: &crate::model::Object,
+    wanted: &[(&str, &str)],
+    plan: &mut Plan,
+) {
+    let doc = model.doc(obj);
+    let source = model.source(obj);
+    let ctx = Ctx {
+        doc,
+        text: &source.text,
+        nl: line_break(&source.text[doc.span.clone()]),
+    };
+    let located = |node: NodeId| {
+        let mut l = source.location(doc.node(node).span.start);
+        l.template = doc.template.map(str::to_string);
+        l
+    };
+    let unsafe_notice = |reason: String, node: NodeId| Notice::Unsafe {
+        workload: model.display_name(obj),
+        reason,
+        location: located(node),
+    };
+    let template = match doc.get_direct_entry_path(obj.node, obj.kind_template_path()) {
+        Ok(t) => t,
+        Err(at) => {
+            let reason = "the path to the pod template goes through an alias, a tag or a merge key";
+            plan.notices.push(unsafe_notice(reason.into(), at));
+            return;
+        }
+    };
+    let Some(template) = template else { return };
+    let mut edits = Vec::new();
+    let written = ctx
+        .set_annotations(template, wanted, &mut edits)
+        .and_then(|overwritten| {
+            verify_edit(doc, obj, &source.text, &edits, wanted)?;
+            Ok(overwritten)
+        });
+    match written {
+        Ok(overwritten) => {
+            for (key, node) in overwritten {
+                if !key.starts_with("confsum.dev/") {
+                    plan.notices.push(Notice::Overwritten {
+                        workload: model.display_name(obj),
+                        key,
+                        location: located(node),
+                    });
+                }
+            }
+            plan.edits[obj.file].extend(edits);
+            plan.notices.push(Notice::Injected {
+                workload: model.display_name(obj),
+                checksums: wanted
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            });
+        }
+        Err((node, reason)) => plan.notices.push(unsafe_notice(reason, node)),
+    }
 }
 
 /// The post-condition of every edit, checked before anything is written:

@@ -23,7 +23,7 @@ pub mod report;
 pub mod source;
 pub mod yaml;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 
 /// Everything known about an input after the graph stage.
 pub struct Analysis<'a> {
@@ -91,7 +91,7 @@ pub fn check_fixed_point(
         })
         .collect();
     let analysis = analyze_for_graph(&outputs, namespace)
-        .map_err(|e| Error::new(format!("confsum's output does not parse again: {e}")))?;
+        .map_err(|e| Error::internal(format!("confsum's output does not parse again: {e}")))?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, hmac_key)?;
     let again = inject::plan(&analysis.model, &analysis.graph, &sums, options);
     for (source, edits) in outputs.iter().zip(&again.edits) {
@@ -99,7 +99,7 @@ pub fn check_fixed_point(
             .iter()
             .find(|e| source.text[e.range.clone()] != *e.text)
         {
-            return Err(Error::new(format!(
+            return Err(Error::internal(format!(
                 "injecting confsum's own output again would change `{}` at byte {} (a bug in confsum: please report it)",
                 source.name, e.range.start
             )));

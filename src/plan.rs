@@ -202,40 +202,7 @@ pub fn plan(
         }
     }
 
-    let mut quiet = Vec::new();
-    for (id, &ni) in &new_c {
-        let Some(&oi) = old_c.get(id) else { continue };
-        let all = changed_keys(old_side.data.get(&oi), new_side.data.get(&ni), None);
-        if all.is_empty() || picked_up.contains(id) {
-            continue;
-        }
-        let consumers = new.graph.consumers_of(ni);
-        let why = if consumers.iter().all(|&w| {
-            new.graph.workloads[w]
-                .refs
-                .iter()
-                .all(|r| !r.enters_checksum() || r.target != Some(ni))
-        }) {
-            if consumers.is_empty() {
-                "no workload in the input consumes it"
-            } else {
-                "only pull secrets reference it"
-            }
-        } else if consumers.iter().all(|&w| {
-            !new.model
-                .is_injectable(&new.model.objects[new.graph.workloads[w].object])
-        }) {
-            "its consumers are bare Pods or plain Jobs, which no checksum rolls"
-        } else {
-            "only keys that no workload consumes changed"
-        };
-        quiet.push(QuietChange {
-            object: id.clone(),
-            changed_keys: all,
-            why,
-        });
-    }
-
+    let quiet = quiet_changes(&old_side, &new_side, &picked_up);
     Ok(Plan {
         version: 1,
         rolls,
@@ -250,6 +217,51 @@ pub fn plan(
             objects: diff_keys(&old_c, &new_c),
         },
     })
+}
+
+/// ConfigMaps and Secrets that changed but roll nothing, and why.
+fn quiet_changes(
+    old: &Side<'_, '_>,
+    new: &Side<'_, '_>,
+    picked_up: &BTreeSet<Ident>,
+) -> Vec<QuietChange> {
+    let (old_c, new_c) = (old.configs(), new.configs());
+    let new_a = new.a;
+    let mut quiet = Vec::new();
+    for (id, &ni) in &new_c {
+        let Some(&oi) = old_c.get(id) else { continue };
+        let all = changed_keys(old.data.get(&oi), new.data.get(&ni), None);
+        if all.is_empty() || picked_up.contains(id) {
+            continue;
+        }
+        let consumers = new_a.graph.consumers_of(ni);
+        let why = if consumers.iter().all(|&w| {
+            new_a.graph.workloads[w]
+                .refs
+                .iter()
+                .all(|r| !r.enters_checksum() || r.target != Some(ni))
+        }) {
+            if consumers.is_empty() {
+                "no workload in the input consumes it"
+            } else {
+                "only pull secrets reference it"
+            }
+        } else if consumers.iter().all(|&w| {
+            !new_a
+                .model
+                .is_injectable(&new_a.model.objects[new_a.graph.workloads[w].object])
+        }) {
+            "its consumers are bare Pods or plain Jobs, which no checksum rolls"
+        } else {
+            "only keys that no workload consumes changed"
+        };
+        quiet.push(QuietChange {
+            object: id.clone(),
+            changed_keys: all,
+            why,
+        });
+    }
+    quiet
 }
 
 fn find_ref<'w>(w: &'w Workload, kind: ConfigKind, name: &str) -> Option<&'w crate::graph::Ref> {

@@ -45,6 +45,7 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
     let human = confsum::report::lint::human(
         &confsum::report::lint::items(&analysis, &findings, &Default::default()),
         false,
+        true,
     );
     (lines, human)
 }
@@ -59,25 +60,66 @@ fn expected_lines(id: &str) -> BTreeSet<usize> {
         .collect()
 }
 
-#[test]
-fn every_rule_reports_exactly_its_marked_lines() {
-    for rule in rules::ALL {
-        let expected = expected_lines(rule.id);
-        assert!(!expected.is_empty(), "{}: fail.yaml marks no line", rule.id);
-        let (got, human) = lint_file(rule.id, "fail.yaml");
-        assert_eq!(
-            got, expected,
-            "{}: reported lines differ from the marked ones\n{human}",
-            rule.id
-        );
-        let (clean, clean_human) = lint_file(rule.id, "pass.yaml");
-        assert!(
-            clean.is_empty(),
-            "{}: pass.yaml has findings\n{clean_human}",
-            rule.id
-        );
-        insta::assert_snapshot!(format!("rule_{}", rule.id), human);
-    }
+/// One rule's fixtures: `fail.yaml` reports exactly its marked lines,
+/// `pass.yaml` nothing; the human output is a reviewed snapshot.
+fn check_rule_fixtures(id: &str) {
+    let expected = expected_lines(id);
+    assert!(!expected.is_empty(), "{id}: fail.yaml marks no line");
+    let (got, human) = lint_file(id, "fail.yaml");
+    assert_eq!(
+        got, expected,
+        "{id}: reported lines differ from the marked ones\n{human}"
+    );
+    let (clean, clean_human) = lint_file(id, "pass.yaml");
+    assert!(
+        clean.is_empty(),
+        "{id}: pass.yaml has findings\n{clean_human}"
+    );
+    insta::assert_snapshot!(format!("rule_{id}"), human);
+}
+
+/// One test per rule, so that the first failure hides no other.
+macro_rules! rule_fixture_tests {
+    ($($test:ident => $id:literal),+ $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                check_rule_fixtures($id);
+            }
+        )+
+
+        /// Every rule of the registry has its test above.
+        #[test]
+        fn every_rule_has_a_fixture_test() {
+            let tested = [$($id),+];
+            let all: Vec<&str> = rules::ALL.iter().map(|r| r.id).collect();
+            assert_eq!(tested.to_vec(), all);
+        }
+    };
+}
+
+rule_fixture_tests! {
+    fixtures_annotation_collision => "annotation-collision",
+    fixtures_checksum_not_injectable => "checksum-not-injectable",
+    fixtures_config_change_no_rollout => "config-change-no-rollout",
+    fixtures_duplicate_data_key => "duplicate-data-key",
+    fixtures_duplicate_object => "duplicate-object",
+    fixtures_guessable_secret_checksum => "guessable-secret-checksum",
+    fixtures_immutable_config_reused => "immutable-config-reused",
+    fixtures_invalid_base64 => "invalid-base64",
+    fixtures_invalid_configmap_value => "invalid-configmap-value",
+    fixtures_invalid_data_key => "invalid-data-key",
+    fixtures_invalid_env_name_from => "invalid-env-name-from",
+    fixtures_missing_key => "missing-key",
+    fixtures_missing_object => "missing-object",
+    fixtures_object_near_size_limit => "object-near-size-limit",
+    fixtures_object_too_large => "object-too-large",
+    fixtures_object_too_large_for_client_apply => "object-too-large-for-client-apply",
+    fixtures_secret_in_env => "secret-in-env",
+    fixtures_secret_like_in_configmap => "secret-like-in-configmap",
+    fixtures_secret_type_missing_keys => "secret-type-missing-keys",
+    fixtures_subpath_no_refresh => "subpath-no-refresh",
+    fixtures_unused_config => "unused-config",
 }
 
 #[test]
@@ -88,6 +130,25 @@ fn every_rule_is_documented() {
             assert!(doc.contains(section), "{} lacks {section}", rule.id);
         }
         assert!(!rule.summary().is_empty());
+        assert!(
+            !rule.remediation().is_empty(),
+            "{} has no `Use instead:`",
+            rule.id
+        );
+        let docs = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md"),
+        )
+        .unwrap();
+        let anchor = rule.docs_url();
+        let anchor = anchor.rsplit_once('#').unwrap().1;
+        assert!(
+            docs.contains(&format!("\n## {anchor}\n")),
+            "{} has a section in docs/rules.md",
+            rule.id
+        );
+        for file in ["fail.yaml", "pass.yaml"] {
+            assert!(fixture(rule.id, file).is_file(), "{} has {file}", rule.id);
+        }
         assert!(
             rule.id
                 .chars()

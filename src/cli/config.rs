@@ -78,11 +78,11 @@ fn annotation_keys(ann: &AnnotationArgs) -> Result<inject::Options, Error> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'));
         if !name_ok || !prefix_ok || key.matches('/').count() > 1 {
-            return Err(Error::new(format!("`{key}` is not a valid annotation key")).with_help("use `prefix/name` with a DNS prefix and a name of letters, digits, `-`, `_` or `.`, as in `checksum/config`"));
+            return Err(Error::config(format!("`{key}` is not a valid annotation key")).with_help("use `prefix/name` with a DNS prefix and a name of letters, digits, `-`, `_` or `.`, as in `checksum/config`"));
         }
     }
     if ann.config_annotation == ann.secret_annotation {
-        return Err(Error::new(
+        return Err(Error::config(
             "the config and secret annotation keys must differ",
         ));
     }
@@ -100,7 +100,7 @@ fn hmac_key(args: &DigestArgs) -> Result<Option<Vec<u8>>, Error> {
     if let Some(path) = &args.hmac_key_file {
         use std::io::Read as _;
         let fail = |e: std::io::Error| {
-            Error::new(format!(
+            Error::config(format!(
                 "cannot read HMAC key file `{}`: {e}",
                 path.display()
             ))
@@ -110,7 +110,7 @@ fn hmac_key(args: &DigestArgs) -> Result<Option<Vec<u8>>, Error> {
             .and_then(|f| f.take(MAX_KEY + 1).read_to_end(&mut key))
             .map_err(fail)?;
         if key.len() as u64 > MAX_KEY {
-            return Err(Error::new(format!(
+            return Err(Error::config(format!(
                 "HMAC key file `{}` is over {MAX_KEY} bytes",
                 path.display()
             ))
@@ -121,7 +121,7 @@ fn hmac_key(args: &DigestArgs) -> Result<Option<Vec<u8>>, Error> {
         }
         if key.is_empty() {
             return Err(
-                Error::new(format!("HMAC key file `{}` is empty", path.display()))
+                Error::config(format!("HMAC key file `{}` is empty", path.display()))
                     .with_help("write a random key into it: `openssl rand -hex 32 > key`"),
             );
         }
@@ -131,11 +131,11 @@ fn hmac_key(args: &DigestArgs) -> Result<Option<Vec<u8>>, Error> {
     // key never shows in a process list.
     match std::env::var_os("CONFSUM_HMAC_KEY") {
         None => Ok(None),
-        Some(k) if k.is_empty() => Err(Error::new(
+        Some(k) if k.is_empty() => Err(Error::config(
             "CONFSUM_HMAC_KEY is set but empty",
         )
         .with_help("set it to a random key (a CI secret), or unset it to use plain SHA-256; an empty secret usually means the CI secret is not available to this job")),
-        Some(k) if k.len() as u64 > MAX_KEY => Err(Error::new(format!(
+        Some(k) if k.len() as u64 > MAX_KEY => Err(Error::config(format!(
             "CONFSUM_HMAC_KEY is over {MAX_KEY} bytes"
         ))),
         Some(k) => Ok(Some(OsString::into_encoded_bytes(k))),

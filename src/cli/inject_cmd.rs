@@ -186,7 +186,7 @@ pub fn run(
     )?;
     let sources = load_manifests(&args.input, err)?;
     if args.write && sources.iter().any(|s| s.path.is_none()) {
-        return Err(Error::new("--write needs files, not standard input"));
+        return Err(Error::usage("--write needs files, not standard input"));
     }
     let r = transform(sources, &config, args.diff)?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
@@ -250,21 +250,24 @@ fn write_all_atomically(r: &Injected, changed: &[usize]) -> Result<(), Error> {
     for (i, target, _) in &staged {
         let source = &r.sources[*i];
         let now = std::fs::read(target)
-            .map_err(|e| Error::new(format!("cannot read `{}` again: {e}", source.name)))?;
+            .map_err(|e| Error::io(format!("cannot read `{}` again: {e}", source.name), e))?;
         if now != source.text.as_bytes() {
-            return Err(Error::new(format!(
-                "`{}` changed while confsum was working on it; no file was written",
-                source.name
-            ))
+            return Err(Error::new(
+                confsum::ErrorKind::Io,
+                format!(
+                    "`{}` changed while confsum was working on it; no file was written",
+                    source.name
+                ),
+            )
             .with_help("run confsum again once the other edit is saved"));
         }
     }
     for (i, target, tmp) in staged {
         tmp.persist(&target).map_err(|e| {
-            Error::new(format!(
-                "cannot replace `{}`: {}",
-                r.sources[i].name, e.error
-            ))
+            Error::new(
+                confsum::ErrorKind::Io,
+                format!("cannot replace `{}`: {}", r.sources[i].name, e.error),
+            )
         })?;
     }
     Ok(())
@@ -274,10 +277,13 @@ fn write_all_atomically(r: &Injected, changed: &[usize]) -> Result<(), Error> {
 /// links), if confsum may replace it: writable by the user, with one link.
 fn writable_target(path: &Path) -> Result<std::path::PathBuf, Error> {
     let refuse = |why: String| {
-        Error::new(format!(
-            "will not rewrite `{}`: {why}; no file was written",
-            path.display()
-        ))
+        Error::new(
+            confsum::ErrorKind::Io,
+            format!(
+                "will not rewrite `{}`: {why}; no file was written",
+                path.display()
+            ),
+        )
     };
     let target = std::fs::canonicalize(path).map_err(|e| refuse(e.to_string()))?;
     let meta = std::fs::metadata(&target).map_err(|e| refuse(e.to_string()))?;
@@ -311,7 +317,8 @@ fn writable_target(path: &Path) -> Result<std::path::PathBuf, Error> {
 /// The new text in a closed temp file beside `target`, with its mode and
 /// owner.
 fn stage(target: &Path, text: &str) -> Result<tempfile::TempPath, Error> {
-    let fail = |e: std::io::Error| Error::new(format!("cannot write `{}`: {e}", target.display()));
+    let fail =
+        |e: std::io::Error| Error::io(format!("cannot write `{}`: {e}", target.display()), e);
     let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -333,7 +340,7 @@ fn stage(target: &Path, text: &str) -> Result<tempfile::TempPath, Error> {
         if (mine.uid(), mine.gid()) != (meta.uid(), meta.gid()) {
             std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid())).map_err(
                 |e| {
-                    Error::new(format!(
+                    Error::new(confsum::ErrorKind::Io, format!(
                         "will not rewrite `{}`: cannot keep its owner ({e}); no file was written",
                         target.display()
                     ))
@@ -356,7 +363,7 @@ pub fn post_render(
         } else {
             "is a path"
         };
-        return Err(Error::new(format!("`{}` {what}: post-render reads rendered manifests from standard input", p.display()))
+        return Err(Error::usage(format!("`{}` {what}: post-render reads rendered manifests from standard input", p.display()))
             .with_help("let Helm run it: `helm template|install|upgrade RELEASE CHART --post-renderer confsum --post-renderer-args post-render`, or use `confsum inject PATH`"));
     }
     let config = RunConfig::resolve(

@@ -27,7 +27,7 @@ pub fn load_manifests(input: &InputArgs, notes: &mut Vec<u8>) -> Result<Vec<Sour
         match i {
             Input::Manifests(s) => sources.push(s),
             Input::Chart(c) if input.paths.contains(&c) => {
-                return Err(Error::new(format!("`{}` is a Helm chart, and inject works on rendered manifests", c.display()))
+                return Err(Error::usage(format!("`{}` is a Helm chart, and inject works on rendered manifests", c.display()))
                     .with_help("run confsum as Helm's post-renderer: `helm template|install|upgrade RELEASE CHART --post-renderer confsum --post-renderer-args post-render` (README: Helm post-renderer)"));
             }
             Input::Chart(c) => {

@@ -60,69 +60,17 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
         Some(&args.annotations),
     )?;
     let config = resolve_config(&args, &run)?;
-    let (namespace, key) = (&run.namespace, &run.hmac_key);
-    let mut manifests = Vec::new();
-    let mut charts: Vec<PathBuf> = Vec::new();
-    let paths = if args.owning_charts {
-        super::input::owning_charts(&args.input.paths)
-    } else {
-        args.input.paths.clone()
-    };
-    // With --owning-charts, no chart among the paths means nothing to lint
-    // (not standard input).
-    let inputs = if args.owning_charts && paths.is_empty() {
-        Vec::new()
-    } else {
-        super::input::discover(&paths, err)?
-    };
-    for input in inputs {
-        match input {
-            Input::Manifests(s) => manifests.push(s),
-            Input::Chart(c) => charts.push(c),
-        }
-    }
+    let (manifests, charts) = inputs(&args, err)?;
     let mut items = Vec::new();
     if !manifests.is_empty() {
-        items.extend(lint_sources(
-            &manifests,
-            &namespace,
-            key.as_deref(),
-            &config,
-        )?);
+        let key = run.hmac_key.as_deref();
+        items.extend(lint_sources(&manifests, &run.namespace, key, &config)?);
     }
     if !charts.is_empty() {
-        let opts = helm_options(&args.chart, args.input.namespace.as_deref());
-        let helm = chart::find_helm(opts.helm.as_deref())?;
-        for c in &charts {
-            let mut variants: Vec<Option<PathBuf>> = vec![None];
-            if args.all_values {
-                variants.extend(chart::ci_values_files(c).into_iter().map(Some));
-            }
-            let mut chart_items = Vec::new();
-            for v in variants {
-                let source = chart::render(&helm, c, &opts, v.as_deref())?;
-                chart_items.extend(lint_sources(
-                    std::slice::from_ref(&source),
-                    &namespace,
-                    key.as_deref(),
-                    &config,
-                )?);
-            }
-            items.extend(report::merge(chart_items));
-        }
+        items.extend(lint_charts(&args, &charts, &run, &config)?);
     }
     let text = match args.format {
-        LintFormat::Human => {
-            let text = report::human(&items, stdout_color());
-            if args.quiet {
-                text.lines()
-                    .filter(|l| !l.starts_with("found ") && *l != "no findings")
-                    .map(|l| format!("{l}\n"))
-                    .collect()
-            } else {
-                text
-            }
-        }
+        LintFormat::Human => report::human(&items, stdout_color(), !args.quiet),
         LintFormat::Json => report::json(&items),
         LintFormat::Sarif => report::sarif(&items),
         LintFormat::Github => report::github(&items),
@@ -130,7 +78,7 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
     };
     if let Some(path) = &args.output {
         std::fs::write(path, &text)
-            .map_err(|e| Error::new(format!("cannot write `{}`: {e}", path.display())))?;
+            .map_err(|e| Error::io(format!("cannot write `{}`: {e}", path.display()), e))?;
     }
     out.extend_from_slice(text.as_bytes());
     let threshold = match args.fail_on {
@@ -147,9 +95,65 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
     })
 }
 
+/// The manifests and the charts to lint.
+fn inputs(args: &LintArgs, err: &mut Vec<u8>) -> Result<(Vec<Source>, Vec<PathBuf>), Error> {
+    let paths = if args.owning_charts {
+        super::input::owning_charts(&args.input.paths)
+    } else {
+        args.input.paths.clone()
+    };
+    // With --owning-charts, no chart among the paths means nothing to lint
+    // (not standard input).
+    let inputs = if args.owning_charts && paths.is_empty() {
+        Vec::new()
+    } else {
+        super::input::discover(&paths, err)?
+    };
+    let mut manifests = Vec::new();
+    let mut charts = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Manifests(s) => manifests.push(s),
+            Input::Chart(c) => charts.push(c),
+        }
+    }
+    Ok((manifests, charts))
+}
+
+/// Each chart rendered with its defaults (and, with `--all-values`, each
+/// `ci/*-values.yaml`), linted, the findings of its renders merged.
+fn lint_charts(
+    args: &LintArgs,
+    charts: &[PathBuf],
+    run: &RunConfig,
+    config: &LintConfig,
+) -> Result<Vec<Item>, Error> {
+    let opts = helm_options(&args.chart, args.input.namespace.as_deref());
+    let helm = chart::find_helm(opts.helm.as_deref())?;
+    let mut items = Vec::new();
+    for c in charts {
+        let mut variants: Vec<Option<PathBuf>> = vec![None];
+        if args.all_values {
+            variants.extend(chart::ci_values_files(c).into_iter().map(Some));
+        }
+        let mut chart_items = Vec::new();
+        for v in variants {
+            let source = chart::render(&helm, c, &opts, v.as_deref())?;
+            chart_items.extend(lint_sources(
+                std::slice::from_ref(&source),
+                &run.namespace,
+                run.hmac_key.as_deref(),
+                config,
+            )?);
+        }
+        items.extend(report::merge(chart_items));
+    }
+    Ok(items)
+}
+
 pub fn explain(args: ExplainArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     let rule = lint::rules::find(&args.rule).ok_or_else(|| {
-        Error::new(format!("unknown rule `{}`", args.rule))
+        Error::usage(format!("unknown rule `{}`", args.rule))
             .with_help("`confsum rules` lists every rule id")
     })?;
     out.extend_from_slice(

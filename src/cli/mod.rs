@@ -96,7 +96,7 @@ fn run(
             use clap::CommandFactory;
             clap_mangen::Man::new(Cli::command())
                 .render(out)
-                .map_err(|e| Error::new(format!("cannot render the man page: {e}")))?;
+                .map_err(|e| Error::io(format!("cannot render the man page: {e}"), e))?;
             Ok(Status::Clean)
         }
     }

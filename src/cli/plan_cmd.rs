@@ -6,7 +6,7 @@ use super::config::{RunConfig, stdout_color};
 
 pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
-        return Err(Error::new(
+        return Err(Error::usage(
             "only one side of `confsum plan` can be standard input",
         ));
     }

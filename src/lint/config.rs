@@ -16,11 +16,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::inject;
 use crate::lint::{Rule, Severity, rules};
 use crate::model::Object;
 use crate::source::Source;
-use crate::yaml::{self, NodeKind};
+use crate::yaml::{self, Document, NodeId, NodeKind};
 
 #[derive(Debug, Clone)]
 pub struct LintConfig {
@@ -28,6 +27,8 @@ pub struct LintConfig {
     pub rules: HashMap<String, Option<Severity>>,
     /// Path or `kind/namespace/name` patterns to skip.
     pub ignore: Vec<String>,
+    /// `ignore`, compiled once.
+    ignore_set: globset::GlobSet,
     /// Share of the 1 MiB limit above which object-near-size-limit fires.
     pub near_size_share: f64,
     /// The checksum annotation keys inject writes (config, secret).
@@ -42,15 +43,19 @@ impl Default for LintConfig {
         LintConfig {
             rules: HashMap::new(),
             ignore: Vec::new(),
+            ignore_set: globset::GlobSet::empty(),
             near_size_share: 0.9,
             checksum_keys: [
-                inject::DEFAULT_CONFIG_ANNOTATION.into(),
-                inject::DEFAULT_SECRET_ANNOTATION.into(),
+                crate::model::DEFAULT_CONFIG_ANNOTATION.into(),
+                crate::model::DEFAULT_SECRET_ANNOTATION.into(),
             ],
             checksums_keyed: false,
         }
     }
 }
+
+/// An error at a node of the configuration file.
+type ErrAt<'e> = dyn Fn(NodeId, String) -> crate::error::Error + 'e;
 
 impl LintConfig {
     /// The severity of `rule`, or `None` when it is off.
@@ -74,13 +79,12 @@ impl LintConfig {
             .path
             .as_deref()
             .map(|p| p.to_string_lossy().into_owned());
-        self.ignore.iter().any(|pat| {
-            glob(pat, &ident)
-                || glob(pat, &source.name)
-                || path
-                    .as_deref()
-                    .is_some_and(|p| glob(pat, p) || glob(pat, p.trim_start_matches("./")))
-        })
+        let set = &self.ignore_set;
+        set.is_match(&ident)
+            || set.is_match(&source.name)
+            || path
+                .as_deref()
+                .is_some_and(|p| set.is_match(p) || set.is_match(p.trim_start_matches("./")))
     }
 
     /// Read a configuration file.
@@ -93,6 +97,7 @@ impl LintConfig {
         let mut config = LintConfig::default();
         let docs = yaml::parse_stream(&source.text).map_err(|e| {
             source.error_at(
+                crate::error::ErrorKind::Config,
                 format!("invalid YAML in configuration: {}", e.message),
                 e.offset,
                 Some(0..source.text.len()),
@@ -102,9 +107,14 @@ impl LintConfig {
             return Ok(config);
         };
         let root = doc.root.expect("found a root");
-        let err = |node, msg: String| {
+        let err = |node: NodeId, msg: String| {
             source
-                .error_at(msg, doc.node(node).span.start, Some(0..source.text.len()))
+                .error_at(
+                    crate::error::ErrorKind::Config,
+                    msg,
+                    doc.node(node).span.start,
+                    Some(0..source.text.len()),
+                )
                 .with_help("see `confsum lint --help` for the configuration format")
         };
         if !doc.is_mapping(root) {
@@ -118,61 +128,9 @@ impl LintConfig {
                         format!("`{}` must be a mapping", doc.scalar(k).unwrap_or("")),
                     ));
                 }
-                "rules" => {
-                    for &(rk, rv) in doc.entries(v) {
-                        let id = doc.scalar(rk).unwrap_or("");
-                        check_rule_id(id).map_err(|e| err(rk, e.message))?;
-                        let level = match doc.scalar(rv) {
-                            Some("off") | Some("false") => None,
-                            Some(s) => Some(Severity::parse(s).ok_or_else(|| {
-                                err(
-                                    rv,
-                                    format!(
-                                        "`{s}` is not a level: use off, info, warning or error"
-                                    ),
-                                )
-                            })?),
-                            None => {
-                                return Err(err(
-                                    rv,
-                                    "a rule's level must be off, info, warning or error".into(),
-                                ));
-                            }
-                        };
-                        config.rules.insert(id.to_string(), level);
-                    }
-                }
-                "ignore" => {
-                    if !matches!(doc.node(doc.resolve(v)).kind, NodeKind::Sequence { .. }) {
-                        return Err(err(v, "`ignore` must be a list of patterns".into()));
-                    }
-                    config.ignore.extend(
-                        doc.items(v)
-                            .filter_map(|i| doc.scalar(i))
-                            .map(str::to_string),
-                    );
-                }
-                "settings" => {
-                    for &(sk, sv) in doc.entries(v) {
-                        match doc.scalar(sk).unwrap_or("") {
-                            "near-size-limit" => {
-                                let share: f64 = doc
-                                    .scalar(sv)
-                                    .and_then(|s| s.parse().ok())
-                                    .filter(|s| (0.0..=1.0).contains(s))
-                                    .ok_or_else(|| {
-                                        err(
-                                            sv,
-                                            "`near-size-limit` must be a number between 0 and 1"
-                                                .into(),
-                                        )
-                                    })?;
-                                config.near_size_share = share;
-                            }
-                            other => return Err(err(sk, format!("unknown setting `{other}`"))),
-                        }
-                    }
-                }
+                "rules" => config.read_rules(doc, v, &err)?,
+                "ignore" => config.read_ignore(doc, v, &err)?,
+                "settings" => config.read_settings(doc, v, &err)?,
                 other => {
                     return Err(err(
                         k,
@@ -184,6 +142,76 @@ impl LintConfig {
             }
         }
         Ok(config)
+    }
+
+    /// `rules: {id: level}`.
+    fn read_rules(&mut self, doc: &Document<'_>, v: NodeId, err: &ErrAt<'_>) -> Result<()> {
+        for &(rk, rv) in doc.entries(v) {
+            let id = doc.scalar(rk).unwrap_or("");
+            check_rule_id(id).map_err(|e| err(rk, e.message))?;
+            let level = match doc.scalar(rv) {
+                Some("off") | Some("false") => None,
+                Some(s) => Some(Severity::parse(s).ok_or_else(|| {
+                    err(
+                        rv,
+                        format!("`{s}` is not a level: use off, info, warning or error"),
+                    )
+                })?),
+                None => {
+                    return Err(err(
+                        rv,
+                        "a rule's level must be off, info, warning or error".into(),
+                    ));
+                }
+            };
+            self.rules.insert(id.to_string(), level);
+        }
+        Ok(())
+    }
+
+    /// `ignore: [pattern]`, compiled once.
+    fn read_ignore(&mut self, doc: &Document<'_>, v: NodeId, err: &ErrAt<'_>) -> Result<()> {
+        if !matches!(doc.node(doc.resolve(v)).kind, NodeKind::Sequence { .. }) {
+            return Err(err(v, "`ignore` must be a list of patterns".into()));
+        }
+        let mut set = globset::GlobSetBuilder::new();
+        for item in doc.items(v) {
+            let Some(pattern) = doc.scalar(item) else {
+                continue;
+            };
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| err(item, format!("`{pattern}` is not a valid pattern: {e}")))?;
+            set.add(glob);
+            self.ignore.push(pattern.to_string());
+        }
+        self.ignore_set = set
+            .build()
+            .map_err(|e| err(v, format!("invalid `ignore` patterns: {e}")))?;
+        Ok(())
+    }
+
+    /// `settings: {near-size-limit: share}`.
+    fn read_settings(&mut self, doc: &Document<'_>, v: NodeId, err: &ErrAt<'_>) -> Result<()> {
+        for &(sk, sv) in doc.entries(v) {
+            match doc.scalar(sk).unwrap_or("") {
+                "near-size-limit" => {
+                    self.near_size_share = doc
+                        .scalar(sv)
+                        .and_then(|s| s.parse().ok())
+                        .filter(|s| (0.0..=1.0).contains(s))
+                        .ok_or_else(|| {
+                            err(
+                                sv,
+                                "`near-size-limit` must be a number between 0 and 1".into(),
+                            )
+                        })?;
+                }
+                other => return Err(err(sk, format!("unknown setting `{other}`"))),
+            }
+        }
+        Ok(())
     }
 
     /// `.confsum.yaml` in `start` or the nearest folder above it.
@@ -199,43 +227,40 @@ fn check_rule_id(id: &str) -> Result<()> {
     if rules::ALL.iter().any(|r| r.id == id) {
         Ok(())
     } else {
-        Err(Error::new(format!("unknown rule `{id}`"))
+        Err(Error::config(format!("unknown rule `{id}`"))
             .with_help("`confsum rules` lists every rule id"))
     }
-}
-
-/// Match `text` against `pattern`, where `*` matches any run of characters.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let mut rest = text;
-    let first = parts[0];
-    let Some(r) = rest.strip_prefix(first) else {
-        return false;
-    };
-    rest = r;
-    let last = parts[parts.len() - 1];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Match `text` against a glob `pattern`: `*` within one path segment,
+    /// `**` across segments, as in `.gitignore` and ripgrep.
+    fn glob(pattern: &str, text: &str) -> bool {
+        compile(pattern).is_ok_and(|m| m.is_match(text))
+    }
+
+    fn compile(pattern: &str) -> std::result::Result<globset::GlobMatcher, globset::Error> {
+        Ok(globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()?
+            .compile_matcher())
+    }
+
     #[test]
     fn glob_matches_paths_and_objects() {
-        assert!(glob("vendor/*.yaml", "vendor/a/b.yaml"));
+        assert!(glob("vendor/*.yaml", "vendor/b.yaml"));
+        assert!(
+            !glob("vendor/*.yaml", "vendor/a/b.yaml"),
+            "`*` stays in one folder"
+        );
+        assert!(glob("vendor/**/*.yaml", "vendor/a/b.yaml"));
         assert!(glob("Secret/*/legacy-*", "Secret/prod/legacy-db"));
         assert!(!glob("Secret/*/legacy-*", "ConfigMap/prod/legacy-db"));
         assert!(glob("*", "anything"));
+        assert!(!glob("*", "a/b"));
         assert!(glob("exact", "exact") && !glob("exact", "exactly"));
         assert!(!glob("a*a", "a"));
     }
@@ -258,7 +283,7 @@ mod tests {
     fn unknown_rule_is_a_located_error() {
         let src = Source::new(".confsum.yaml", None, "rules:\n  no-such-rule: off\n");
         let e = LintConfig::from_source(&src).unwrap_err();
-        assert!(e.message.contains("unknown rule `no-such-rule`"));
+        assert_eq!(e.kind, crate::error::ErrorKind::Config);
         assert_eq!(e.location.unwrap().line, 2);
     }
 }

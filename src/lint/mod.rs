@@ -41,13 +41,28 @@ impl Severity {
     }
 }
 
-/// A rule: its id, default severity, documentation and check.
+/// What a rule needs to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Rendered manifests (files, stdin, a chart's render).
+    Rendered,
+    /// A chart: its templates as well as its render.
+    Chart,
+}
+
+/// Where the rules' documentation is published; each rule has an anchor.
+pub const DOCS_BASE: &str = "https://github.com/confsum/confsum/blob/main/docs/rules.md";
+
+/// A rule: its id, default severity, documentation, scope and check. The
+/// doc comment is the single source of its texts: summary, remediation and
+/// the pages of `confsum explain` and docs/rules.md come from it.
 pub struct Rule {
     pub id: &'static str,
     pub default: Severity,
     /// The rule's doc comment, verbatim (`## What it does` ...).
     pub doc: &'static str,
     pub check: fn(&Context<'_, '_>, &mut Reporter),
+    pub scope: Scope,
 }
 
 impl Rule {
@@ -60,6 +75,25 @@ impl Rule {
             .join("\n")
             .trim()
             .to_string()
+    }
+
+    /// What to do instead: the `Use instead:` paragraph of the example.
+    pub fn remediation(&self) -> String {
+        let doc = self.documentation();
+        let Some(at) = doc.find("Use instead:") else {
+            return String::new();
+        };
+        doc[at + "Use instead:".len()..]
+            .split("\n\n")
+            .next()
+            .unwrap_or("")
+            .trim()
+            .replace('\n', " ")
+    }
+
+    /// The rule's page: its section of docs/rules.md.
+    pub fn docs_url(&self) -> String {
+        format!("{DOCS_BASE}#{}", self.id)
     }
 
     /// The first sentence of `## What it does`.
@@ -101,6 +135,16 @@ pub struct Finding {
     pub file: usize,
     pub span: Range<usize>,
     pub object: ObjId,
+    /// Other places that explain the finding (the object that lacks a key).
+    pub related: Vec<Related>,
+}
+
+/// A secondary place of a finding, with what it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub file: usize,
+    pub span: Range<usize>,
+    pub label: String,
 }
 
 /// What rules see: the analysis, the checksums, the configuration.
@@ -167,7 +211,20 @@ impl Reporter {
             file: ctx.object(obj).file,
             span,
             object: obj,
+            related: Vec::new(),
         });
+    }
+
+    /// Add a secondary place to the finding just reported: `node` of
+    /// `obj`'s document, labelled.
+    pub fn related(&mut self, ctx: &Context<'_, '_>, obj: ObjId, node: NodeId, label: String) {
+        if let Some(f) = self.found.last_mut() {
+            f.related.push(Related {
+                file: ctx.object(obj).file,
+                span: ctx.doc(obj).node(node).span.clone(),
+                label,
+            });
+        }
     }
 }
 

@@ -62,6 +62,7 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
                 let range = document_around(&source.text, e.offset);
                 let doc_text = &source.text[range.clone()];
                 source.error_at(
+                    crate::error::ErrorKind::Yaml,
                     format!("invalid YAML: {}", tidy_parser_message(&e.message)),
                     e.offset,
                     unparsed_kind_may_be_shown(doc_text).then_some(range),
@@ -168,6 +169,11 @@ pub struct Model<'a> {
     config_data: Vec<std::sync::OnceLock<ConfigData>>,
 }
 
+/// The annotation keys confsum writes by default: read by inject, lint
+/// and plan alike.
+pub const DEFAULT_CONFIG_ANNOTATION: &str = "confsum.dev/config-checksum";
+pub const DEFAULT_SECRET_ANNOTATION: &str = "confsum.dev/secret-checksum";
+
 /// The bytes of each key of a ConfigMap or Secret, as the API server stores them.
 pub type EffectiveData = std::collections::BTreeMap<String, Vec<u8>>;
 
@@ -192,71 +198,7 @@ impl<'a> Model<'a> {
             .collect();
         let per_document: Vec<Result<Vec<Object>>> = documents
             .par_iter()
-            .map(|&(fi, di, doc)| {
-                let file = &files[fi];
-                let mut found = Vec::new();
-                let Some(root) = doc.root else {
-                    return Ok(Vec::new());
-                };
-                let err = |id: NodeId, msg: String| {
-                    let shown = doc
-                        .root
-                        .and_then(|r| doc.str_at(r, &["kind"]))
-                        .is_some_and(kind_may_be_shown);
-                    file.source
-                        .error_at(
-                            msg,
-                            doc.node(id).span.start,
-                            shown.then(|| doc.span.clone()),
-                        )
-                        .with_template(doc.template)
-                };
-                if !doc.is_mapping(root) {
-                    return Err(err(
-                        root,
-                        format!(
-                            "a document is {}, not a Kubernetes object",
-                            describe(doc, root)
-                        ),
-                    )
-                    .with_help(
-                        "each YAML document must be a mapping with apiVersion, kind and metadata",
-                    ));
-                }
-                if is_list(doc, root) {
-                    let Some(items) = doc.get(root, "items") else {
-                        return Ok(Vec::new());
-                    };
-                    if !matches!(doc.node(items).kind, NodeKind::Sequence { .. })
-                        && doc.scalar_type(items) != Some(yaml::ScalarType::Null)
-                    {
-                        return Err(err(
-                            items,
-                            format!(
-                                "`items` of a List is {}, not a sequence",
-                                describe(doc, items)
-                            ),
-                        ));
-                    }
-                    for item in doc.items(items) {
-                        if !doc.is_mapping(item) {
-                            return Err(err(
-                                item,
-                                format!(
-                                    "an item of a List is {}, not a Kubernetes object",
-                                    describe(doc, item)
-                                ),
-                            ));
-                        }
-                        if let Some(o) = object(fi, di, doc, item, namespace, &err)? {
-                            found.push(o);
-                        }
-                    }
-                } else if let Some(o) = object(fi, di, doc, root, namespace, &err)? {
-                    found.push(o);
-                }
-                Ok(found)
-            })
+            .map(|&(fi, di, doc)| document_objects(files[fi].source, fi, di, doc, namespace))
             .collect();
         let mut objects = Vec::new();
         for result in per_document {
@@ -365,6 +307,75 @@ impl<'a> Model<'a> {
     pub fn display_name(&self, obj: &Object) -> String {
         format!("{}/{}/{}", obj.kind_name, obj.namespace, obj.name)
     }
+}
+
+/// The objects of one document: the document itself, or a List's items.
+fn document_objects(
+    source: &Source,
+    fi: usize,
+    di: usize,
+    doc: &Document<'_>,
+    namespace: &str,
+) -> Result<Vec<Object>> {
+    let mut found = Vec::new();
+    let Some(root) = doc.root else {
+        return Ok(Vec::new());
+    };
+    let err = |id: NodeId, msg: String| {
+        let shown = doc
+            .root
+            .and_then(|r| doc.str_at(r, &["kind"]))
+            .is_some_and(kind_may_be_shown);
+        source
+            .error_at(
+                crate::error::ErrorKind::Shape,
+                msg,
+                doc.node(id).span.start,
+                shown.then(|| doc.span.clone()),
+            )
+            .with_template(doc.template)
+    };
+    if !doc.is_mapping(root) {
+        return Err(err(
+            root,
+            format!(
+                "a document is {}, not a Kubernetes object",
+                describe(doc, root)
+            ),
+        )
+        .with_help("each YAML document must be a mapping with apiVersion, kind and metadata"));
+    }
+    if !is_list(doc, root) {
+        found.extend(object(fi, di, doc, root, namespace, &err)?);
+        return Ok(found);
+    }
+    let Some(items) = doc.get(root, "items") else {
+        return Ok(Vec::new());
+    };
+    if !matches!(doc.node(items).kind, NodeKind::Sequence { .. })
+        && doc.scalar_type(items) != Some(yaml::ScalarType::Null)
+    {
+        return Err(err(
+            items,
+            format!(
+                "`items` of a List is {}, not a sequence",
+                describe(doc, items)
+            ),
+        ));
+    }
+    for item in doc.items(items) {
+        if !doc.is_mapping(item) {
+            return Err(err(
+                item,
+                format!(
+                    "an item of a List is {}, not a Kubernetes object",
+                    describe(doc, item)
+                ),
+            ));
+        }
+        found.extend(object(fi, di, doc, item, namespace, &err)?);
+    }
+    Ok(found)
 }
 
 fn is_list(doc: &Document<'_>, root: NodeId) -> bool {

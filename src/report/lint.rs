@@ -44,6 +44,8 @@ pub struct Item {
     pub object: [String; 3],
     /// The offending line, with sensitive values masked.
     pub snippet: String,
+    /// Secondary places, in the same rendered file.
+    pub related: Vec<RelatedItem>,
     masked: Arc<str>,
     span: Range<usize>,
 }
@@ -68,59 +70,122 @@ pub fn items(
         .collect();
     findings
         .iter()
-        .map(|f| {
-            let source = analysis.model.files[f.file].source;
-            let (line, column) = source.line_col(f.span.start);
-            let (end_line, end_column) = source.line_col(f.span.end.max(f.span.start));
-            let obj = &analysis.model.objects[f.object];
-            let text = &masked[f.file];
-            let start = text[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
-            let end = text[f.span.start..]
-                .find('\n')
-                .map_or(text.len(), |i| f.span.start + i);
-            let snippet: String = text[start..end]
-                .trim_end_matches('\r')
-                .chars()
-                .take(300)
-                .collect();
-            let template = analysis
-                .model
-                .doc(obj)
-                .template
-                .map(|t| escape_control(t).into_owned());
-            let template_file = analysis
-                .model
-                .doc(obj)
-                .template
-                .and_then(|t| templates.get(&source.name, t));
-            // The unmasked line: it is compared, never printed.
-            let template_line =
-                template_file.and_then(|f| templates.line_of(f, source.line_text(line)));
-            Item {
-                rule: f.rule,
-                severity: f.severity,
-                message: escape_control(&f.message).into_owned(),
-                help: escape_control(&f.help).into_owned(),
-                file: escape_control(&source.name).into_owned(),
-                line,
-                column,
-                end_line,
-                end_column,
-                template,
-                template_file: template_file.map(|f| escape_control(&f.path).into_owned()),
-                template_line,
-                values: source.origin.iter().map(|o| o.values_label()).collect(),
-                object: [
-                    obj.kind_name.clone(),
-                    obj.namespace.clone(),
-                    obj.name.clone(),
-                ],
-                snippet: escape_control(&snippet).into_owned(),
-                masked: text.clone(),
-                span: f.span.clone(),
-            }
-        })
+        .map(|f| item(analysis, f, &masked[f.file], templates))
         .collect()
+}
+
+/// One finding as a report item: positions, template, masked snippet.
+fn item(
+    analysis: &Analysis<'_>,
+    f: &Finding,
+    masked: &Arc<str>,
+    templates: &crate::source::TemplateFiles,
+) -> Item {
+    let source = analysis.model.files[f.file].source;
+    let (line, column) = source.line_col(f.span.start);
+    let (end_line, end_column) = source.line_col(f.span.end.max(f.span.start));
+    let obj = &analysis.model.objects[f.object];
+    let start = masked[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = masked[f.span.start..]
+        .find('\n')
+        .map_or(masked.len(), |i| f.span.start + i);
+    let snippet: String = masked[start..end]
+        .trim_end_matches('\r')
+        .chars()
+        .take(300)
+        .collect();
+    let template = analysis.model.doc(obj).template;
+    let template_file = template.and_then(|t| templates.get(&source.name, t));
+    // The unmasked line: it is compared, never printed.
+    let template_line = template_file.and_then(|f| templates.line_of(f, source.line_text(line)));
+    let shown = |s: &str| escape_control(s).into_owned();
+    Item {
+        rule: f.rule,
+        severity: f.severity,
+        message: shown(&f.message),
+        help: shown(&f.help),
+        file: shown(&source.name),
+        line,
+        column,
+        end_line,
+        end_column,
+        template: template.map(shown),
+        template_file: template_file.map(|f| shown(&f.path)),
+        template_line,
+        values: source.origin.iter().map(|o| o.values_label()).collect(),
+        object: [
+            obj.kind_name.clone(),
+            obj.namespace.clone(),
+            obj.name.clone(),
+        ],
+        snippet: shown(&snippet),
+        related: f
+            .related
+            .iter()
+            .filter(|r| r.file == f.file)
+            .map(|r| {
+                let (line, column) = source.line_col(r.span.start);
+                RelatedItem {
+                    line,
+                    column,
+                    label: shown(&r.label),
+                }
+            })
+            .collect(),
+        masked: masked.clone(),
+        span: f.span.clone(),
+    }
+}
+
+/// A secondary place of an item, in its rendered file.
+#[derive(Debug, Clone)]
+pub struct RelatedItem {
+    pub line: usize,
+    pub column: usize,
+    pub label: String,
+}
+
+/// Where a finding is best shown: in the chart's template file when it is
+/// known (and the line, when the rendered line occurs once there), else in
+/// the rendered file, by line and column.
+pub struct Place<'i> {
+    pub file: &'i str,
+    pub line: Option<usize>,
+    /// Column and end line: only in the rendered file.
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub in_template: bool,
+}
+
+impl Item {
+    pub fn place(&self) -> Place<'_> {
+        match &self.template_file {
+            Some(f) => Place {
+                file: f,
+                line: self.template_line,
+                column: None,
+                end_line: None,
+                in_template: true,
+            },
+            None => Place {
+                file: &self.file,
+                line: Some(self.line),
+                column: Some(self.column),
+                end_line: Some(self.end_line),
+                in_template: false,
+            },
+        }
+    }
+}
+
+impl Place<'_> {
+    /// `file:line`, or `file` when no line is known.
+    pub fn short(&self) -> String {
+        match self.line {
+            Some(l) => format!("{}:{l}", self.file),
+            None => self.file.to_string(),
+        }
+    }
 }
 
 /// Merge the items of several renderings of one chart: a finding that
@@ -163,7 +228,8 @@ pub fn any_at_least(items: &[Item], threshold: Severity) -> bool {
 }
 
 /// rustc-style diagnostics with a snippet of the rendered stream.
-pub fn human(items: &[Item], color: bool) -> String {
+/// The human report; `summary` adds the closing count line.
+pub fn human(items: &[Item], color: bool, summary: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -185,14 +251,11 @@ pub fn human(items: &[Item], color: bool) -> String {
             i.severity.as_str(),
             i.rule
         ));
-        match (&i.template_file, i.template_line) {
-            (Some(f), Some(l)) => out.push_str(&format!("  template: {f}:{l}\n")),
-            (Some(f), None) => out.push_str(&format!("  template: {f}\n")),
-            (None, _) => {
-                if let Some(t) = &i.template {
-                    out.push_str(&format!("  template: {t}\n"));
-                }
-            }
+        let place = i.place();
+        if place.in_template {
+            out.push_str(&format!("  template: {}\n", place.short()));
+        } else if let Some(t) = &i.template {
+            out.push_str(&format!("  template: {t}\n"));
         }
         if !i.values.is_empty() {
             out.push_str(&format!("  values: {}\n", i.values.join(", ")));
@@ -217,9 +280,18 @@ pub fn human(items: &[Item], color: bool) -> String {
         if handler.render_report(&mut block, report.as_ref()).is_ok() {
             out.push_str(&block);
         }
+        // Secondary places as notes, as rustc shows them: each one line.
+        for r in &i.related {
+            out.push_str(&format!(
+                "  note: {}:{}:{}: {}\n",
+                i.file, r.line, r.column, r.label
+            ));
+        }
         out.push('\n');
     }
-    out.push_str(&summary_line(items));
+    if summary {
+        out.push_str(&summary_line(items));
+    }
     out
 }
 
@@ -227,7 +299,7 @@ pub fn json(items: &[Item]) -> String {
     let findings: Vec<Value> = items
         .iter()
         .map(|i| {
-            json!({
+            let mut v = json!({
                 "rule": i.rule,
                 "severity": i.severity.as_str(),
                 "message": i.message,
@@ -242,7 +314,15 @@ pub fn json(items: &[Item]) -> String {
                 "template_line": i.template_line,
                 "values": i.values,
                 "object": {"kind": i.object[0], "namespace": i.object[1], "name": i.object[2]},
-            })
+            });
+            if !i.related.is_empty() {
+                v["related"] = i
+                    .related
+                    .iter()
+                    .map(|r| json!({"line": r.line, "column": r.column, "label": r.label}))
+                    .collect();
+            }
+            v
         })
         .collect();
     let [info, warning, error] = counts(items);
@@ -257,6 +337,11 @@ pub fn json(items: &[Item]) -> String {
 }
 
 pub fn sarif(items: &[Item]) -> String {
+    let rule_index: std::collections::HashMap<&str, usize> = rules::ALL
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (r.id, n))
+        .collect();
     let descriptors: Vec<Value> = rules::ALL
         .iter()
         .map(|r| {
@@ -265,43 +350,15 @@ pub fn sarif(items: &[Item]) -> String {
                 "name": camel(r.id),
                 "shortDescription": {"text": r.summary()},
                 "fullDescription": {"text": r.full_description()},
-                "help": {"text": r.documentation(), "markdown": r.documentation()},
+                "help": {"text": r.remediation(), "markdown": r.documentation()},
+                "helpUri": r.docs_url(),
                 "defaultConfiguration": {"level": sarif_level(r.default)},
             })
         })
         .collect();
     let results: Vec<Value> = items
         .iter()
-        .map(|i| {
-            let index = rules::ALL.iter().position(|r| r.id == i.rule).unwrap_or(0);
-            // A chart's finding points at the template file in the repository.
-            let location = match (&i.template_file, i.template_line) {
-                (Some(f), Some(l)) => json!({"artifactLocation": {"uri": uri(f)}, "region": {"startLine": l}}),
-                (Some(f), None) => json!({"artifactLocation": {"uri": uri(f)}}),
-                (None, _) => json!({
-                    "artifactLocation": {"uri": uri(&i.file)},
-                    "region": {"startLine": i.line, "startColumn": i.column, "snippet": {"text": i.snippet}},
-                }),
-            };
-            let mut properties = serde_json::Map::new();
-            if let Some(t) = &i.template {
-                properties.insert("template".into(), json!(t));
-            }
-            if !i.values.is_empty() {
-                properties.insert("values".into(), json!(i.values));
-            }
-            let mut result = json!({
-                "ruleId": i.rule,
-                "ruleIndex": index,
-                "level": sarif_level(i.severity),
-                "message": {"text": format!("{} ({})", i.message, i.help)},
-                "locations": [{"physicalLocation": location}],
-            });
-            if !properties.is_empty() {
-                result["properties"] = Value::Object(properties);
-            }
-            result
-        })
+        .map(|i| sarif_result(i, rule_index[i.rule]))
         .collect();
     let v = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -321,6 +378,56 @@ pub fn sarif(items: &[Item]) -> String {
     s
 }
 
+/// One SARIF result: a chart's finding points at the template file in the
+/// repository, a rendered one at its line and column.
+fn sarif_result(i: &Item, index: usize) -> Value {
+    let place = i.place();
+    let mut location = json!({"artifactLocation": {"uri": uri(place.file)}});
+    match (place.line, place.column) {
+        (Some(l), Some(c)) => {
+            location["region"] =
+                json!({"startLine": l, "startColumn": c, "snippet": {"text": i.snippet}});
+        }
+        (Some(l), None) => location["region"] = json!({"startLine": l}),
+        _ => {}
+    }
+    let mut properties = serde_json::Map::new();
+    if let Some(t) = &i.template {
+        properties.insert("template".into(), json!(t));
+    }
+    if !i.values.is_empty() {
+        properties.insert("values".into(), json!(i.values));
+    }
+    let mut result = json!({
+        "ruleId": i.rule,
+        "ruleIndex": index,
+        "level": sarif_level(i.severity),
+        "message": {"text": format!("{} ({})", i.message, i.help)},
+        "locations": [{"physicalLocation": location}],
+    });
+    if !i.related.is_empty() && !place.in_template {
+        result["relatedLocations"] = i
+            .related
+            .iter()
+            .enumerate()
+            .map(|(n, r)| {
+                json!({
+                    "id": n,
+                    "message": {"text": r.label},
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(&i.file)},
+                        "region": {"startLine": r.line, "startColumn": r.column},
+                    },
+                })
+            })
+            .collect();
+    }
+    if !properties.is_empty() {
+        result["properties"] = Value::Object(properties);
+    }
+    result
+}
+
 /// GitHub Actions workflow commands: one annotation per finding.
 pub fn github(items: &[Item]) -> String {
     let mut out = String::new();
@@ -337,17 +444,17 @@ pub fn github(items: &[Item]) -> String {
         if !i.values.is_empty() {
             message.push_str(&format!(" [values {}]", i.values.join(", ")));
         }
-        let location = match (&i.template_file, i.template_line) {
-            (Some(f), Some(l)) => format!("file={},line={}", escape_property(f), l),
-            (Some(f), None) => format!("file={}", escape_property(f)),
-            (None, _) => format!(
-                "file={},line={},col={},endLine={}",
-                escape_property(&i.file),
-                i.line,
-                i.column,
-                i.end_line
-            ),
-        };
+        let place = i.place();
+        let mut location = format!("file={}", escape_property(place.file));
+        for (name, value) in [
+            ("line", place.line),
+            ("col", place.column),
+            ("endLine", place.end_line),
+        ] {
+            if let Some(v) = value {
+                location.push_str(&format!(",{name}={v}"));
+            }
+        }
         out.push_str(&format!(
             "::{level} {location},title={}::{}\n",
             escape_property(i.rule),
@@ -380,11 +487,7 @@ pub fn markdown(items: &[Item]) -> String {
     let mut top: Vec<&Item> = items.iter().collect();
     top.sort_by_key(|i| std::cmp::Reverse(i.severity));
     for i in top.into_iter().take(20) {
-        let at = match (&i.template_file, i.template_line) {
-            (Some(f), Some(l)) => format!("{f}:{l}"),
-            (Some(f), None) => f.clone(),
-            (None, _) => format!("{}:{}", i.file, i.line),
-        };
+        let at = i.place().short();
         out.push_str(&format!(
             "- **{}** `{}` {} — {}\n",
             i.severity.as_str(),

@@ -70,7 +70,7 @@ pub fn find_helm(explicit: Option<&Path>) -> Result<PathBuf> {
         return if p.is_file() {
             Ok(p.to_path_buf())
         } else {
-            Err(Error::new(format!(
+            Err(Error::helm(format!(
                 "helm not found at `{}` (from --helm or $CONFSUM_HELM)",
                 p.display()
             ))
@@ -78,7 +78,7 @@ pub fn find_helm(explicit: Option<&Path>) -> Result<PathBuf> {
         };
     }
     which::which("helm").map_err(|_| {
-        Error::new("helm not found on PATH: confsum runs `helm template` to lint a chart")
+        Error::helm("helm not found on PATH: confsum runs `helm template` to lint a chart")
             .with_help(HOW_TO_GET_HELM)
     })
 }
@@ -103,7 +103,7 @@ pub fn ci_values_files(chart: &Path) -> Vec<PathBuf> {
 fn chart_name(helm: &Path, chart: &Path, timeout: Duration) -> Result<String> {
     let text = if chart.is_dir() {
         std::fs::read_to_string(chart.join("Chart.yaml")).map_err(|e| {
-            Error::new(format!(
+            Error::helm(format!(
                 "cannot read `{}`: {e}",
                 chart.join("Chart.yaml").display()
             ))
@@ -115,7 +115,7 @@ fn chart_name(helm: &Path, chart: &Path, timeout: Duration) -> Result<String> {
         String::from_utf8_lossy(&stdout).into_owned()
     };
     let docs = crate::yaml::parse_stream(&text).map_err(|e| {
-        Error::new(format!(
+        Error::helm(format!(
             "invalid Chart.yaml in `{}`: {}",
             chart.display(),
             e.message
@@ -127,7 +127,7 @@ fn chart_name(helm: &Path, chart: &Path, timeout: Duration) -> Result<String> {
                 .and_then(|r| d.str_at(r, &["name"]))
                 .map(str::to_string)
         })
-        .ok_or_else(|| Error::new(format!("Chart.yaml of `{}` has no name", chart.display())))
+        .ok_or_else(|| Error::helm(format!("Chart.yaml of `{}` has no name", chart.display())))
 }
 
 fn helm_failed(chart: &Path, stderr: &[u8]) -> Error {
@@ -143,7 +143,7 @@ fn helm_failed(chart: &Path, stderr: &[u8]) -> Error {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    Error::new(format!(
+    Error::helm(format!(
         "helm could not render the chart `{}`:\n{quoted}",
         chart.display()
     ))
@@ -160,7 +160,7 @@ pub fn validate_release_name(name: &str) -> Result<()> {
     if name.len() <= 53 && VALID.is_match(name) {
         return Ok(());
     }
-    Err(Error::new(format!(
+    Err(Error::helm(format!(
         "`{}` is not a valid Helm release name",
         crate::report::escape_control(name)
     ))
@@ -186,7 +186,7 @@ fn run_helm(mut cmd: Command, helm: &Path, chart: &Path, timeout: Duration) -> R
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| {
-            Error::new(format!("cannot run `{}`: {e}", helm.display())).with_help(HOW_TO_GET_HELM)
+            Error::helm(format!("cannot run `{}`: {e}", helm.display())).with_help(HOW_TO_GET_HELM)
         })?;
     let drain = |mut r: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
@@ -202,7 +202,7 @@ fn run_helm(mut cmd: Command, helm: &Path, chart: &Path, timeout: Duration) -> R
         Ok(None) => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(Error::new(format!(
+            return Err(Error::helm(format!(
                 "helm did not finish rendering `{}` within {}",
                 chart.display(),
                 humantime::format_duration(timeout)
@@ -210,7 +210,7 @@ fn run_helm(mut cmd: Command, helm: &Path, chart: &Path, timeout: Duration) -> R
             .with_help("raise the limit with --helm-timeout, or render the chart yourself and pipe the output to confsum"));
         }
         Err(e) => {
-            return Err(Error::new(format!(
+            return Err(Error::helm(format!(
                 "cannot wait for `{}`: {e}",
                 helm.display()
             )));
@@ -239,7 +239,7 @@ pub fn render(
         }
         None => validate_release_name(&name)
             .map_err(|e| {
-                Error::new(format!(
+                Error::helm(format!(
                     "the chart `{}` is named `{}`, which is not a valid Helm release name",
                     chart.display(),
                     crate::report::escape_control(&name)

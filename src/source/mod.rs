@@ -55,11 +55,11 @@ impl Source {
                 let bytes = e.into_bytes();
                 let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
                 let probe = Source::new(name, path, prefix);
-                Err(Error {
-                    location: Some(Box::new(probe.location(valid))),
-                    ..Error::new(format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]))
-                }
-                .with_help("Kubernetes manifests must be UTF-8; re-encode the file"))
+                Err(
+                    Error::input(format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]))
+                        .at(probe.location(valid))
+                        .with_help("Kubernetes manifests must be UTF-8; re-encode the file"),
+                )
             }
         }
     }
@@ -110,11 +110,12 @@ impl Source {
     /// cut from: `None` when it may hold a Secret value.
     pub fn error_at(
         &self,
+        kind: crate::error::ErrorKind,
         message: impl Into<String>,
         offset: usize,
         shown: Option<std::ops::Range<usize>>,
     ) -> Error {
-        let mut e = Error::new(message);
+        let mut e = Error::new(kind, message);
         e.location = Some(Box::new(self.location(offset)));
         e.snippet = shown
             .filter(|r| r.start <= offset && offset <= r.end && r.end <= self.text.len())
@@ -199,6 +200,6 @@ mod tests {
         let e = Source::from_bytes("f.yaml", None, b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
         let loc = e.location.unwrap();
         assert_eq!((loc.line, loc.column), (2, 4));
-        assert!(e.message.contains("invalid UTF-8"));
+        assert_eq!(e.kind, crate::error::ErrorKind::Input);
     }
 }

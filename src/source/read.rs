@@ -8,7 +8,7 @@ use super::{Source, io_reason};
 use crate::error::{Error, Result};
 
 pub fn read_stdin() -> Result<Source> {
-    let fail = |e: std::io::Error| Error::new(format!("cannot read standard input: {e}"));
+    let fail = |e: std::io::Error| Error::input(format!("cannot read standard input: {e}"));
     #[cfg(unix)]
     let file = {
         // `< file` makes standard input a regular file, read as one.
@@ -116,10 +116,7 @@ fn read_stream(mut reader: impl Read, name: &str, path: Option<&Path>) -> Result
 fn invalid_byte(name: &str, path: Option<&Path>, bytes: &[u8], at: usize, what: &str) -> Error {
     let prefix = String::from_utf8_lossy(&bytes[..at]).into_owned();
     let probe = Source::new(name, path.map(Path::to_path_buf), prefix);
-    Error {
-        location: Some(Box::new(probe.location(at))),
-        ..Error::new(what)
-    }
+    Error::input(what).at(probe.location(at))
     .with_help("Kubernetes manifests are UTF-8 text; re-encode the file, or check that the path names a manifest")
 }
 
@@ -172,7 +169,7 @@ fn read_regular(_: &std::fs::File) -> std::io::Result<Option<Vec<u8>>> {
 /// are read; devices and sockets are refused, since they may never end.
 pub fn read_file(path: &Path) -> Result<Source> {
     let fail = |e: std::io::Error| {
-        Error::new(format!(
+        Error::input(format!(
             "cannot read `{}`: {}",
             path.display(),
             io_reason(&e)
@@ -186,7 +183,7 @@ pub fn read_file(path: &Path) -> Result<Source> {
     #[cfg(not(unix))]
     let is_pipe = false;
     if !kind.is_file() && !is_pipe {
-        return Err(Error::new(format!(
+        return Err(Error::input(format!(
             "`{}` is not a regular file",
             path.display()
         ))

@@ -73,7 +73,7 @@ pub struct Walk {
 pub fn walk(dir: &Path) -> Result<Walk> {
     let mut found = Walk::default();
     let root = std::fs::canonicalize(dir).map_err(|e| {
-        Error::new(format!(
+        Error::input(format!(
             "cannot walk `{}`: {}",
             dir.display(),
             io_reason(&e)
@@ -90,7 +90,7 @@ pub fn walk(dir: &Path) -> Result<Walk> {
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| dir.display().to_string());
             let why = e.io_error().map(io_reason).unwrap_or_else(|| e.to_string());
-            Error::new(format!("cannot walk `{at}`: {why}"))
+            Error::input(format!("cannot walk `{at}`: {why}"))
         })?;
         let path = entry.path();
         let is_yaml = matches!(

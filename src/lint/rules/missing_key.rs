@@ -42,6 +42,16 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                         format!("{} `{}` has no key `{key}`", u.kind.as_str(), u.name),
                         format!("use one of the keys the {} defines, or mark the reference `optional: true`", u.kind.as_str()),
                     );
+                    r.related(
+                        ctx,
+                        target,
+                        super::name_node(ctx, target),
+                        format!(
+                            "{} `{}` is defined here, without `{key}`",
+                            u.kind.as_str(),
+                            u.name
+                        ),
+                    );
                 }
             }
         }

@@ -6,9 +6,13 @@ use crate::lint::Context;
 use crate::model::{ConfigKind, Kind, ObjId};
 use crate::yaml::NodeId;
 
-/// Declare a rule: its doc comment, type, id, default severity and check.
+/// Declare a rule: its doc comment, type, id, default severity and check;
+/// optionally the input it needs (`Chart`; rendered input by default).
 macro_rules! rule {
     ($(#[doc = $doc:literal])+ $name:ident, $id:literal, $severity:ident, $check:path) => {
+        rule!($(#[doc = $doc])+ $name, $id, $severity, $check, Rendered);
+    };
+    ($(#[doc = $doc:literal])+ $name:ident, $id:literal, $severity:ident, $check:path, $scope:ident) => {
         $(#[doc = $doc])+
         pub struct $name;
         pub const RULE: $crate::lint::Rule = $crate::lint::Rule {
@@ -16,6 +20,7 @@ macro_rules! rule {
             default: $crate::lint::Severity::$severity,
             doc: concat!($($doc, "\n"),+),
             check: $check,
+            scope: $crate::lint::Scope::$scope,
         };
     };
 }

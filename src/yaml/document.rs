@@ -1,0 +1,229 @@
+//! Reading a parsed document: nodes by id, mapping lookups through aliases
+//! and merge keys, scalar typing.
+
+use super::*;
+
+impl<'a> Document<'a> {
+    pub fn node(&self, id: NodeId) -> &Node<'a> {
+        &self.nodes[id as usize]
+    }
+
+    /// Follow an alias to the node it names.
+    pub fn resolve(&self, id: NodeId) -> NodeId {
+        let mut id = id;
+        // Aliases always point backwards, so this ends; the bound is a guard.
+        for _ in 0..64 {
+            match self.nodes[id as usize].kind {
+                NodeKind::Alias { target } => id = target,
+                _ => return id,
+            }
+        }
+        id
+    }
+
+    /// The value of `key` in mapping `map`, following aliases and `<<` merges.
+    pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        self.get_entry(map, key).map(|(_, v)| self.resolve(v))
+    }
+
+    /// The (key, value) node pair of `key` in `map`, not following the value's alias.
+    pub fn get_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
+        self.get_entry_depth(map, key, 0)
+    }
+
+    fn get_entry_depth(&self, map: NodeId, key: &str, depth: u32) -> Option<(NodeId, NodeId)> {
+        let map = self.resolve(map);
+        let NodeKind::Mapping { entries, .. } = &self.nodes[map as usize].kind else {
+            return None;
+        };
+        for &(k, v) in entries {
+            if self.scalar(k) == Some(key) {
+                return Some((k, v));
+            }
+        }
+        if depth > 8 {
+            return None;
+        }
+        for &(k, v) in entries {
+            if self.scalar(k) == Some("<<") {
+                let v = self.resolve(v);
+                match &self.nodes[v as usize].kind {
+                    NodeKind::Mapping { .. } => {
+                        if let Some(e) = self.get_entry_depth(v, key, depth + 1) {
+                            return Some(e);
+                        }
+                    }
+                    NodeKind::Sequence { items, .. } => {
+                        for &i in items {
+                            if let Some(e) = self.get_entry_depth(i, key, depth + 1) {
+                                return Some(e);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        None
+    }
+
+    /// The (key, value) pair written in `map` itself: no alias on `map`, no
+    /// `<<` merge. This is what an editor may touch.
+    pub fn get_direct_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
+        let NodeKind::Mapping { entries, .. } = &self.nodes[map as usize].kind else {
+            return None;
+        };
+        entries
+            .iter()
+            .copied()
+            .find(|&(k, _)| match &self.nodes[k as usize].kind {
+                NodeKind::Scalar { value, .. } => value == key,
+                _ => false,
+            })
+    }
+
+    /// Walk `path` through directly written entries. `Ok(None)` when a key is
+    /// absent; `Err(node)` at the first alias, tag or merge on the way.
+    pub fn get_direct_entry_path(
+        &self,
+        from: NodeId,
+        path: &[&str],
+    ) -> Result<Option<NodeId>, NodeId> {
+        let mut at = from;
+        for key in path {
+            let n = &self.nodes[at as usize];
+            if matches!(n.kind, NodeKind::Alias { .. }) || n.tag.is_some() {
+                return Err(at);
+            }
+            match self.get_direct_entry(at, key) {
+                Some((_, v)) => at = v,
+                None if self.get_entry(at, key).is_some() => return Err(at),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(at))
+    }
+
+    /// Entries of a mapping (aliases resolved on the mapping, not the values).
+    pub fn entries(&self, map: NodeId) -> &[(NodeId, NodeId)] {
+        match &self.nodes[self.resolve(map) as usize].kind {
+            NodeKind::Mapping { entries, .. } => entries,
+            _ => &[],
+        }
+    }
+
+    /// Items of a sequence, each resolved through aliases.
+    pub fn items(&self, seq: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let items: &[NodeId] = match &self.nodes[self.resolve(seq) as usize].kind {
+            NodeKind::Sequence { items, .. } => items,
+            _ => &[],
+        };
+        items.iter().map(|&i| self.resolve(i))
+    }
+
+    /// A scalar's text, after following an alias.
+    pub fn scalar(&self, id: NodeId) -> Option<&str> {
+        match &self.nodes[self.resolve(id) as usize].kind {
+            NodeKind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// A scalar's text at `path` of mappings below `from`.
+    pub fn str_at(&self, from: NodeId, path: &[&str]) -> Option<&str> {
+        self.scalar(self.path(from, path)?)
+    }
+
+    pub fn path(&self, from: NodeId, path: &[&str]) -> Option<NodeId> {
+        let mut at = from;
+        for key in path {
+            at = self.get(at, key)?;
+        }
+        Some(at)
+    }
+
+    pub fn is_mapping(&self, id: NodeId) -> bool {
+        matches!(
+            self.nodes[self.resolve(id) as usize].kind,
+            NodeKind::Mapping { .. }
+        )
+    }
+
+    /// How Kubernetes' decoder types this scalar (None for collections).
+    pub fn scalar_type(&self, id: NodeId) -> Option<ScalarType> {
+        let n = &self.nodes[self.resolve(id) as usize];
+        let NodeKind::Scalar { value, style } = &n.kind else {
+            return None;
+        };
+        if let Some(tag) = &n.tag {
+            return Some(match tag.as_ref() {
+                "!!str" => ScalarType::Str,
+                "!!int" => ScalarType::Int,
+                "!!float" => ScalarType::Float,
+                "!!bool" => ScalarType::Bool,
+                "!!null" => ScalarType::Null,
+                "!!binary" => ScalarType::Binary,
+                _ if style.is_quoted() => ScalarType::Str,
+                _ => resolve_plain(value),
+            });
+        }
+        Some(if style.is_quoted() {
+            ScalarType::Str
+        } else {
+            resolve_plain(value)
+        })
+    }
+
+    /// A node as a JSON value: scalars as their text (null for YAML null),
+    /// aliases followed, within a node budget (past it, null), so that an
+    /// alias bomb costs nothing.
+    pub fn to_json(&self, id: NodeId, budget: &mut usize) -> serde_json::Value {
+        use serde_json::Value;
+        if *budget == 0 {
+            return Value::Null;
+        }
+        *budget -= 1;
+        let id = self.resolve(id);
+        match &self.nodes[id as usize].kind {
+            NodeKind::Scalar { .. } if self.scalar_type(id) == Some(ScalarType::Null) => {
+                Value::Null
+            }
+            NodeKind::Scalar { value, .. } => Value::String(value.to_string()),
+            NodeKind::Mapping { entries, .. } => Value::Object(
+                entries
+                    .iter()
+                    .map(|&(k, v)| {
+                        (
+                            self.scalar(k).unwrap_or("").to_string(),
+                            self.to_json(v, budget),
+                        )
+                    })
+                    .collect(),
+            ),
+            NodeKind::Sequence { items, .. } => {
+                Value::Array(items.iter().map(|&i| self.to_json(i, budget)).collect())
+            }
+            NodeKind::Alias { .. } => Value::Null,
+        }
+    }
+
+    /// A value that Kubernetes reads as `true` (`optional: true`, `yes`, `on`).
+    pub fn is_true(&self, id: NodeId) -> bool {
+        self.scalar_type(id) == Some(ScalarType::Bool)
+            && matches!(
+                self.scalar(id),
+                Some(
+                    "y" | "Y"
+                        | "yes"
+                        | "Yes"
+                        | "YES"
+                        | "on"
+                        | "On"
+                        | "ON"
+                        | "true"
+                        | "True"
+                        | "TRUE"
+                )
+            )
+    }
+}

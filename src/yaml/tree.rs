@@ -1,0 +1,316 @@
+//! The tree builder: turns parser events (from granit-parser or the fast
+//! path) into a document's node arena, checking duplicate keys, nesting and
+//! alias expansion as Kubernetes' decoder does.
+
+use super::*;
+
+/// What the alias to anchor `id` at `offset` stands for: the latest
+/// definition of that anchor so far.
+pub(super) fn anchored<T: Copy>(
+    anchors: &[(usize, T)],
+    id: usize,
+    offset: usize,
+) -> Result<T, YamlError> {
+    anchors
+        .iter()
+        .rev()
+        .find(|(a, _)| *a == id)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| YamlError {
+            offset,
+            message: "alias to an unknown anchor".into(),
+        })
+}
+
+/// A collection being built: its node, and where its children start on the
+/// builder's stack of children.
+pub(super) struct Open {
+    id: NodeId,
+    is_map: bool,
+    first_child: usize,
+    /// Hashes of a large mapping's keys so far, to find duplicates.
+    keys: Option<HashSet<u64>>,
+}
+
+/// Builds one document's arena from parser events with an explicit stack, so
+/// that depth costs heap, not call stack.
+pub(super) struct Builder<'a> {
+    pub(super) nodes: Vec<Node<'a>>,
+    stack: Vec<Open>,
+    /// Children of the open collections, innermost last (mappings: key,
+    /// value, key, ...): each collection gets one exact allocation when it
+    /// closes, not a vector grown child by child.
+    children: Vec<NodeId>,
+    pub(super) root: Option<NodeId>,
+    /// anchor id (parser's) -> node
+    anchors: Vec<(usize, NodeId)>,
+    /// Size of each finished node with aliases expanded, to refuse alias
+    /// bombs as Kubernetes' decoder does ("excessive aliasing"). Left empty
+    /// for input without aliases (the fast path's).
+    expanded: Vec<u64>,
+    track_aliases: bool,
+}
+
+impl<'a> Builder<'a> {
+    pub(super) fn new() -> Self {
+        Builder {
+            nodes: Vec::new(),
+            stack: Vec::new(),
+            children: Vec::new(),
+            root: None,
+            anchors: Vec::new(),
+            expanded: Vec::new(),
+            track_aliases: true,
+        }
+    }
+
+    /// A builder for input that has no aliases, with room for `nodes`.
+    pub(super) fn without_aliases(nodes: usize) -> Self {
+        Builder {
+            nodes: Vec::with_capacity(nodes),
+            track_aliases: false,
+            ..Builder::new()
+        }
+    }
+
+    pub(super) fn push(&mut self, node: Node<'a>) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(node);
+        if self.track_aliases {
+            self.expanded.push(0);
+        }
+        id
+    }
+
+    /// Feed one granit event (stream and document events are handled by the caller).
+    pub(super) fn event(
+        &mut self,
+        event: Event<'a>,
+        span: Range<usize>,
+        tag_text: Option<&str>,
+    ) -> Result<(), YamlError> {
+        let tag = |t: bool| -> Option<Box<str>> {
+            if t {
+                Some(tag_text.unwrap_or("!").into())
+            } else {
+                None
+            }
+        };
+        let is_map = matches!(event, Event::MappingStart(..));
+        match event {
+            Event::Scalar(value, style, anchor, t) => {
+                let style = match style {
+                    GScalarStyle::Plain => ScalarStyle::Plain,
+                    GScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+                    GScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+                    GScalarStyle::Literal => ScalarStyle::Literal,
+                    _ => ScalarStyle::Folded,
+                };
+                // An empty value comes as `~` with a zero-width span.
+                let value = if span.is_empty() && style == ScalarStyle::Plain {
+                    Cow::Borrowed("")
+                } else {
+                    value
+                };
+                self.scalar(value, style, span, tag(t.is_some()), anchor)
+            }
+            Event::Alias(anchor) => {
+                let target = anchored(&self.anchors, anchor, span.start)?;
+                let id = self.push(Node {
+                    kind: NodeKind::Alias { target },
+                    span,
+                    tag: None,
+                    anchored: false,
+                });
+                self.attach(id)
+            }
+            Event::MappingStart(style, anchor, t) | Event::SequenceStart(style, anchor, t) => {
+                let style = match style {
+                    StructureStyle::Block => CollectionStyle::Block,
+                    StructureStyle::Flow => CollectionStyle::Flow,
+                };
+                self.start(is_map, style, span, tag(t.is_some()), anchor)
+            }
+            Event::MappingEnd | Event::SequenceEnd => self.end(span),
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) fn scalar(
+        &mut self,
+        value: Cow<'a, str>,
+        style: ScalarStyle,
+        span: Range<usize>,
+        tag: Option<Box<str>>,
+        anchor: usize,
+    ) -> Result<(), YamlError> {
+        let id = self.push(Node {
+            kind: NodeKind::Scalar { value, style },
+            span,
+            tag,
+            anchored: anchor != 0,
+        });
+        if anchor != 0 {
+            self.anchors.push((anchor, id));
+        }
+        self.attach(id)
+    }
+
+    /// Open a collection. A block collection's span starts where `span` does
+    /// and is closed by [`Builder::end`] at its last child's end.
+    pub(super) fn start(
+        &mut self,
+        is_map: bool,
+        style: CollectionStyle,
+        span: Range<usize>,
+        tag: Option<Box<str>>,
+        anchor: usize,
+    ) -> Result<(), YamlError> {
+        if self.stack.len() >= NESTING_LIMIT {
+            return Err(YamlError {
+                offset: span.start,
+                message: format!("nesting deeper than {NESTING_LIMIT} levels"),
+            });
+        }
+        let kind = if is_map {
+            NodeKind::Mapping {
+                style,
+                entries: Vec::new(),
+            }
+        } else {
+            NodeKind::Sequence {
+                style,
+                items: Vec::new(),
+            }
+        };
+        let id = self.push(Node {
+            kind,
+            span,
+            tag,
+            anchored: anchor != 0,
+        });
+        if anchor != 0 {
+            self.anchors.push((anchor, id));
+        }
+        self.stack.push(Open {
+            id,
+            is_map,
+            first_child: self.children.len(),
+            keys: None,
+        });
+        Ok(())
+    }
+
+    /// Close the innermost collection; `span` is that of its closing
+    /// bracket (flow) and unused for block collections.
+    pub(super) fn end(&mut self, span: Range<usize>) -> Result<(), YamlError> {
+        let open = self.stack.pop().expect("parser balances collections");
+        let id = open.id;
+        let children = &self.children[open.first_child..];
+        let end = match &self.nodes[id as usize].kind {
+            NodeKind::Mapping {
+                style: CollectionStyle::Flow,
+                ..
+            }
+            | NodeKind::Sequence {
+                style: CollectionStyle::Flow,
+                ..
+            } => span.end,
+            _ => match children.last() {
+                Some(&last) => self.nodes[last as usize].span.end,
+                None => self.nodes[id as usize].span.start,
+            },
+        };
+        let node = &mut self.nodes[id as usize];
+        match &mut node.kind {
+            NodeKind::Mapping { entries, .. } => {
+                *entries = children.chunks_exact(2).map(|c| (c[0], c[1])).collect();
+            }
+            NodeKind::Sequence { items, .. } => *items = children.to_vec(),
+            _ => {}
+        }
+        node.span.end = end.max(node.span.start);
+        self.children.truncate(open.first_child);
+        self.attach(id)
+    }
+
+    /// Hang a finished node on its parent (or make it the root).
+    pub(super) fn attach(&mut self, id: NodeId) -> Result<(), YamlError> {
+        if self.track_aliases {
+            self.check_expansion(id)?;
+        }
+        let Some(top) = self.stack.last_mut() else {
+            self.root = Some(id);
+            return Ok(());
+        };
+        let is_key = top.is_map && (self.children.len() - top.first_child).is_multiple_of(2);
+        if is_key
+            && let NodeKind::Scalar { value, .. } = &self.nodes[id as usize].kind
+            && value != "<<"
+        {
+            // A duplicate key is an error for Kubernetes' decoder ("key
+            // already set in map"), so it is one here too. Small mappings:
+            // compare with the keys so far. Large ones: a set of hashes
+            // first, then compare on a hit.
+            let keys = &self.children[top.first_child..];
+            let count = keys.len() / 2;
+            let may_be_duplicate = if count < 16 {
+                true
+            } else {
+                let nodes = &self.nodes;
+                let seen = top.keys.get_or_insert_with(|| {
+                    keys.iter()
+                        .step_by(2)
+                        .map(|&k| key_hash(&nodes[k as usize].kind))
+                        .collect()
+                });
+                !seen.insert(key_hash(&self.nodes[id as usize].kind))
+            };
+            let duplicate = may_be_duplicate
+                && keys.iter().step_by(2).any(|&k| {
+                    matches!(&self.nodes[k as usize].kind, NodeKind::Scalar { value: other, .. } if other == value)
+                });
+            if duplicate {
+                return Err(YamlError {
+                    offset: self.nodes[id as usize].span.start,
+                    message: format!("duplicate mapping key `{value}`"),
+                });
+            }
+        }
+        self.children.push(id);
+        Ok(())
+    }
+
+    /// Record a finished node's size with aliases expanded; refuse a bomb.
+    pub(super) fn check_expansion(&mut self, id: NodeId) -> Result<(), YamlError> {
+        let size = match &self.nodes[id as usize].kind {
+            NodeKind::Scalar { .. } => 1,
+            NodeKind::Alias { target } => self.expanded[*target as usize],
+            NodeKind::Mapping { entries, .. } => entries.iter().fold(1u64, |n, (k, v)| {
+                n.saturating_add(self.expanded[*k as usize])
+                    .saturating_add(self.expanded[*v as usize])
+            }),
+            NodeKind::Sequence { items, .. } => items
+                .iter()
+                .fold(1u64, |n, i| n.saturating_add(self.expanded[*i as usize])),
+        };
+        self.expanded[id as usize] = size;
+        if size > MAX_EXPANDED_NODES && size > 100 * self.nodes.len() as u64 {
+            return Err(YamlError {
+                offset: self.nodes[id as usize].span.start,
+                message: format!("excessive aliasing: the aliases here expand to {size} nodes"),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// FNV-1a of a key's text: cheap, and only a filter before comparing.
+pub(super) fn key_hash(kind: &NodeKind<'_>) -> u64 {
+    let NodeKind::Scalar { value, .. } = kind else {
+        return 0;
+    };
+    value.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
