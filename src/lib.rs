@@ -11,6 +11,7 @@
 //! The library never prints and never parses command lines; the `confsum`
 //! binary does both.
 
+pub mod analysis;
 pub mod digest;
 pub mod display;
 pub mod error;
@@ -20,40 +21,12 @@ pub mod lint;
 pub mod model;
 pub mod plan;
 pub mod report;
+pub mod secrets;
 pub mod source;
 pub mod yaml;
 
+pub use analysis::{Analysis, analyze, analyze_for_graph};
 pub use error::{Error, ErrorKind, Result};
-
-/// Everything known about an input after the graph stage.
-pub struct Analysis<'a> {
-    pub model: model::Model<'a>,
-    pub graph: graph::Graph,
-}
-
-/// Parse, model and graph the sources: every object, for lint.
-pub fn analyze<'a>(sources: &'a [source::Source], namespace: &str) -> Result<Analysis<'a>> {
-    build(model::parse(sources)?, namespace)
-}
-
-/// As [`analyze`], for the graph alone (inject, graph, plan): every document
-/// is parsed and checked, but only ConfigMaps, Secrets, workloads and lists
-/// keep their trees. The graph and checksums are the same; memory is less.
-pub fn analyze_for_graph<'a>(
-    sources: &'a [source::Source],
-    namespace: &str,
-) -> Result<Analysis<'a>> {
-    build(
-        model::parse_keeping(sources, yaml::Keep::Filter(model::keep_for_graph))?,
-        namespace,
-    )
-}
-
-fn build<'a>(files: Vec<model::ParsedSource<'a>>, namespace: &str) -> Result<Analysis<'a>> {
-    let model = model::Model::build(files, namespace)?;
-    let graph = graph::Graph::build(&model);
-    Ok(Analysis { model, graph })
-}
 
 /// Inject checksums into one stream of manifests: the text out, and the
 /// notices of the run. (The CLI does the same over many files.)

@@ -35,7 +35,7 @@ impl Injected {
     /// Input and output with Secret values masked. Edits never touch a
     /// value, so applying them to the masked input gives the masked output.
     fn masked(&self, i: usize) -> (String, String) {
-        let m = confsum::lint::redact::mask(&self.sources[i].text, &self.sensitive[i]);
+        let m = confsum::secrets::redact::mask(&self.sources[i].text, &self.sensitive[i]);
         let out = inject::apply(&m, &self.edits[i]);
         (m.to_string(), out)
     }
@@ -67,7 +67,7 @@ fn transform(sources: Vec<Source>, config: &RunConfig, for_diff: bool) -> Result
     }
     // Only a diff shows source text; finding what to mask scans every value.
     let sensitive = if for_diff {
-        confsum::lint::redact::sensitive_spans(&analysis)
+        confsum::secrets::redact::sensitive_spans(&analysis)
     } else {
         Vec::new()
     };
@@ -102,7 +102,7 @@ fn guessable(analysis: &confsum::Analysis<'_>, plan: &inject::Plan) -> Vec<Notic
             if !injected.contains(name.as_str()) {
                 return None;
             }
-            let g = digest::guessable_secret_checksum(&analysis.model, w)?;
+            let g = confsum::secrets::guessable_secret_checksum(&analysis.model, w)?;
             Some(Notice::Guessable {
                 workload: name,
                 bits: g.bits,

@@ -3,7 +3,6 @@
 //! sorted list of [`Finding`]s to `report`.
 
 pub mod config;
-pub mod redact;
 pub mod rules;
 
 use std::ops::Range;

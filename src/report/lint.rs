@@ -18,7 +18,8 @@ use miette::{
 use serde_json::{Value, json};
 
 use crate::Analysis;
-use crate::lint::{Finding, Severity, redact, rules};
+use crate::lint::{Finding, Severity, rules};
+use crate::secrets::redact;
 
 /// One finding, ready to print.
 #[derive(Debug, Clone)]

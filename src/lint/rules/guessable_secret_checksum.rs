@@ -33,7 +33,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         return;
     }
     for w in &ctx.analysis.graph.workloads {
-        let Some(g) = crate::digest::guessable_secret_checksum(&ctx.analysis.model, w) else {
+        let Some(g) = crate::secrets::guessable_secret_checksum(&ctx.analysis.model, w) else {
             continue;
         };
         let what: Vec<String> = g

@@ -5,8 +5,8 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::looks_like_credential;
 use crate::Analysis;
-use crate::lint::rules::secret_like_in_configmap::looks_like_credential;
 use crate::model::{ConfigKind, Kind};
 use crate::yaml::{Document, NodeId, NodeKind};
 

@@ -1,0 +1,35 @@
+//! The pipeline up to the graph, as one value: sources parsed, modelled
+//! and their references resolved. Every command starts from an [`Analysis`].
+
+use crate::error::Result;
+use crate::{graph, model, source, yaml};
+
+/// Everything known about an input after the graph stage.
+pub struct Analysis<'a> {
+    pub model: model::Model<'a>,
+    pub graph: graph::Graph,
+}
+
+/// Parse, model and graph the sources: every object, for lint.
+pub fn analyze<'a>(sources: &'a [source::Source], namespace: &str) -> Result<Analysis<'a>> {
+    build(model::parse(sources)?, namespace)
+}
+
+/// As [`analyze`], for the graph alone (inject, graph, plan): every document
+/// is parsed and checked, but only ConfigMaps, Secrets, workloads and lists
+/// keep their trees. The graph and checksums are the same; memory is less.
+pub fn analyze_for_graph<'a>(
+    sources: &'a [source::Source],
+    namespace: &str,
+) -> Result<Analysis<'a>> {
+    build(
+        model::parse_keeping(sources, yaml::Keep::Filter(model::keep_for_graph))?,
+        namespace,
+    )
+}
+
+fn build<'a>(files: Vec<model::ParsedSource<'a>>, namespace: &str) -> Result<Analysis<'a>> {
+    let model = model::Model::build(files, namespace)?;
+    let graph = graph::Graph::build(&model);
+    Ok(Analysis { model, graph })
+}

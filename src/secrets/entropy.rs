@@ -1,0 +1,104 @@
+//! How guessable Secret values are: what a plain (un-keyed) checksum over
+//! them gives away to everyone who can read the annotation.
+
+use crate::graph::Workload;
+use crate::model::{ConfigKind, Model};
+
+/// How guessable a workload's plain (un-keyed) Secret checksum is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretGuessability {
+    /// Estimated bits of entropy of every consumed Secret value together.
+    pub bits: f64,
+    /// The consumed Secrets and keys, by name (never a value).
+    pub consumed: Vec<(String, Vec<String>)>,
+}
+
+/// Below this, an offline search over the values behind a plain SHA-256
+/// checksum is practical; NIST's floor for a symmetric key is 112 bits, and
+/// 80 is the common floor for brute-force resistance.
+pub const GUESSABLE_BELOW_BITS: f64 = 80.0;
+
+/// Estimated entropy of one value. zxcvbn finds words, dates, keyboard
+/// walks and repeats; where it finds nothing but random characters, its
+/// brute-force estimate (10 guesses a character) undercounts a random
+/// token, so the character classes used count instead (a 32-character hex
+/// token is 128 bits, not 106).
+fn value_entropy_bits(v: &[u8]) -> f64 {
+    let Ok(text) = std::str::from_utf8(v) else {
+        return 8.0 * v.len() as f64;
+    };
+    // zxcvbn reads 100 characters: a longer value counts as its parts, up
+    // to the point where the verdict can no longer change.
+    let chars: Vec<char> = text.chars().collect();
+    let mut bits = 0.0;
+    for part in chars.chunks(100) {
+        if bits >= GUESSABLE_BELOW_BITS {
+            break;
+        }
+        bits += part_entropy_bits(&part.iter().collect::<String>());
+    }
+    bits
+}
+
+fn part_entropy_bits(text: &str) -> f64 {
+    use zxcvbn::matching::patterns::MatchPattern;
+    if text.is_empty() {
+        return 0.0;
+    }
+    let e = zxcvbn::zxcvbn(text, &[]);
+    let random = e
+        .sequence()
+        .iter()
+        .all(|m| m.pattern == MatchPattern::BruteForce);
+    if !random {
+        return (e.guesses_log10() * std::f64::consts::LOG2_10).max(0.0);
+    }
+    let has = |class: fn(&char) -> bool| text.chars().any(|c| class(&c));
+    let mut pool: f64 = 0.0;
+    for (class, size) in [
+        (char::is_ascii_lowercase as fn(&char) -> bool, 26.0),
+        (char::is_ascii_uppercase, 26.0),
+        (char::is_ascii_digit, 10.0),
+    ] {
+        if has(class) {
+            pool += size;
+        }
+    }
+    if text.chars().any(|c| !c.is_ascii_alphanumeric()) {
+        pool += 33.0;
+    }
+    text.chars().count() as f64 * pool.log2()
+}
+
+/// For a workload whose secret checksum is plain SHA-256: the estimated
+/// entropy of the Secret values it covers, when under
+/// [`GUESSABLE_BELOW_BITS`]. Each value is scored by zxcvbn (dictionary
+/// words, dates, keyboard patterns and repeats count for little), values
+/// that are not text count 8 bits a byte, and the values add up, since a
+/// guess must find all of them at once.
+pub fn guessable_secret_checksum(model: &Model<'_>, w: &Workload) -> Option<SecretGuessability> {
+    let mut bits = 0.0;
+    let mut bytes = 0;
+    let mut consumed = Vec::new();
+    for r in w
+        .refs
+        .iter()
+        .filter(|r| r.kind == ConfigKind::Secret && r.enters_checksum())
+    {
+        let t = r.target.expect("enters_checksum implies a target");
+        let Ok(data) = model.effective_data(t) else {
+            continue;
+        };
+        let mut keys = Vec::new();
+        for (k, v) in data
+            .iter()
+            .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(*k)))
+        {
+            keys.push(k.clone());
+            bytes += v.len();
+            bits += value_entropy_bits(v);
+        }
+        consumed.push((r.name.clone(), keys));
+    }
+    (bytes > 0 && bits < GUESSABLE_BELOW_BITS).then_some(SecretGuessability { bits, consumed })
+}

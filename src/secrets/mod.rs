@@ -1,0 +1,10 @@
+//! Secret values: which bytes may never be shown (redaction), what looks
+//! like a credential, and how guessable a checksum over Secret values is.
+//! Read by lint, report and the inject CLI alike.
+
+mod credential;
+mod entropy;
+pub mod redact;
+
+pub use credential::looks_like_credential;
+pub use entropy::{GUESSABLE_BELOW_BITS, SecretGuessability, guessable_secret_checksum};
