@@ -226,30 +226,50 @@ proptest! {
     }
 }
 
+/// The text of every YAML file of the corpus (when it is there) and of the
+/// fixtures, read once.
+fn yaml_texts() -> &'static [String] {
+    static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    TEXTS.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = Vec::new();
+        for dir in ["../shared/corpus/rendered", "fixtures"] {
+            for entry in walkdir::WalkDir::new(root.join(dir))
+                .sort_by_file_name()
+                .into_iter()
+                .flatten()
+            {
+                let path = entry.into_path();
+                if path.extension().is_some_and(|x| x == "yaml")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    texts.push(text);
+                }
+            }
+        }
+        texts
+    })
+}
+
 /// Documents to mutate: the small documents of the corpus and every fixture.
 fn yaml_documents() -> &'static [String] {
     static DOCS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     DOCS.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut docs = Vec::new();
-        for dir in ["../shared/corpus/rendered", "fixtures"] {
-            for entry in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
-                let path = entry.unwrap().into_path();
-                if path.extension().is_none_or(|x| x != "yaml") {
-                    continue;
-                }
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                for range in confsum::yaml::split_documents(&text) {
-                    if range.len() <= 8192 {
-                        docs.push(text[range].to_string());
-                    }
+        for text in yaml_texts() {
+            for range in confsum::yaml::split_documents(text) {
+                if range.len() <= 8192 {
+                    docs.push(text[range].to_string());
                 }
             }
         }
         docs
     })
+}
+
+/// Whole files (references between their documents kept), up to 64 KiB.
+fn yaml_files() -> Vec<&'static String> {
+    yaml_texts().iter().filter(|t| t.len() <= 65536).collect()
 }
 
 /// One edit of the kind that turns renderer YAML into its edge cases: an
@@ -313,31 +333,6 @@ proptest! {
     }
 }
 
-/// Whole files (references between their documents kept), up to 64 KiB.
-fn yaml_files() -> &'static [String] {
-    static FILES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    FILES.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in ["../shared/corpus/rendered", "fixtures"] {
-            for entry in walkdir::WalkDir::new(root.join(dir))
-                .sort_by_file_name()
-                .into_iter()
-                .flatten()
-            {
-                let path = entry.into_path();
-                if path.extension().is_some_and(|x| x == "yaml")
-                    && let Ok(text) = std::fs::read_to_string(&path)
-                    && text.len() <= 65536
-                {
-                    files.push(text);
-                }
-            }
-        }
-        files
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -349,7 +344,7 @@ proptest! {
         edits in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>()), 0..3),
         breaks in 0u8..3,
     ) {
-        let mut bytes = file.get(yaml_files()).clone().into_bytes();
+        let mut bytes = file.get(&yaml_files()).as_bytes().to_vec();
         for (edit, at, pick) in edits {
             mutate(&mut bytes, edit, at, pick);
         }

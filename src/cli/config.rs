@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 
 use confsum::Error;
 use confsum::inject;
+use confsum::lint::LintConfig;
 use confsum::source::chart::HelmOptions;
 
 use super::args::{AnnotationArgs, ChartArgs, DigestArgs};
@@ -140,4 +141,32 @@ fn hmac_key(args: &DigestArgs) -> Result<Option<Vec<u8>>, Error> {
         ))),
         Some(k) => Ok(Some(OsString::into_encoded_bytes(k))),
     }
+}
+
+/// The lint configuration: `--config FILE`, else `.confsum.yaml` here or in
+/// a folder above, with `--ignore` ids and the run's checksum settings.
+pub fn lint_config(
+    file: Option<&std::path::Path>,
+    ignore: &[String],
+    run: &RunConfig,
+) -> Result<LintConfig, Error> {
+    let mut config = match file {
+        Some(path) => LintConfig::from_file(path)?,
+        None => match std::env::current_dir()
+            .ok()
+            .and_then(|d| LintConfig::find_upward(&d))
+        {
+            Some(path) => LintConfig::from_file(&path)?,
+            None => LintConfig::default(),
+        },
+    };
+    for id in ignore {
+        config.disable(id)?;
+    }
+    config.checksum_keys = [
+        run.inject.config_annotation.clone(),
+        run.inject.secret_annotation.clone(),
+    ];
+    config.checksums_keyed = run.hmac_key.is_some();
+    Ok(config)
 }

@@ -8,29 +8,7 @@ use confsum::{Error, digest};
 
 use super::Status;
 use super::args::{ExplainArgs, FailOn, LintArgs, LintFormat};
-use super::config::{RunConfig, helm_options, stdout_color};
-
-pub fn resolve_config(args: &LintArgs, run: &RunConfig) -> Result<LintConfig, Error> {
-    let mut config = match &args.config {
-        Some(path) => LintConfig::from_file(path)?,
-        None => match std::env::current_dir()
-            .ok()
-            .and_then(|d| LintConfig::find_upward(&d))
-        {
-            Some(path) => LintConfig::from_file(&path)?,
-            None => LintConfig::default(),
-        },
-    };
-    for id in &args.ignore {
-        config.disable(id)?;
-    }
-    config.checksum_keys = [
-        run.inject.config_annotation.clone(),
-        run.inject.secret_annotation.clone(),
-    ];
-    config.checksums_keyed = run.hmac_key.is_some();
-    Ok(config)
-}
+use super::config::{RunConfig, helm_options, lint_config, stdout_color};
 
 /// Lint one stream: parse, graph, run the rules, make report items.
 fn lint_sources(
@@ -59,7 +37,7 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
         &args.digest,
         Some(&args.annotations),
     )?;
-    let config = resolve_config(&args, &run)?;
+    let config = lint_config(args.config.as_deref(), &args.ignore, &run)?;
     let (manifests, charts) = inputs(&args, err)?;
     let mut items = Vec::new();
     if !manifests.is_empty() {
