@@ -231,8 +231,11 @@ pub struct LintArgs {
     #[command(flatten)]
     pub annotations: AnnotationArgs,
     /// Print only the findings, no summary line.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Also name, on stderr, each file left out as not Kubernetes manifests.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Args, Debug)]

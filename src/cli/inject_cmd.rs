@@ -49,7 +49,12 @@ impl Injected {
     }
 }
 
-fn transform(sources: Vec<Source>, config: &RunConfig, for_diff: bool) -> Result<Injected, Error> {
+fn transform(
+    sources: Vec<Source>,
+    config: &RunConfig,
+    for_diff: bool,
+    verbose: Option<&mut Vec<u8>>,
+) -> Result<Injected, Error> {
     super::announce(&sources);
     let (namespace, key, options) = (
         config.namespace.as_str(),
@@ -57,6 +62,12 @@ fn transform(sources: Vec<Source>, config: &RunConfig, for_diff: bool) -> Result
         &config.inject,
     );
     let analysis = confsum::analyze_for_graph(&sources, namespace)?;
+    if let Some(notes) = verbose {
+        super::skipped_notes(&analysis.model, notes);
+        if sources.iter().all(|s| s.text.trim().is_empty()) {
+            let _ = writeln!(notes, "note: the input is empty: nothing to inject");
+        }
+    }
     let sums = digest::checksums(&analysis.model, &analysis.graph, key)?;
     let mut plan = inject::plan(&analysis.model, &analysis.graph, &sums, options);
     if key.is_none() {
@@ -188,7 +199,12 @@ pub fn run(
     if args.write && sources.iter().any(|s| s.path.is_none()) {
         return Err(Error::usage("--write needs files, not standard input"));
     }
-    let r = transform(sources, &config, args.diff)?;
+    let r = transform(
+        sources,
+        &config,
+        args.diff,
+        args.verbose.then_some(&mut *err),
+    )?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
     let changed: Vec<usize> = (0..r.sources.len()).filter(|&i| r.changed(i)).collect();
     if args.check {
@@ -372,7 +388,7 @@ pub fn post_render(
         Some(&args.annotations),
     )?;
     let sources = vec![confsum::source::read_stdin()?];
-    let r = transform(sources, &config, false)?;
+    let r = transform(sources, &config, false, args.verbose.then_some(&mut *err))?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
     *deferred = Some(r.into_deferred());
     Ok(Status::Clean)

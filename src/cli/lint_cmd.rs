@@ -16,9 +16,13 @@ fn lint_sources(
     namespace: &str,
     key: Option<&[u8]>,
     config: &LintConfig,
+    verbose: Option<&mut Vec<u8>>,
 ) -> Result<Vec<Item>, Error> {
     super::announce(sources);
     let analysis = confsum::analyze(sources, namespace)?;
+    if let Some(notes) = verbose {
+        super::skipped_notes(&analysis.model, notes);
+    }
     let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, key);
     let findings = lint::run(&analysis, &sums, config);
     let templates = confsum::source::TemplateFiles::read(
@@ -42,7 +46,14 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
     let mut items = Vec::new();
     if !manifests.is_empty() {
         let key = run.hmac_key.as_deref();
-        items.extend(lint_sources(&manifests, &run.namespace, key, &config)?);
+        let notes = args.verbose.then_some(&mut *err);
+        items.extend(lint_sources(
+            &manifests,
+            &run.namespace,
+            key,
+            &config,
+            notes,
+        )?);
     }
     if !charts.is_empty() {
         items.extend(lint_charts(&args, &charts, &run, &config)?);
@@ -122,6 +133,7 @@ fn lint_charts(
                 &run.namespace,
                 run.hmac_key.as_deref(),
                 config,
+                None,
             )?);
         }
         items.extend(report::merge(chart_items));

@@ -102,6 +102,17 @@ fn run(
     }
 }
 
+/// `note:` lines for the files of a run that hold no Kubernetes object.
+pub fn skipped_notes(model: &confsum::model::Model<'_>, notes: &mut Vec<u8>) {
+    for &(file, why) in &model.skipped {
+        let _ = writeln!(
+            notes,
+            "note: skipped `{}`: {why}",
+            confsum::display::escape_control(&model.files[file].source.name)
+        );
+    }
+}
+
 /// Progress for large inputs, on stderr and only on a terminal: piped
 /// output and CI logs stay clean.
 pub fn announce(sources: &[confsum::source::Source]) {

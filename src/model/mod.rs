@@ -165,6 +165,10 @@ pub struct Object {
 pub struct Model<'a> {
     pub files: Vec<ParsedSource<'a>>,
     pub objects: Vec<Object>,
+    /// Files read from disk that hold no Kubernetes object (an Ansible
+    /// playbook, a compose file, Helm values, a kustomization): left out,
+    /// with the reason, for `--verbose`.
+    pub skipped: Vec<(usize, &'static str)>,
     /// Each ConfigMap's and Secret's data, read on first use, then kept.
     config_data: Vec<std::sync::OnceLock<ConfigData>>,
 }
@@ -196,9 +200,16 @@ impl<'a> Model<'a> {
                     .map(move |(di, doc)| (fi, di, doc))
             })
             .collect();
+        let foreign: Vec<Option<&'static str>> = files.iter().map(not_manifests).collect();
         let per_document: Vec<Result<Vec<Object>>> = documents
             .par_iter()
+            .filter(|&&(fi, _, _)| foreign[fi].is_none())
             .map(|&(fi, di, doc)| document_objects(files[fi].source, fi, di, doc, namespace))
+            .collect();
+        let skipped = foreign
+            .iter()
+            .enumerate()
+            .filter_map(|(fi, why)| Some((fi, (*why)?)))
             .collect();
         let mut objects = Vec::new();
         for result in per_document {
@@ -208,6 +219,7 @@ impl<'a> Model<'a> {
         Ok(Model {
             files,
             objects,
+            skipped,
             config_data,
         })
     }
@@ -306,6 +318,46 @@ impl<'a> Model<'a> {
     /// `kind/namespace/name` for messages.
     pub fn display_name(&self, obj: &Object) -> String {
         format!("{}/{}/{}", obj.kind_name, obj.namespace, obj.name)
+    }
+}
+
+/// Why a file read from disk is not Kubernetes manifests, if it is not: no
+/// document is an object (a mapping with `apiVersion` and `kind`), or its
+/// objects are kustomize's own configuration. Such files sit next to
+/// manifests in repositories (playbooks, compose files, values, CI
+/// workflows) and are left out, never an error. Standard input and chart
+/// renders are always manifests.
+fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
+    file.source.path.as_ref()?;
+    let mut objects = 0;
+    let mut kustomize = 0;
+    for doc in &file.docs {
+        if doc.dropped {
+            // The keep filter only drops documents of a kind: objects.
+            objects += 1;
+            continue;
+        }
+        let Some(root) = doc.root.filter(|&r| doc.is_mapping(r)) else {
+            continue;
+        };
+        let (Some(api), Some(_)) = (
+            doc.str_at(root, &["apiVersion"]),
+            doc.str_at(root, &["kind"]),
+        ) else {
+            continue;
+        };
+        objects += 1;
+        if api.starts_with("kustomize.config.k8s.io/") {
+            kustomize += 1;
+        }
+    }
+    let has_content = file.docs.iter().any(|d| d.root.is_some() || d.dropped);
+    if objects == 0 && has_content {
+        Some("no document is a Kubernetes object")
+    } else if objects > 0 && objects == kustomize {
+        Some("a kustomize configuration, not manifests")
+    } else {
+        None
     }
 }
 

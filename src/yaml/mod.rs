@@ -106,6 +106,8 @@ pub struct Document<'a> {
     pub template: Option<&'a str>,
     /// Whether the document's lines end in CRLF.
     pub crlf: bool,
+    /// Whether the keep filter dropped the tree of this (non-empty) document.
+    pub dropped: bool,
 }
 
 /// Which documents keep their node tree.
@@ -214,6 +216,7 @@ fn parse_chunk_general(
             root: None,
             template,
             crlf,
+            dropped: false,
         });
     }
     Ok(docs)
@@ -249,12 +252,14 @@ fn finish_document<'a>(
         root,
         template,
         crlf,
+        dropped: false,
     };
     if let (Keep::Filter(wanted), Some(_)) = (keep, doc.root)
         && !wanted(&doc)
     {
         doc.nodes = Vec::new();
         doc.root = None;
+        doc.dropped = true;
     }
     doc
 }

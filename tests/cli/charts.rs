@@ -6,8 +6,8 @@ use std::process::Command;
 use crate::common::*;
 use crate::integrations::client;
 
-fn lint_json(args: &[&str]) -> Option<serde_json::Value> {
-    let helm = client("CONFSUM_TEST_HELM", "helm")?;
+fn lint_json(args: &[&str]) -> serde_json::Value {
+    let helm = client("CONFSUM_TEST_HELM", "helm");
     let out = confsum()
         .arg("lint")
         .arg("--helm")
@@ -18,7 +18,7 @@ fn lint_json(args: &[&str]) -> Option<serde_json::Value> {
         .output()
         .unwrap();
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn rules_at(v: &serde_json::Value, rule: &str) -> Vec<String> {
@@ -32,10 +32,12 @@ fn rules_at(v: &serde_json::Value, rule: &str) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn config_change_no_rollout_fires_exactly_where_it_should() {
-    let Some(v) = lint_json(&["fixtures/charts/demo"]) else {
-        return;
-    };
+    let v = lint_json(&["fixtures/charts/demo"]);
     let mut fired = rules_at(&v, "config-change-no-rollout");
     fired.sort();
     // env and subPath without a checksum annotation; not envFrom with
@@ -50,10 +52,12 @@ fn config_change_no_rollout_fires_exactly_where_it_should() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn every_finding_names_its_template_and_a_unique_line() {
-    let Some(v) = lint_json(&["fixtures/charts/demo"]) else {
-        return;
-    };
+    let v = lint_json(&["fixtures/charts/demo"]);
     for f in v["findings"].as_array().unwrap() {
         assert!(
             f["template"]
@@ -93,22 +97,23 @@ fn every_finding_names_its_template_and_a_unique_line() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn ci_values_bring_a_missing_key() {
-    let Some(defaults) = lint_json(&["fixtures/charts/demo"]) else {
-        return;
-    };
+    let defaults = lint_json(&["fixtures/charts/demo"]);
     assert!(rules_at(&defaults, "missing-key").is_empty());
     let with_f = lint_json(&[
         "fixtures/charts/demo",
         "-f",
         "fixtures/charts/demo/ci/missing-key-values.yaml",
-    ])
-    .unwrap();
+    ]);
     assert_eq!(
         rules_at(&with_f, "missing-key"),
         ["fixtures/charts/demo/templates/env.yaml"]
     );
-    let all = lint_json(&["fixtures/charts/demo", "--all-values"]).unwrap();
+    let all = lint_json(&["fixtures/charts/demo", "--all-values"]);
     let mk: Vec<&serde_json::Value> = all["findings"]
         .as_array()
         .unwrap()
@@ -135,10 +140,12 @@ fn ci_values_bring_a_missing_key() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn sarif_and_github_point_at_the_template_file() {
-    let Some(helm) = client("CONFSUM_TEST_HELM", "helm") else {
-        return;
-    };
+    let helm = client("CONFSUM_TEST_HELM", "helm");
     let gh = confsum()
         .arg("lint")
         .arg("--helm")
@@ -182,10 +189,12 @@ fn sarif_and_github_point_at_the_template_file() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn a_chart_helm_cannot_render_is_an_error() {
-    let Some(helm) = client("CONFSUM_TEST_HELM", "helm") else {
-        return;
-    };
+    let helm = client("CONFSUM_TEST_HELM", "helm");
     let out = confsum()
         .arg("lint")
         .arg("--helm")
@@ -258,10 +267,12 @@ fn inject_and_post_render_refuse_a_chart() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn a_folder_of_charts_and_loose_manifests() {
-    let Some(v) = lint_json(&["fixtures/charts-repo"]) else {
-        return;
-    };
+    let v = lint_json(&["fixtures/charts-repo"]);
     let findings = v["findings"].as_array().unwrap();
     assert!(
         findings
@@ -291,10 +302,12 @@ fn a_folder_of_charts_and_loose_manifests() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn graph_renders_a_chart() {
-    let Some(helm) = client("CONFSUM_TEST_HELM", "helm") else {
-        return;
-    };
+    let helm = client("CONFSUM_TEST_HELM", "helm");
     let out = confsum()
         .arg("graph")
         .arg("--helm")
@@ -333,15 +346,17 @@ fn graph_renders_a_chart() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn owning_charts_maps_changed_files_to_their_chart() {
-    let Some(v) = lint_json(&[
+    let v = lint_json(&[
         "--owning-charts",
         "fixtures/charts/demo/templates/env.yaml",
         "fixtures/charts/demo/values.yaml",
         "README.md",
-    ]) else {
-        return;
-    };
+    ]);
     let files: std::collections::BTreeSet<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -349,15 +364,17 @@ fn owning_charts_maps_changed_files_to_their_chart() {
         .map(|f| f["file"].as_str().unwrap())
         .collect();
     assert_eq!(files.len(), 1, "one rendering of one chart: {files:?}");
-    let none = lint_json(&["--owning-charts", "README.md"]).unwrap();
+    let none = lint_json(&["--owning-charts", "README.md"]);
     assert_eq!(none["findings"].as_array().unwrap().len(), 0);
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn readme_chart_section_shows_real_output() {
-    let Some(helm) = client("CONFSUM_TEST_HELM", "helm") else {
-        return;
-    };
+    let helm = client("CONFSUM_TEST_HELM", "helm");
     let out = Command::new(env!("CARGO_BIN_EXE_confsum"))
         .args([
             "lint",

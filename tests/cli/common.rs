@@ -32,6 +32,16 @@ pub fn corpus_files() -> Vec<PathBuf> {
     files
 }
 
+/// The corpus files when the corpus is there (for tests that also run
+/// without it), else none.
+pub fn corpus_files_if_present() -> Vec<PathBuf> {
+    if root().join("../shared/corpus/rendered").is_dir() {
+        corpus_files()
+    } else {
+        Vec::new()
+    }
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
 }

@@ -30,9 +30,6 @@ fn graph_rows(json: &str) -> Vec<serde_json::Value> {
 }
 
 fn check_against_python(hmac: Option<&str>) {
-    if !python_has("yaml") {
-        return;
-    }
     let mut total = 0;
     for file in corpus_files() {
         let mut cmd = confsum();
@@ -62,16 +59,28 @@ fn check_against_python(hmac: Option<&str>) {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(has_corpus, has_pyyaml)),
+    ignore = "needs ../shared/corpus (real helm template output) and PyYAML (the independent checksum implementation)"
+)]
 fn checksums_agree_with_an_independent_python_implementation() {
     check_against_python(None);
 }
 
 #[test]
+#[cfg_attr(
+    not(all(has_corpus, has_pyyaml)),
+    ignore = "needs ../shared/corpus (real helm template output) and PyYAML (the independent checksum implementation)"
+)]
 fn hmac_checksums_agree_with_an_independent_python_implementation() {
     check_against_python(Some("s3cr3t-key"));
 }
 
 #[test]
+#[cfg_attr(
+    not(has_corpus),
+    ignore = "needs ../shared/corpus (real helm template output, next to the repository)"
+)]
 fn inject_changes_only_annotations_and_matches_graph() {
     // The PyYAML cross-check needs python3 with PyYAML; the rest does not.
     let pyyaml = python_has("yaml");
@@ -127,6 +136,10 @@ fn inject_changes_only_annotations_and_matches_graph() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_corpus),
+    ignore = "needs ../shared/corpus (real helm template output, next to the repository)"
+)]
 fn corpus_injects_into_the_workloads_that_consume_config() {
     // Every corpus workload whose graph has checksums and is injectable gets
     // them: counted over the whole corpus so that a silent skip shows.
@@ -152,6 +165,10 @@ fn corpus_injects_into_the_workloads_that_consume_config() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_corpus),
+    ignore = "needs ../shared/corpus (real helm template output, next to the repository)"
+)]
 fn parallel_output_equals_single_threaded_output() {
     // All corpus files as one stream, through every command, on 1 and 2 threads.
     let files = corpus_files();
@@ -176,6 +193,10 @@ fn parallel_output_equals_single_threaded_output() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_corpus),
+    ignore = "needs ../shared/corpus (real helm template output, next to the repository)"
+)]
 fn graph_mode_drops_no_result() {
     // inject and graph keep trees only for documents that can matter; lint
     // keeps all. The graph built each way must be the same.
@@ -197,6 +218,10 @@ fn graph_mode_drops_no_result() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_corpus),
+    ignore = "needs ../shared/corpus (real helm template output, next to the repository)"
+)]
 fn large_inputs_read_in_parts_equal_streamed_input() {
     // Over 8 MiB: a file (path or `< file`) is read in parts on all cores,
     // split in blocks on all cores; a pipe is read as a stream. The same

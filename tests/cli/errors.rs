@@ -29,12 +29,12 @@ const CASES: &[(&str, &str, &str)] = &[
     (
         "scalar-document.yaml",
         "a document is a scalar",
-        "scalar-document.yaml:2:1",
+        "scalar-document.yaml:5:1",
     ),
     (
         "sequence-document.yaml",
         "a document is a sequence",
-        "sequence-document.yaml:2:",
+        "sequence-document.yaml:5:",
     ),
     (
         "duplicate-keys.yaml",

@@ -13,26 +13,18 @@ fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_confsum"))
 }
 
-/// A client from `$var`, else on PATH. None (skip) only outside CI.
-pub fn client(var: &str, name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os(var)
+/// A client from `$var`, else on PATH. Tests that call this are ignored by
+/// `cfg(has_..)` when build.rs found no such client (never in CI).
+pub fn client(var: &str, name: &str) -> PathBuf {
+    std::env::var_os(var)
         .map(PathBuf::from)
         .filter(|p| p.is_file())
         .or_else(|| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|d| d.join(name))
-                    .find(|p| p.is_file())
-            })
-        });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name} is required in CI: .ci/run installs it and sets {var}"
-        );
-        eprintln!("skipping: {name} not installed (set {var}; .ci/run installs it)");
-    }
-    found
+            which::which(name)
+                .ok()
+                .filter(|_| var != "CONFSUM_TEST_HELM310")
+        })
+        .unwrap_or_else(|| panic!("{name} is required: set {var} (.ci/run installs it)"))
 }
 
 fn path_with(dirs: &[&Path]) -> std::ffi::OsString {
@@ -48,10 +40,12 @@ fn run(cmd: &mut Command) -> std::process::Output {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn helm3_post_renderer_wrapper_end_to_end() {
-    let Some(helm) = client("CONFSUM_TEST_HELM", "helm") else {
-        return;
-    };
+    let helm = client("CONFSUM_TEST_HELM", "helm");
     let chart = fixture("charts/demo");
     let wrapper = root().join("scripts/confsum-post-render");
     let out = run(Command::new(&helm)
@@ -92,12 +86,14 @@ fn helm3_post_renderer_wrapper_end_to_end() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm310),
+    ignore = "needs helm 3.10+: set CONFSUM_TEST_HELM310 (.ci/run installs it)"
+)]
 fn helm3_post_renderer_args_as_the_readme_says() {
     // Helm 3.10+: `--post-renderer confsum --post-renderer-args post-render`,
     // with confsum found on PATH.
-    let Some(helm) = client("CONFSUM_TEST_HELM310", "helm") else {
-        return;
-    };
+    let helm = client("CONFSUM_TEST_HELM310", "helm");
     let tools = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(bin(), tools.path().join("confsum")).unwrap();
     let out = run(Command::new(&helm)
@@ -122,10 +118,12 @@ fn helm3_post_renderer_args_as_the_readme_says() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
 fn helm3_fails_when_the_post_renderer_fails() {
-    let Some(helm) = client("CONFSUM_TEST_HELM", "helm") else {
-        return;
-    };
+    let helm = client("CONFSUM_TEST_HELM", "helm");
     let chart = fixture("charts/demo");
     let wrapper = root().join("scripts/confsum-post-render");
     // A Secret value that is not base64 makes confsum refuse the stream.
@@ -242,10 +240,16 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
+#[cfg_attr(
+    not(has_pre_commit),
+    ignore = "needs pre-commit: set CONFSUM_TEST_PRE_COMMIT or put it on PATH (.ci/run installs it)"
+)]
 fn pre_commit_hooks_pass_and_fail_for_real() {
-    let Some(pre_commit) = client("CONFSUM_TEST_PRE_COMMIT", "pre-commit") else {
-        return;
-    };
+    let pre_commit = client("CONFSUM_TEST_PRE_COMMIT", "pre-commit");
     let head = run(Command::new("git")
         .args(["rev-parse", "HEAD"])
         .current_dir(root()));
@@ -303,6 +307,69 @@ fn pre_commit_hooks_pass_and_fail_for_real() {
         stderr(&ok_inject)
     );
 
+    // YAML that is not Kubernetes manifests, next to them: skipped.
+    std::fs::write(
+        repo.join("playbook.yml"),
+        "- hosts: all\n  tasks:\n    - name: ping\n      ping: {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("docker-compose.yaml"),
+        "services:\n  web:\n    image: nginx\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(repo.join(".github/workflows")).unwrap();
+    std::fs::write(
+        repo.join(".github/workflows/ci.yml"),
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: [{run: echo}]\n",
+    )
+    .unwrap();
+    git(repo, &["add", "."]);
+    for hook in ["confsum-lint", "confsum-inject", "confsum-inject-write"] {
+        let out = try_repo(hook);
+        assert!(
+            out.status.success(),
+            "{hook} with a playbook and a compose file: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    // A YAML file that does not parse still fails, naming the file.
+    std::fs::write(repo.join("broken.yml"), "a: [\n").unwrap();
+    git(repo, &["add", "."]);
+    let out = try_repo("confsum-lint");
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("broken.yml:1:4"), "{}", stdout(&out));
+    std::fs::remove_file(repo.join("broken.yml")).unwrap();
+    git(repo, &["add", "-A"]);
+
+    // The rewrite hook writes the checksums (pre-commit then reports the
+    // files it changed and fails once, as for any formatter), then passes.
+    std::fs::copy(fixture("example/app.yaml"), repo.join("k8s/fresh.yaml")).unwrap();
+    git(repo, &["add", "."]);
+    let wrote = try_repo("confsum-inject-write");
+    assert!(!wrote.status.success());
+    assert!(
+        stdout(&wrote).contains("files were modified by this hook"),
+        "{}",
+        stdout(&wrote)
+    );
+    assert!(
+        std::fs::read_to_string(repo.join("k8s/fresh.yaml"))
+            .unwrap()
+            .contains("confsum.dev/config-checksum")
+    );
+    git(repo, &["add", "."]);
+    let again = try_repo("confsum-inject-write");
+    assert!(
+        again.status.success(),
+        "{}{}",
+        stdout(&again),
+        stderr(&again)
+    );
+    std::fs::remove_file(repo.join("k8s/fresh.yaml")).unwrap();
+    git(repo, &["add", "-A"]);
+
     std::fs::copy(
         fixture("rules/missing-key/fail.yaml"),
         repo.join("k8s/broken.yaml"),
@@ -325,9 +392,7 @@ fn pre_commit_hooks_pass_and_fail_for_real() {
     );
     // The chart hook renders with helm: a chart whose ci values bring a
     // missing key fails; without that values file it passes.
-    let Some(helm) = client("CONFSUM_TEST_HELM", "helm") else {
-        return;
-    };
+    let helm = client("CONFSUM_TEST_HELM", "helm");
     std::fs::remove_file(repo.join("k8s/broken.yaml")).unwrap();
     copy_dir(&fixture("charts/demo"), &repo.join("charts/demo"));
     git(repo, &["add", "-A"]);
@@ -381,76 +446,229 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-#[test]
-fn github_action_step_writes_annotations_sarif_and_summary() {
-    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
-    for needle in [
-        "using: composite",
-        "cargo install --locked --path \"$GITHUB_ACTION_PATH\"",
-        "scripts/action.sh",
-        "sarif-file:",
-        "fail-on:",
-        "paths:",
-        "config:",
-    ] {
-        assert!(action.contains(needle), "action.yml lacks {needle}");
+/// The Action as GitHub runs it: action.yml read with a YAML parser, its
+/// inputs' defaults applied, each `run:` step run by bash with the
+/// environment the step declares (`${{ inputs.x }}` and
+/// `${{ steps.id.outputs.x }}` substituted), GITHUB_OUTPUT and
+/// GITHUB_STEP_SUMMARY files, and the step outputs passed on. `uses:` steps
+/// are the cache: a hit, so the install step is skipped and confsum comes
+/// from PATH. Returns the lint step's exit code, stdout, the outputs and
+/// the summary.
+struct ActionRun {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    outputs: std::collections::HashMap<String, String>,
+    summary: String,
+}
+
+fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let docs = confsum::yaml::parse_stream(&text).expect("action.yml is valid YAML");
+    let doc = &docs[0];
+    let r = doc.root.unwrap();
+    assert_eq!(doc.str_at(r, &["runs", "using"]), Some("composite"));
+    let mut values: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for &(k, v) in doc.entries(doc.get(r, "inputs").unwrap()) {
+        let name = doc.scalar(k).unwrap().to_string();
+        let default = doc.str_at(v, &["default"]).unwrap_or("").to_string();
+        assert!(
+            doc.str_at(v, &["description"]).is_some(),
+            "input {name} is described"
+        );
+        values.insert(name, default);
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let summary = tmp.path().join("summary.md");
-    let output = tmp.path().join("output");
-    let sarif = tmp.path().join("out.sarif");
-    let step = |fail_on: &str| {
-        run(Command::new("bash")
-            .arg(root().join("scripts/action.sh"))
-            .current_dir(root())
-            .env("CONFSUM", bin())
-            .env(
-                "INPUT_PATHS",
-                "fixtures/rules/missing-key/fail.yaml\nfixtures/example",
-            )
-            .env("INPUT_FAIL_ON", fail_on)
-            .env("INPUT_SARIF_FILE", &sarif)
-            .env("INPUT_ARGS", "--ignore unused-config")
+    for (k, v) in inputs {
+        assert!(values.contains_key(*k), "action.yml has an input `{k}`");
+        values.insert(k.to_string(), v.to_string());
+    }
+    let mut step_outputs: std::collections::HashMap<String, String> = Default::default();
+    let expr = regex::Regex::new(
+        r"\$\{\{\s*(inputs|steps)\.([A-Za-z0-9_-]+)(?:\.outputs\.([A-Za-z0-9_-]+))?\s*\}\}",
+    )
+    .unwrap();
+    let summary = workspace.join("summary.md");
+    let mut last = None;
+    for step in doc.items(doc.path(r, &["runs", "steps"]).unwrap()) {
+        let id = doc.str_at(step, &["id"]).unwrap_or("").to_string();
+        if doc.get(step, "uses").is_some() {
+            // The cache step: a hit.
+            step_outputs.insert(format!("{id}.cache-hit"), "true".into());
+            continue;
+        }
+        let substitute = |s: &str| {
+            expr.replace_all(s, |c: &regex::Captures| match &c[1] {
+                "inputs" => values[&c[2]].clone(),
+                _ => step_outputs
+                    .get(&format!("{}.{}", &c[2], &c[3]))
+                    .cloned()
+                    .unwrap_or_default(),
+            })
+            .into_owned()
+        };
+        if let Some(cond) = doc.str_at(step, &["if"]) {
+            // `steps.cache.outputs.cache-hit != 'true'`
+            let cond = substitute(&format!("${{{{ {cond} }}}}").replace(" != 'true' }}", " }}"));
+            if cond == "true" {
+                continue;
+            }
+        }
+        assert_eq!(doc.str_at(step, &["shell"]), Some("bash"));
+        let output = workspace.join(format!("output-{id}"));
+        std::fs::write(&output, "").unwrap();
+        let mut cmd = Command::new("bash");
+        cmd.arg("-e")
+            .arg("-c")
+            .arg(substitute(doc.str_at(step, &["run"]).unwrap()))
+            .current_dir(workspace)
+            .env("GITHUB_ACTION_PATH", root())
+            .env("GITHUB_OUTPUT", &output)
             .env("GITHUB_STEP_SUMMARY", &summary)
-            .env("GITHUB_OUTPUT", &output))
-    };
-    let failing = step("error");
-    assert_eq!(failing.status.code(), Some(1), "{}", stderr(&failing));
-    let annotations = stdout(&failing);
-    assert!(
-        annotations
-            .lines()
-            .any(|l| l.starts_with("::error file=fixtures/rules/missing-key/fail.yaml,line=25,")),
-        "{annotations}"
-    );
-    assert!(
-        annotations
-            .lines()
-            .any(|l| l.starts_with("::warning file=fixtures/example/app.yaml,")),
-        "{annotations}"
-    );
-    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
-    assert_eq!(log["version"], "2.1.0");
-    assert!(log["runs"][0]["results"].as_array().unwrap().len() >= 4);
-    let md = std::fs::read_to_string(&summary).unwrap();
-    assert!(
-        md.contains("## confsum lint") && md.contains("| `missing-key` | error | 2 |"),
-        "{md}"
-    );
-    assert!(
-        std::fs::read_to_string(&output)
-            .unwrap()
-            .contains(&format!("sarif-file={}", sarif.display()))
-    );
-    let passing = step("never");
-    assert_eq!(passing.status.code(), Some(0));
+            .env("PATH", path_with(&[bin().parent().unwrap()]))
+            .env_remove("CONFSUM_HMAC_KEY");
+        if let Some(env) = doc.get(step, "env") {
+            for &(k, v) in doc.entries(env) {
+                cmd.env(doc.scalar(k).unwrap(), substitute(doc.scalar(v).unwrap()));
+            }
+        }
+        let out = run(&mut cmd);
+        for line in std::fs::read_to_string(&output).unwrap().lines() {
+            let (k, v) = line.split_once('=').expect("name=value");
+            step_outputs.insert(format!("{id}.{k}"), v.to_string());
+        }
+        if !out.status.success() && id != "lint" {
+            panic!("step {id} failed: {}", stderr(&out));
+        }
+        last = Some(out);
+    }
+    let out = last.expect("the lint step ran");
+    ActionRun {
+        code: out.status.code(),
+        stdout: stdout(&out),
+        stderr: stderr(&out),
+        outputs: step_outputs,
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+    }
 }
 
 #[test]
-fn argocd_cmp_generate_command_runs() {
-    let Some(helm) = client("CONFSUM_TEST_HELM", "helm") else {
-        return;
+fn github_action_runs_as_github_loads_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    std::fs::create_dir(ws.join("deploy")).unwrap();
+    std::fs::copy(
+        root().join("fixtures/rules/missing-key/fail.yaml"),
+        ws.join("deploy/bad.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("fixtures/example/app.yaml"),
+        ws.join("deploy/app.yaml"),
+    )
+    .unwrap();
+    std::fs::write(ws.join("deploy/notes.txt"), "not yaml").unwrap();
+
+    // Findings: annotations, SARIF, summary, outputs, exit 1; a glob in paths.
+    let r = run_action(
+        ws,
+        &[
+            ("paths", "deploy/*.yaml"),
+            ("args", "--ignore unused-config"),
+        ],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("::error file=deploy/bad.yaml,line=25,")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("::warning file=deploy/app.yaml,"))
+    );
+    assert_eq!(r.outputs["lint.sarif-file"], "confsum.sarif");
+    assert_eq!(r.outputs["version.fingerprint"].len(), 32);
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.join("confsum.sarif")).unwrap()).unwrap();
+    assert!(log["runs"][0]["results"].as_array().unwrap().len() >= 4);
+    assert!(
+        r.summary.contains("| `missing-key` | error | 2 |"),
+        "{}",
+        r.summary
+    );
+
+    // Clean at this threshold: exit 0.
+    let r = run_action(ws, &[("paths", "deploy/app.yaml"), ("fail-on", "never")]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+
+    // Input confsum cannot read: exit 2, and still a SARIF file to upload.
+    std::fs::write(ws.join("deploy/broken.yaml"), "a: [\n").unwrap();
+    std::fs::remove_file(ws.join("confsum.sarif")).unwrap();
+    let r = run_action(ws, &[("paths", "deploy/broken.yaml")]);
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("deploy/broken.yaml:1:4"), "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("error:").count(),
+        1,
+        "the error once: {}",
+        r.stderr
+    );
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.join("confsum.sarif")).unwrap()).unwrap();
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+
+    // A glob that matches nothing is named in the error, as written.
+    let r = run_action(ws, &[("paths", "nowhere/*.yaml")]);
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("nowhere/*.yaml"), "{}", r.stderr);
+}
+
+/// The fingerprint (the cache key) follows the action's source.
+#[test]
+fn github_action_cache_key_changes_with_the_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("action");
+    std::fs::create_dir_all(&copy).unwrap();
+    for dir in ["src", "scripts"] {
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(root().join(dir))
+            .arg(copy.join(dir))
+            .status();
+        assert!(status.unwrap().success());
+    }
+    for f in ["Cargo.toml", "Cargo.lock", "build.rs"] {
+        std::fs::copy(root().join(f), copy.join(f)).unwrap();
+    }
+    let fingerprint = || {
+        let out_file = tmp.path().join("out");
+        std::fs::write(&out_file, "").unwrap();
+        let out = run(Command::new("bash")
+            .arg(copy.join("scripts/action-fingerprint.sh"))
+            .env("GITHUB_ACTION_PATH", &copy)
+            .env("GITHUB_OUTPUT", &out_file));
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::read_to_string(&out_file).unwrap()
     };
+    let before = fingerprint();
+    assert_eq!(before, fingerprint(), "stable");
+    std::fs::write(copy.join("src/lib.rs"), "// a new version\n").unwrap();
+    assert_ne!(before, fingerprint(), "a new version gets a new key");
+}
+
+#[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
+fn argocd_cmp_generate_command_runs() {
+    let helm = client("CONFSUM_TEST_HELM", "helm");
     let text = std::fs::read_to_string(root().join("integrations/argocd/cmp-plugin.yaml")).unwrap();
     let docs = confsum::yaml::parse_stream(&text).unwrap();
     let doc = &docs[0];
@@ -494,10 +712,12 @@ fn argocd_cmp_generate_command_runs() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_kustomize),
+    ignore = "needs kustomize: set CONFSUM_TEST_KUSTOMIZE or put it on PATH (.ci/run installs it)"
+)]
 fn kustomize_recipe_runs() {
-    let Some(kustomize) = client("CONFSUM_TEST_KUSTOMIZE", "kustomize") else {
-        return;
-    };
+    let kustomize = client("CONFSUM_TEST_KUSTOMIZE", "kustomize");
     let tools = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(&kustomize, tools.path().join("kustomize")).unwrap();
     let out = run(Command::new(root().join("integrations/kustomize.sh"))
