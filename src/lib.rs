@@ -17,6 +17,7 @@ pub mod display;
 pub mod error;
 pub mod graph;
 pub mod inject;
+pub mod krm;
 pub mod lint;
 pub mod model;
 pub mod plan;

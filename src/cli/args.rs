@@ -37,6 +37,11 @@ pub enum Command {
         after_help = "Examples:\n  confsum lint charts/api --all-values       # a chart: rendered with helm\n  helm template r ./chart | confsum lint\n  confsum lint manifests/ --format sarif --output confsum.sarif\n  confsum lint --fail-on warning --ignore unused-config k8s/\n\nConfiguration (.confsum.yaml):\n  rules: {missing-object: error, unused-config: off}\n  ignore: [vendor/*, Secret/*/legacy-*]\n  settings: {near-size-limit: 0.8}\n\nInline: annotate an object or pod template with confsum.dev/ignore: \"rule-id,rule-id\"."
     )]
     Lint(LintArgs),
+    /// KRM function (kustomize, kpt): a ResourceList on stdin, checksums and lint results out.
+    #[command(
+        after_help = "Reads a ResourceList (KRM Functions Specification) on standard input and writes it on standard output with checksums injected into `items` and lint findings in `results` (rule id in `tags`). Options come from the functionConfig's `data` or `spec`: lint (true/false), failOn (error, warning, info, never), namespace, configAnnotation, secretAnnotation, ignore.\n\nExamples:\n  kustomize build --enable-alpha-plugins --enable-exec overlays/prod   # with integrations/kustomize-krm\n  confsum krm < resource-list.yaml"
+    )]
+    Krm(KrmArgs),
     /// Compare two renders: which workloads will roll, and why.
     #[command(
         after_help = "Examples:\n  helm template r ./chart -f old.yaml > old.yaml; helm template r ./chart -f new.yaml > new.yaml\n  confsum plan old.yaml new.yaml\n  helm template r ./chart | confsum plan rendered/ - --format markdown\n  confsum plan --exit-code old/ new/     # exit 1 when anything would roll"
@@ -236,6 +241,12 @@ pub struct LintArgs {
     /// Also name, on stderr, each file left out as not Kubernetes manifests.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct KrmArgs {
+    #[command(flatten)]
+    pub digest: DigestArgs,
 }
 
 #[derive(Args, Debug)]

@@ -8,6 +8,7 @@ mod diagnostics;
 mod graph_cmd;
 mod inject_cmd;
 mod input;
+mod krm_cmd;
 mod lint_cmd;
 mod plan_cmd;
 
@@ -85,6 +86,7 @@ fn run(
         Command::PostRender(a) => inject_cmd::post_render(a, err, deferred),
         Command::Lint(a) => lint_cmd::run(a, out, err),
         Command::Plan(a) => plan_cmd::run(a, out),
+        Command::Krm(a) => krm_cmd::run(a, out, err),
         Command::Explain(a) => lint_cmd::explain(a, out),
         Command::Rules => lint_cmd::list(out),
         Command::Completions { shell } => {

@@ -431,8 +431,10 @@ fn document_objects(
 }
 
 fn is_list(doc: &Document<'_>, root: NodeId) -> bool {
+    let api = doc.str_at(root, &["apiVersion"]).unwrap_or("");
     doc.str_at(root, &["kind"]).is_some_and(|k| {
         k == "List"
+            || k == "ResourceList" && api.starts_with("config.kubernetes.io/")
             || k.ends_with("List")
                 && doc.get(root, "items").is_some()
                 && doc.str_at(root, &["apiVersion"]) == Some("v1")

@@ -732,3 +732,94 @@ fn kustomize_recipe_runs() {
         "kustomize ran: {text}"
     );
 }
+
+/// The KRM function with the real kustomize (exec function): a passing build
+/// gets checksums, a failing one fails kustomize with confsum's finding.
+#[test]
+#[cfg_attr(
+    not(has_kustomize),
+    ignore = "needs kustomize: set CONFSUM_TEST_KUSTOMIZE or put it on PATH (.ci/run installs it)"
+)]
+fn kustomize_krm_function_runs_in_kustomize() {
+    let kustomize = client("CONFSUM_TEST_KUSTOMIZE", "kustomize");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("krm");
+    copy_dir(&root().join("integrations/kustomize-krm"), &dir);
+    let build = |dir: &Path| {
+        run(Command::new(&kustomize)
+            .args(["build", "--enable-alpha-plugins", "--enable-exec"])
+            .arg(dir)
+            .env("CONFSUM", bin()))
+    };
+    let out = build(&dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("confsum.dev/config-checksum: "), "{text}");
+    assert!(
+        !text.contains("config.kubernetes.io/index"),
+        "kustomize mapped the items back: {text}"
+    );
+    // The same checksum as confsum inject on the plain manifests.
+    let graph = confsum()
+        .args(["graph", "--format", "json"])
+        .arg(dir.join("app.yaml"))
+        .output()
+        .unwrap();
+    let g: serde_json::Value = serde_json::from_slice(&graph.stdout).unwrap();
+    let sum = g["workloads"][0]["checksums"]["config"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.contains(&sum), "{text}");
+
+    let mut app = std::fs::read_to_string(dir.join("app.yaml")).unwrap();
+    app.push_str("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: typo\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: busybox\n        env:\n        - name: LEVEL\n          valueFrom:\n            configMapKeyRef: {name: app-config, key: LOG_LEVL}\n");
+    std::fs::write(dir.join("app.yaml"), app).unwrap();
+    let out = build(&dir);
+    assert!(!out.status.success(), "the build fails");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("error[missing-key]: Deployment/typo"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(has_kustomize),
+    ignore = "needs kustomize: set CONFSUM_TEST_KUSTOMIZE or put it on PATH (.ci/run installs it)"
+)]
+fn kustomize_recipe_fails_when_the_build_fails() {
+    let kustomize = client("CONFSUM_TEST_KUSTOMIZE", "kustomize");
+    let tools = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&kustomize, tools.path().join("kustomize")).unwrap();
+    let broken = tempfile::tempdir().unwrap();
+    std::fs::write(
+        broken.path().join("kustomization.yaml"),
+        "resources:\n- missing.yaml\n",
+    )
+    .unwrap();
+    let out = run(Command::new(root().join("integrations/kustomize.sh"))
+        .arg(broken.path())
+        .env("PATH", path_with(&[tools.path()]))
+        .env("CONFSUM", bin()));
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+}
+
+#[test]
+fn inject_takes_an_empty_release_from_a_pipe() {
+    let out = confsum()
+        .args(["inject", "--verbose"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("the input is empty"),
+        "{}",
+        stderr(&out)
+    );
+}
