@@ -674,41 +674,94 @@ fn argocd_cmp_generate_command_runs() {
     let doc = &docs[0];
     let r = doc.root.unwrap();
     assert_eq!(doc.str_at(r, &["kind"]), Some("ConfigManagementPlugin"));
-    let generate = doc.path(r, &["spec", "generate"]).unwrap();
-    let command: Vec<String> = doc
-        .items(doc.get(generate, "command").unwrap())
-        .map(|i| doc.scalar(i).unwrap().to_string())
-        .collect();
-    let args: Vec<String> = doc
-        .items(doc.get(generate, "args").unwrap())
-        .map(|i| doc.scalar(i).unwrap().to_string())
-        .collect();
+    // Argo CD names a versioned plugin `<name>-<version>`; the comment
+    // tells users that name.
+    let name = format!(
+        "{}-{}",
+        doc.str_at(r, &["metadata", "name"]).unwrap(),
+        doc.str_at(r, &["spec", "version"]).unwrap()
+    );
+    assert!(
+        text.contains(&format!("plugin: {{name: {name}}}")),
+        "{name}"
+    );
+    let command = |step: &str| -> Vec<String> {
+        let node = doc.path(r, &["spec", step]).unwrap();
+        let mut all: Vec<String> = doc
+            .items(doc.get(node, "command").unwrap())
+            .map(|i| doc.scalar(i).unwrap().to_string())
+            .collect();
+        all.extend(
+            doc.items(doc.get(node, "args").unwrap())
+                .map(|i| doc.scalar(i).unwrap().to_string()),
+        );
+        all
+    };
     let tools = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(&helm, tools.path().join("helm")).unwrap();
     std::os::unix::fs::symlink(bin(), tools.path().join("confsum")).unwrap();
-    let out = run(Command::new(&command[0])
-        .args(&command[1..])
-        .args(&args)
-        .current_dir(fixture("charts/demo"))
-        .env("PATH", path_with(&[tools.path()]))
-        .env("ARGOCD_APP_NAME", "demo")
-        .env("ARGOCD_APP_NAMESPACE", "prod"));
+    // As Argo CD runs a step: in the app's folder, with its variables.
+    let step = |step: &str, dir: &Path, extra: &[(&str, &str)]| {
+        let c = command(step);
+        let mut cmd = Command::new(&c[0]);
+        cmd.args(&c[1..])
+            .current_dir(dir)
+            .env("PATH", path_with(&[tools.path()]))
+            .env("ARGOCD_APP_NAME", "demo")
+            .env("ARGOCD_APP_NAMESPACE", "prod")
+            .env_remove("CONFSUM_HMAC_KEY");
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        run(&mut cmd)
+    };
+    let out = step("generate", &fixture("charts/demo"), &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out).matches("confsum.dev/config-checksum").count(),
         3
     );
-    let failing = run(Command::new(&command[0])
-        .args(&command[1..])
-        .args(&args)
-        .current_dir(fixture("charts/broken"))
-        .env("PATH", path_with(&[tools.path()]))
-        .env("ARGOCD_APP_NAME", "x")
-        .env("ARGOCD_APP_NAMESPACE", "prod"));
+
+    // The cluster's version and APIs reach helm.
+    let caps = [
+        ("KUBE_VERSION", "1.29.0"),
+        ("KUBE_API_VERSIONS", "v1,apps/v1,monitoring.coreos.com/v1"),
+    ];
+    let out = step("generate", &fixture("charts/capabilities"), &caps);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("kube: \"v1.29.0\""),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("monitoring: \"prometheus-operator\""),
+        "{}",
+        stdout(&out)
+    );
+    let without = step("generate", &fixture("charts/capabilities"), &[]);
+    assert!(!stdout(&without).contains("prometheus-operator"));
+
+    // No failed step is hidden: helm failing fails generate, and a chart
+    // whose dependency cannot be built fails init.
+    let failing = step("generate", &fixture("charts/broken"), &[]);
     assert!(
         !failing.status.success(),
         "a helm failure fails the generate command"
     );
+    let ok_init = step("init", &fixture("charts/demo"), &[]);
+    assert!(ok_init.status.success(), "{}", stderr(&ok_init));
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("charts/demo"), tmp.path());
+    let mut chart = std::fs::read_to_string(tmp.path().join("Chart.yaml")).unwrap();
+    chart.push_str("dependencies:\n- name: gone\n  version: 1.0.0\n  repository: file://../gone\n");
+    std::fs::write(tmp.path().join("Chart.yaml"), chart).unwrap();
+    let bad_init = step("init", tmp.path(), &[]);
+    assert!(
+        !bad_init.status.success(),
+        "init fails on a missing dependency"
+    );
+    assert!(!stderr(&bad_init).is_empty(), "helm's words are shown");
 }
 
 #[test]
