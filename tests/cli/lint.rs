@@ -321,3 +321,129 @@ fn invalid_base64_is_a_finding_for_lint_not_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("\"rule\": \"invalid-base64\""));
 }
+
+/// `--format junit`, read by junitparser (the parser CI plugins build on):
+/// one failed case per finding, with the rule and the place.
+#[test]
+#[cfg_attr(
+    not(has_junitparser),
+    ignore = "needs junitparser (pip install junitparser)"
+)]
+fn junit_format_reads_in_a_junit_parser() {
+    let script = r#"
+import sys, junitparser
+xml = junitparser.JUnitXml.fromfile(sys.argv[1])
+for suite in xml:
+    for case in suite:
+        for r in case.result:
+            print(f"{type(r).__name__}|{case.classname}|{r.type}|{r.message}")
+    print(f"suite|{suite.name}|{suite.tests}|{suite.failures}")
+"#;
+    let clean = tempfile::tempdir().unwrap();
+    let service = clean.path().join("service.yaml");
+    std::fs::write(
+        &service,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
+    )
+    .unwrap();
+    for (file, failures) in [
+        (fixture("rules/missing-key/fail.yaml"), true),
+        (service, false),
+    ] {
+        let out = confsum()
+            .args([
+                "lint",
+                "--format",
+                "junit",
+                "--fail-on",
+                "never",
+                "--ignore",
+                "guessable-secret-checksum",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(tmp.path(), &out.stdout).unwrap();
+        let parsed = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        assert!(parsed.status.success(), "{}", stderr(&parsed));
+        let text = stdout(&parsed);
+        if failures {
+            assert!(
+                text.lines().any(|l| l.starts_with("Failure|")
+                    && l.contains("|missing-key|ConfigMap `cfg` has no key `levle`")),
+                "{text}"
+            );
+            let json = confsum()
+                .args([
+                    "lint",
+                    "--format",
+                    "json",
+                    "--fail-on",
+                    "never",
+                    "--ignore",
+                    "guessable-secret-checksum",
+                ])
+                .arg(&file)
+                .output()
+                .unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+            let n = v["findings"].as_array().unwrap().len();
+            assert!(
+                text.contains(&format!("suite|confsum lint|{n}|{n}")),
+                "{text}"
+            );
+        } else {
+            assert!(text.contains("suite|confsum lint|1|0"), "{text}");
+        }
+    }
+}
+
+/// `--format gitlab`: the fields GitLab's Code Quality widget reads
+/// (description, check_name, fingerprint, severity, location.path,
+/// location.lines.begin), with GitLab's severities and unique fingerprints.
+/// GitLab publishes no schema package; this checks its documented format.
+#[test]
+fn gitlab_format_has_the_fields_gitlab_reads() {
+    let out = confsum()
+        .args(["lint", "--format", "gitlab", "--fail-on", "never"])
+        .arg(fixture("rules/missing-key/fail.yaml"))
+        .arg(fixture("example/app.yaml"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let issues = v.as_array().expect("an array");
+    assert!(issues.len() >= 4);
+    let mut fingerprints = std::collections::HashSet::new();
+    for i in issues {
+        assert!(i["description"].is_string() && i["check_name"].is_string());
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"]
+                .contains(&i["severity"].as_str().unwrap())
+        );
+        assert!(i["location"]["path"].as_str().unwrap().ends_with(".yaml"));
+        assert!(i["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        assert!(
+            fingerprints.insert(i["fingerprint"].as_str().unwrap().to_string()),
+            "unique"
+        );
+    }
+    let missing = issues
+        .iter()
+        .find(|i| i["check_name"] == "missing-key")
+        .unwrap();
+    assert_eq!(missing["severity"], "major");
+    assert_eq!(missing["location"]["lines"]["begin"], 25);
+    // Stable across runs: the same fingerprints again.
+    let again = confsum()
+        .args(["lint", "--format", "gitlab", "--fail-on", "never"])
+        .arg(fixture("rules/missing-key/fail.yaml"))
+        .arg(fixture("example/app.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(again.stdout, out.stdout);
+}
