@@ -275,23 +275,33 @@ fn pre_commit_hooks_pass_and_fail_for_real() {
     assert!(w.status.success());
     git(repo, &["add", "."]);
     let home = root().join("target/pre-commit-home");
-    let try_repo = |hook: &str| {
-        run(Command::new(&pre_commit)
-            .args([
-                "try-repo",
-                root().to_str().unwrap(),
-                hook,
-                "--all-files",
-                "--ref",
-                &rev,
-            ])
+    // As a user's repository uses the hooks: a .pre-commit-config.yaml
+    // naming this repository at a commit (pre-commit builds it once, then
+    // reuses the environment for every hook and run).
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n- repo: {}\n  rev: {rev}\n  hooks:\n  - id: confsum-lint\n  - id: confsum-inject\n  - id: confsum-inject-write\n  - id: confsum-lint-chart\n",
+            root().display()
+        ),
+    )
+    .unwrap();
+    git(repo, &["add", "."]);
+    let hook_run = |hook: &str, helm: Option<&Path>| {
+        let mut c = Command::new(&pre_commit);
+        c.args(["run", hook, "--all-files"])
             .current_dir(repo)
             .env("PRE_COMMIT_HOME", &home)
             .env("CARGO_TARGET_DIR", root().join("target/pre-commit-build"))
             .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
             .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-            .env("CARGO_PROFILE_RELEASE_LTO", "false"))
+            .env("CARGO_PROFILE_RELEASE_LTO", "false");
+        if let Some(h) = helm {
+            c.env("CONFSUM_HELM", h);
+        }
+        run(&mut c)
     };
+    let try_repo = |hook: &str| hook_run(hook, None);
     let ok_lint = try_repo("confsum-lint");
     assert!(
         ok_lint.status.success(),
@@ -396,25 +406,7 @@ fn pre_commit_hooks_pass_and_fail_for_real() {
     std::fs::remove_file(repo.join("k8s/broken.yaml")).unwrap();
     copy_dir(&fixture("charts/demo"), &repo.join("charts/demo"));
     git(repo, &["add", "-A"]);
-    let with_helm = |hook: &str| {
-        let mut c = Command::new(&pre_commit);
-        c.args([
-            "try-repo",
-            root().to_str().unwrap(),
-            hook,
-            "--all-files",
-            "--ref",
-            &rev,
-        ])
-        .current_dir(repo)
-        .env("PRE_COMMIT_HOME", &home)
-        .env("CONFSUM_HELM", &helm)
-        .env("CARGO_TARGET_DIR", root().join("target/pre-commit-build"))
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_LTO", "false");
-        run(&mut c)
-    };
+    let with_helm = |hook: &str| hook_run(hook, Some(&helm));
     let bad_chart = with_helm("confsum-lint-chart");
     assert!(!bad_chart.status.success());
     assert!(
