@@ -119,6 +119,7 @@ rule_fixture_tests! {
     fixtures_secret_like_in_configmap => "secret-like-in-configmap",
     fixtures_secret_type_missing_keys => "secret-type-missing-keys",
     fixtures_subpath_no_refresh => "subpath-no-refresh",
+    fixtures_unknown_rule_in_ignore => "unknown-rule-in-ignore",
     fixtures_unused_config => "unused-config",
 }
 

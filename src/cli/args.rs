@@ -8,11 +8,23 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "confsum",
     version,
-    about = "Checksums and lints for the ConfigMaps and Secrets your Kubernetes workloads consume"
+    about = "Checksums and lints for the ConfigMaps and Secrets your Kubernetes workloads consume",
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// Colour in reports on a terminal: auto (honours NO_COLOR, FORCE_COLOR
+    /// and CLICOLOR_FORCE), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,9 +74,11 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  confsum man > /usr/local/share/man/man1/confsum.1")]
-    Man,
+    /// Print the man page (roff), or write one per command into a folder.
+    #[command(
+        after_help = "Examples:\n  confsum man > /usr/local/share/man/man1/confsum.1\n  confsum man --dir /usr/local/share/man/man1   # confsum.1, confsum-inject.1, ..."
+    )]
+    Man(ManArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -254,6 +268,13 @@ pub struct LintArgs {
     /// Also name, on stderr, each file left out as not Kubernetes manifests.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write `confsum.1` and one `confsum-COMMAND.1` per command into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -10,7 +10,7 @@ use confsum::inject;
 use confsum::lint::LintConfig;
 use confsum::source::chart::HelmOptions;
 
-use super::args::{AnnotationArgs, ChartArgs, DigestArgs};
+use super::args::{AnnotationArgs, ChartArgs, ColorWhen, DigestArgs};
 
 /// Settings shared by the commands that read manifests.
 pub struct RunConfig {
@@ -42,10 +42,32 @@ impl RunConfig {
     }
 }
 
-/// Whether a report on standard output gets colours: never when `NO_COLOR`
-/// is set, else only on a terminal.
+static COLOR: std::sync::OnceLock<ColorWhen> = std::sync::OnceLock::new();
+
+/// `--color`, once per run.
+pub fn set_color(when: ColorWhen) {
+    let _ = COLOR.set(when);
+}
+
+/// Whether a report on standard output gets colours: `--color always` or
+/// `never` as given; for `auto`, never with `NO_COLOR`, always with
+/// `CLICOLOR_FORCE` or `FORCE_COLOR`, else on a terminal only.
 pub fn stdout_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    match COLOR.get().copied().unwrap_or(ColorWhen::Auto) {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            let force = std::env::var_os("FORCE_COLOR")
+                .is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+            if anstyle_query::no_color() {
+                false
+            } else if anstyle_query::clicolor_force() || force {
+                true
+            } else {
+                std::io::stdout().is_terminal()
+            }
+        }
+    }
 }
 
 /// The options for `helm template`, as flags and environment give them.

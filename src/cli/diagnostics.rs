@@ -30,5 +30,15 @@ pub fn render_error(e: &Error) -> String {
     {
         return head;
     }
-    head + &out
+    // The message is in the head line already: keep miette's snippet and
+    // help, not its repeat of the message.
+    let snippet_start = out
+        .lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with("╭─[") || l.starts_with(",-[")
+        })
+        .unwrap_or(0);
+    let body: Vec<&str> = out.lines().skip(snippet_start).collect();
+    head + &body.join("\n") + "\n"
 }

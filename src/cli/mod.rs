@@ -10,6 +10,7 @@ mod inject_cmd;
 mod input;
 mod krm_cmd;
 mod lint_cmd;
+mod man_cmd;
 mod plan_cmd;
 
 use std::io::Write;
@@ -36,11 +37,15 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    hint_when_waiting_on_a_terminal(&cli.command);
+    config::set_color(cli.color);
+    let Some(command) = cli.command else {
+        return no_command();
+    };
+    hint_when_waiting_on_a_terminal(&command);
     let mut out = Vec::new();
     let mut err = Vec::new();
     let mut deferred = None;
-    let result = run(cli, &mut out, &mut err, &mut deferred);
+    let result = run(command, &mut out, &mut err, &mut deferred);
     // stderr notes are written even on failure; stdout only on success.
     let _ = std::io::stderr().write_all(
         confsum::display::guard_workflow_commands(&String::from_utf8_lossy(&err)).as_bytes(),
@@ -75,12 +80,12 @@ pub fn main() -> ExitCode {
 
 /// Run a command. Output is buffered so that an error leaves stdout empty.
 fn run(
-    cli: Cli,
+    command: Command,
     out: &mut Vec<u8>,
     err: &mut Vec<u8>,
     deferred: &mut Option<Deferred>,
 ) -> Result<Status, Error> {
-    match cli.command {
+    match command {
         Command::Graph(a) => graph_cmd::run(a, out, err),
         Command::Inject(a) => inject_cmd::run(a, out, err, deferred),
         Command::PostRender(a) => inject_cmd::post_render(a, err, deferred),
@@ -94,13 +99,7 @@ fn run(
             clap_complete::generate(shell, &mut Cli::command(), "confsum", out);
             Ok(Status::Clean)
         }
-        Command::Man => {
-            use clap::CommandFactory;
-            clap_mangen::Man::new(Cli::command())
-                .render(out)
-                .map_err(|e| Error::io(format!("cannot render the man page: {e}"), e))?;
-            Ok(Status::Clean)
-        }
+        Command::Man(a) => man_cmd::run(a, out, err),
     }
 }
 
@@ -157,6 +156,26 @@ impl Deferred {
         }
         Ok(())
     }
+}
+
+/// `confsum` alone. With manifests piped in, it is most likely a Helm
+/// post-renderer without `--post-renderer-args` (Helm 3.10+ runs the binary
+/// bare): say how to set it up, in a few lines Helm shows in its error.
+/// On a terminal, the help.
+fn no_command() -> ExitCode {
+    use clap::CommandFactory;
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let _ = Cli::command().print_help();
+        return ExitCode::from(2);
+    }
+    eprint!(
+        "confsum: no command given, and manifests on standard input.\n\
+         As a Helm post-renderer, pass the command as an argument:\n  \
+         helm upgrade RELEASE CHART --post-renderer confsum --post-renderer-args post-render\n\
+         (Helm before 3.10: use scripts/confsum-post-render.) `confsum --help` lists the commands.\n"
+    );
+    ExitCode::from(2)
 }
 
 /// `confsum lint` with no path reads stdin; typed at a terminal, that looks

@@ -45,6 +45,7 @@ pub mod secret_in_env;
 pub mod secret_like_in_configmap;
 pub mod secret_type_missing_keys;
 pub mod subpath_no_refresh;
+pub mod unknown_rule_in_ignore;
 pub mod unused_config;
 
 /// Every rule, in the order `confsum rules` lists them.
@@ -69,6 +70,7 @@ pub const ALL: &[&crate::lint::Rule] = &[
     &secret_like_in_configmap::RULE,
     &secret_type_missing_keys::RULE,
     &subpath_no_refresh::RULE,
+    &unknown_rule_in_ignore::RULE,
     &unused_config::RULE,
 ];
 
