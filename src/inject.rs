@@ -91,10 +91,12 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
             continue;
         }
         if let Some(reason) = model.not_injectable(obj) {
-            plan.notices.push(Notice::NotInjectable {
-                workload: model.display_name(obj),
-                reason,
-            });
+            if !model.is_helm_test(obj) {
+                plan.notices.push(Notice::NotInjectable {
+                    workload: model.display_name(obj),
+                    reason,
+                });
+            }
             continue;
         }
         plan_workload(model, obj, &wanted, &mut plan);

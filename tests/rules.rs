@@ -103,6 +103,7 @@ rule_fixture_tests! {
     fixtures_checksum_not_injectable => "checksum-not-injectable",
     fixtures_config_change_no_rollout => "config-change-no-rollout",
     fixtures_duplicate_data_key => "duplicate-data-key",
+    fixtures_duplicate_key => "duplicate-key",
     fixtures_duplicate_object => "duplicate-object",
     fixtures_guessable_secret_checksum => "guessable-secret-checksum",
     fixtures_immutable_config_reused => "immutable-config-reused",

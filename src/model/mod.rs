@@ -254,6 +254,19 @@ impl<'a> Model<'a> {
             .is_some()
     }
 
+    /// Whether a workload is a Helm test (`helm.sh/hook: test`,
+    /// `test-success`, `test-failure`): run once by `helm test`, never
+    /// rolled, so nothing to report about its checksum.
+    pub fn is_helm_test(&self, obj: &Object) -> bool {
+        self.doc(obj)
+            .str_at(obj.node, &["metadata", "annotations", "helm.sh/hook"])
+            .is_some_and(|hooks| {
+                hooks
+                    .split(',')
+                    .any(|h| matches!(h.trim(), "test" | "test-success" | "test-failure"))
+            })
+    }
+
     /// Whether confsum writes checksums into this workload's pod template.
     pub fn is_injectable(&self, obj: &Object) -> bool {
         matches!(obj.kind, Kind::Workload(_)) && self.not_injectable(obj).is_none()

@@ -36,7 +36,8 @@ impl<'a> Document<'a> {
         let NodeKind::Mapping { entries, .. } = &self.nodes[map as usize].kind else {
             return None;
         };
-        for &(k, v) in entries {
+        // The last of duplicate keys wins, as in Kubernetes' decoding.
+        for &(k, v) in entries.iter().rev() {
             if self.scalar(k) == Some(key) {
                 return Some((k, v));
             }
@@ -75,6 +76,7 @@ impl<'a> Document<'a> {
         };
         entries
             .iter()
+            .rev()
             .copied()
             .find(|&(k, _)| match &self.nodes[k as usize].kind {
                 NodeKind::Scalar { value, .. } => value == key,

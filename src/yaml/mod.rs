@@ -108,6 +108,9 @@ pub struct Document<'a> {
     pub crlf: bool,
     /// Whether the keep filter dropped the tree of this (non-empty) document.
     pub dropped: bool,
+    /// (earlier key, later key) of each duplicate mapping key: the later
+    /// value is the one lookups return, as in Kubernetes' decoding.
+    pub duplicate_keys: Vec<(NodeId, NodeId)>,
 }
 
 /// Which documents keep their node tree.
@@ -217,6 +220,7 @@ fn parse_chunk_general(
             template,
             crlf,
             dropped: false,
+            duplicate_keys: Vec::new(),
         });
     }
     Ok(docs)
@@ -243,6 +247,7 @@ fn finish_document<'a>(
             }
         }
     }
+    let duplicate_keys = b.duplicates;
     let mut nodes = b.nodes;
     // The arena lives as long as the run: give back its slack.
     nodes.shrink_to_fit();
@@ -253,6 +258,7 @@ fn finish_document<'a>(
         template,
         crlf,
         dropped: false,
+        duplicate_keys,
     };
     if let (Keep::Filter(wanted), Some(_)) = (keep, doc.root)
         && !wanted(&doc)
@@ -260,6 +266,7 @@ fn finish_document<'a>(
         doc.nodes = Vec::new();
         doc.root = None;
         doc.dropped = true;
+        doc.duplicate_keys = Vec::new();
     }
     doc
 }

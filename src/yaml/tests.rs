@@ -180,11 +180,29 @@ fn alias_bomb_is_refused_quickly() {
 }
 
 #[test]
-fn duplicate_keys_are_errors_with_their_offset() {
+fn duplicate_keys_keep_the_last_value_and_are_recorded() {
+    // As Helm and Kubernetes decode them: the last value wins.
     let text = "a: 1\nb: 2\na: 3\n";
-    let err = parse_stream(text).unwrap_err();
-    assert_eq!(err.offset, 10);
-    assert!(err.message.contains("duplicate mapping key `a`"));
+    let docs = parse_stream(text).unwrap();
+    let d = &docs[0];
+    let r = d.root.unwrap();
+    assert_eq!(d.str_at(r, &["a"]), Some("3"));
+    assert_eq!(
+        d.get_direct_entry(r, "a").map(|(_, v)| d.scalar(v)),
+        Some(Some("3"))
+    );
+    let &[(first, second)] = d.duplicate_keys.as_slice() else {
+        panic!("{:?}", d.duplicate_keys)
+    };
+    assert_eq!(
+        (d.node(first).span.start, d.node(second).span.start),
+        (0, 10)
+    );
+    // Large mappings take the hashed path.
+    let big: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect::<String>() + "k7: last\n";
+    let docs = parse_stream(&big).unwrap();
+    assert_eq!(docs[0].str_at(docs[0].root.unwrap(), &["k7"]), Some("last"));
+    assert_eq!(docs[0].duplicate_keys.len(), 1);
 }
 
 #[test]

@@ -49,6 +49,8 @@ pub(super) struct Builder<'a> {
     /// for input without aliases (the fast path's).
     expanded: Vec<u64>,
     track_aliases: bool,
+    /// (earlier key, later key) of each duplicate mapping key.
+    pub(super) duplicates: Vec<(NodeId, NodeId)>,
 }
 
 impl<'a> Builder<'a> {
@@ -61,6 +63,7 @@ impl<'a> Builder<'a> {
             anchors: Vec::new(),
             expanded: Vec::new(),
             track_aliases: true,
+            duplicates: Vec::new(),
         }
     }
 
@@ -248,10 +251,11 @@ impl<'a> Builder<'a> {
             && let NodeKind::Scalar { value, .. } = &self.nodes[id as usize].kind
             && value != "<<"
         {
-            // A duplicate key is an error for Kubernetes' decoder ("key
-            // already set in map"), so it is one here too. Small mappings:
-            // compare with the keys so far. Large ones: a set of hashes
-            // first, then compare on a hit.
+            // A duplicate key: Helm's and Kubernetes' decoding keep the last
+            // value, so the mapping keeps both and lookups take the last;
+            // the pair is recorded for lint (duplicate-key). Small
+            // mappings: compare with the keys so far. Large ones: a set of
+            // hashes first, then compare on a hit.
             let keys = &self.children[top.first_child..];
             let count = keys.len() / 2;
             let may_be_duplicate = if count < 16 {
@@ -266,15 +270,15 @@ impl<'a> Builder<'a> {
                 });
                 !seen.insert(key_hash(&self.nodes[id as usize].kind))
             };
-            let duplicate = may_be_duplicate
-                && keys.iter().step_by(2).any(|&k| {
+            let earlier = if may_be_duplicate {
+                keys.iter().step_by(2).rev().copied().find(|&k| {
                     matches!(&self.nodes[k as usize].kind, NodeKind::Scalar { value: other, .. } if other == value)
-                });
-            if duplicate {
-                return Err(YamlError {
-                    offset: self.nodes[id as usize].span.start,
-                    message: format!("duplicate mapping key `{value}`"),
-                });
+                })
+            } else {
+                None
+            };
+            if let Some(earlier) = earlier {
+                self.duplicates.push((earlier, id));
             }
         }
         self.children.push(id);

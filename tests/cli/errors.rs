@@ -37,11 +37,6 @@ const CASES: &[(&str, &str, &str)] = &[
         "sequence-document.yaml:5:",
     ),
     (
-        "duplicate-keys.yaml",
-        "duplicate mapping key `name`",
-        "duplicate-keys.yaml:10:9",
-    ),
-    (
         "list-non-mapping.yaml",
         "an item of a List is a scalar",
         "list-non-mapping.yaml:4:3",

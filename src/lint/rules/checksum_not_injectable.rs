@@ -26,6 +26,9 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         let Some(why) = model.not_injectable(o) else {
             continue;
         };
+        if model.is_helm_test(o) {
+            continue;
+        }
         if sums.config.is_none() && sums.secret.is_none() {
             continue;
         }

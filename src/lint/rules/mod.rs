@@ -29,6 +29,7 @@ pub mod annotation_collision;
 pub mod checksum_not_injectable;
 pub mod config_change_no_rollout;
 pub mod duplicate_data_key;
+pub mod duplicate_key;
 pub mod duplicate_object;
 pub mod guessable_secret_checksum;
 pub mod immutable_config_reused;
@@ -54,6 +55,7 @@ pub const ALL: &[&crate::lint::Rule] = &[
     &checksum_not_injectable::RULE,
     &config_change_no_rollout::RULE,
     &duplicate_data_key::RULE,
+    &duplicate_key::RULE,
     &duplicate_object::RULE,
     &guessable_secret_checksum::RULE,
     &immutable_config_reused::RULE,
