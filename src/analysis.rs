@@ -12,7 +12,16 @@ pub struct Analysis<'a> {
 
 /// Parse, model and graph the sources: every object, for lint.
 pub fn analyze<'a>(sources: &'a [source::Source], namespace: &str) -> Result<Analysis<'a>> {
-    build(model::parse(sources)?, namespace)
+    analyze_with(sources, namespace, &graph::Policy::default())
+}
+
+/// [`analyze`] with a checksum policy (`--rollout-on`, opt-outs).
+pub fn analyze_with<'a>(
+    sources: &'a [source::Source],
+    namespace: &str,
+    policy: &graph::Policy,
+) -> Result<Analysis<'a>> {
+    build(model::parse(sources)?, namespace, policy)
 }
 
 /// As [`analyze`], for the graph alone (inject, graph, plan): every document
@@ -22,14 +31,28 @@ pub fn analyze_for_graph<'a>(
     sources: &'a [source::Source],
     namespace: &str,
 ) -> Result<Analysis<'a>> {
+    analyze_for_graph_with(sources, namespace, &graph::Policy::default())
+}
+
+/// [`analyze_for_graph`] with a checksum policy.
+pub fn analyze_for_graph_with<'a>(
+    sources: &'a [source::Source],
+    namespace: &str,
+    policy: &graph::Policy,
+) -> Result<Analysis<'a>> {
     build(
         model::parse_keeping(sources, yaml::Keep::Filter(model::keep_for_graph))?,
         namespace,
+        policy,
     )
 }
 
-fn build<'a>(files: Vec<model::ParsedSource<'a>>, namespace: &str) -> Result<Analysis<'a>> {
+fn build<'a>(
+    files: Vec<model::ParsedSource<'a>>,
+    namespace: &str,
+    policy: &graph::Policy,
+) -> Result<Analysis<'a>> {
     let model = model::Model::build(files, namespace)?;
-    let graph = graph::Graph::build(&model);
+    let graph = graph::Graph::build_with(&model, policy);
     Ok(Analysis { model, graph })
 }

@@ -50,6 +50,8 @@ pub struct Use {
     pub key_nodes: Vec<NodeId>,
     /// Mounts of this volume with `subPath` (container, mount node).
     pub sub_path_mounts: Vec<(String, NodeId)>,
+    /// Containers that mount this volume whole (no `subPath`).
+    pub whole_mounts: Vec<String>,
 }
 
 impl Use {
@@ -72,13 +74,81 @@ pub struct Ref {
     pub via: BTreeSet<Via>,
     /// The object in the input, if any.
     pub target: Option<ObjId>,
+    /// Why no use of this object enters the checksum, when none does.
+    pub excluded: Option<Excluded>,
 }
 
 impl Ref {
-    /// Whether the reference enters a checksum: pull secrets never do.
+    /// Whether the reference enters a checksum: pull secrets never do, nor
+    /// config that is opted out or reloaded in place.
     pub fn enters_checksum(&self) -> bool {
-        self.target.is_some() && self.via.iter().any(|v| *v != Via::ImagePullSecrets)
+        self.target.is_some()
+            && self.excluded.is_none()
+            && self.via.iter().any(|v| *v != Via::ImagePullSecrets)
     }
+}
+
+/// Why a consumed object is left out of a workload's checksum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Excluded {
+    /// `confsum.dev/hash: "false"` on the object, or an `opt-out.hash`
+    /// selector of `.confsum.yaml` (named here).
+    OptedOut(String),
+    /// A sidecar of the workload reloads the mounted volume in place.
+    ReloadedInPlace { container: String },
+    /// `--rollout-on frozen`: a whole-volume mount, which the kubelet
+    /// refreshes in the running container.
+    RefreshedInPlace,
+}
+
+impl std::fmt::Display for Excluded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Excluded::OptedOut(why) => write!(f, "opted out ({why})"),
+            Excluded::ReloadedInPlace { container } => {
+                write!(f, "reloaded in place by {container}")
+            }
+            Excluded::RefreshedInPlace => {
+                write!(
+                    f,
+                    "a volume the kubelet refreshes in place (--rollout-on frozen)"
+                )
+            }
+        }
+    }
+}
+
+/// Why inject leaves a whole workload alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeftAlone {
+    /// `confsum.dev/inject: "false"`, or an `opt-out.inject` selector.
+    OptedOut(String),
+    /// A controller rolls it on config changes (Stakater Reloader, Wave).
+    RolledByController(String),
+}
+
+impl std::fmt::Display for LeftAlone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LeftAlone::OptedOut(why) => write!(f, "opted out ({why})"),
+            LeftAlone::RolledByController(annotation) => write!(
+                f,
+                "a controller rolls it on config changes (annotation `{annotation}`)"
+            ),
+        }
+    }
+}
+
+/// What enters a checksum: `--rollout-on`, and the opt-outs.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Hash only what a running container can never see change (env,
+    /// envFrom, subPath mounts): `--rollout-on frozen`.
+    pub frozen_only: bool,
+    /// Objects left out of every checksum: (selector, as written).
+    pub hash_opt_out: Vec<crate::model::Selector>,
+    /// Workloads inject leaves alone.
+    pub inject_opt_out: Vec<crate::model::Selector>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +157,8 @@ pub struct Workload {
     pub uses: Vec<Use>,
     /// Merged per (kind, name), sorted by kind then name.
     pub refs: Vec<Ref>,
+    /// Why inject leaves this workload alone, if it does.
+    pub left_alone: Option<LeftAlone>,
 }
 
 pub struct Graph {
@@ -97,7 +169,13 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// The graph with the default policy: every consumed key enters the
+    /// checksum, except config reloaded in place.
     pub fn build(model: &Model<'_>) -> Graph {
+        Graph::build_with(model, &Policy::default())
+    }
+
+    pub fn build_with(model: &Model<'_>, policy: &Policy) -> Graph {
         let mut index = HashMap::new();
         for (i, o) in model.objects.iter().enumerate() {
             if let Kind::Config(k) = o.kind {
@@ -117,39 +195,15 @@ impl Graph {
             .filter(|(_, o)| matches!(o.kind, Kind::Workload(_)))
             .map(|(i, o)| {
                 let doc = model.doc(o);
-                let uses = model
-                    .pod_spec(o)
-                    .map(|spec| collect_uses(doc, spec))
-                    .unwrap_or_default();
-                let mut refs: Vec<Ref> = Vec::new();
-                for u in &uses {
-                    let target = index
-                        .get(&(u.kind, o.namespace.clone(), u.name.clone()))
-                        .copied();
-                    match refs
-                        .iter_mut()
-                        .find(|r| r.kind == u.kind && r.name == u.name)
-                    {
-                        Some(r) => {
-                            merge_keys(&mut r.keys, &u.keys);
-                            r.optional &= u.optional;
-                            r.via.insert(u.via);
-                        }
-                        None => refs.push(Ref {
-                            kind: u.kind,
-                            name: u.name.clone(),
-                            keys: u.keys.as_ref().map(|k| k.iter().cloned().collect()),
-                            optional: u.optional,
-                            via: BTreeSet::from([u.via]),
-                            target,
-                        }),
-                    }
-                }
-                refs.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+                let spec = model.pod_spec(o);
+                let uses = spec.map(|spec| collect_uses(doc, spec)).unwrap_or_default();
+                let reloaders = spec.map(|s| reloader_sidecars(doc, s)).unwrap_or_default();
+                let refs = merge_refs(model, &index, o, &uses, &reloaders, policy);
                 Workload {
                     object: i,
                     uses,
                     refs,
+                    left_alone: left_alone(model, o, policy),
                 }
             })
             .collect();
@@ -180,6 +234,143 @@ impl Graph {
     }
 }
 
+/// Why inject leaves `o` alone, if it does.
+fn left_alone(model: &Model<'_>, o: &crate::model::Object, policy: &Policy) -> Option<LeftAlone> {
+    let doc = model.doc(o);
+    let says_false = |node: Option<NodeId>| {
+        node.and_then(|n| {
+            doc.str_at(
+                n,
+                &["metadata", "annotations", crate::model::INJECT_ANNOTATION],
+            )
+        })
+        .is_some_and(|v| v.eq_ignore_ascii_case("false"))
+    };
+    if says_false(Some(o.node)) || says_false(model.pod_template(o)) {
+        return Some(LeftAlone::OptedOut(format!(
+            "{}: \"false\"",
+            crate::model::INJECT_ANNOTATION
+        )));
+    }
+    if let Some(s) = policy.inject_opt_out.iter().find(|s| s.matches(model, o)) {
+        return Some(LeftAlone::OptedOut(format!(
+            ".confsum.yaml opt-out.inject `{s}`"
+        )));
+    }
+    crate::model::reloaders::external_roller(doc, o.node).map(LeftAlone::RolledByController)
+}
+
+/// Containers of a pod spec that reload mounted config in place.
+fn reloader_sidecars(doc: &Document<'_>, spec: NodeId) -> Vec<String> {
+    crate::model::CONTAINER_FIELDS
+        .iter()
+        .filter_map(|f| doc.get(spec, f))
+        .flat_map(|l| doc.items(l))
+        .filter(|&c| crate::model::reloaders::is_reloader_sidecar(doc, c))
+        .filter_map(|c| doc.str_at(c, &["name"]).map(str::to_string))
+        .collect()
+}
+
+/// Why a use does not enter the checksum, if it does not.
+fn use_excluded(u: &Use, reloaders: &[String], policy: &Policy) -> Option<Excluded> {
+    if !matches!(u.via, Via::Volume | Via::Projected) || !u.sub_path_mounts.is_empty() {
+        return None;
+    }
+    if let Some(c) = u.whole_mounts.iter().find(|c| reloaders.contains(c)) {
+        return Some(Excluded::ReloadedInPlace {
+            container: c.clone(),
+        });
+    }
+    policy.frozen_only.then_some(Excluded::RefreshedInPlace)
+}
+
+/// The uses of one workload merged per object: keys of the uses that enter
+/// the checksum (all uses' keys when none does), and why none does.
+fn merge_refs(
+    model: &Model<'_>,
+    index: &HashMap<(ConfigKind, String, String), ObjId>,
+    o: &crate::model::Object,
+    uses: &[Use],
+    reloaders: &[String],
+    policy: &Policy,
+) -> Vec<Ref> {
+    let mut refs: Vec<Ref> = Vec::new();
+    // Per ref: whether some use counts, and the first reason one does not.
+    let mut counted: Vec<(bool, Option<Excluded>)> = Vec::new();
+    for u in uses {
+        let target = index
+            .get(&(u.kind, o.namespace.clone(), u.name.clone()))
+            .copied();
+        let excluded = use_excluded(u, reloaders, policy);
+        let at = match refs
+            .iter()
+            .position(|r| r.kind == u.kind && r.name == u.name)
+        {
+            Some(at) => at,
+            None => {
+                refs.push(Ref {
+                    kind: u.kind,
+                    name: u.name.clone(),
+                    keys: Some(BTreeSet::new()),
+                    optional: true,
+                    via: BTreeSet::new(),
+                    target,
+                    excluded: None,
+                });
+                counted.push((false, None));
+                refs.len() - 1
+            }
+        };
+        let r = &mut refs[at];
+        let (counts, why) = &mut counted[at];
+        r.optional &= u.optional;
+        r.via.insert(u.via);
+        match excluded {
+            None if !*counts => {
+                // The first counting use: its keys replace those of uses
+                // that do not count.
+                *counts = true;
+                r.keys = u.keys.as_ref().map(|k| k.iter().cloned().collect());
+            }
+            None => merge_keys(&mut r.keys, &u.keys),
+            Some(e) if !*counts => {
+                merge_keys(&mut r.keys, &u.keys);
+                why.get_or_insert(e);
+            }
+            Some(_) => {}
+        }
+    }
+    for (r, (counts, why)) in refs.iter_mut().zip(counted) {
+        let opted_out = r.target.and_then(|t| object_opt_out(model, t, policy));
+        r.excluded = opted_out.or(if counts { None } else { why });
+    }
+    refs.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    refs
+}
+
+/// Why a ConfigMap or Secret is left out of every checksum, if it is.
+fn object_opt_out(model: &Model<'_>, t: ObjId, policy: &Policy) -> Option<Excluded> {
+    let o = &model.objects[t];
+    let doc = model.doc(o);
+    if doc
+        .str_at(
+            o.node,
+            &["metadata", "annotations", crate::model::HASH_ANNOTATION],
+        )
+        .is_some_and(|v| v.eq_ignore_ascii_case("false"))
+    {
+        return Some(Excluded::OptedOut(format!(
+            "{}: \"false\"",
+            crate::model::HASH_ANNOTATION
+        )));
+    }
+    policy
+        .hash_opt_out
+        .iter()
+        .find(|s| s.matches(model, o))
+        .map(|s| Excluded::OptedOut(format!(".confsum.yaml opt-out.hash `{s}`")))
+}
+
 fn merge_keys(into: &mut Option<BTreeSet<String>>, more: &Option<Vec<String>>) {
     match (into.as_mut(), more) {
         (Some(set), Some(keys)) => set.extend(keys.iter().cloned()),
@@ -193,6 +384,7 @@ fn collect_uses(doc: &Document<'_>, spec: NodeId) -> Vec<Use> {
         doc,
         uses: Vec::new(),
         sub_paths: HashMap::new(),
+        whole_mounts: HashMap::new(),
     };
     for list in crate::model::CONTAINER_FIELDS {
         for container in doc
@@ -222,6 +414,7 @@ fn collect_uses(doc: &Document<'_>, spec: NodeId) -> Vec<Use> {
                 node: doc.get(p, "name").unwrap_or(p),
                 key_nodes: Vec::new(),
                 sub_path_mounts: Vec::new(),
+                whole_mounts: Vec::new(),
             });
         }
     }
@@ -235,6 +428,8 @@ struct Collector<'d, 'a> {
     uses: Vec<Use>,
     /// subPath mounts per volume name: (container, mount node).
     sub_paths: HashMap<String, Vec<(String, NodeId)>>,
+    /// Containers that mount each volume whole, per volume name.
+    whole_mounts: HashMap<String, Vec<String>>,
 }
 
 impl Collector<'_, '_> {
@@ -300,6 +495,7 @@ impl Collector<'_, '_> {
                     node: doc.get(r, "name").unwrap_or(r),
                     key_nodes: key_node.into_iter().collect(),
                     sub_path_mounts: Vec::new(),
+                    whole_mounts: Vec::new(),
                 });
             }
         }
@@ -325,6 +521,7 @@ impl Collector<'_, '_> {
                     node: doc.get(r, "name").unwrap_or(r),
                     key_nodes: Vec::new(),
                     sub_path_mounts: Vec::new(),
+                    whole_mounts: Vec::new(),
                 });
             }
         }
@@ -372,6 +569,7 @@ impl Collector<'_, '_> {
             node: doc.get(src, name_field).unwrap_or(src),
             key_nodes,
             sub_path_mounts: self.sub_paths.get(vname).cloned().unwrap_or_default(),
+            whole_mounts: self.whole_mounts.get(vname).cloned().unwrap_or_default(),
         });
     }
 }

@@ -55,6 +55,13 @@ pub enum Notice {
         reason: String,
         location: Location,
     },
+    /// A workload inject leaves alone: opted out, or rolled by a controller.
+    LeftAlone {
+        workload: String,
+        why: String,
+        /// A controller's annotation (always worth a note), not an opt-out.
+        by_controller: bool,
+    },
     /// A plain (un-keyed) secret checksum over guessable values.
     Guessable { workload: String, bits: f64 },
     /// Checksums written (or already current) in a workload.
@@ -87,6 +94,14 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         .into_iter()
         .filter_map(|(k, v)| Some((k, v?)))
         .collect();
+        if let Some(why) = &w.left_alone {
+            plan.notices.push(Notice::LeftAlone {
+                workload: model.display_name(obj),
+                why: why.to_string(),
+                by_controller: matches!(why, crate::graph::LeftAlone::RolledByController(_)),
+            });
+            continue;
+        }
         if wanted.is_empty() {
             continue;
         }

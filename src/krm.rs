@@ -23,6 +23,8 @@ pub struct Options {
     pub namespace: String,
     /// Rule ids turned off.
     pub ignore: Vec<String>,
+    /// What checksums cover (`rolloutOn`, and the caller's opt-outs).
+    pub policy: crate::graph::Policy,
 }
 
 impl Default for Options {
@@ -33,6 +35,7 @@ impl Default for Options {
             fail_on: Some(Severity::Error),
             namespace: "default".into(),
             ignore: Vec::new(),
+            policy: crate::graph::Policy::default(),
         }
     }
 }
@@ -64,8 +67,16 @@ impl Options {
     /// `failOn` (error, warning, info, never), `namespace`,
     /// `configAnnotation`, `secretAnnotation`, `ignore` (rule ids, a list or
     /// comma-separated).
-    pub fn read(doc: &Document<'_>, root: NodeId, source: &Source) -> Result<Options> {
-        let mut o = Options::default();
+    pub fn read(
+        doc: &Document<'_>,
+        root: NodeId,
+        source: &Source,
+        policy: &crate::graph::Policy,
+    ) -> Result<Options> {
+        let mut o = Options {
+            policy: policy.clone(),
+            ..Options::default()
+        };
         let Some(config) = doc.get(root, "functionConfig") else {
             return Ok(o);
         };
@@ -92,6 +103,13 @@ impl Options {
                     }
                 }
                 "namespace" => o.namespace = value(),
+                "rolloutOn" => {
+                    o.policy.frozen_only = match value().as_str() {
+                        "all" => false,
+                        "frozen" => true,
+                        s => return Err(bad(v, format!("rolloutOn `{s}`: use all or frozen"))),
+                    }
+                }
                 "configAnnotation" => o.inject.config_annotation = value(),
                 "secretAnnotation" => o.inject.secret_annotation = value(),
                 "ignore" => {
@@ -108,7 +126,7 @@ impl Options {
                     return Err(bad(
                         k,
                         format!(
-                            "unknown functionConfig setting `{other}`: expected lint, failOn, namespace, configAnnotation, secretAnnotation or ignore"
+                            "unknown functionConfig setting `{other}`: expected lint, failOn, namespace, rolloutOn, configAnnotation, secretAnnotation or ignore"
                         ),
                     ));
                 }
@@ -120,7 +138,14 @@ impl Options {
 
 /// Run the function over a `ResourceList`. Options come from its
 /// `functionConfig` unless given.
-pub fn run(source: &Source, given: Option<Options>, hmac_key: Option<&[u8]>) -> Result<Output> {
+/// Opt-outs come from `policy` (the caller's `.confsum.yaml`); `rolloutOn`
+/// and the rest from the `functionConfig`.
+pub fn run(
+    source: &Source,
+    given: Option<Options>,
+    policy: &crate::graph::Policy,
+    hmac_key: Option<&[u8]>,
+) -> Result<Output> {
     let text = source.text.as_str();
     let docs = crate::yaml::parse_stream(text).map_err(|e| {
         source.error_at(
@@ -144,11 +169,11 @@ pub fn run(source: &Source, given: Option<Options>, hmac_key: Option<&[u8]>) -> 
     }
     let options = match given {
         Some(o) => o,
-        None => Options::read(doc, root, source)?,
+        None => Options::read(doc, root, source, policy)?,
     };
 
     let sources = [Source::new(source.name.clone(), None, text)];
-    let analysis = analysis::analyze(&sources, &options.namespace)?;
+    let analysis = analysis::analyze_with(&sources, &options.namespace, &options.policy)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, hmac_key)?;
     let plan = inject::plan(&analysis.model, &analysis.graph, &sums, &options.inject);
     let mut results = Vec::new();
@@ -309,7 +334,13 @@ mod tests {
     const LIST: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cfg\n    annotations:\n      config.kubernetes.io/index: '0'\n      internal.config.kubernetes.io/path: 'app.yaml'\n  data: {level: info}\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web\n    annotations:\n      config.kubernetes.io/index: '1'\n      internal.config.kubernetes.io/path: 'app.yaml'\n  spec:\n    template:\n      spec:\n        containers:\n        - name: c\n          image: i\n          env:\n          - name: L\n            valueFrom: {configMapKeyRef: {name: cfg, key: levle}}\n          envFrom:\n          - configMapRef: {name: cfg}\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: fc}\n  data: {failOn: warning}\n";
 
     fn run_str(text: &str) -> Output {
-        run(&Source::new("-", None, text), None, None).unwrap()
+        run(
+            &Source::new("-", None, text),
+            None,
+            &Default::default(),
+            None,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -357,7 +388,13 @@ mod tests {
         assert!(!out.failed);
         assert!(out.results.iter().all(|r| r.rule != "missing-key"));
         let bad = LIST.replace("data: {failOn: warning}", "data: {colour: red}");
-        let e = run(&Source::new("-", None, bad), None, None).unwrap_err();
+        let e = run(
+            &Source::new("-", None, bad),
+            None,
+            &Default::default(),
+            None,
+        )
+        .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Config);
     }
 
@@ -383,6 +420,7 @@ mod tests {
                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
             ),
             None,
+            &Default::default(),
             None,
         )
         .unwrap_err();

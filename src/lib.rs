@@ -26,7 +26,7 @@ pub mod secrets;
 pub mod source;
 pub mod yaml;
 
-pub use analysis::{Analysis, analyze, analyze_for_graph};
+pub use analysis::{Analysis, analyze, analyze_for_graph, analyze_for_graph_with, analyze_with};
 pub use error::{Error, ErrorKind, Result};
 
 /// Inject checksums into one stream of manifests: the text out, and the
@@ -57,6 +57,25 @@ pub fn check_fixed_point(
     hmac_key: Option<&[u8]>,
     options: &inject::Options,
 ) -> Result<()> {
+    check_fixed_point_with(
+        sources,
+        edits,
+        namespace,
+        hmac_key,
+        options,
+        &graph::Policy::default(),
+    )
+}
+
+/// [`check_fixed_point`] under a checksum policy.
+pub fn check_fixed_point_with(
+    sources: &[source::Source],
+    edits: &[Vec<inject::Edit>],
+    namespace: &str,
+    hmac_key: Option<&[u8]>,
+    options: &inject::Options,
+    policy: &graph::Policy,
+) -> Result<()> {
     let outputs: Vec<source::Source> = sources
         .iter()
         .zip(edits)
@@ -64,7 +83,7 @@ pub fn check_fixed_point(
             source::Source::new(s.name.clone(), s.path.clone(), inject::apply(&s.text, e))
         })
         .collect();
-    let analysis = analyze_for_graph(&outputs, namespace)
+    let analysis = analyze_for_graph_with(&outputs, namespace, policy)
         .map_err(|e| Error::internal(format!("confsum's output does not parse again: {e}")))?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, hmac_key)?;
     let again = inject::plan(&analysis.model, &analysis.graph, &sums, options);

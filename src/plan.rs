@@ -60,7 +60,7 @@ pub struct QuietChange {
     #[serde(flatten)]
     pub object: Ident,
     pub changed_keys: Vec<String>,
-    pub why: &'static str,
+    pub why: String,
 }
 
 /// A bare Pod or plain Job whose consumed config changed: nothing restarts it.
@@ -176,8 +176,11 @@ pub fn plan(
         let config = changed_config(&old_side, ow, &new_side, nw);
         let sums_changed = old_side.sums[oi] != new_side.sums[ni];
         let template = template_changes(old, ow.object, new, nw.object, checksum_keys);
-        let injectable = new.model.is_injectable(&new.model.objects[nw.object]);
-        if sums_changed && !config.is_empty() && !injectable {
+        // A workload inject leaves alone carries no checksum: opted out, or
+        // rolled by its own controller.
+        let left_alone = nw.left_alone.is_some();
+        let injectable = new.model.is_injectable(&new.model.objects[nw.object]) && !left_alone;
+        if sums_changed && !config.is_empty() && !injectable && !left_alone {
             not_rolled.push(Stranded {
                 workload: id.clone(),
                 config: config.clone(),
@@ -235,25 +238,42 @@ fn quiet_changes(
             continue;
         }
         let consumers = new_a.graph.consumers_of(ni);
-        let why = if consumers.iter().all(|&w| {
+        // Left out on purpose: reloaded in place, or opted out.
+        let left_out = consumers.iter().find_map(|&w| {
+            let workload = &new_a.graph.workloads[w];
+            let r = workload.refs.iter().find(|r| r.target == Some(ni))?;
+            let why = r.excluded.as_ref()?;
+            let name = new_a
+                .model
+                .display_name(&new_a.model.objects[workload.object]);
+            Some(match why {
+                crate::graph::Excluded::ReloadedInPlace { container } => {
+                    format!("reloaded in place by {container} of {name}")
+                }
+                other => format!("{other} for {name}"),
+            })
+        });
+        let why = if let Some(why) = left_out {
+            why
+        } else if consumers.iter().all(|&w| {
             new_a.graph.workloads[w]
                 .refs
                 .iter()
                 .all(|r| !r.enters_checksum() || r.target != Some(ni))
         }) {
             if consumers.is_empty() {
-                "no workload in the input consumes it"
+                "no workload in the input consumes it".to_string()
             } else {
-                "only pull secrets reference it"
+                "only pull secrets reference it".to_string()
             }
         } else if consumers.iter().all(|&w| {
             !new_a
                 .model
                 .is_injectable(&new_a.model.objects[new_a.graph.workloads[w].object])
         }) {
-            "its consumers are bare Pods or plain Jobs, which no checksum rolls"
+            "its consumers are bare Pods or plain Jobs, which no checksum rolls".to_string()
         } else {
-            "only keys that no workload consumes changed"
+            "only keys that no workload consumes changed".to_string()
         };
         quiet.push(QuietChange {
             object: id.clone(),

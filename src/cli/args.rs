@@ -95,6 +95,17 @@ pub struct DigestArgs {
     /// Use HMAC-SHA256 with the key in this file (trailing newline ignored).
     #[arg(long, value_name = "FILE")]
     pub hmac_key_file: Option<PathBuf>,
+    /// What a checksum covers: `all` consumed config (config reloaded in
+    /// place by a sidecar excepted), or only what a running container never
+    /// sees change (`frozen`: env, envFrom, subPath mounts).
+    #[arg(long, value_enum, default_value_t = RolloutOn::All, value_name = "WHAT")]
+    pub rollout_on: RolloutOn,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolloutOn {
+    All,
+    Frozen,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use confsum::inject;
 use confsum::lint::LintConfig;
 use confsum::source::chart::HelmOptions;
 
-use super::args::{AnnotationArgs, ChartArgs, ColorWhen, DigestArgs};
+use super::args::{AnnotationArgs, ChartArgs, ColorWhen, DigestArgs, RolloutOn};
 
 /// Settings shared by the commands that read manifests.
 pub struct RunConfig {
@@ -20,6 +20,10 @@ pub struct RunConfig {
     pub hmac_key: Option<Vec<u8>>,
     /// The checksum annotation keys, validated.
     pub inject: inject::Options,
+    /// What checksums cover: `--rollout-on` and the opt-outs.
+    pub policy: confsum::graph::Policy,
+    /// `.confsum.yaml` (`--config`, else found upward), or the defaults.
+    pub file: LintConfig,
 }
 
 impl RunConfig {
@@ -28,6 +32,30 @@ impl RunConfig {
         digest: &DigestArgs,
         annotations: Option<&AnnotationArgs>,
     ) -> Result<Self, Error> {
+        RunConfig::resolve_with_file(namespace, digest, annotations, None)
+    }
+
+    pub fn resolve_with_file(
+        namespace: Option<&str>,
+        digest: &DigestArgs,
+        annotations: Option<&AnnotationArgs>,
+        file: Option<&std::path::Path>,
+    ) -> Result<Self, Error> {
+        let file = match file {
+            Some(path) => LintConfig::from_file(path)?,
+            None => match std::env::current_dir()
+                .ok()
+                .and_then(|d| LintConfig::find_upward(&d))
+            {
+                Some(path) => LintConfig::from_file(&path)?,
+                None => LintConfig::default(),
+            },
+        };
+        let policy = confsum::graph::Policy {
+            frozen_only: digest.rollout_on == RolloutOn::Frozen,
+            hash_opt_out: file.opt_out_hash.clone(),
+            inject_opt_out: file.opt_out_inject.clone(),
+        };
         Ok(RunConfig {
             namespace: namespace
                 .filter(|n| !n.is_empty())
@@ -38,6 +66,8 @@ impl RunConfig {
                 .map(annotation_keys)
                 .transpose()?
                 .unwrap_or_default(),
+            policy,
+            file,
         })
     }
 }
@@ -165,23 +195,10 @@ fn hmac_key(args: &DigestArgs) -> Result<Option<Vec<u8>>, Error> {
     }
 }
 
-/// The lint configuration: `--config FILE`, else `.confsum.yaml` here or in
-/// a folder above, with `--ignore` ids and the run's checksum settings.
-pub fn lint_config(
-    file: Option<&std::path::Path>,
-    ignore: &[String],
-    run: &RunConfig,
-) -> Result<LintConfig, Error> {
-    let mut config = match file {
-        Some(path) => LintConfig::from_file(path)?,
-        None => match std::env::current_dir()
-            .ok()
-            .and_then(|d| LintConfig::find_upward(&d))
-        {
-            Some(path) => LintConfig::from_file(&path)?,
-            None => LintConfig::default(),
-        },
-    };
+/// The lint configuration: the run's `.confsum.yaml`, with `--ignore` ids
+/// and the run's checksum settings.
+pub fn lint_config(ignore: &[String], run: &RunConfig) -> Result<LintConfig, Error> {
+    let mut config = run.file.clone();
     for id in ignore {
         config.disable(id)?;
     }

@@ -27,7 +27,7 @@ pub fn run(args: GraphArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Stat
         }
     }
     super::announce(&sources);
-    let analysis = confsum::analyze_for_graph(&sources, namespace)?;
+    let analysis = confsum::analyze_for_graph_with(&sources, namespace, &config.policy)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, key.as_deref())?;
     let text = match args.format {
         GraphFormat::Json => report::graph::json(&analysis, &sums),

@@ -61,9 +61,23 @@ fn transform(
         config.hmac_key.as_deref(),
         &config.inject,
     );
-    let analysis = confsum::analyze_for_graph(&sources, namespace)?;
+    let analysis = confsum::analyze_for_graph_with(&sources, namespace, &config.policy)?;
     if let Some(notes) = verbose {
         super::skipped_notes(&analysis.model, notes);
+        for w in &analysis.graph.workloads {
+            for r in &w.refs {
+                if let Some(why) = &r.excluded {
+                    let o = &analysis.model.objects[w.object];
+                    let _ = writeln!(
+                        notes,
+                        "note: {}: {} `{}` left out of the checksum: {why}",
+                        analysis.model.display_name(o),
+                        r.kind.as_str(),
+                        r.name
+                    );
+                }
+            }
+        }
         if sources.iter().all(|s| s.text.trim().is_empty()) {
             let _ = writeln!(notes, "note: the input is empty: nothing to inject");
         }
@@ -74,7 +88,14 @@ fn transform(
         plan.notices.extend(guessable(&analysis, &plan));
     }
     if cfg!(debug_assertions) {
-        confsum::check_fixed_point(&sources, &plan.edits, namespace, key, options)?;
+        confsum::check_fixed_point_with(
+            &sources,
+            &plan.edits,
+            namespace,
+            key,
+            options,
+            &config.policy,
+        )?;
     }
     // Only a diff shows source text; finding what to mask scans every value.
     let sensitive = if for_diff {
@@ -150,6 +171,15 @@ fn write_notices(notices: &[Notice], quiet: bool, verbose: bool, err: &mut Vec<u
                         .map(|(k, v)| format!("{k}={}", &v[..12.min(v.len())]))
                         .collect();
                     let _ = writeln!(err, "injected {workload}: {}", sums.join(" "));
+                }
+            }
+            Notice::LeftAlone {
+                workload,
+                why,
+                by_controller,
+            } => {
+                if *by_controller || verbose {
+                    let _ = writeln!(err, "note: left {workload} alone: {why}");
                 }
             }
             Notice::Guessable { workload, bits } => {

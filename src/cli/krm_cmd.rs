@@ -13,7 +13,7 @@ use super::config::RunConfig;
 pub fn run(args: KrmArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
     let config = RunConfig::resolve(None, &args.digest, None)?;
     let source = confsum::source::read_stdin()?;
-    let output = confsum::krm::run(&source, None, config.hmac_key.as_deref())?;
+    let output = confsum::krm::run(&source, None, &config.policy, config.hmac_key.as_deref())?;
     for r in &output.results {
         let [_, kind, name, _] = &r.resource;
         let _ = writeln!(

@@ -13,13 +13,13 @@ use super::config::{RunConfig, helm_options, lint_config, stdout_color};
 /// Lint one stream: parse, graph, run the rules, make report items.
 fn lint_sources(
     sources: &[Source],
-    namespace: &str,
-    key: Option<&[u8]>,
+    run: &RunConfig,
     config: &LintConfig,
     verbose: Option<&mut Vec<u8>>,
 ) -> Result<Vec<Item>, Error> {
     super::announce(sources);
-    let analysis = confsum::analyze(sources, namespace)?;
+    let key = run.hmac_key.as_deref();
+    let analysis = confsum::analyze_with(sources, &run.namespace, &run.policy)?;
     if let Some(notes) = verbose {
         super::skipped_notes(&analysis.model, notes);
     }
@@ -36,24 +36,18 @@ fn lint_sources(
 }
 
 pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
-    let run = RunConfig::resolve(
+    let run = RunConfig::resolve_with_file(
         args.input.namespace.as_deref(),
         &args.digest,
         Some(&args.annotations),
+        args.config.as_deref(),
     )?;
-    let config = lint_config(args.config.as_deref(), &args.ignore, &run)?;
+    let config = lint_config(&args.ignore, &run)?;
     let (manifests, charts) = inputs(&args, err)?;
     let mut items = Vec::new();
     if !manifests.is_empty() {
-        let key = run.hmac_key.as_deref();
         let notes = args.verbose.then_some(&mut *err);
-        items.extend(lint_sources(
-            &manifests,
-            &run.namespace,
-            key,
-            &config,
-            notes,
-        )?);
+        items.extend(lint_sources(&manifests, &run, &config, notes)?);
     }
     if !charts.is_empty() {
         items.extend(lint_charts(&args, &charts, &run, &config)?);
@@ -132,8 +126,7 @@ fn lint_charts(
             let source = chart::render(&helm, c, &opts, v.as_deref())?;
             chart_items.extend(lint_sources(
                 std::slice::from_ref(&source),
-                &run.namespace,
-                run.hmac_key.as_deref(),
+                run,
                 config,
                 None,
             )?);

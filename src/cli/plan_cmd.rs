@@ -18,8 +18,8 @@ pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
     let (namespace, key) = (&run.namespace, &run.hmac_key);
     let old_sources = confsum::source::load(std::slice::from_ref(&args.old))?;
     let new_sources = confsum::source::load(std::slice::from_ref(&args.new))?;
-    let old = confsum::analyze_for_graph(&old_sources, namespace)?;
-    let new = confsum::analyze_for_graph(&new_sources, namespace)?;
+    let old = confsum::analyze_for_graph_with(&old_sources, namespace, &run.policy)?;
+    let new = confsum::analyze_for_graph_with(&new_sources, namespace, &run.policy)?;
     let keys = [
         run.inject.config_annotation.clone(),
         run.inject.secret_annotation.clone(),

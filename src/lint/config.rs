@@ -36,6 +36,10 @@ pub struct LintConfig {
     /// Whether checksums are keyed (HMAC): then no Secret value can be
     /// guessed from one.
     pub checksums_keyed: bool,
+    /// `opt-out.inject`: workloads inject leaves alone.
+    pub opt_out_inject: Vec<crate::model::Selector>,
+    /// `opt-out.hash`: ConfigMaps and Secrets no checksum covers.
+    pub opt_out_hash: Vec<crate::model::Selector>,
 }
 
 impl Default for LintConfig {
@@ -50,6 +54,8 @@ impl Default for LintConfig {
                 crate::model::DEFAULT_SECRET_ANNOTATION.into(),
             ],
             checksums_keyed: false,
+            opt_out_inject: Vec::new(),
+            opt_out_hash: Vec::new(),
         }
     }
 }
@@ -131,11 +137,12 @@ impl LintConfig {
                 "rules" => config.read_rules(doc, v, &err)?,
                 "ignore" => config.read_ignore(doc, v, &err)?,
                 "settings" => config.read_settings(doc, v, &err)?,
+                "opt-out" => config.read_opt_out(doc, v, &err)?,
                 other => {
                     return Err(err(
                         k,
                         format!(
-                            "unknown configuration key `{other}`: expected rules, ignore or settings"
+                            "unknown configuration key `{other}`: expected rules, ignore, settings or opt-out"
                         ),
                     ));
                 }
@@ -189,6 +196,28 @@ impl LintConfig {
         self.ignore_set = set
             .build()
             .map_err(|e| err(v, format!("invalid `ignore` patterns: {e}")))?;
+        Ok(())
+    }
+
+    /// `opt-out: {inject: [selector], hash: [selector]}`: a selector is
+    /// `Kind/namespace/name` with globs, or a label `key=value`.
+    fn read_opt_out(&mut self, doc: &Document<'_>, v: NodeId, err: &ErrAt<'_>) -> Result<()> {
+        for &(k, list) in doc.entries(v) {
+            let into = match doc.scalar(k).unwrap_or("") {
+                "inject" => &mut self.opt_out_inject,
+                "hash" => &mut self.opt_out_hash,
+                other => {
+                    return Err(err(
+                        k,
+                        format!("unknown opt-out `{other}`: expected inject or hash"),
+                    ));
+                }
+            };
+            for item in doc.items(list) {
+                let written = doc.scalar(item).unwrap_or("");
+                into.push(crate::model::Selector::parse(written).map_err(|e| err(item, e))?);
+            }
+        }
         Ok(())
     }
 

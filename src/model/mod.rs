@@ -9,6 +9,7 @@ use crate::yaml::{self, Document, NodeId, NodeKind};
 
 mod config_data;
 mod kinds;
+pub mod reloaders;
 mod shape;
 
 pub use config_data::{BadValue, ConfigData, DataEntry, decode_base64};
@@ -171,6 +172,63 @@ pub struct Model<'a> {
     pub skipped: Vec<(usize, &'static str)>,
     /// Each ConfigMap's and Secret's data, read on first use, then kept.
     config_data: Vec<std::sync::OnceLock<ConfigData>>,
+}
+
+/// `confsum.dev/inject: "false"` on a workload: inject leaves it alone.
+pub const INJECT_ANNOTATION: &str = "confsum.dev/inject";
+/// `confsum.dev/hash: "false"` on a ConfigMap or Secret: no checksum covers it.
+pub const HASH_ANNOTATION: &str = "confsum.dev/hash";
+
+/// An object selector of `.confsum.yaml`: `Kind/namespace/name` with
+/// globs (`Secret/*/legacy-*`), or a label `key=value`.
+#[derive(Debug, Clone)]
+pub struct Selector {
+    written: String,
+    matcher: SelectorMatch,
+}
+
+#[derive(Debug, Clone)]
+enum SelectorMatch {
+    Path(globset::GlobMatcher),
+    Label(String, String),
+}
+
+impl Selector {
+    pub fn parse(written: &str) -> std::result::Result<Selector, String> {
+        let matcher = match written.split_once('=') {
+            Some((k, v)) if !written.contains('/') || k.contains('/') && !v.contains('/') => {
+                SelectorMatch::Label(k.trim().to_string(), v.trim().to_string())
+            }
+            _ => SelectorMatch::Path(
+                globset::GlobBuilder::new(written)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| format!("`{written}` is not a valid pattern: {e}"))?
+                    .compile_matcher(),
+            ),
+        };
+        Ok(Selector {
+            written: written.to_string(),
+            matcher,
+        })
+    }
+
+    pub fn matches(&self, model: &Model<'_>, o: &Object) -> bool {
+        match &self.matcher {
+            SelectorMatch::Path(m) => {
+                m.is_match(format!("{}/{}/{}", o.kind_name, o.namespace, o.name))
+            }
+            SelectorMatch::Label(k, v) => {
+                model.doc(o).str_at(o.node, &["metadata", "labels", k]) == Some(v.as_str())
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.written)
+    }
 }
 
 /// The annotation keys confsum writes by default: read by inject, lint

@@ -54,14 +54,18 @@ pub fn json(a: &Analysis<'_>, sums: &[Checksums]) -> String {
                 .refs
                 .iter()
                 .map(|r| {
-                    json!({
+                    let mut v = json!({
                         "kind": r.kind.as_str(),
                         "name": r.name,
                         "keys": keys_json(r),
                         "optional": r.optional,
                         "via": r.via.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
                         "found": r.target.is_some(),
-                    })
+                    });
+                    if let Some(e) = &r.excluded {
+                        v["left_out"] = json!(e.to_string());
+                    }
+                    v
                 })
                 .collect();
             let mut checksums = serde_json::Map::new();
@@ -71,7 +75,7 @@ pub fn json(a: &Analysis<'_>, sums: &[Checksums]) -> String {
             if let Some(s) = &sums[i].secret {
                 checksums.insert("secret".into(), json!(s));
             }
-            json!({
+            let mut w_json = json!({
                 "kind": o.kind_name,
                 "namespace": o.namespace,
                 "name": o.name,
@@ -80,7 +84,11 @@ pub fn json(a: &Analysis<'_>, sums: &[Checksums]) -> String {
                 "injectable": a.model.is_injectable(o),
                 "template": a.model.doc(o).template,
                 "file": a.model.source(o).name,
-            })
+            });
+            if let Some(l) = &w.left_alone {
+                w_json["left_alone"] = json!(l.to_string());
+            }
+            w_json
         })
         .collect();
     let objects: Vec<Value> = sorted_configs(a)
@@ -120,6 +128,13 @@ fn describe_ref(r: &Ref) -> String {
     if r.target.is_none() {
         flags.push("not in input");
     }
+    let left_out = r
+        .excluded
+        .as_ref()
+        .map(|e| format!("left out of the checksum: {e}"));
+    if let Some(l) = &left_out {
+        flags.push(l);
+    }
     let flags = if flags.is_empty() {
         String::new()
     } else {
@@ -140,10 +155,10 @@ pub fn text(a: &Analysis<'_>, sums: &[Checksums]) -> String {
     for i in sorted_workloads(a) {
         let w = &a.graph.workloads[i];
         let o = &a.model.objects[w.object];
-        let note = if a.model.is_injectable(o) {
-            ""
-        } else {
-            " (not injectable)"
+        let note = match (&w.left_alone, a.model.is_injectable(o)) {
+            (Some(why), _) => format!(" (left alone: {why})"),
+            (None, true) => String::new(),
+            (None, false) => " (not injectable)".to_string(),
         };
         out.push_str(&format!(
             "{}/{} in {}{}\n",

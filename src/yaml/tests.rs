@@ -325,7 +325,6 @@ fn fast_path_leaves_the_rest_to_the_general_parser() {
         "a: |\n\n  leading empty line\n",
         "a: \u{85}\n",
         // Invalid: the general parser reports them.
-        "a: 1\na: 2\n",
         "a: b: c\n",
         "a: 1\n b: 2\n",
         "a:\n  - b\n  c: d\n",

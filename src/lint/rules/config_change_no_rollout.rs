@@ -38,6 +38,13 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         if !model.is_injectable(o) {
             continue;
         }
+        // Stakater Reloader or Wave rolls it on every config change.
+        if matches!(
+            w.left_alone,
+            Some(crate::graph::LeftAlone::RolledByController(_))
+        ) {
+            continue;
+        }
         let frozen: Vec<String> = w
             .refs
             .iter()
