@@ -460,11 +460,16 @@ impl Collector<'_, '_> {
                 .or_else(|| doc.get(m, "subPathExpr"))
                 .and_then(|p| doc.scalar(p))
                 .is_some_and(|p| !p.is_empty());
-            if has_sub_path && let Some(v) = self.text(doc.get(m, "name")) {
+            let Some(v) = self.text(doc.get(m, "name")) else {
+                continue;
+            };
+            if has_sub_path {
                 self.sub_paths
                     .entry(v)
                     .or_default()
                     .push((cname.clone(), m));
+            } else {
+                self.whole_mounts.entry(v).or_default().push(cname.clone());
             }
         }
         for e in doc

@@ -52,7 +52,14 @@ pub struct Roll {
     pub config: Vec<ChangedObject>,
     /// Paths in the pod template that changed apart from confsum's annotations.
     pub template: Vec<String>,
+    /// When every changed key looks generated on each render (a new
+    /// certificate, a new random password): how to stop the restarts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
+
+/// The hint of a roll whose changed keys all look generated per render.
+pub const REGENERATED_HINT: &str = "every changed key looks generated on each render (genCA, randAlphaNum): if nothing changed on purpose, this restart repeats on every deploy; use `lookup`, an existing Secret, or `confsum.dev/hash: \"false\"` (confsum lint CHART: nondeterministic-config)";
 
 /// A ConfigMap or Secret that changed but rolls nothing.
 #[derive(Debug, Clone, Serialize)]
@@ -197,10 +204,15 @@ pub fn plan(
             }
         }
         if config_rolls || !template.is_empty() {
+            let hint = (config_rolls
+                && template.is_empty()
+                && regenerated(&old_side, &new_side, &config, &id.namespace))
+            .then(|| REGENERATED_HINT.to_string());
             rolls.push(Roll {
                 workload: id.clone(),
                 config: if config_rolls { config } else { Vec::new() },
                 template,
+                hint,
             });
         }
     }
@@ -295,6 +307,38 @@ fn diff_keys<A, B>(a: &BTreeMap<Ident, A>, b: &BTreeMap<Ident, B>) -> Vec<Ident>
 }
 
 /// Consumed objects (on either side) whose consumed bytes changed.
+/// Whether every changed key of `config` looks generated on each render:
+/// both sides PEM blocks, or random-looking values of one length.
+fn regenerated(old: &Side<'_, '_>, new: &Side<'_, '_>, config: &[ChangedObject], ns: &str) -> bool {
+    fn data<'s>(side: &'s Side<'_, '_>, c: &ChangedObject, ns: &str) -> Option<&'s EffectiveData> {
+        let kind = if c.kind == "Secret" {
+            ConfigKind::Secret
+        } else {
+            ConfigKind::ConfigMap
+        };
+        side.a
+            .graph
+            .find(kind, ns, &c.name)
+            .and_then(|t| side.data.get(&t))
+    }
+    let mut keys = 0;
+    for c in config {
+        let (Some(od), Some(nd)) = (data(old, c, ns), data(new, c, ns)) else {
+            return false;
+        };
+        for k in &c.keys {
+            let (Some(a), Some(b)) = (od.get(k), nd.get(k)) else {
+                return false;
+            };
+            if !crate::secrets::looks_generated(a, b) {
+                return false;
+            }
+            keys += 1;
+        }
+    }
+    keys > 0
+}
+
 fn changed_config(
     old: &Side<'_, '_>,
     ow: &Workload,

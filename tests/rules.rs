@@ -36,7 +36,15 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
     )];
     let analysis = confsum::analyze(&sources, "default").unwrap();
     let sums = confsum::digest::checksums_lenient(&analysis.model, &analysis.graph, None);
-    let findings = lint::run(&analysis, &sums, &only(id));
+    // A rule that compares two renders of a chart reads the second from
+    // `<name>.rerender.yaml`.
+    let second = fixture(id, &name.replace(".yaml", ".rerender.yaml"));
+    let second_sources: Vec<Source> = std::fs::read_to_string(&second)
+        .map(|t| vec![Source::new("rerender", Some(second.clone()), t)])
+        .unwrap_or_default();
+    let rerender =
+        (!second_sources.is_empty()).then(|| confsum::analyze(&second_sources, "default").unwrap());
+    let findings = lint::run_with_rerender(&analysis, &sums, &only(id), rerender.as_ref());
     assert!(findings.iter().all(|f| f.rule == id));
     let lines = findings
         .iter()
@@ -113,6 +121,7 @@ rule_fixture_tests! {
     fixtures_invalid_env_name_from => "invalid-env-name-from",
     fixtures_missing_key => "missing-key",
     fixtures_missing_object => "missing-object",
+    fixtures_nondeterministic_config => "nondeterministic-config",
     fixtures_object_near_size_limit => "object-near-size-limit",
     fixtures_object_too_large => "object-too-large",
     fixtures_object_too_large_for_client_apply => "object-too-large-for-client-apply",

@@ -16,15 +16,19 @@ fn lint_sources(
     run: &RunConfig,
     config: &LintConfig,
     verbose: Option<&mut Vec<u8>>,
+    rerender: Option<&[Source]>,
 ) -> Result<Vec<Item>, Error> {
     super::announce(sources);
     let key = run.hmac_key.as_deref();
     let analysis = confsum::analyze_with(sources, &run.namespace, &run.policy)?;
+    let second = rerender
+        .map(|s| confsum::analyze_with(s, &run.namespace, &run.policy))
+        .transpose()?;
     if let Some(notes) = verbose {
         super::skipped_notes(&analysis.model, notes);
     }
     let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, key);
-    let findings = lint::run(&analysis, &sums, config);
+    let findings = lint::run_with_rerender(&analysis, &sums, config, second.as_ref());
     let templates = confsum::source::TemplateFiles::read(
         analysis
             .model
@@ -47,7 +51,7 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
     let mut items = Vec::new();
     if !manifests.is_empty() {
         let notes = args.verbose.then_some(&mut *err);
-        items.extend(lint_sources(&manifests, &run, &config, notes)?);
+        items.extend(lint_sources(&manifests, &run, &config, notes, None)?);
     }
     if !charts.is_empty() {
         items.extend(lint_charts(&args, &charts, &run, &config)?);
@@ -123,12 +127,16 @@ fn lint_charts(
         }
         let mut chart_items = Vec::new();
         for v in variants {
+            // Twice: what differs between two renders of the same values
+            // is generated on every render (nondeterministic-config).
             let source = chart::render(&helm, c, &opts, v.as_deref())?;
+            let again = chart::render(&helm, c, &opts, v.as_deref())?;
             chart_items.extend(lint_sources(
                 std::slice::from_ref(&source),
                 run,
                 config,
                 None,
+                Some(std::slice::from_ref(&again)),
             )?);
         }
         items.extend(report::merge(chart_items));

@@ -151,6 +151,9 @@ pub struct Context<'m, 'a> {
     pub analysis: &'m Analysis<'a>,
     pub checksums: &'m [Checksums],
     pub config: &'m LintConfig,
+    /// A second render of the same chart with the same values, for rules of
+    /// `Scope::Chart` that compare renders.
+    pub rerender: Option<&'m Analysis<'m>>,
 }
 
 impl<'a> Context<'_, 'a> {
@@ -229,10 +232,22 @@ impl Reporter {
 
 /// Run every enabled rule, drop suppressed findings, sort by position.
 pub fn run(analysis: &Analysis<'_>, checksums: &[Checksums], config: &LintConfig) -> Vec<Finding> {
+    run_with_rerender(analysis, checksums, config, None)
+}
+
+/// [`run`], with a second render of the same chart and values for the
+/// rules that compare renders (nondeterministic-config).
+pub fn run_with_rerender(
+    analysis: &Analysis<'_>,
+    checksums: &[Checksums],
+    config: &LintConfig,
+    rerender: Option<&Analysis<'_>>,
+) -> Vec<Finding> {
     let ctx = Context {
         analysis,
         checksums,
         config,
+        rerender,
     };
     let mut findings = Vec::new();
     for rule in rules::ALL {

@@ -59,6 +59,9 @@ pub fn human(p: &Plan, color: bool) -> String {
                     r.template.join(", ")
                 ));
             }
+            if let Some(h) = &r.hint {
+                out.push_str(&format!("      note: {h}\n"));
+            }
         }
     }
     if !p.not_rolled.is_empty() {

@@ -18,6 +18,18 @@ pub struct SecretGuessability {
 /// 80 is the common floor for brute-force resistance.
 pub const GUESSABLE_BELOW_BITS: f64 = 80.0;
 
+/// Whether two values of one key look like two outputs of a generator, not
+/// an edit: both PEM blocks (a certificate or key made per render), or
+/// random-looking values of the same length (a password from randAlphaNum).
+pub fn looks_generated(a: &[u8], b: &[u8]) -> bool {
+    let pem = |v: &[u8]| v.trim_ascii_start().starts_with(b"-----BEGIN ");
+    if pem(a) && pem(b) {
+        return true;
+    }
+    let random = |v: &[u8]| v.len() >= 12 && value_entropy_bits(v) >= 4.0 * v.len() as f64;
+    a.len() == b.len() && random(a) && random(b)
+}
+
 /// Estimated entropy of one value. zxcvbn finds words, dates, keyboard
 /// walks and repeats; where it finds nothing but random characters, its
 /// brute-force estimate (10 guesses a character) undercounts a random

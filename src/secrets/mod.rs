@@ -7,4 +7,6 @@ mod entropy;
 pub mod redact;
 
 pub use credential::looks_like_credential;
-pub use entropy::{GUESSABLE_BELOW_BITS, SecretGuessability, guessable_secret_checksum};
+pub use entropy::{
+    GUESSABLE_BELOW_BITS, SecretGuessability, guessable_secret_checksum, looks_generated,
+};

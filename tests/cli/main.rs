@@ -12,4 +12,5 @@ mod leak;
 mod lint;
 mod plan;
 mod polish;
+mod release;
 mod security;

@@ -39,6 +39,7 @@ pub mod invalid_data_key;
 pub mod invalid_env_name_from;
 pub mod missing_key;
 pub mod missing_object;
+pub mod nondeterministic_config;
 pub mod object_near_size_limit;
 pub mod object_too_large;
 pub mod object_too_large_for_client_apply;
@@ -65,6 +66,7 @@ pub const ALL: &[&crate::lint::Rule] = &[
     &invalid_env_name_from::RULE,
     &missing_key::RULE,
     &missing_object::RULE,
+    &nondeterministic_config::RULE,
     &object_near_size_limit::RULE,
     &object_too_large::RULE,
     &object_too_large_for_client_apply::RULE,
