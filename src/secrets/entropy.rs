@@ -26,8 +26,18 @@ pub fn looks_generated(a: &[u8], b: &[u8]) -> bool {
     if pem(a) && pem(b) {
         return true;
     }
-    let random = |v: &[u8]| v.len() >= 12 && value_entropy_bits(v) >= 4.0 * v.len() as f64;
-    a.len() == b.len() && random(a) && random(b)
+    // Two draws of a random string of one length differ almost everywhere;
+    // an edit changes a few characters.
+    let differing = a.iter().zip(b).filter(|(x, y)| x != y).count();
+    let mixed = |v: &[u8]| {
+        let classes = [
+            v.iter().any(u8::is_ascii_lowercase),
+            v.iter().any(u8::is_ascii_uppercase),
+            v.iter().any(u8::is_ascii_digit),
+        ];
+        classes.iter().filter(|c| **c).count() >= 2
+    };
+    a.len() == b.len() && a.len() >= 12 && 2 * differing >= a.len() && mixed(a) && mixed(b)
 }
 
 /// Estimated entropy of one value. zxcvbn finds words, dates, keyboard
@@ -113,4 +123,30 @@ pub fn guessable_secret_checksum(model: &Model<'_>, w: &Workload) -> Option<Secr
         consumed.push((r.name.clone(), keys));
     }
     (bytes > 0 && bits < GUESSABLE_BELOW_BITS).then_some(SecretGuessability { bits, consumed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_values_are_told_from_edits() {
+        assert!(looks_generated(
+            b"Zr8XqP2mWv9KtL4nBc6Hd1Sy",
+            b"Qa3VnT7yLk2PxR8mZc5Jw0Ge"
+        ));
+        assert!(looks_generated(
+            b"-----BEGIN CERTIFICATE-----\nMIIa",
+            b"-----BEGIN CERTIFICATE-----\nMIIb"
+        ));
+        assert!(
+            !looks_generated(b"password-one-2023", b"password-one-2024"),
+            "an edit"
+        );
+        assert!(!looks_generated(b"info", b"warn"), "short");
+        assert!(
+            !looks_generated(b"Zr8XqP2mWv9KtL4nBc6Hd1Sy", b"short"),
+            "lengths differ"
+        );
+    }
 }

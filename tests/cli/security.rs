@@ -186,7 +186,15 @@ fn every_helm_argument_is_an_option_value_or_after_double_dash() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let args = std::fs::read_to_string(tmp.path().join("args")).unwrap();
-    let args: Vec<&str> = args.lines().collect();
+    // The first call (lint renders a chart twice, alike).
+    let all: Vec<&str> = args.lines().collect();
+    let second = all
+        .iter()
+        .skip(1)
+        .position(|a| *a == "template")
+        .map_or(all.len(), |i| i + 1);
+    let args = &all[..second];
+    assert_eq!(all[second..], all[..all.len() - second], "both calls alike");
     let dashes = args.iter().position(|a| *a == "--").expect("a `--`");
     assert_eq!(args[0], "template");
     for a in &args[1..dashes] {
@@ -651,8 +659,8 @@ fn control_characters_in_names_never_reach_a_terminal_or_a_log() {
 
 #[test]
 fn an_error_message_cannot_start_a_workflow_command() {
-    let text =
-        "a: 1\n\"k\\n::error file=x.yaml::owned\": 1\n\"k\\n::error file=x.yaml::owned\": 2\n";
+    // An error whose message quotes a name written with a newline.
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\\n::error file=x.yaml::owned\"\ndata: just a scalar\n";
     let out = confsum().arg("graph").write_stdin(text).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);

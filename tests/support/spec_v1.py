@@ -84,7 +84,29 @@ def uses(spec):
             return {i.get("key", "") for i in src["items"]}
         return None
 
+    # Reload in place: a volume mounted whole (no subPath) by a config
+    # reloader sidecar is left out (README "Reload in place").
+    def is_reloader(c):
+        image = (c.get("image") or "").split("@")[0].rsplit("/", 1)[-1]
+        name, _, tag = image.partition(":")
+        if name in ("configmap-reload", "prometheus-config-reloader", "k8s-sidecar",
+                    "config-reloader", "vmconfig-reloader", "grafana-reloader"):
+            return True
+        if name == "operator" and tag.startswith("config-reloader"):
+            return True
+        args = [str(a) for a in (c.get("args") or []) + (c.get("command") or [])]
+        return name == "thanos" and "sidecar" in args and any(a.startswith("--reloader.") for a in args)
+
+    containers = [c for lst in ("containers", "initContainers", "ephemeralContainers")
+                  for c in spec.get(lst) or []]
+    reloaded = {m.get("name") for c in containers if is_reloader(c)
+                for m in c.get("volumeMounts") or [] if not (m.get("subPath") or m.get("subPathExpr"))}
+    sub_path = {m.get("name") for c in containers
+                for m in c.get("volumeMounts") or [] if m.get("subPath") or m.get("subPathExpr")}
+
     for v in spec.get("volumes") or []:
+        if v.get("name") in reloaded and v.get("name") not in sub_path:
+            continue
         if "configMap" in v:
             yield "ConfigMap", v["configMap"].get("name", ""), items(v["configMap"])
         if "secret" in v:
