@@ -313,3 +313,37 @@ fn opt_outs_and_controllers_are_honoured_everywhere() {
     );
     assert!(web["checksums"].get("config").is_none());
 }
+
+/// A pod template whose annotations hold confsum's key twice: the edit goes
+/// to the last one, which is the one Kubernetes keeps.
+#[test]
+fn inject_writes_the_duplicate_key_that_counts() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: b}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata:\n      annotations:\n        confsum.dev/config-checksum: \"first\"\n        other: x\n        confsum.dev/config-checksum: \"second\"\n    spec:\n      containers:\n      - name: web\n        image: w\n        envFrom: [{configMapRef: {name: cfg}}]\n";
+    let out = confsum().arg("inject").write_stdin(text).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let injected = stdout(&out);
+    assert!(
+        injected.contains("confsum.dev/config-checksum: \"first\""),
+        "the shadowed one is untouched"
+    );
+    assert!(!injected.contains("\"second\""));
+    // Read back as Kubernetes does (last wins): the current checksum.
+    let graph = confsum()
+        .args(["graph", "--format", "json"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    let g: serde_json::Value = serde_json::from_slice(&graph.stdout).unwrap();
+    let sum = g["workloads"][0]["checksums"]["config"].as_str().unwrap();
+    let again = confsum()
+        .args(["inject", "--check"])
+        .write_stdin(injected.clone())
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "a second run finds it current"
+    );
+    assert!(injected.contains(&format!("confsum.dev/config-checksum: \"{sum}\"")));
+}
