@@ -187,10 +187,11 @@ impl std::error::Error for Error {
 /// document, line numbers the file's, control characters made visible, and
 /// no context line from a neighbouring document.
 #[derive(Debug)]
-struct DocumentSource {
-    name: String,
-    text: String,
-    first_line: usize,
+pub(crate) struct DocumentSource {
+    pub(crate) name: String,
+    pub(crate) text: String,
+    /// 1-based line of the first byte of `text` in its file.
+    pub(crate) first_line: usize,
 }
 
 impl SourceCode for DocumentSource {

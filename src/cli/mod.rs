@@ -38,6 +38,12 @@ pub fn main() -> ExitCode {
         }
     };
     config::set_color(cli.color);
+    if let Some(n) = cli.jobs {
+        // Once, before any parallel work: the pool every stage shares.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.into())
+            .build_global();
+    }
     let Some(command) = cli.command else {
         return no_command();
     };

@@ -12,9 +12,7 @@ use std::sync::Arc;
 
 use crate::display::escape_control;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
-};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, Report};
 use serde_json::{Value, json};
 
 use crate::Analysis;
@@ -49,6 +47,9 @@ pub struct Item {
     pub related: Vec<RelatedItem>,
     masked: Arc<str>,
     span: Range<usize>,
+    /// The lines a snippet shows (the finding's, one more on each side),
+    /// in `masked`: rendering reads these, never the whole file.
+    window: Range<usize>,
 }
 
 /// Turn one run's findings into items.
@@ -135,6 +136,7 @@ fn item(
             .collect(),
         masked: masked.clone(),
         span: f.span.clone(),
+        window: source.lines_range(line.saturating_sub(1), end_line + 1),
     }
 }
 
@@ -272,11 +274,17 @@ pub fn human(items: &[Item], color: bool, summary: bool) -> String {
             };
             diag = diag.with_label(LabeledSpan::new_primary_with_span(
                 Some("here".into()),
-                (i.span.start, len),
+                (i.span.start - i.window.start, len),
             ));
         }
-        let report =
-            Report::new(diag).with_source_code(NamedSource::new(i.file.clone(), i.masked.clone()));
+        // Only the lines around the finding: a snippet costs its window, not
+        // a scan of the file from its start (linear in findings).
+        let window = crate::error::DocumentSource {
+            name: i.file.clone(),
+            text: i.masked[i.window.clone()].to_string(),
+            first_line: i.line.saturating_sub(1).max(1),
+        };
+        let report = Report::new(diag).with_source_code(window);
         let mut block = String::new();
         if handler.render_report(&mut block, report.as_ref()).is_ok() {
             out.push_str(&block);

@@ -64,18 +64,28 @@ impl Source {
         }
     }
 
+    /// The byte offset of each line's start, found once per source (a
+    /// vectorised newline search), so that every position lookup is a
+    /// binary search, not a scan.
     fn line_starts(&self) -> &[usize] {
         self.line_starts.get_or_init(|| {
-            let mut starts = vec![0];
-            starts.extend(
-                self.text
-                    .bytes()
-                    .enumerate()
-                    .filter(|(_, b)| *b == b'\n')
-                    .map(|(i, _)| i + 1),
-            );
+            let bytes = self.text.as_bytes();
+            let mut starts = Vec::with_capacity(bytes.len() / 40 + 1);
+            starts.push(0);
+            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
             starts
         })
+    }
+
+    /// The bytes of lines `first..=last` (1-based, clamped), line breaks
+    /// included: the window a snippet of those lines needs.
+    pub fn lines_range(&self, first: usize, last: usize) -> std::ops::Range<usize> {
+        let starts = self.line_starts();
+        let first = first.clamp(1, starts.len());
+        let last = last.clamp(first, starts.len());
+        let start = starts[first - 1];
+        let end = starts.get(last).copied().unwrap_or(self.text.len());
+        start..end
     }
 
     /// 1-based line and column (in characters) of a byte offset.

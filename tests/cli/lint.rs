@@ -447,3 +447,55 @@ fn gitlab_format_has_the_fields_gitlab_reads() {
         .unwrap();
     assert_eq!(again.stdout, out.stdout);
 }
+
+/// Line and column in the human report come from the same line index as in
+/// JSON, for every one of 5,000 findings (the human report renders a window
+/// around each finding, never the file from its start).
+#[test]
+fn human_and_json_agree_on_every_position_of_a_large_report() {
+    let mut text = String::new();
+    for i in 0..5000 {
+        text.push_str(&format!(
+            "---\n# item {i}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata: {{k: v}}\n"
+        ));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("many.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let run = |format: &str| {
+        confsum()
+            .args(["lint", "--fail-on", "never", "-j", "2", "--format", format])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_slice(&run("json").stdout).unwrap();
+    let from_json: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}:{}",
+                f["rule"].as_str().unwrap(),
+                f["line"],
+                f["column"]
+            )
+        })
+        .collect();
+    assert_eq!(from_json.len(), 5000);
+    let human = stdout(&run("human"));
+    let prefix = format!("{}:", file.display());
+    let from_human: Vec<String> = human
+        .lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter_map(|l| {
+            let (pos, rest) = l.split_once(": ")?;
+            let rule = rest.split_once('[')?.1.trim_end_matches(']');
+            Some(format!("{rule}:{pos}"))
+        })
+        .collect();
+    assert_eq!(from_human, from_json);
+    // Each snippet shows the finding's own line.
+    assert!(human.contains("  name: cm-4999"));
+}
