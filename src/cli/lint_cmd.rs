@@ -54,7 +54,7 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
         items.extend(lint_sources(&manifests, &run, &config, notes, None)?);
     }
     if !charts.is_empty() {
-        items.extend(lint_charts(&args, &charts, &run, &config)?);
+        items.extend(lint_charts(&args, &charts, &run, &config, err)?);
     }
     let text = match args.format {
         LintFormat::Human => report::human(&items, stdout_color(), !args.quiet),
@@ -116,9 +116,30 @@ fn lint_charts(
     charts: &[PathBuf],
     run: &RunConfig,
     config: &LintConfig,
+    notes: &mut Vec<u8>,
 ) -> Result<Vec<Item>, Error> {
     let opts = helm_options(&args.chart, args.input.namespace.as_deref());
-    let helm = chart::find_helm(opts.helm.as_deref())?;
+    // A chart named on the command line needs helm; charts found in a
+    // folder walk are skipped with a note when there is none, as inject
+    // skips them.
+    let named = charts
+        .iter()
+        .any(|c| args.input.paths.contains(c) || args.owning_charts);
+    let helm = match chart::find_helm(opts.helm.as_deref()) {
+        Ok(h) => h,
+        Err(e) if named => return Err(e),
+        Err(_) => {
+            use std::io::Write as _;
+            for c in charts {
+                let _ = writeln!(
+                    notes,
+                    "note: skipped the Helm chart `{}`: helm is not installed (--helm, $CONFSUM_HELM or PATH)",
+                    c.display()
+                );
+            }
+            return Ok(Vec::new());
+        }
+    };
     let mut items = Vec::new();
     for c in charts {
         let mut variants: Vec<Option<PathBuf>> = vec![None];

@@ -395,3 +395,42 @@ fn readme_chart_section_shows_real_output() {
         );
     }
 }
+
+/// A chart deep in a folder walk needs no helm: lint skips it with a note
+/// and lints the rest; a chart named on the command line still needs helm.
+#[test]
+fn a_chart_inside_a_folder_is_skipped_without_helm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("repo");
+    std::fs::create_dir_all(tree.join("samples/deep")).unwrap();
+    std::fs::copy(fixture("example/app.yaml"), tree.join("app.yaml")).unwrap();
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(fixture("charts/demo"))
+        .arg(tree.join("samples/deep/chart"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let no_helm = tmp.path().join("bin");
+    std::fs::create_dir(&no_helm).unwrap();
+    let out = confsum()
+        .env("PATH", &no_helm)
+        .env_remove("CONFSUM_HELM")
+        .args(["lint", "--format", "json", "--fail-on", "never"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("skipped the Helm chart"), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!v["findings"].as_array().unwrap().is_empty(), "the manifests are linted");
+    let named = confsum()
+        .env("PATH", &no_helm)
+        .env_remove("CONFSUM_HELM")
+        .arg("lint")
+        .arg(tree.join("samples/deep/chart"))
+        .output()
+        .unwrap();
+    assert_eq!(named.status.code(), Some(2));
+    assert!(stderr(&named).contains("helm not found"), "{}", stderr(&named));
+}
