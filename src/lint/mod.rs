@@ -249,19 +249,26 @@ pub fn run_with_rerender(
         config,
         rerender,
     };
-    let mut findings = Vec::new();
-    for rule in rules::ALL {
-        let Some(severity) = config.severity(rule) else {
-            continue;
-        };
-        let mut reporter = Reporter {
-            rule: rule.id,
-            severity,
-            found: Vec::new(),
-        };
-        (rule.check)(&ctx, &mut reporter);
-        findings.extend(reporter.found.into_iter().filter(|f| !suppressed(&ctx, f)));
-    }
+    // Rules are independent: run them on all cores, then sort.
+    use rayon::prelude::*;
+    let per_rule: Vec<Vec<Finding>> = rules::ALL
+        .par_iter()
+        .filter_map(|rule| Some((rule, config.severity(rule)?)))
+        .map(|(rule, severity)| {
+            let mut reporter = Reporter {
+                rule: rule.id,
+                severity,
+                found: Vec::new(),
+            };
+            (rule.check)(&ctx, &mut reporter);
+            reporter
+                .found
+                .into_iter()
+                .filter(|f| !suppressed(&ctx, f))
+                .collect()
+        })
+        .collect();
+    let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     findings.sort_by(|a, b| (a.file, a.span.start, a.rule).cmp(&(b.file, b.span.start, b.rule)));
     findings.dedup();
     findings

@@ -421,9 +421,16 @@ fn a_chart_inside_a_folder_is_skipped_without_helm() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("skipped the Helm chart"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("skipped the Helm chart"),
+        "{}",
+        stderr(&out)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(!v["findings"].as_array().unwrap().is_empty(), "the manifests are linted");
+    assert!(
+        !v["findings"].as_array().unwrap().is_empty(),
+        "the manifests are linted"
+    );
     let named = confsum()
         .env("PATH", &no_helm)
         .env_remove("CONFSUM_HELM")
@@ -432,5 +439,9 @@ fn a_chart_inside_a_folder_is_skipped_without_helm() {
         .output()
         .unwrap();
     assert_eq!(named.status.code(), Some(2));
-    assert!(stderr(&named).contains("helm not found"), "{}", stderr(&named));
+    assert!(
+        stderr(&named).contains("helm not found"),
+        "{}",
+        stderr(&named)
+    );
 }
