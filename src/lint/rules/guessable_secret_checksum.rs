@@ -32,10 +32,21 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     if ctx.config.checksums_keyed {
         return;
     }
-    for w in &ctx.analysis.graph.workloads {
-        let Some(g) = crate::secrets::guessable_secret_checksum(&ctx.analysis.model, w) else {
-            continue;
-        };
+    // Scoring values (zxcvbn) is the cost of this rule: on all cores.
+    use rayon::prelude::*;
+    let scored: Vec<_> = ctx
+        .analysis
+        .graph
+        .workloads
+        .par_iter()
+        .filter_map(|w| {
+            Some((
+                w,
+                crate::secrets::guessable_secret_checksum(&ctx.analysis.model, w)?,
+            ))
+        })
+        .collect();
+    for (w, g) in scored {
         let what: Vec<String> = g
             .consumed
             .iter()
