@@ -24,6 +24,15 @@ fn render(helm: &PathBuf, set: &[&str]) -> String {
     stdout(&out)
 }
 
+/// The item of a JSON list with this `name`.
+fn named<'v>(list: &'v serde_json::Value, name: &str) -> &'v serde_json::Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {list}"))
+}
+
 /// The documents of a stream whose text mentions `needle`.
 fn doc_with<'t>(stream: &'t str, needle: &str) -> &'t str {
     stream
@@ -80,12 +89,7 @@ fn config_reloaded_in_place_rolls_nothing() {
         .output()
         .unwrap();
     let g: serde_json::Value = serde_json::from_slice(&graph.stdout).unwrap();
-    let prom = g["workloads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["name"] == "prom")
-        .unwrap();
+    let prom = named(&g["workloads"], "prom");
     let refs = prom["refs"].as_array().unwrap();
     let by_name = |n: &str| refs.iter().find(|r| r["name"] == n).unwrap();
     assert_eq!(
@@ -260,24 +264,14 @@ fn opt_outs_and_controllers_are_honoured_everywhere() {
         .output()
         .unwrap();
     let g: serde_json::Value = serde_json::from_slice(&graph.stdout).unwrap();
-    let web = g["workloads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["name"] == "web")
-        .unwrap();
+    let web = named(&g["workloads"], "web");
     assert!(
         web["left_alone"]
             .as_str()
             .unwrap()
             .contains("opt-out.inject `Deployment/*/web`")
     );
-    let cfg = web["refs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "cfg")
-        .unwrap();
+    let cfg = named(&web["refs"], "cfg");
     assert!(
         cfg["left_out"]
             .as_str()
@@ -292,18 +286,8 @@ fn opt_outs_and_controllers_are_honoured_everywhere() {
         .output()
         .unwrap();
     let g: serde_json::Value = serde_json::from_slice(&frozen.stdout).unwrap();
-    let web = g["workloads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["name"] == "web")
-        .unwrap();
-    let cfg = web["refs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "cfg")
-        .unwrap();
+    let web = named(&g["workloads"], "web");
+    let cfg = named(&web["refs"], "cfg");
     assert!(
         cfg["left_out"]
             .as_str()
