@@ -297,17 +297,17 @@ fn merge_refs(
     let mut refs: Vec<Ref> = Vec::new();
     // Per ref: whether some use counts, and the first reason one does not.
     let mut counted: Vec<(bool, Option<Excluded>)> = Vec::new();
+    // (kind, name) → index in `refs`: linear in uses, however many.
+    let mut at_of: HashMap<(ConfigKind, &str), usize> = HashMap::new();
     for u in uses {
         let target = index
             .get(&(u.kind, o.namespace.clone(), u.name.clone()))
             .copied();
         let excluded = use_excluded(u, reloaders, policy);
-        let at = match refs
-            .iter()
-            .position(|r| r.kind == u.kind && r.name == u.name)
-        {
-            Some(at) => at,
+        let at = match at_of.get(&(u.kind, u.name.as_str())) {
+            Some(&at) => at,
             None => {
+                at_of.insert((u.kind, u.name.as_str()), refs.len());
                 refs.push(Ref {
                     kind: u.kind,
                     name: u.name.clone(),

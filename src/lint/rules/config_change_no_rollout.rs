@@ -45,15 +45,18 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         ) {
             continue;
         }
+        // One pass over the uses, not one per reference.
+        let frozen_uses: std::collections::HashSet<(crate::model::ConfigKind, &str)> = w
+            .uses
+            .iter()
+            .filter(|u| u.is_frozen_at_start())
+            .map(|u| (u.kind, u.name.as_str()))
+            .collect();
         let frozen: Vec<String> = w
             .refs
             .iter()
             .filter(|rf| rf.target.is_some() && rf.via.iter().any(|v| *v != Via::ImagePullSecrets))
-            .filter(|rf| {
-                w.uses
-                    .iter()
-                    .any(|u| u.kind == rf.kind && u.name == rf.name && u.is_frozen_at_start())
-            })
+            .filter(|rf| frozen_uses.contains(&(rf.kind, rf.name.as_str())))
             .map(|rf| format!("{} `{}`", rf.kind.as_str(), rf.name))
             .collect();
         if frozen.is_empty() {
