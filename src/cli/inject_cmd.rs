@@ -123,6 +123,7 @@ fn guessable(analysis: &confsum::Analysis<'_>, plan: &inject::Plan) -> Vec<Notic
             _ => None,
         })
         .collect();
+    let cache = confsum::secrets::ScoreCache::default();
     analysis
         .graph
         .workloads
@@ -134,7 +135,7 @@ fn guessable(analysis: &confsum::Analysis<'_>, plan: &inject::Plan) -> Vec<Notic
             if !injected.contains(name.as_str()) {
                 return None;
             }
-            let g = confsum::secrets::guessable_secret_checksum(&analysis.model, w)?;
+            let g = confsum::secrets::guessable_secret_checksum_cached(&analysis.model, w, &cache)?;
             Some(Notice::Guessable {
                 workload: name,
                 bits: g.bits,

@@ -2,7 +2,7 @@
 //! them gives away to everyone who can read the annotation.
 
 use crate::graph::Workload;
-use crate::model::{ConfigKind, Model};
+use crate::model::{ConfigKind, Model, ObjId};
 
 /// How guessable a workload's plain (un-keyed) Secret checksum is.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +109,37 @@ fn part_entropy_bits(text: &str) -> f64 {
 /// that are not text count 8 bits a byte, and the values add up, since a
 /// guess must find all of them at once.
 pub fn guessable_secret_checksum(model: &Model<'_>, w: &Workload) -> Option<SecretGuessability> {
+    guessable_secret_checksum_cached(model, w, &ScoreCache::default())
+}
+
+/// The scores of Secret values, by object and key, shared by the
+/// workloads of a run: a Secret that many workloads consume is scored once.
+#[derive(Debug, Default)]
+pub struct ScoreCache(std::sync::Mutex<std::collections::HashMap<(ObjId, String), f64>>);
+
+impl ScoreCache {
+    fn score(&self, obj: ObjId, key: &str, value: &[u8]) -> f64 {
+        let known = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(obj, key.to_string())).copied());
+        known.unwrap_or_else(|| {
+            let bits = value_entropy_bits(value);
+            if let Ok(mut m) = self.0.lock() {
+                m.insert((obj, key.to_string()), bits);
+            }
+            bits
+        })
+    }
+}
+
+/// [`guessable_secret_checksum`] with scores shared across workloads.
+pub fn guessable_secret_checksum_cached(
+    model: &Model<'_>,
+    w: &Workload,
+    cache: &ScoreCache,
+) -> Option<SecretGuessability> {
     let mut bits = 0.0;
     let mut bytes = 0;
     let mut consumed = Vec::new();
@@ -128,7 +159,7 @@ pub fn guessable_secret_checksum(model: &Model<'_>, w: &Workload) -> Option<Secr
         {
             keys.push(k.clone());
             bytes += v.len();
-            bits += value_entropy_bits(v);
+            bits += cache.score(t, k, v);
             // Enough already: no need to score the rest (zxcvbn is the cost).
             if bits >= GUESSABLE_BELOW_BITS {
                 return None;

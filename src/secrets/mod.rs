@@ -8,5 +8,6 @@ pub mod redact;
 
 pub use credential::looks_like_credential;
 pub use entropy::{
-    GUESSABLE_BELOW_BITS, SecretGuessability, guessable_secret_checksum, looks_generated,
+    GUESSABLE_BELOW_BITS, ScoreCache, SecretGuessability, guessable_secret_checksum,
+    guessable_secret_checksum_cached, looks_generated,
 };

@@ -34,15 +34,18 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     }
     // Scoring values (zxcvbn) is the cost of this rule: on all cores.
     use rayon::prelude::*;
+    // A Secret consumed by many workloads is scored once.
+    let cache = crate::secrets::ScoreCache::default();
     let scored: Vec<_> = ctx
         .analysis
         .graph
         .workloads
         .par_iter()
         .filter_map(|w| {
+            let model = &ctx.analysis.model;
             Some((
                 w,
-                crate::secrets::guessable_secret_checksum(&ctx.analysis.model, w)?,
+                crate::secrets::guessable_secret_checksum_cached(model, w, &cache)?,
             ))
         })
         .collect();
