@@ -85,7 +85,11 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         edits: vec![Vec::new(); model.files.len()],
         notices: Vec::new(),
     };
-    for (w, sum) in graph.workloads.iter().zip(sums) {
+    // Notices keep workload order: (workload index, notice).
+    let mut notices: Vec<(usize, Notice)> = Vec::new();
+    // Planned edits, per document, checked together below.
+    let mut by_doc: std::collections::BTreeMap<(usize, usize), Vec<Planned>> = Default::default();
+    for (wi, (w, sum)) in graph.workloads.iter().zip(sums).enumerate() {
         let obj = &model.objects[w.object];
         let wanted: Vec<(&str, &str)> = [
             (options.config_annotation.as_str(), sum.config.as_deref()),
@@ -95,11 +99,14 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         .filter_map(|(k, v)| Some((k, v?)))
         .collect();
         if let Some(why) = &w.left_alone {
-            plan.notices.push(Notice::LeftAlone {
-                workload: model.display_name(obj),
-                why: why.to_string(),
-                by_controller: matches!(why, crate::graph::LeftAlone::RolledByController(_)),
-            });
+            notices.push((
+                wi,
+                Notice::LeftAlone {
+                    workload: model.display_name(obj),
+                    why: why.to_string(),
+                    by_controller: matches!(why, crate::graph::LeftAlone::RolledByController(_)),
+                },
+            ));
             continue;
         }
         if wanted.is_empty() {
@@ -107,29 +114,113 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         }
         if let Some(reason) = model.not_injectable(obj) {
             if !model.is_helm_test(obj) {
-                plan.notices.push(Notice::NotInjectable {
-                    workload: model.display_name(obj),
-                    reason,
-                });
+                notices.push((
+                    wi,
+                    Notice::NotInjectable {
+                        workload: model.display_name(obj),
+                        reason,
+                    },
+                ));
             }
             continue;
         }
-        plan_workload(model, obj, &wanted, &mut plan);
+        match plan_workload(model, obj, &wanted) {
+            Ok(None) => {}
+            Ok(Some((edits, overwritten))) => {
+                by_doc
+                    .entry((obj.file, obj.doc))
+                    .or_default()
+                    .push(Planned {
+                        workload: wi,
+                        object: w.object,
+                        edits,
+                        wanted: wanted
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
+                            .collect(),
+                        overwritten,
+                    })
+            }
+            Err((node, reason)) => notices.push((wi, unsafe_notice(model, obj, node, reason))),
+        }
     }
+    for planned in by_doc.into_values() {
+        for (p, verdict) in verified(model, planned) {
+            let obj = &model.objects[p.object];
+            if let Err((node, reason)) = verdict {
+                notices.push((p.workload, unsafe_notice(model, obj, node, reason)));
+                continue;
+            }
+            for (key, node) in p.overwritten {
+                if !key.starts_with("confsum.dev/") {
+                    notices.push((
+                        p.workload,
+                        Notice::Overwritten {
+                            workload: model.display_name(obj),
+                            key,
+                            location: located(model, obj, node),
+                        },
+                    ));
+                }
+            }
+            plan.edits[obj.file].extend(p.edits);
+            notices.push((
+                p.workload,
+                Notice::Injected {
+                    workload: model.display_name(obj),
+                    checksums: p.wanted,
+                },
+            ));
+        }
+    }
+    notices.sort_by_key(|(wi, _)| *wi);
+    plan.notices = notices.into_iter().map(|(_, n)| n).collect();
     for edits in &mut plan.edits {
         edits.sort_by_key(|e| (e.range.start, e.range.end));
     }
     plan
 }
 
-/// The edits that write `wanted` into one injectable workload, or the
-/// notice of why it is left untouched.
+/// One workload's planned edits, before the post-condition check.
+struct Planned {
+    workload: usize,
+    object: crate::model::ObjId,
+    edits: Vec<Edit>,
+    wanted: Vec<(String, String)>,
+    overwritten: Vec<(String, NodeId)>,
+}
+
+/// Where a node of `obj`'s document is, for a notice.
+fn located(model: &Model<'_>, obj: &crate::model::Object, node: NodeId) -> Location {
+    let doc = model.doc(obj);
+    let mut l = model.source(obj).location(doc.node(node).span.start);
+    l.template = doc.template.map(str::to_string);
+    l
+}
+
+fn unsafe_notice(
+    model: &Model<'_>,
+    obj: &crate::model::Object,
+    node: NodeId,
+    reason: String,
+) -> Notice {
+    Notice::Unsafe {
+        workload: model.display_name(obj),
+        reason,
+        location: located(model, obj, node),
+    }
+}
+
+/// Edits, and the annotation keys they overwrite (with their value nodes).
+type Written = (Vec<Edit>, Vec<(String, NodeId)>);
+
+/// The edits that write `wanted` into one injectable workload (`None`: it
+/// has no pod template), or why it is left untouched.
 fn plan_workload(
     model: &Model<'_>,
     obj: &crate::model::Object,
     wanted: &[(&str, &str)],
-    plan: &mut Plan,
-) {
+) -> Result<Option<Written>, Unsafe> {
     let doc = model.doc(obj);
     let source = model.source(obj);
     let ctx = Ctx {
@@ -137,114 +228,130 @@ fn plan_workload(
         text: &source.text,
         nl: line_break(&source.text[doc.span.clone()]),
     };
-    let located = |node: NodeId| {
-        let mut l = source.location(doc.node(node).span.start);
-        l.template = doc.template.map(str::to_string);
-        l
-    };
-    let unsafe_notice = |reason: String, node: NodeId| Notice::Unsafe {
-        workload: model.display_name(obj),
-        reason,
-        location: located(node),
-    };
-    let template = match doc.get_direct_entry_path(obj.node, obj.kind_template_path()) {
-        Ok(t) => t,
-        Err(at) => {
+    let template = doc
+        .get_direct_entry_path(obj.node, obj.kind_template_path())
+        .map_err(|at| {
             let reason = "the path to the pod template goes through an alias, a tag or a merge key";
-            plan.notices.push(unsafe_notice(reason.into(), at));
-            return;
-        }
+            (at, reason.to_string())
+        })?;
+    let Some(template) = template else {
+        return Ok(None);
     };
-    let Some(template) = template else { return };
     let mut edits = Vec::new();
-    let written = ctx
-        .set_annotations(template, wanted, &mut edits)
-        .and_then(|overwritten| {
-            verify_edit(doc, obj, &source.text, &edits, wanted)?;
-            Ok(overwritten)
-        });
-    match written {
-        Ok(overwritten) => {
-            for (key, node) in overwritten {
-                if !key.starts_with("confsum.dev/") {
-                    plan.notices.push(Notice::Overwritten {
-                        workload: model.display_name(obj),
-                        key,
-                        location: located(node),
-                    });
-                }
-            }
-            plan.edits[obj.file].extend(edits);
-            plan.notices.push(Notice::Injected {
-                workload: model.display_name(obj),
-                checksums: wanted
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            });
-        }
-        Err((node, reason)) => plan.notices.push(unsafe_notice(reason, node)),
-    }
+    let overwritten = ctx.set_annotations(template, wanted, &mut edits)?;
+    Ok(Some((edits, overwritten)))
 }
 
 /// The post-condition of every edit, checked before anything is written:
-/// the edited document parses again, and its pod template now carries the
-/// wanted annotations. A failure is a confsum bug; the workload is then left
-/// untouched and reported, and nothing broken is ever written.
-fn verify_edit(
-    doc: &Document<'_>,
-    obj: &crate::model::Object,
-    text: &str,
-    edits: &[Edit],
-    wanted: &[(&str, &str)],
-) -> Result<(), Unsafe> {
-    if edits.is_empty() {
-        return Ok(());
+/// the edited document parses again, and each pod template now carries its
+/// wanted annotations. The edits of one document are checked together, in
+/// one parse (a `List` of many workloads is parsed once, not once per
+/// workload). A failure is a confsum bug: that workload is left untouched
+/// and reported, and the rest are checked again without it, so nothing
+/// broken is ever written.
+fn verified(model: &Model<'_>, mut planned: Vec<Planned>) -> Vec<(Planned, Result<(), Unsafe>)> {
+    let mut failed = Vec::new();
+    loop {
+        let verdicts = check_document(model, &planned);
+        if verdicts.iter().all(Result::is_ok) {
+            let mut out: Vec<_> = planned.into_iter().map(|p| (p, Ok(()))).collect();
+            out.extend(failed);
+            return out;
+        }
+        // Keep what passed; check it again without the failures.
+        let mut kept = Vec::new();
+        for (p, v) in planned.into_iter().zip(verdicts) {
+            match v {
+                Ok(()) => kept.push(p),
+                Err(e) => failed.push((p, Err(e))),
+            }
+        }
+        planned = kept;
     }
-    let bug = |what: &str| {
-        (
-            obj.node,
+}
+
+/// Apply every planned edit of one document to it, parse it once, and say
+/// for each workload whether its pod template carries what it should.
+fn check_document(model: &Model<'_>, planned: &[Planned]) -> Vec<Result<(), Unsafe>> {
+    let Some(first) = planned.first() else {
+        return Vec::new();
+    };
+    let obj = &model.objects[first.object];
+    let doc = model.doc(obj);
+    let text = &model.source(obj).text;
+    let bug = |p: &Planned, what: &str| {
+        Err((
+            model.objects[p.object].node,
             format!("confsum's edit {what} (a bug in confsum: please report it)"),
-        )
+        ))
     };
     let span = doc.span.clone();
-    let mut local: Vec<Edit> = edits
+    let mut local: Vec<Edit> = planned
         .iter()
+        .flat_map(|p| &p.edits)
         .map(|e| Edit {
             range: e.range.start - span.start..e.range.end - span.start,
             text: e.text.clone(),
         })
         .collect();
+    if local.is_empty() {
+        return planned.iter().map(|_| Ok(())).collect();
+    }
     local.sort_by_key(|e| (e.range.start, e.range.end));
     let edited = apply(&text[span], &local);
     let Ok(docs) = crate::yaml::parse_stream(&edited) else {
-        return Err(bug("would not parse"));
+        // Several edits together: find out which one breaks it.
+        if planned.len() > 1 {
+            return planned
+                .iter()
+                .map(|p| check_document(model, std::slice::from_ref(p)).remove(0))
+                .collect();
+        }
+        return vec![bug(&planned[0], "would not parse")];
     };
     let Some(new) = docs.iter().find(|d| d.root.is_some()) else {
-        return Err(bug("lost the document"));
+        return planned
+            .iter()
+            .map(|p| bug(p, "lost the document"))
+            .collect();
     };
     let root = new.root.expect("found a root");
-    // The object in the edited document: the root, or the same item of a List.
-    let object = if Some(obj.node) == doc.root {
-        Some(root)
-    } else {
-        let old_items = doc.root.and_then(|r| doc.get(r, "items"));
-        let index = old_items.and_then(|items| doc.items(items).position(|i| i == obj.node));
-        index.and_then(|i| {
-            new.get(root, "items")
-                .and_then(|items| new.items(items).nth(i))
+    // The objects of the edited document: its root, or the items of a
+    // List, by position (the edits add no item).
+    let old_items: std::collections::HashMap<NodeId, usize> = doc
+        .root
+        .and_then(|r| doc.get(r, "items"))
+        .map(|items| doc.items(items).enumerate().map(|(i, n)| (n, i)).collect())
+        .unwrap_or_default();
+    let new_items: Vec<NodeId> = new
+        .get(root, "items")
+        .map(|items| new.items(items).collect())
+        .unwrap_or_default();
+    planned
+        .iter()
+        .map(|p| {
+            let o = &model.objects[p.object];
+            let object = if Some(o.node) == doc.root {
+                Some(root)
+            } else {
+                old_items
+                    .get(&o.node)
+                    .and_then(|&i| new_items.get(i).copied())
+            };
+            let mut path: Vec<&str> = o.kind_template_path().to_vec();
+            path.extend(["metadata", "annotations"]);
+            let annotations = object.and_then(|x| new.path(x, &path));
+            let carries = |(k, v): &(String, String)| {
+                annotations
+                    .is_some_and(|a| new.get(a, k).and_then(|n| new.scalar(n)) == Some(v.as_str()))
+            };
+            if p.wanted.iter().all(carries) {
+                Ok(())
+            } else {
+                bug(p, "did not land in the pod template's annotations")
+            }
         })
-    };
-    let mut path: Vec<&str> = obj.kind_template_path().to_vec();
-    path.extend(["metadata", "annotations"]);
-    let annotations = object.and_then(|o| new.path(o, &path));
-    let carries = |(k, v): &(&str, &str)| {
-        annotations.is_some_and(|a| new.get(a, k).and_then(|n| new.scalar(n)) == Some(*v))
-    };
-    if !wanted.iter().all(carries) {
-        return Err(bug("did not land in the pod template's annotations"));
-    }
-    Ok(())
+        .collect()
 }
 
 /// Apply sorted, non-overlapping edits to `text`.
