@@ -32,22 +32,6 @@ pub enum ErrorKind {
     Internal,
 }
 
-impl ErrorKind {
-    /// The kind as a stable code, for machines (`confsum::yaml`).
-    pub fn code(self) -> &'static str {
-        match self {
-            ErrorKind::Input => "confsum::input",
-            ErrorKind::Yaml => "confsum::yaml",
-            ErrorKind::Shape => "confsum::shape",
-            ErrorKind::Io => "confsum::io",
-            ErrorKind::Helm => "confsum::helm",
-            ErrorKind::Config => "confsum::config",
-            ErrorKind::Usage => "confsum::usage",
-            ErrorKind::Internal => "confsum::internal",
-        }
-    }
-}
-
 /// A failure that stops the run: bad input, an unreadable file, bad options.
 #[derive(Debug, Clone)]
 pub struct Error {
@@ -113,12 +97,6 @@ impl Error {
             cause: Some(Arc::new(cause)),
             ..Error::new(ErrorKind::Io, message)
         }
-    }
-
-    /// The same error as another kind (an I/O failure while reading input).
-    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
-        self.kind = kind;
-        self
     }
 
     pub fn at(mut self, location: Location) -> Self {

@@ -13,7 +13,7 @@ use super::args::InputArgs;
 pub fn discover(paths: &[PathBuf], notes: &mut Vec<u8>) -> Result<Vec<Input>, Error> {
     let found = confsum::source::discover(paths)?;
     for n in &found.notes {
-        let _ = writeln!(notes, "note: {}", confsum::report::escape_control(n));
+        let _ = writeln!(notes, "note: {}", confsum::display::escape_control(n));
     }
     Ok(found.inputs)
 }

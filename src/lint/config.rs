@@ -186,11 +186,7 @@ impl LintConfig {
             let Some(pattern) = doc.scalar(item) else {
                 continue;
             };
-            let glob = globset::GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| err(item, format!("`{pattern}` is not a valid pattern: {e}")))?;
-            set.add(glob);
+            set.add(crate::model::path_glob(pattern).map_err(|e| err(item, e))?);
             self.ignore.push(pattern.to_string());
         }
         self.ignore_set = set
@@ -268,14 +264,7 @@ mod tests {
     /// Match `text` against a glob `pattern`: `*` within one path segment,
     /// `**` across segments, as in `.gitignore` and ripgrep.
     fn glob(pattern: &str, text: &str) -> bool {
-        compile(pattern).is_ok_and(|m| m.is_match(text))
-    }
-
-    fn compile(pattern: &str) -> std::result::Result<globset::GlobMatcher, globset::Error> {
-        Ok(globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()?
-            .compile_matcher())
+        crate::model::path_glob(pattern).is_ok_and(|g| g.compile_matcher().is_match(text))
     }
 
     #[test]

@@ -193,19 +193,22 @@ enum SelectorMatch {
     Label(String, String),
 }
 
+/// A pattern of `.confsum.yaml` as a glob: `*` within one path segment,
+/// `**` across segments, as in `.gitignore` and ripgrep.
+pub fn path_glob(pattern: &str) -> std::result::Result<globset::Glob, String> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("`{pattern}` is not a valid pattern: {e}"))
+}
+
 impl Selector {
     pub fn parse(written: &str) -> std::result::Result<Selector, String> {
         let matcher = match written.split_once('=') {
             Some((k, v)) if !written.contains('/') || k.contains('/') && !v.contains('/') => {
                 SelectorMatch::Label(k.trim().to_string(), v.trim().to_string())
             }
-            _ => SelectorMatch::Path(
-                globset::GlobBuilder::new(written)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|e| format!("`{written}` is not a valid pattern: {e}"))?
-                    .compile_matcher(),
-            ),
+            _ => SelectorMatch::Path(path_glob(written)?.compile_matcher()),
         };
         Ok(Selector {
             written: written.to_string(),

@@ -139,7 +139,7 @@ fn helm_failed(chart: &Path, stderr: &[u8]) -> Error {
         "  helm: (printed nothing)".to_string()
     } else {
         msg.lines()
-            .map(|l| format!("  helm: {}", crate::report::escape_control(l)))
+            .map(|l| format!("  helm: {}", crate::display::escape_control(l)))
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -162,7 +162,7 @@ pub fn validate_release_name(name: &str) -> Result<()> {
     }
     Err(Error::helm(format!(
         "`{}` is not a valid Helm release name",
-        crate::report::escape_control(name)
+        crate::display::escape_control(name)
     ))
     .with_help("a release name is at most 53 characters of lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit; pass one with --release-name"))
 }
@@ -242,7 +242,7 @@ pub fn render(
                 Error::helm(format!(
                     "the chart `{}` is named `{}`, which is not a valid Helm release name",
                     chart.display(),
-                    crate::report::escape_control(&name)
+                    crate::display::escape_control(&name)
                 ))
                 .with_help(e.help.unwrap_or_default())
             })

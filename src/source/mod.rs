@@ -53,13 +53,9 @@ impl Source {
             Err(e) => {
                 let valid = e.utf8_error().valid_up_to();
                 let bytes = e.into_bytes();
-                let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-                let probe = Source::new(name, path, prefix);
-                Err(
-                    Error::input(format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]))
-                        .at(probe.location(valid))
-                        .with_help("Kubernetes manifests must be UTF-8; re-encode the file"),
-                )
+                let what = format!("invalid UTF-8 (byte 0x{:02x})", bytes[valid]);
+                Err(invalid_byte(&name, path.as_deref(), &bytes, valid, &what)
+                    .with_help("Kubernetes manifests must be UTF-8; re-encode the file"))
             }
         }
     }
@@ -163,6 +159,20 @@ impl std::fmt::Display for Location {
         let file = crate::display::escape_control(&self.file);
         write!(f, "{file}:{}:{}", self.line, self.column)
     }
+}
+
+/// An error at the first byte of `bytes` that cannot be read as YAML text,
+/// located by line and column of the text before it.
+pub(crate) fn invalid_byte(
+    name: &str,
+    path: Option<&Path>,
+    bytes: &[u8],
+    at: usize,
+    what: &str,
+) -> Error {
+    let prefix = String::from_utf8_lossy(&bytes[..at]).into_owned();
+    let probe = Source::new(name, path.map(Path::to_path_buf), prefix);
+    Error::input(what).at(probe.location(at))
 }
 
 /// One input: manifests to read, or a Helm chart to render.

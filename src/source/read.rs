@@ -114,10 +114,8 @@ fn read_stream(mut reader: impl Read, name: &str, path: Option<&Path>) -> Result
 
 /// An error at the first byte that cannot be read as YAML text.
 fn invalid_byte(name: &str, path: Option<&Path>, bytes: &[u8], at: usize, what: &str) -> Error {
-    let prefix = String::from_utf8_lossy(&bytes[..at]).into_owned();
-    let probe = Source::new(name, path.map(Path::to_path_buf), prefix);
-    Error::input(what).at(probe.location(at))
-    .with_help("Kubernetes manifests are UTF-8 text; re-encode the file, or check that the path names a manifest")
+    super::invalid_byte(name, path, bytes, at, what)
+        .with_help("Kubernetes manifests are UTF-8 text; re-encode the file, or check that the path names a manifest")
 }
 
 /// A large regular file, from its current position to its end, read in
