@@ -339,6 +339,14 @@ for suite in xml:
             print(f"{type(r).__name__}|{case.classname}|{r.type}|{r.message}")
     print(f"suite|{suite.name}|{suite.tests}|{suite.failures}")
 "#;
+    let lint_as = |format: &str, file: &std::path::Path| {
+        confsum()
+            .args(["lint", "--format", format, "--fail-on", "never"])
+            .args(["--ignore", "guessable-secret-checksum"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
     let clean = tempfile::tempdir().unwrap();
     let service = clean.path().join("service.yaml");
     std::fs::write(
@@ -350,19 +358,7 @@ for suite in xml:
         (fixture("rules/missing-key/fail.yaml"), true),
         (service, false),
     ] {
-        let out = confsum()
-            .args([
-                "lint",
-                "--format",
-                "junit",
-                "--fail-on",
-                "never",
-                "--ignore",
-                "guessable-secret-checksum",
-            ])
-            .arg(&file)
-            .output()
-            .unwrap();
+        let out = lint_as("junit", &file);
         let tmp = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(tmp.path(), &out.stdout).unwrap();
         let parsed = std::process::Command::new("python3")
@@ -378,19 +374,7 @@ for suite in xml:
                     && l.contains("|missing-key|ConfigMap `cfg` has no key `levle`")),
                 "{text}"
             );
-            let json = confsum()
-                .args([
-                    "lint",
-                    "--format",
-                    "json",
-                    "--fail-on",
-                    "never",
-                    "--ignore",
-                    "guessable-secret-checksum",
-                ])
-                .arg(&file)
-                .output()
-                .unwrap();
+            let json = lint_as("json", &file);
             let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
             let n = v["findings"].as_array().unwrap().len();
             assert!(

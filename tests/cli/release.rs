@@ -81,6 +81,15 @@ fn config_reloaded_in_place_rolls_nothing() {
     let (old, new) = (tmp.path().join("old.yaml"), tmp.path().join("new.yaml"));
     std::fs::write(&old, render(&helm, &[])).unwrap();
     std::fs::write(&new, render(&helm, &["scrapeInterval=60s"])).unwrap();
+    let plan_json = || -> serde_json::Value {
+        let out = confsum()
+            .args(["plan", "--format", "json"])
+            .arg(&old)
+            .arg(&new)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
 
     // The sidecar's volume is left out of prom's checksum, env is not.
     let graph = confsum()
@@ -99,13 +108,7 @@ fn config_reloaded_in_place_rolls_nothing() {
     assert!(by_name("app-config").get("left_out").is_none());
     assert!(prom["checksums"]["config"].is_string());
 
-    let plan = confsum()
-        .args(["plan", "--format", "json"])
-        .arg(&old)
-        .arg(&new)
-        .output()
-        .unwrap();
-    let p: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let p = plan_json();
     let rolls = p["rolls"].as_array().unwrap();
     let rolled: Vec<&str> = rolls.iter().map(|r| r["name"].as_str().unwrap()).collect();
     // Only the chart's generated Secret rolls its consumer (every render
@@ -132,13 +135,7 @@ fn config_reloaded_in_place_rolls_nothing() {
 
     // `--rollout-on all` keeps the sidecar exception; a changed env key rolls.
     std::fs::write(&new, render(&helm, &["logLevel=debug"])).unwrap();
-    let plan = confsum()
-        .args(["plan", "--format", "json"])
-        .arg(&old)
-        .arg(&new)
-        .output()
-        .unwrap();
-    let p: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let p = plan_json();
     let rolled: Vec<&str> = p["rolls"]
         .as_array()
         .unwrap()
