@@ -76,9 +76,21 @@ pub struct Ref {
     pub target: Option<ObjId>,
     /// Why no use of this object enters the checksum, when none does.
     pub excluded: Option<Excluded>,
+    /// Declared to exist outside the input (`external:`, `--assume-exists`).
+    pub external: bool,
 }
 
 impl Ref {
+    /// Whether the object is needed, absent from the input, and not
+    /// declared to exist elsewhere: no checksum can cover it.
+    pub fn unresolved(&self) -> bool {
+        self.target.is_none()
+            && !self.optional
+            && !self.external
+            && self.excluded.is_none()
+            && self.via.iter().any(|v| *v != Via::ImagePullSecrets)
+    }
+
     /// Whether the reference enters a checksum: pull secrets never do, nor
     /// config that is opted out or reloaded in place.
     pub fn enters_checksum(&self) -> bool {
@@ -149,6 +161,8 @@ pub struct Policy {
     pub hash_opt_out: Vec<crate::model::Selector>,
     /// Workloads inject leaves alone.
     pub inject_opt_out: Vec<crate::model::Selector>,
+    /// ConfigMaps and Secrets that exist outside the input.
+    pub external: Vec<crate::model::Selector>,
 }
 
 #[derive(Debug, Clone)]
@@ -165,8 +179,11 @@ pub struct Graph {
     pub workloads: Vec<Workload>,
     /// Workloads referencing each object (any way), by object index.
     pub consumers: HashMap<ObjId, Vec<usize>>,
-    index: HashMap<(ConfigKind, String, String), ObjId>,
+    index: HashMap<ConfigKey, ObjId>,
 }
+
+/// A ConfigMap or Secret by scope, namespace and name.
+type ConfigKey = (ConfigKind, usize, String, String);
 
 impl Graph {
     /// The graph with the default policy: every consumed key enters the
@@ -181,7 +198,7 @@ impl Graph {
             if let Kind::Config(k) = o.kind {
                 // The first definition wins; duplicates are a lint finding.
                 index
-                    .entry((k, o.namespace.clone(), o.name.clone()))
+                    .entry((k, o.scope, o.namespace.clone(), o.name.clone()))
                     .or_insert(i);
             }
         }
@@ -222,10 +239,22 @@ impl Graph {
         }
     }
 
-    /// The ConfigMap or Secret `name` in `namespace`, if the input has it.
-    pub fn find(&self, kind: ConfigKind, namespace: &str, name: &str) -> Option<ObjId> {
+    /// The ConfigMap or Secret `name` that `from` (a workload) would
+    /// read: in `from`'s scope and namespace, if the input has it.
+    pub fn find(&self, kind: ConfigKind, from: &crate::model::Object, name: &str) -> Option<ObjId> {
+        self.find_in(kind, from.scope, &from.namespace, name)
+    }
+
+    /// The ConfigMap or Secret `name` in `namespace` of scope `scope`.
+    pub fn find_in(
+        &self,
+        kind: ConfigKind,
+        scope: usize,
+        namespace: &str,
+        name: &str,
+    ) -> Option<ObjId> {
         self.index
-            .get(&(kind, namespace.to_string(), name.to_string()))
+            .get(&(kind, scope, namespace.to_string(), name.to_string()))
             .copied()
     }
 
@@ -288,7 +317,7 @@ fn use_excluded(u: &Use, reloaders: &[String], policy: &Policy) -> Option<Exclud
 /// the checksum (all uses' keys when none does), and why none does.
 fn merge_refs(
     model: &Model<'_>,
-    index: &HashMap<(ConfigKind, String, String), ObjId>,
+    index: &HashMap<ConfigKey, ObjId>,
     o: &crate::model::Object,
     uses: &[Use],
     reloaders: &[String],
@@ -301,7 +330,7 @@ fn merge_refs(
     let mut at_of: HashMap<(ConfigKind, &str), usize> = HashMap::new();
     for u in uses {
         let target = index
-            .get(&(u.kind, o.namespace.clone(), u.name.clone()))
+            .get(&(u.kind, o.scope, o.namespace.clone(), u.name.clone()))
             .copied();
         let excluded = use_excluded(u, reloaders, policy);
         let at = match at_of.get(&(u.kind, u.name.as_str())) {
@@ -316,6 +345,11 @@ fn merge_refs(
                     via: BTreeSet::new(),
                     target,
                     excluded: None,
+                    external: target.is_none()
+                        && policy
+                            .external
+                            .iter()
+                            .any(|s| s.names(u.kind.as_str(), &o.namespace, &u.name)),
                 });
                 counted.push((false, None));
                 refs.len() - 1

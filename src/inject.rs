@@ -64,6 +64,15 @@ pub enum Notice {
     },
     /// A plain (un-keyed) secret checksum over guessable values.
     Guessable { workload: String, bits: f64 },
+    /// A workload that consumes a ConfigMap or Secret found in no loaded
+    /// scope, and already carries a checksum: kept as it is, since it can
+    /// be neither verified nor recomputed. `--check` fails on it.
+    Unverified {
+        workload: String,
+        /// The objects not found, as `Kind \`name\``.
+        missing: Vec<String>,
+        location: Location,
+    },
     /// Checksums written (or already current) in a workload.
     Injected {
         workload: String,
@@ -107,6 +116,10 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
                     by_controller: matches!(why, crate::graph::LeftAlone::RolledByController(_)),
                 },
             ));
+            continue;
+        }
+        if let Some(notice) = unverified(model, w, options) {
+            notices.push((wi, notice));
             continue;
         }
         if wanted.is_empty() {
@@ -179,6 +192,37 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         edits.sort_by_key(|e| (e.range.start, e.range.end));
     }
     plan
+}
+
+/// A workload with an existing checksum annotation whose consumed objects
+/// are not all in the input: its checksum is kept, and reported.
+fn unverified(model: &Model<'_>, w: &crate::graph::Workload, options: &Options) -> Option<Notice> {
+    let obj = &model.objects[w.object];
+    let template = model.pod_template(obj)?;
+    let doc = model.doc(obj);
+    let carried = [&options.config_annotation, &options.secret_annotation]
+        .into_iter()
+        .find_map(|key| {
+            let annotations = doc.path(template, &["metadata", "annotations"])?;
+            doc.entries(annotations)
+                .iter()
+                .find(|&&(k, _)| doc.scalar(k) == Some(key.as_str()))
+                .map(|&(k, _)| k)
+        })?;
+    let missing: Vec<String> = w
+        .refs
+        .iter()
+        .filter(|r| r.unresolved())
+        .map(|r| format!("{} `{}`", r.kind.as_str(), r.name))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    Some(Notice::Unverified {
+        workload: model.display_name(obj),
+        missing,
+        location: located(model, obj, carried),
+    })
 }
 
 /// One workload's planned edits, before the post-condition check.

@@ -79,9 +79,7 @@ pub fn check_fixed_point_with(
     let outputs: Vec<source::Source> = sources
         .iter()
         .zip(edits)
-        .map(|(s, e)| {
-            source::Source::new(s.name.clone(), s.path.clone(), inject::apply(&s.text, e))
-        })
+        .map(|(s, e)| s.with_text(inject::apply(&s.text, e)))
         .collect();
     let analysis = analyze_for_graph_with(&outputs, namespace, policy)
         .map_err(|e| Error::internal(format!("confsum's output does not parse again: {e}")))?;

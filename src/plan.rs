@@ -206,7 +206,7 @@ pub fn plan(
         if config_rolls || !template.is_empty() {
             let hint = (config_rolls
                 && template.is_empty()
-                && regenerated(&old_side, &new_side, &config, &id.namespace))
+                && regenerated((&old_side, ow), (&new_side, nw), &config))
             .then(|| REGENERATED_HINT.to_string());
             rolls.push(Roll {
                 workload: id.clone(),
@@ -306,24 +306,29 @@ fn diff_keys<A, B>(a: &BTreeMap<Ident, A>, b: &BTreeMap<Ident, B>) -> Vec<Ident>
     a.keys().filter(|k| !b.contains_key(*k)).cloned().collect()
 }
 
-/// Consumed objects (on either side) whose consumed bytes changed.
 /// Whether every changed key of `config` looks generated on each render:
 /// both sides PEM blocks, or random-looking values of one length.
-fn regenerated(old: &Side<'_, '_>, new: &Side<'_, '_>, config: &[ChangedObject], ns: &str) -> bool {
-    fn data<'s>(side: &'s Side<'_, '_>, c: &ChangedObject, ns: &str) -> Option<&'s EffectiveData> {
+fn regenerated(
+    old: (&Side<'_, '_>, &Workload),
+    new: (&Side<'_, '_>, &Workload),
+    config: &[ChangedObject],
+) -> bool {
+    fn data<'s>(
+        (side, w): (&'s Side<'_, '_>, &Workload),
+        c: &ChangedObject,
+    ) -> Option<&'s EffectiveData> {
         let kind = if c.kind == "Secret" {
             ConfigKind::Secret
         } else {
             ConfigKind::ConfigMap
         };
-        side.a
-            .graph
-            .find(kind, ns, &c.name)
+        find_ref(w, kind, &c.name)?
+            .target
             .and_then(|t| side.data.get(&t))
     }
     let mut keys = 0;
     for c in config {
-        let (Some(od), Some(nd)) = (data(old, c, ns), data(new, c, ns)) else {
+        let (Some(od), Some(nd)) = (data(old, c), data(new, c)) else {
             return false;
         };
         for k in &c.keys {
@@ -339,6 +344,7 @@ fn regenerated(old: &Side<'_, '_>, new: &Side<'_, '_>, config: &[ChangedObject],
     keys > 0
 }
 
+/// Consumed objects (on either side) whose consumed bytes changed.
 fn changed_config(
     old: &Side<'_, '_>,
     ow: &Workload,

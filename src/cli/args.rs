@@ -91,6 +91,13 @@ pub struct InputArgs {
     /// Namespace for objects that name none [default: `default`].
     #[arg(short, long, env = "HELM_NAMESPACE")]
     pub namespace: Option<String>,
+    /// Also read the other files of each given file's scope (its
+    /// kustomization root, else its folder, or a `scopes:` folder of
+    /// `.confsum.yaml`), so that references resolve as in a full run. Only
+    /// the given files are written and reported on; a file of the scope that
+    /// now needs new checksums fails the run. pre-commit's hooks use this.
+    #[arg(long)]
+    pub whole_scope: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -103,6 +110,11 @@ pub struct DigestArgs {
     /// sees change (`frozen`: env, envFrom, subPath mounts).
     #[arg(long, value_enum, default_value_t = RolloutOn::All, value_name = "WHAT")]
     pub rollout_on: RolloutOn,
+    /// A ConfigMap or Secret that exists in the cluster though not in the
+    /// input (`Secret/tls`, `Secret/prod/db-*`), as `external:` of
+    /// `.confsum.yaml` declares; repeatable.
+    #[arg(long, value_name = "KIND/NAME")]
+    pub assume_exists: Vec<String>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -51,10 +51,15 @@ impl RunConfig {
                 None => LintConfig::default(),
             },
         };
+        let mut file = file;
+        for written in &digest.assume_exists {
+            file.external.push(assumed(written)?);
+        }
         let policy = confsum::graph::Policy {
             frozen_only: digest.rollout_on == RolloutOn::Frozen,
             hash_opt_out: file.opt_out_hash.clone(),
             inject_opt_out: file.opt_out_inject.clone(),
+            external: file.external.clone(),
         };
         Ok(RunConfig {
             namespace: namespace
@@ -70,6 +75,21 @@ impl RunConfig {
             file,
         })
     }
+}
+
+/// `--assume-exists KIND/NAME` (any namespace) or `KIND/NAMESPACE/NAME`.
+fn assumed(written: &str) -> Result<confsum::model::Selector, Error> {
+    let full = match written.split('/').count() {
+        2 => written.replacen('/', "/*/", 1),
+        3 => written.to_string(),
+        _ => {
+            return Err(Error::usage(format!(
+                "`--assume-exists {written}`: expected KIND/NAME or KIND/NAMESPACE/NAME"
+            )));
+        }
+    };
+    confsum::model::Selector::parse(&full)
+        .map_err(|e| Error::usage(format!("`--assume-exists {written}`: {e}")))
 }
 
 static COLOR: std::sync::OnceLock<ColorWhen> = std::sync::OnceLock::new();

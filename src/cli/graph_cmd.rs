@@ -9,7 +9,7 @@ pub fn run(args: GraphArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Stat
     let (namespace, key) = (&config.namespace, &config.hmac_key);
     let mut sources = Vec::new();
     let mut helm = None;
-    for input in super::input::discover(&args.input.paths, err)? {
+    for input in super::input::discover(&args.input.paths, &args.input, &config.file, err)? {
         match input {
             confsum::source::Input::Manifests(s) => sources.push(s),
             confsum::source::Input::Chart(c) => {

@@ -40,12 +40,17 @@ impl Injected {
         (m.to_string(), out)
     }
 
-    /// Hand the output to the CLI, to be written only once the run succeeded.
+    /// Hand the output to the CLI, to be written only once the run
+    /// succeeded: the given sources, not those read for their scope.
     fn into_deferred(self) -> super::Deferred {
-        super::Deferred {
-            texts: self.sources.into_iter().map(|s| s.text).collect(),
-            edits: self.edits,
-        }
+        let (texts, edits) = self
+            .sources
+            .into_iter()
+            .zip(self.edits)
+            .filter(|(s, _)| !s.context)
+            .map(|(s, e)| (s.text, e))
+            .unzip();
+        super::Deferred { texts, edits }
     }
 }
 
@@ -144,6 +149,37 @@ fn guessable(analysis: &confsum::Analysis<'_>, plan: &inject::Plan) -> Vec<Notic
         .collect()
 }
 
+/// A warning per workload whose kept checksum could not be verified;
+/// whether there was any.
+fn write_unverified(notices: &[Notice], quiet: bool, err: &mut Vec<u8>) -> bool {
+    let mut any = false;
+    for n in notices {
+        if let Notice::Unverified {
+            workload,
+            missing,
+            location,
+        } = n
+        {
+            any = true;
+            if !quiet {
+                let _ = writeln!(
+                    err,
+                    "warning: {location}: kept the checksum of {workload}, which could not be verified: {} {} in no scope that was read (declare {} in `external:` of .confsum.yaml or with --assume-exists if {} outside these files)",
+                    missing.join(", "),
+                    if missing.len() == 1 { "is" } else { "are" },
+                    if missing.len() == 1 { "it" } else { "them" },
+                    if missing.len() == 1 {
+                        "it exists"
+                    } else {
+                        "they exist"
+                    },
+                );
+            }
+        }
+    }
+    any
+}
+
 fn write_notices(notices: &[Notice], quiet: bool, verbose: bool, err: &mut Vec<u8>) {
     if quiet {
         return;
@@ -183,6 +219,8 @@ fn write_notices(notices: &[Notice], quiet: bool, verbose: bool, err: &mut Vec<u
                     let _ = writeln!(err, "note: left {workload} alone: {why}");
                 }
             }
+            // Written by write_unverified.
+            Notice::Unverified { .. } => {}
             Notice::Guessable { workload, bits } => {
                 let _ = writeln!(
                     err,
@@ -226,7 +264,7 @@ pub fn run(
         &args.digest,
         Some(&args.annotations),
     )?;
-    let sources = load_manifests(&args.input, err)?;
+    let sources = load_manifests(&args.input, &config.file, err)?;
     if args.write && sources.iter().any(|s| s.path.is_none()) {
         return Err(Error::usage("--write needs files, not standard input"));
     }
@@ -237,16 +275,36 @@ pub fn run(
         args.verbose.then_some(&mut *err),
     )?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
-    let changed: Vec<usize> = (0..r.sources.len()).filter(|&i| r.changed(i)).collect();
+    let unverified = write_unverified(&r.notices, args.quiet, err);
+    // Files read only for their scope are never written; one that now needs
+    // new checksums is named, and fails the run.
+    let (changed, stale): (Vec<usize>, Vec<usize>) = (0..r.sources.len())
+        .filter(|&i| r.changed(i))
+        .partition(|&i| !r.sources[i].context);
+    let verdict = if changed.is_empty() && stale.is_empty() && !(args.check && unverified) {
+        Status::Clean
+    } else {
+        Status::Findings
+    };
     if args.check {
         for &i in &changed {
             let _ = writeln!(out, "would change: {}", r.sources[i].name);
         }
-        return Ok(if changed.is_empty() {
-            Status::Clean
-        } else {
-            Status::Findings
-        });
+        for &i in &stale {
+            let _ = writeln!(
+                out,
+                "would change: {} (not given; read as part of its scope, `{}`)",
+                r.sources[i].name, r.sources[i].scope
+            );
+        }
+        return Ok(verdict);
+    }
+    for &i in &stale {
+        let _ = writeln!(
+            err,
+            "warning: {} carries stale checksums (not given, so not changed; read as part of its scope, `{}`): run `confsum inject --write {}`",
+            r.sources[i].name, r.sources[i].scope, r.sources[i].name
+        );
     }
     if args.diff {
         for &i in &changed {
@@ -261,11 +319,7 @@ pub fn run(
                     .header(&format!("a/{name}"), &format!("b/{name}"))
             );
         }
-        return Ok(if changed.is_empty() {
-            Status::Clean
-        } else {
-            Status::Findings
-        });
+        return Ok(verdict);
     }
     if args.write {
         write_all_atomically(&r, &changed)?;
@@ -274,10 +328,18 @@ pub fn run(
                 let _ = writeln!(err, "rewrote {}", r.sources[i].name);
             }
         }
-        return Ok(Status::Clean);
+        return Ok(if stale.is_empty() {
+            Status::Clean
+        } else {
+            Status::Findings
+        });
     }
     *deferred = Some(r.into_deferred());
-    Ok(Status::Clean)
+    Ok(if stale.is_empty() {
+        Status::Clean
+    } else {
+        Status::Findings
+    })
 }
 
 /// Write every changed file, each through a temp file in its folder, fsync
@@ -421,6 +483,7 @@ pub fn post_render(
     let sources = vec![confsum::source::read_stdin()?];
     let r = transform(sources, &config, false, args.verbose.then_some(&mut *err))?;
     write_notices(&r.notices, args.quiet, args.verbose, err);
+    write_unverified(&r.notices, args.quiet, err);
     *deferred = Some(r.into_deferred());
     Ok(Status::Clean)
 }

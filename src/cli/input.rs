@@ -5,25 +5,64 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use confsum::Error;
+use confsum::lint::LintConfig;
+use confsum::source::scope::{self, Scoper};
 use confsum::source::{Input, Source};
 
 use super::args::InputArgs;
 
 /// Every input of `paths`; what the walk passed over goes to `notes`.
-pub fn discover(paths: &[PathBuf], notes: &mut Vec<u8>) -> Result<Vec<Input>, Error> {
-    let found = confsum::source::discover(paths)?;
+/// Files get their scope; with `--whole-scope`, the rest of each file's
+/// scope is read too, as context (never written or reported on).
+pub fn discover(
+    paths: &[PathBuf],
+    input: &InputArgs,
+    config: &LintConfig,
+    notes: &mut Vec<u8>,
+) -> Result<Vec<Input>, Error> {
+    let mut found = confsum::source::discover(paths)?;
+    let mut scoper = Scoper::new(config.scopes.clone());
+    let mut given: Vec<Source> = Vec::new();
+    let mut inputs = Vec::new();
+    for i in found.inputs {
+        match i {
+            Input::Manifests(s) => given.push(s),
+            chart => inputs.push(chart),
+        }
+    }
+    scope::assign(&mut given, &mut scoper);
+    let expand: Vec<&Path> = given
+        .iter()
+        .filter_map(|s| s.path.as_deref())
+        .filter(|_| input.whole_scope)
+        .collect();
+    if !expand.is_empty() {
+        let context = scope::context_files(&expand, &mut scoper)?;
+        found.notes.extend(context.notes);
+        for path in context.files {
+            let mut s = confsum::source::read_file(&path)?;
+            s.context = true;
+            given.push(s);
+        }
+        scope::assign(&mut given, &mut scoper);
+    }
     for n in &found.notes {
         let _ = writeln!(notes, "note: {}", confsum::display::escape_control(n));
     }
-    Ok(found.inputs)
+    inputs.extend(given.into_iter().map(Input::Manifests));
+    Ok(inputs)
 }
 
 /// Manifests to transform: a chart is refused (it is rendered by Helm,
 /// which runs confsum as its post-renderer); charts found inside a folder
 /// are skipped with a note.
-pub fn load_manifests(input: &InputArgs, notes: &mut Vec<u8>) -> Result<Vec<Source>, Error> {
+pub fn load_manifests(
+    input: &InputArgs,
+    config: &LintConfig,
+    notes: &mut Vec<u8>,
+) -> Result<Vec<Source>, Error> {
     let mut sources = Vec::new();
-    for i in discover(&input.paths, notes)? {
+    for i in discover(&input.paths, input, config, notes)? {
         match i {
             Input::Manifests(s) => sources.push(s),
             Input::Chart(c) if input.paths.contains(&c) => {

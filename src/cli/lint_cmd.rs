@@ -47,7 +47,7 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
         args.config.as_deref(),
     )?;
     let config = lint_config(&args.ignore, &run)?;
-    let (manifests, charts) = inputs(&args, err)?;
+    let (manifests, charts) = inputs(&args, &config, err)?;
     let mut items = Vec::new();
     if !manifests.is_empty() {
         let notes = args.verbose.then_some(&mut *err);
@@ -85,7 +85,11 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
 }
 
 /// The manifests and the charts to lint.
-fn inputs(args: &LintArgs, err: &mut Vec<u8>) -> Result<(Vec<Source>, Vec<PathBuf>), Error> {
+fn inputs(
+    args: &LintArgs,
+    config: &LintConfig,
+    err: &mut Vec<u8>,
+) -> Result<(Vec<Source>, Vec<PathBuf>), Error> {
     let paths = if args.owning_charts {
         super::input::owning_charts(&args.input.paths)
     } else {
@@ -96,7 +100,7 @@ fn inputs(args: &LintArgs, err: &mut Vec<u8>) -> Result<(Vec<Source>, Vec<PathBu
     let inputs = if args.owning_charts && paths.is_empty() {
         Vec::new()
     } else {
-        super::input::discover(&paths, err)?
+        super::input::discover(&paths, &args.input, config, err)?
     };
     let mut manifests = Vec::new();
     let mut charts = Vec::new();

@@ -10,6 +10,10 @@
 //!   - Secret/*/legacy-*       # or kind/namespace/name patterns
 //! settings:
 //!   near-size-limit: 0.8      # share of 1 MiB for object-near-size-limit
+//! scopes:                     # folders that deploy together (else each
+//!   - apps/*                  # kustomization root, else each folder)
+//! external:                   # objects that exist outside the input
+//!   - Secret/*/tls-*
 //! ```
 
 use std::collections::HashMap;
@@ -40,6 +44,11 @@ pub struct LintConfig {
     pub opt_out_inject: Vec<crate::model::Selector>,
     /// `opt-out.hash`: ConfigMaps and Secrets no checksum covers.
     pub opt_out_hash: Vec<crate::model::Selector>,
+    /// `scopes:`, relative to the configuration file's folder.
+    pub scopes: crate::source::scope::ScopeRules,
+    /// `external:` (and `--assume-exists`): ConfigMaps and Secrets that exist
+    /// in the cluster without being in the input.
+    pub external: Vec<crate::model::Selector>,
 }
 
 impl Default for LintConfig {
@@ -56,6 +65,8 @@ impl Default for LintConfig {
             checksums_keyed: false,
             opt_out_inject: Vec::new(),
             opt_out_hash: Vec::new(),
+            scopes: Default::default(),
+            external: Vec::new(),
         }
     }
 }
@@ -77,6 +88,13 @@ impl LintConfig {
         check_rule_id(id)?;
         self.rules.insert(id.to_string(), None);
         Ok(())
+    }
+
+    /// Whether an `ignore:` pattern names `kind/namespace/name`: an object
+    /// known only by references to it is silenced with them.
+    pub fn ignores_name(&self, kind: &str, namespace: &str, name: &str) -> bool {
+        self.ignore_set
+            .is_match(format!("{kind}/{namespace}/{name}"))
     }
 
     pub fn ignores(&self, source: &Source, obj: &Object) -> bool {
@@ -138,11 +156,20 @@ impl LintConfig {
                 "ignore" => config.read_ignore(doc, v, &err)?,
                 "settings" => config.read_settings(doc, v, &err)?,
                 "opt-out" => config.read_opt_out(doc, v, &err)?,
+                "scopes" => config.read_scopes(source, doc, v, &err)?,
+                "external" => {
+                    for item in doc.items(v) {
+                        let written = doc.scalar(item).unwrap_or("");
+                        config.external.push(
+                            crate::model::Selector::parse(written).map_err(|e| err(item, e))?,
+                        );
+                    }
+                }
                 other => {
                     return Err(err(
                         k,
                         format!(
-                            "unknown configuration key `{other}`: expected rules, ignore, settings or opt-out"
+                            "unknown configuration key `{other}`: expected rules, ignore, settings, opt-out, scopes or external"
                         ),
                     ));
                 }
@@ -193,6 +220,41 @@ impl LintConfig {
             .build()
             .map_err(|e| err(v, format!("invalid `ignore` patterns: {e}")))?;
         Ok(())
+    }
+
+    /// `scopes: [folder pattern]`, relative to the file's folder; `.` is
+    /// the whole tree.
+    fn read_scopes(
+        &mut self,
+        source: &Source,
+        doc: &Document<'_>,
+        v: NodeId,
+        err: &ErrAt<'_>,
+    ) -> Result<()> {
+        if !matches!(doc.node(doc.resolve(v)).kind, NodeKind::Sequence { .. }) {
+            return Err(err(v, "`scopes` must be a list of folder patterns".into()));
+        }
+        let mut globs = Vec::new();
+        for item in doc.items(v) {
+            let pattern = doc.scalar(item).unwrap_or("");
+            let pattern = pattern.trim_end_matches('/').trim_start_matches("./");
+            let pattern = if pattern.is_empty() { "." } else { pattern };
+            globs.push(crate::model::path_glob(pattern).map_err(|e| err(item, e))?);
+        }
+        let base = source
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        self.scopes = crate::source::scope::ScopeRules::new(base, &globs)
+            .map_err(|e| err(v, format!("invalid `scopes` patterns: {e}")))?;
+        Ok(())
+    }
+
+    /// Whether `kind/namespace/name` is declared to exist outside the input.
+    pub fn is_external(&self, kind: &str, namespace: &str, name: &str) -> bool {
+        self.external.iter().any(|s| s.names(kind, namespace, name))
     }
 
     /// `opt-out: {inject: [selector], hash: [selector]}`: a selector is

@@ -264,7 +264,7 @@ pub fn run_with_rerender(
             reporter
                 .found
                 .into_iter()
-                .filter(|f| !suppressed(&ctx, f))
+                .filter(|f| touches_given(&ctx, f) && !suppressed(&ctx, f))
                 .collect()
         })
         .collect();
@@ -272,6 +272,15 @@ pub fn run_with_rerender(
     findings.sort_by(|a, b| (a.file, a.span.start, a.rule).cmp(&(b.file, b.span.start, b.rule)));
     findings.dedup();
     findings
+}
+
+/// Whether a finding is about a given file, not only about files read for
+/// their scope (`--whole-scope`): its place or one of its related places.
+fn touches_given(ctx: &Context<'_, '_>, f: &Finding) -> bool {
+    let files = &ctx.analysis.model.files;
+    std::iter::once(f.file)
+        .chain(f.related.iter().map(|r| r.file))
+        .any(|i| !files[i].source.context)
 }
 
 /// `confsum.dev/ignore: "id,id"` on the object or its pod template, or an

@@ -15,6 +15,7 @@ mod shape;
 pub use config_data::{BadValue, ConfigData, DataEntry, decode_base64};
 pub use kinds::{
     ALL_DATA_FIELDS, CONTAINER_FIELDS, ConfigKind, Kind, NotInjectable, WorkloadKind, data_fields,
+    is_cluster_scoped,
 };
 use shape::check_workload_shape;
 
@@ -160,6 +161,9 @@ pub struct Object {
     pub namespace: String,
     /// Whether `metadata.namespace` was absent (the release namespace applies).
     pub namespace_defaulted: bool,
+    /// Index of the object's scope in [`Model::scopes`]: objects resolve
+    /// references only within their scope.
+    pub scope: usize,
 }
 
 /// Every object of the input, in stream order.
@@ -172,6 +176,9 @@ pub struct Model<'a> {
     pub skipped: Vec<(usize, &'static str)>,
     /// Each ConfigMap's and Secret's data, read on first use, then kept.
     config_data: Vec<std::sync::OnceLock<ConfigData>>,
+    /// The scopes of the input, as shown (empty for a stream), in order of
+    /// first appearance.
+    pub scopes: Vec<String>,
 }
 
 /// `confsum.dev/inject: "false"` on a workload: inject leaves it alone.
@@ -214,6 +221,15 @@ impl Selector {
             written: written.to_string(),
             matcher,
         })
+    }
+
+    /// Whether the selector names `kind/namespace/name`, an object known
+    /// only by a reference to it (a label selector never does).
+    pub fn names(&self, kind: &str, namespace: &str, name: &str) -> bool {
+        match &self.matcher {
+            SelectorMatch::Path(m) => m.is_match(format!("{kind}/{namespace}/{name}")),
+            SelectorMatch::Label(..) => false,
+        }
     }
 
     pub fn matches(&self, model: &Model<'_>, o: &Object) -> bool {
@@ -272,9 +288,23 @@ impl<'a> Model<'a> {
             .enumerate()
             .filter_map(|(fi, why)| Some((fi, (*why)?)))
             .collect();
-        let mut objects = Vec::new();
+        let mut objects: Vec<Object> = Vec::new();
         for result in per_document {
             objects.extend(result?);
+        }
+        let mut scopes: Vec<String> = Vec::new();
+        let file_scope: Vec<usize> = files
+            .iter()
+            .map(|f| match scopes.iter().position(|s| *s == f.source.scope) {
+                Some(i) => i,
+                None => {
+                    scopes.push(f.source.scope.clone());
+                    scopes.len() - 1
+                }
+            })
+            .collect();
+        for o in &mut objects {
+            o.scope = file_scope[o.file];
         }
         let config_data = objects.iter().map(|_| std::sync::OnceLock::new()).collect();
         Ok(Model {
@@ -282,6 +312,7 @@ impl<'a> Model<'a> {
             objects,
             skipped,
             config_data,
+            scopes,
         })
     }
 
@@ -579,6 +610,7 @@ fn object(
         name,
         namespace,
         namespace_defaulted,
+        scope: 0,
     };
     if let Kind::Workload(wk) = kind {
         check_workload_shape(doc, node, wk, err)?;

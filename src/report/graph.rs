@@ -88,18 +88,26 @@ pub fn json(a: &Analysis<'_>, sums: &[Checksums]) -> String {
             if let Some(l) = &w.left_alone {
                 w_json["left_alone"] = json!(l.to_string());
             }
+            if let Some(scope) = scope_of(a, o) {
+                w_json["scope"] = json!(scope);
+            }
             w_json
         })
         .collect();
     let objects: Vec<Value> = sorted_configs(a)
         .into_iter()
         .map(|(i, o)| {
-            json!({
+            let mut v = json!({
                 "kind": o.kind_name,
                 "namespace": o.namespace,
                 "name": o.name,
                 "consumers": a.graph.consumers_of(i).len(),
-            })
+                "file": a.model.source(o).name,
+            });
+            if let Some(scope) = scope_of(a, o) {
+                v["scope"] = json!(scope);
+            }
+            v
         })
         .collect();
     let mut out =
@@ -107,6 +115,11 @@ pub fn json(a: &Analysis<'_>, sums: &[Checksums]) -> String {
             .expect("json values serialize");
     out.push('\n');
     out
+}
+
+/// The object's scope, when it has one (not a stream).
+fn scope_of<'a>(a: &'a Analysis<'_>, o: &crate::model::Object) -> Option<&'a str> {
+    Some(a.model.scopes[o.scope].as_str()).filter(|s| !s.is_empty())
 }
 
 fn describe_ref(r: &Ref) -> String {

@@ -43,8 +43,11 @@ pub struct Item {
     pub object: [String; 3],
     /// The offending line, with sensitive values masked.
     pub snippet: String,
-    /// Secondary places, in the same rendered file.
+    /// Secondary places.
     pub related: Vec<RelatedItem>,
+    /// The scope of the object: a folder of committed manifests, or a
+    /// chart (none for a stream).
+    pub scope: Option<String>,
     masked: Arc<str>,
     span: Range<usize>,
     /// The lines a snippet shows (the finding's, one more on each side),
@@ -124,25 +127,28 @@ fn item(
         related: f
             .related
             .iter()
-            .filter(|r| r.file == f.file)
             .map(|r| {
-                let (line, column) = source.line_col(r.span.start);
+                let other = analysis.model.files[r.file].source;
+                let (line, column) = other.line_col(r.span.start);
                 RelatedItem {
+                    file: shown(&other.name),
                     line,
                     column,
                     label: shown(&r.label),
                 }
             })
             .collect(),
+        scope: (!source.scope.is_empty()).then(|| shown(&source.scope)),
         masked: masked.clone(),
         span: f.span.clone(),
         window: source.lines_range(line.saturating_sub(1), end_line + 1),
     }
 }
 
-/// A secondary place of an item, in its rendered file.
+/// A secondary place of an item.
 #[derive(Debug, Clone)]
 pub struct RelatedItem {
+    pub file: String,
     pub line: usize,
     pub column: usize,
     pub label: String,
@@ -240,7 +246,27 @@ pub fn human(items: &[Item], color: bool, summary: bool) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     let mut out = String::new();
+    // Findings grouped by scope, in order of first appearance, when there
+    // are several: each is its own deploy target.
+    let mut scopes: Vec<Option<&str>> = Vec::new();
     for i in items {
+        if !scopes.contains(&i.scope.as_deref()) {
+            scopes.push(i.scope.as_deref());
+        }
+    }
+    let grouped = scopes.len() > 1;
+    let ordered = scopes
+        .iter()
+        .flat_map(|s| items.iter().filter(move |i| i.scope.as_deref() == *s));
+    let mut current = None;
+    for i in ordered {
+        if grouped && current != Some(i.scope.as_deref()) {
+            current = Some(i.scope.as_deref());
+            out.push_str(&format!(
+                "== scope {} ==\n\n",
+                i.scope.as_deref().unwrap_or("-")
+            ));
+        }
         let severity = match i.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -293,7 +319,7 @@ pub fn human(items: &[Item], color: bool, summary: bool) -> String {
         for r in &i.related {
             out.push_str(&format!(
                 "  note: {}:{}:{}: {}\n",
-                i.file, r.line, r.column, r.label
+                r.file, r.line, r.column, r.label
             ));
         }
         out.push('\n');
@@ -324,11 +350,14 @@ pub fn json(items: &[Item]) -> String {
                 "values": i.values,
                 "object": {"kind": i.object[0], "namespace": i.object[1], "name": i.object[2]},
             });
+            if let Some(scope) = &i.scope {
+                v["scope"] = json!(scope);
+            }
             if !i.related.is_empty() {
                 v["related"] = i
                     .related
                     .iter()
-                    .map(|r| json!({"line": r.line, "column": r.column, "label": r.label}))
+                    .map(|r| json!({"file": r.file, "line": r.line, "column": r.column, "label": r.label}))
                     .collect();
             }
             v
@@ -424,7 +453,7 @@ fn sarif_result(i: &Item, index: usize) -> Value {
                     "id": n,
                     "message": {"text": r.label},
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&i.file)},
+                        "artifactLocation": {"uri": uri(&r.file)},
                         "region": {"startLine": r.line, "startColumn": r.column},
                     },
                 })

@@ -284,6 +284,8 @@ pub fn render(
         None => format!("{} (helm template)", chart.display()),
     };
     let mut source = Source::from_bytes(label, None, stdout)?;
+    // A chart's render is one scope of its own.
+    source.scope = chart.display().to_string();
     source.origin = Some(ChartOrigin {
         path: chart.to_path_buf(),
         name,

@@ -8,6 +8,7 @@ use crate::error::{Error, Result, Snippet};
 
 pub mod chart;
 mod read;
+pub mod scope;
 mod templates;
 mod walk;
 
@@ -27,6 +28,12 @@ pub struct Source {
     pub text: Arc<String>,
     /// The chart this source was rendered from, if any.
     pub origin: Option<ChartOrigin>,
+    /// The scope the source deploys with (see [`scope`]): empty for a
+    /// stream, else its folder as shown.
+    pub scope: String,
+    /// Read only to resolve references of the given files (`--whole-scope`):
+    /// never written, and its objects are not reported on.
+    pub context: bool,
     line_starts: OnceLock<Vec<usize>>,
 }
 
@@ -37,8 +44,20 @@ impl Source {
             path,
             text: Arc::new(text.into()),
             origin: None,
+            scope: String::new(),
+            context: false,
             line_starts: OnceLock::new(),
         }
+    }
+
+    /// The same input (name, path, scope, origin) with another text: what
+    /// a transformation of it reads as.
+    pub fn with_text(&self, text: impl Into<String>) -> Self {
+        let mut s = Source::new(self.name.clone(), self.path.clone(), text);
+        s.origin = self.origin.clone();
+        s.scope = self.scope.clone();
+        s.context = self.context;
+        s
     }
 
     /// Decode bytes as UTF-8; an invalid byte is an error at its position.

@@ -82,7 +82,7 @@ fn contract_fields() {
     let objects = g["objects"].as_array().unwrap();
     assert_eq!(
         objects[0],
-        serde_json::json!({"kind": "ConfigMap", "namespace": "default", "name": "app", "consumers": 1})
+        serde_json::json!({"kind": "ConfigMap", "namespace": "default", "name": "app", "consumers": 1, "file": "-"})
     );
 }
 

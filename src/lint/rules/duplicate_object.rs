@@ -2,11 +2,15 @@ use std::collections::HashMap;
 
 use super::name_node;
 use crate::lint::{Context, Reporter};
+use crate::model::is_cluster_scoped;
 
 rule! {
     /// ## What it does
     /// Checks for two objects with the same API group, kind, namespace and name in
-    /// one stream.
+    /// one scope: a stream, a chart's render, or a folder of committed manifests
+    /// that deploy together. For cluster-scoped kinds (PersistentVolume,
+    /// ClusterRole, ...) the namespace does not count: the API server ignores it.
+    /// The same name in two scopes (per-environment folders) is not a finding.
     ///
     /// ## Why is this bad?
     /// Helm refuses the release, and `kubectl apply` silently keeps only the last
@@ -19,15 +23,21 @@ rule! {
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    let mut seen: HashMap<(&str, &str, &str, &str), usize> = HashMap::new();
+    let mut seen: HashMap<(usize, &str, &str, &str, &str), usize> = HashMap::new();
     for (i, o) in ctx.objects() {
         if o.name.is_empty() {
             continue;
         }
+        let cluster_scoped = is_cluster_scoped(&o.group, &o.kind_name);
         let key = (
+            o.scope,
             o.group.as_str(),
             o.kind_name.as_str(),
-            o.namespace.as_str(),
+            if cluster_scoped {
+                ""
+            } else {
+                o.namespace.as_str()
+            },
             o.name.as_str(),
         );
         if let Some(&first) = seen.get(&key) {
@@ -41,11 +51,24 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 ctx,
                 i,
                 name_node(ctx, i),
-                format!(
-                    "{} `{}` in namespace `{}` is defined twice (first at {at})",
-                    o.kind_name, o.name, o.namespace
-                ),
+                if cluster_scoped {
+                    format!(
+                        "{} `{}` is defined twice (first at {at}); it is cluster-scoped, so namespaces do not tell them apart",
+                        o.kind_name, o.name
+                    )
+                } else {
+                    format!(
+                        "{} `{}` in namespace `{}` is defined twice (first at {at})",
+                        o.kind_name, o.name, o.namespace
+                    )
+                },
                 "rename one of them, or remove the duplicate",
+            );
+            r.related(
+                ctx,
+                first,
+                name_node(ctx, first),
+                "first defined here".into(),
             );
         } else {
             seen.insert(key, i);

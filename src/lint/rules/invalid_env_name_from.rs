@@ -34,9 +34,9 @@ fn is_env_name(s: &str) -> bool {
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let graph = &ctx.analysis.graph;
     for w in &graph.workloads {
-        let ns = &ctx.object(w.object).namespace;
+        let from = ctx.object(w.object);
         for u in w.uses.iter().filter(|u| u.via == Via::EnvFrom) {
-            let Some(target) = graph.find(u.kind, ns, &u.name) else {
+            let Some(target) = graph.find(u.kind, from, &u.name) else {
                 continue;
             };
             let data = ctx.analysis.model.config_data(target);

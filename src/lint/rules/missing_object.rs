@@ -1,4 +1,8 @@
+use std::collections::HashMap;
+
 use crate::lint::{Context, Reporter};
+use crate::model::{ConfigKind, ObjId};
+use crate::yaml::NodeId;
 
 rule! {
     /// ## What it does
@@ -16,15 +20,32 @@ rule! {
     /// envFrom:
     /// - secretRef: {name: db-credentials}   # defined nowhere in the release
     /// ```
-    /// Use instead: ship the object with the release, or mark the reference
-    /// `optional: true`.
+    /// Use instead: ship the object with the release, declare it in `external:`
+    /// of `.confsum.yaml` (or `--assume-exists Secret/db-credentials`) when it
+    /// is created outside the release, or mark the reference `optional: true`.
+    ///
+    /// One missing object is one finding, at its first reference, listing the
+    /// others. An `ignore:` entry that names the object (`Secret/*/db-*`)
+    /// silences it.
     MissingObject, "missing-object", Warning, check
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
+    // One finding per missing object, at its first reference; the others
+    // are listed with it.
+    type Key<'a> = (usize, &'a str, ConfigKind, &'a str);
+    let mut refs: HashMap<Key<'_>, Vec<(ObjId, NodeId, String)>> = HashMap::new();
+    let mut order: Vec<Key<'_>> = Vec::new();
     for w in &ctx.analysis.graph.workloads {
+        let o = ctx.object(w.object);
         for rf in &w.refs {
-            if rf.target.is_some() || rf.optional || rf.name.is_empty() {
+            if rf.target.is_some() || rf.optional || rf.external || rf.name.is_empty() {
+                continue;
+            }
+            if ctx
+                .config
+                .ignores_name(rf.kind.as_str(), &o.namespace, &rf.name)
+            {
                 continue;
             }
             let Some(u) = w
@@ -40,13 +61,36 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 .map(|v| v.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
-            r.report(
-                ctx,
-                w.object,
-                u.node,
-                format!("{} `{}` (used via {via}) is not in the input", rf.kind.as_str(), rf.name),
-                "make sure it exists in the namespace before the release, ship it with the release, or mark the reference `optional: true`",
-            );
+            let key = (o.scope, o.namespace.as_str(), rf.kind, rf.name.as_str());
+            let list = refs.entry(key).or_insert_with(|| {
+                order.push(key);
+                Vec::new()
+            });
+            list.push((w.object, u.node, via));
+        }
+    }
+    for key in order {
+        let (_, _, kind, name) = key;
+        let list = &refs[&key];
+        let (obj, node, via) = &list[0];
+        let others = match list.len() {
+            1 => String::new(),
+            2 => "; 1 more workload references it".to_string(),
+            n => format!("; {} more workloads reference it", n - 1),
+        };
+        r.report(
+            ctx,
+            *obj,
+            *node,
+            format!(
+                "{} `{name}` (used via {via} by {}) is not in the input{others}",
+                kind.as_str(),
+                ctx.name(*obj)
+            ),
+            "make sure it exists before the release (declare it in `external:` of .confsum.yaml or with --assume-exists), ship it with the release, or mark the reference `optional: true`",
+        );
+        for (o, n, _) in &list[1..] {
+            r.related(ctx, *o, *n, format!("also referenced by {}", ctx.name(*o)));
         }
     }
 }
