@@ -35,7 +35,7 @@ fn path_with(dirs: &[&Path]) -> std::ffi::OsString {
     std::env::join_paths(all).unwrap()
 }
 
-fn run(cmd: &mut Command) -> std::process::Output {
+pub fn run(cmd: &mut Command) -> std::process::Output {
     cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
 }
 
@@ -228,7 +228,49 @@ fn helm4_plugin_manifest_follows_the_v1_format() {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) {
+/// A `.pre-commit-config.yaml` in `repo` that uses this repository's hooks
+/// at its HEAD commit, as a user's repository does (pre-commit builds it
+/// once, then reuses the environment). False outside a git checkout,
+/// which only a user's unpacked copy is (CI runs on a checkout).
+pub fn use_these_hooks(repo: &Path) -> bool {
+    let head = run(Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(root()));
+    if !head.status.success() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs on a git checkout"
+        );
+        return false;
+    }
+    let rev = stdout(&head).trim().to_string();
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n- repo: {}\n  rev: {rev}\n  hooks:\n  - id: confsum-lint\n  - id: confsum-inject\n  - id: confsum-inject-write\n  - id: confsum-lint-chart\n",
+            root().display()
+        ),
+    )
+    .unwrap();
+    true
+}
+
+/// `pre-commit run ARGS` in `repo`, sharing one pre-commit home and one
+/// build of the hooks between tests.
+pub fn pre_commit(repo: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(client("CONFSUM_TEST_PRE_COMMIT", "pre-commit"));
+    c.arg("run")
+        .args(args)
+        .current_dir(repo)
+        .env("PRE_COMMIT_HOME", root().join("target/pre-commit-home"))
+        .env("CARGO_TARGET_DIR", root().join("target/pre-commit-build"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false");
+    c
+}
+
+pub fn git(dir: &Path, args: &[&str]) {
     let out = run(Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -249,18 +291,6 @@ fn git(dir: &Path, args: &[&str]) {
     ignore = "needs pre-commit: set CONFSUM_TEST_PRE_COMMIT or put it on PATH (.ci/run installs it)"
 )]
 fn pre_commit_hooks_pass_and_fail_for_real() {
-    let pre_commit = client("CONFSUM_TEST_PRE_COMMIT", "pre-commit");
-    let head = run(Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(root()));
-    if !head.status.success() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs on a git checkout"
-        );
-        return;
-    }
-    let rev = stdout(&head).trim().to_string();
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path();
     git(repo, &["init", "-q"]);
@@ -274,28 +304,12 @@ fn pre_commit_hooks_pass_and_fail_for_real() {
         .unwrap();
     assert!(w.status.success());
     git(repo, &["add", "."]);
-    let home = root().join("target/pre-commit-home");
-    // As a user's repository uses the hooks: a .pre-commit-config.yaml
-    // naming this repository at a commit (pre-commit builds it once, then
-    // reuses the environment for every hook and run).
-    std::fs::write(
-        repo.join(".pre-commit-config.yaml"),
-        format!(
-            "repos:\n- repo: {}\n  rev: {rev}\n  hooks:\n  - id: confsum-lint\n  - id: confsum-inject\n  - id: confsum-inject-write\n  - id: confsum-lint-chart\n",
-            root().display()
-        ),
-    )
-    .unwrap();
+    if !use_these_hooks(repo) {
+        return;
+    }
     git(repo, &["add", "."]);
     let hook_run = |hook: &str, helm: Option<&Path>| {
-        let mut c = Command::new(&pre_commit);
-        c.args(["run", hook, "--all-files"])
-            .current_dir(repo)
-            .env("PRE_COMMIT_HOME", &home)
-            .env("CARGO_TARGET_DIR", root().join("target/pre-commit-build"))
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
-            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-            .env("CARGO_PROFILE_RELEASE_LTO", "false");
+        let mut c = pre_commit(repo, &[hook, "--all-files"]);
         if let Some(h) = helm {
             c.env("CONFSUM_HELM", h);
         }

@@ -13,4 +13,5 @@ mod lint;
 mod plan;
 mod polish;
 mod release;
+mod scopes;
 mod security;
