@@ -23,6 +23,9 @@ use shape::check_workload_shape;
 pub struct ParsedSource<'a> {
     pub source: &'a Source,
     pub docs: Vec<Document<'a>>,
+    /// Why a committed file that does not parse was left out: it is not a
+    /// manifest (a Go template, another tool's configuration).
+    pub unparsed: Option<&'static str>,
 }
 
 /// Parse every source. The first error stops the run, located in its file.
@@ -60,7 +63,17 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
     sources
         .iter()
         .map(|source| {
-            let docs = yaml::parse_stream_keeping(&source.text, keep).map_err(|e| {
+            let parsed = yaml::parse_stream_keeping(&source.text, keep);
+            if let Err(e) = &parsed
+                && let Some(why) = not_a_manifest_file(source, e.offset)
+            {
+                return Ok(ParsedSource {
+                    source,
+                    docs: Vec::new(),
+                    unparsed: Some(why),
+                });
+            }
+            let docs = parsed.map_err(|e| {
                 let range = document_around(&source.text, e.offset);
                 let doc_text = &source.text[range.clone()];
                 source.error_at(
@@ -72,9 +85,39 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
                 .with_template(template_of(doc_text))
                 .with_help("fix the YAML syntax at this position (`helm template` output is a good reference)")
             })?;
-            Ok(ParsedSource { source, docs })
+            Ok(ParsedSource {
+                source,
+                docs,
+                unparsed: None,
+            })
         })
         .collect()
+}
+
+/// For a file (never a stream) that does not parse, at `offset`: why it is
+/// not a manifest, if it plainly is not. A Go template (`{{` on the line
+/// that broke the parse) or a file with no top-level `apiVersion:` or
+/// `kind:` line is committed next to manifests, not deployed. A file that
+/// looks like a manifest still fails, located.
+fn not_a_manifest_file(source: &Source, offset: usize) -> Option<&'static str> {
+    source.path.as_ref()?;
+    let text = source.text.as_str();
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
+    if text[line_start..line_end].contains("{{") {
+        return Some("it does not parse as YAML, and is a template (`{{ }}`), not a manifest");
+    }
+    let top_level = |key: &str| text.lines().any(|l| l.starts_with(key));
+    if !top_level("apiVersion:") && !top_level("kind:") {
+        return Some(
+            "it does not parse as YAML, and has no `apiVersion:` or `kind:`: not a manifest",
+        );
+    }
+    None
 }
 
 fn tidy_parser_message(m: &str) -> String {
@@ -434,6 +477,9 @@ impl<'a> Model<'a> {
 /// renders are always manifests.
 fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
     file.source.path.as_ref()?;
+    if file.unparsed.is_some() {
+        return file.unparsed;
+    }
     let mut objects = 0;
     let mut kustomize = 0;
     for doc in &file.docs {

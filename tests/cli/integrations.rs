@@ -358,13 +358,36 @@ fn pre_commit_hooks_pass_and_fail_for_real() {
             stderr(&out)
         );
     }
-    // A YAML file that does not parse still fails, naming the file.
-    std::fs::write(repo.join("broken.yml"), "a: [\n").unwrap();
+    // A Go template and another tool's broken YAML are not manifests:
+    // skipped. A manifest that does not parse still fails, naming the file.
+    std::fs::write(
+        repo.join("krew.yaml"),
+        "apiVersion: krew.googlecontainertools.github.com/v1alpha2\nkind: Plugin\nspec:\n  platforms:\n  - {{addURIAndSha \"https://x/{{ .TagName }}.tar.gz\" .TagName }}\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("tool.yml"), "a: [\n").unwrap();
+    git(repo, &["add", "."]);
+    for hook in ["confsum-lint", "confsum-inject"] {
+        let out = try_repo(hook);
+        assert!(
+            out.status.success(),
+            "{hook} with a template: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    std::fs::write(
+        repo.join("broken.yml"),
+        "apiVersion: v1\nkind: ConfigMap\ndata: [\n",
+    )
+    .unwrap();
     git(repo, &["add", "."]);
     let out = try_repo("confsum-lint");
     assert!(!out.status.success());
-    assert!(stdout(&out).contains("broken.yml:1:4"), "{}", stdout(&out));
-    std::fs::remove_file(repo.join("broken.yml")).unwrap();
+    assert!(stdout(&out).contains("broken.yml:3:7"), "{}", stdout(&out));
+    for f in ["broken.yml", "krew.yaml", "tool.yml"] {
+        std::fs::remove_file(repo.join(f)).unwrap();
+    }
     git(repo, &["add", "-A"]);
 
     // The rewrite hook writes the checksums (pre-commit then reports the
@@ -611,11 +634,15 @@ fn github_action_runs_as_github_loads_it() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 
     // Input confsum cannot read: exit 2, and still a SARIF file to upload.
-    std::fs::write(ws.join("deploy/broken.yaml"), "a: [\n").unwrap();
+    std::fs::write(
+        ws.join("deploy/broken.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\ndata: [\n",
+    )
+    .unwrap();
     std::fs::remove_file(ws.join("confsum.sarif")).unwrap();
     let r = run_action(ws, &[("paths", "deploy/broken.yaml")]);
     assert_eq!(r.code, Some(2));
-    assert!(r.stderr.contains("deploy/broken.yaml:1:4"), "{}", r.stderr);
+    assert!(r.stderr.contains("deploy/broken.yaml:3:7"), "{}", r.stderr);
     assert_eq!(
         r.stderr.matches("error:").count(),
         1,
