@@ -217,6 +217,14 @@ impl Reporter {
         });
     }
 
+    /// Lower the finding just reported to at most `severity`: for a case
+    /// the rule cannot be sure of.
+    pub fn at_most(&mut self, severity: Severity) {
+        if let Some(f) = self.found.last_mut() {
+            f.severity = f.severity.min(severity);
+        }
+    }
+
     /// Add a secondary place to the finding just reported: `node` of
     /// `obj`'s document, labelled.
     pub fn related(&mut self, ctx: &Context<'_, '_>, obj: ObjId, node: NodeId, label: String) {

@@ -36,7 +36,7 @@ pub fn parse<'a>(sources: &'a [Source]) -> Result<Vec<ParsedSource<'a>>> {
 /// Whether a kind can matter to the graph: ConfigMaps, Secrets, workloads,
 /// and lists (which may hold them).
 pub fn matters_to_graph(kind: &str) -> bool {
-    matches!(kind, "ConfigMap" | "Secret")
+    matches!(kind, "ConfigMap" | "Secret" | "Kustomization")
         || WorkloadKind::is_kind_name(kind)
         || kind.ends_with("List")
 }
@@ -222,6 +222,10 @@ pub struct Model<'a> {
     /// The scopes of the input, as shown (empty for a stream), in order of
     /// first appearance.
     pub scopes: Vec<String>,
+    /// ConfigMaps and Secrets that a kustomization of a scope generates
+    /// (`configMapGenerator`, `secretGenerator`): they exist once built, under
+    /// a name with a content hash, so a change rolls their consumers.
+    pub generated: std::collections::HashSet<(usize, ConfigKind, String)>,
 }
 
 /// `confsum.dev/inject: "false"` on a workload: inject leaves it alone.
@@ -350,12 +354,14 @@ impl<'a> Model<'a> {
             o.scope = file_scope[o.file];
         }
         let config_data = objects.iter().map(|_| std::sync::OnceLock::new()).collect();
+        let generated = kustomize_generated(&files, &file_scope);
         Ok(Model {
             files,
             objects,
             skipped,
             config_data,
             scopes,
+            generated,
         })
     }
 
@@ -475,6 +481,48 @@ impl<'a> Model<'a> {
 /// manifests in repositories (playbooks, compose files, values, CI
 /// workflows) and are left out, never an error. Standard input and chart
 /// renders are always manifests.
+/// The names that the kustomizations among `files` generate, per scope.
+fn kustomize_generated(
+    files: &[ParsedSource<'_>],
+    file_scope: &[usize],
+) -> std::collections::HashSet<(usize, ConfigKind, String)> {
+    let mut found = std::collections::HashSet::new();
+    for (fi, file) in files.iter().enumerate() {
+        for doc in &file.docs {
+            let Some(root) = doc.root.filter(|&r| doc.is_mapping(r)) else {
+                continue;
+            };
+            let is_kustomization = doc
+                .str_at(root, &["apiVersion"])
+                .is_some_and(|a| a.starts_with("kustomize.config.k8s.io/"))
+                || (doc.str_at(root, &["kind"]).is_none()
+                    && file
+                        .source
+                        .path
+                        .as_deref()
+                        .and_then(|p| p.file_name())
+                        .is_some_and(|n| n == "kustomization.yaml" || n == "kustomization.yml"));
+            if !is_kustomization {
+                continue;
+            }
+            for (field, kind) in [
+                ("configMapGenerator", ConfigKind::ConfigMap),
+                ("secretGenerator", ConfigKind::Secret),
+            ] {
+                let Some(list) = doc.get(root, field) else {
+                    continue;
+                };
+                for item in doc.items(list) {
+                    if let Some(name) = doc.str_at(item, &["name"]) {
+                        found.insert((file_scope[fi], kind, name.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
 fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
     file.source.path.as_ref()?;
     if file.unparsed.is_some() {

@@ -31,6 +31,9 @@ pub struct Source {
     /// The scope the source deploys with (see [`scope`]): empty for a
     /// stream, else its folder as shown.
     pub scope: String,
+    /// Whether the scope is only the file's folder (no kustomization, no
+    /// `scopes:` entry): its files might be alternatives, not one release.
+    pub scope_is_folder: bool,
     /// Read only to resolve references of the given files (`--whole-scope`):
     /// never written, and its objects are not reported on.
     pub context: bool,
@@ -45,6 +48,7 @@ impl Source {
             text: Arc::new(text.into()),
             origin: None,
             scope: String::new(),
+            scope_is_folder: false,
             context: false,
             line_starts: OnceLock::new(),
         }
@@ -56,6 +60,7 @@ impl Source {
         let mut s = Source::new(self.name.clone(), self.path.clone(), text);
         s.origin = self.origin.clone();
         s.scope = self.scope.clone();
+        s.scope_is_folder = self.scope_is_folder;
         s.context = self.context;
         s
     }

@@ -17,6 +17,9 @@ pub struct ScopeDir {
     pub canonical: PathBuf,
     /// Relative to the working folder when inside it (`.` for itself).
     pub shown: String,
+    /// Only a folder: neither declared in `scopes:` nor a kustomization
+    /// root, so its files may as well be alternatives (install variants).
+    pub just_a_folder: bool,
 }
 
 /// The `scopes:` globs of `.confsum.yaml`, relative to its folder.
@@ -66,7 +69,9 @@ impl ScopeRules {
 pub fn assign(sources: &mut [super::Source], scoper: &mut Scoper) {
     for s in sources {
         if let Some(p) = &s.path {
-            s.scope = scoper.scope_of(p).shown;
+            let scope = scoper.scope_of(p);
+            s.scope = scope.shown;
+            s.scope_is_folder = scope.just_a_folder;
         }
     }
 }
@@ -139,17 +144,22 @@ impl Scoper {
         if let Some(s) = self.by_dir.get(&dir) {
             return s.clone();
         }
-        let canonical = self
+        let known = self
             .rules
             .declared(&dir)
-            .or_else(|| kustomization_root(&dir))
-            .unwrap_or_else(|| dir.clone());
+            .or_else(|| kustomization_root(&dir));
+        let just_a_folder = known.is_none();
+        let canonical = known.unwrap_or_else(|| dir.clone());
         let shown = match canonical.strip_prefix(&self.cwd) {
             Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
             Ok(rel) => rel.display().to_string(),
             Err(_) => canonical.display().to_string(),
         };
-        let scope = ScopeDir { canonical, shown };
+        let scope = ScopeDir {
+            canonical,
+            shown,
+            just_a_folder,
+        };
         self.by_dir.insert(dir, scope.clone());
         scope
     }

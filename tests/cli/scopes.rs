@@ -121,10 +121,11 @@ fn variant_folders_keep_their_own_checksums() {
         .map(|o| o["scope"].as_str().unwrap())
         .collect();
     assert_eq!(scopes, ["prod", "staging"]);
-    // The same name twice within one scope is still an error.
+    // The same name twice within one scope is still a finding: a warning
+    // when the scope is only a folder (the files may be alternatives).
     write(root, "prod/copy.yaml", &CONFIG.replace("MODE", "x"));
     let dup = in_dir(root, &["lint", "--format", "json", "."]);
-    assert_eq!(dup.status.code(), Some(1));
+    assert_eq!(dup.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&dup.stdout).unwrap();
     let dups: Vec<&Value> = v["findings"]
         .as_array()
@@ -134,6 +135,15 @@ fn variant_folders_keep_their_own_checksums() {
         .collect();
     assert_eq!(dups.len(), 1, "{v}");
     assert_eq!(dups[0]["scope"], "prod");
+    assert_eq!(dups[0]["severity"], "warning");
+    assert!(
+        dups[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("if they are alternative installs"),
+        "{}",
+        dups[0]
+    );
 }
 
 /// A ConfigMap and its consumer in two files of one folder, committed with
@@ -315,6 +325,38 @@ fn kustomize_base_and_overlays_are_separate_scopes() {
     let w = in_dir(root, &["inject", "--write", "."]);
     assert!(w.status.success(), "{}", stderr(&w));
     assert_eq!(checksum_line(&read(root, "base/deploy.yaml")), base_only);
+    // Within a kustomization root, a name defined twice is an error.
+    write(root, "base/again.yaml", &CONFIG.replace("MODE", "again"));
+    let dup = in_dir(root, &["lint", "--format", "json", "base"]);
+    assert_eq!(dup.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&dup.stdout).unwrap();
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "duplicate-object" && f["severity"] == "error"),
+        "{v}"
+    );
+    std::fs::remove_file(root.join("base/again.yaml")).unwrap();
+    // A ConfigMap that the kustomization generates exists once built (with
+    // a content-hash name that rolls its consumers): not missing.
+    write(
+        root,
+        "gen/kustomization.yaml",
+        "resources: [deploy.yaml]\nconfigMapGenerator:\n- name: app\n  literals: [mode=x]\n",
+    );
+    write(root, "gen/deploy.yaml", DEPLOYMENT);
+    let lint = in_dir(root, &["lint", "--format", "json", "gen"]);
+    let v: Value = serde_json::from_slice(&lint.stdout).unwrap();
+    assert!(
+        !v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "missing-object" || f["rule"] == "config-change-no-rollout"),
+        "{v}"
+    );
     // A scope file nested below a kustomization root belongs to it.
     write(
         root,

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use super::name_node;
-use crate::lint::{Context, Reporter};
+use crate::lint::{Context, Reporter, Severity};
 use crate::model::is_cluster_scoped;
 
 rule! {
@@ -11,6 +11,11 @@ rule! {
     /// that deploy together. For cluster-scoped kinds (PersistentVolume,
     /// ClusterRole, ...) the namespace does not count: the API server ignores it.
     /// The same name in two scopes (per-environment folders) is not a finding.
+    ///
+    /// Objects that two files of one scope both define are one finding per pair
+    /// of files. When the scope is only a folder (no kustomization, no `scopes:`
+    /// entry), the files may be alternative installs rather than one release:
+    /// then it is a warning that says so.
     ///
     /// ## Why is this bad?
     /// Helm refuses the release, and `kubectl apply` silently keeps only the last
@@ -23,7 +28,12 @@ rule! {
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
+    let model = &ctx.analysis.model;
     let mut seen: HashMap<(usize, &str, &str, &str, &str), usize> = HashMap::new();
+    // Duplicates between two files of a scope, grouped per pair of files:
+    // (later file, earlier file) → (object, first definition) pairs.
+    let mut across: HashMap<(usize, usize), Vec<(usize, usize)>> = HashMap::new();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
     for (i, o) in ctx.objects() {
         if o.name.is_empty() {
             continue;
@@ -40,38 +50,94 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             },
             o.name.as_str(),
         );
-        if let Some(&first) = seen.get(&key) {
-            let f = ctx.object(first);
-            let at = ctx
-                .analysis
-                .model
-                .source(f)
-                .location(ctx.doc(first).node(f.node).span.start);
-            r.report(
-                ctx,
-                i,
-                name_node(ctx, i),
-                if cluster_scoped {
-                    format!(
-                        "{} `{}` is defined twice (first at {at}); it is cluster-scoped, so namespaces do not tell them apart",
-                        o.kind_name, o.name
-                    )
-                } else {
-                    format!(
-                        "{} `{}` in namespace `{}` is defined twice (first at {at})",
-                        o.kind_name, o.name, o.namespace
-                    )
-                },
-                "rename one of them, or remove the duplicate",
-            );
-            r.related(
-                ctx,
-                first,
-                name_node(ctx, first),
-                "first defined here".into(),
-            );
-        } else {
+        let Some(&first) = seen.get(&key) else {
             seen.insert(key, i);
+            continue;
+        };
+        let f = ctx.object(first);
+        if f.file != o.file {
+            let list = across.entry((o.file, f.file)).or_default();
+            if list.is_empty() {
+                pairs.push((o.file, f.file));
+            }
+            list.push((i, first));
+            continue;
         }
+        let at = model
+            .source(f)
+            .location(ctx.doc(first).node(f.node).span.start);
+        r.report(
+            ctx,
+            i,
+            name_node(ctx, i),
+            if cluster_scoped {
+                format!(
+                    "{} `{}` is defined twice (first at {at}); it is cluster-scoped, so namespaces do not tell them apart",
+                    o.kind_name, o.name
+                )
+            } else {
+                format!(
+                    "{} `{}` in namespace `{}` is defined twice (first at {at})",
+                    o.kind_name, o.name, o.namespace
+                )
+            },
+            "rename one of them, or remove the duplicate",
+        );
+        r.related(
+            ctx,
+            first,
+            name_node(ctx, first),
+            "first defined here".into(),
+        );
+    }
+    for pair in pairs {
+        report_files(ctx, r, &across[&pair]);
+    }
+}
+
+/// One finding for the objects two files of a scope both define, at the
+/// later file's first. In a scope that is only a folder, the files may be
+/// alternatives (install variants): a warning that says so.
+fn report_files(ctx: &Context<'_, '_>, r: &mut Reporter, dups: &[(usize, usize)]) {
+    let model = &ctx.analysis.model;
+    let (i, first) = dups[0];
+    let (o, f) = (ctx.object(i), ctx.object(first));
+    let (later, earlier) = (model.source(o), model.source(f));
+    let names: Vec<String> = dups.iter().take(3).map(|&(d, _)| ctx.name(d)).collect();
+    let more = match dups.len() {
+        n if n > 3 => format!(" and {} more", n - 3),
+        _ => String::new(),
+    };
+    let folder = later.scope_is_folder;
+    r.report(
+        ctx,
+        i,
+        name_node(ctx, i),
+        format!(
+            "`{}` and `{}` both define {}{more}, and deploy together as scope `{}`{}",
+            later.name,
+            earlier.name,
+            names.join(", "),
+            later.scope,
+            if folder {
+                " (by folder: if they are alternative installs, they are not duplicates)"
+            } else {
+                ""
+            }
+        ),
+        if folder {
+            "give each file its own scope in `.confsum.yaml` (`scopes:`) if they are alternatives, else remove the duplicates"
+        } else {
+            "rename one of them, or remove the duplicate"
+        },
+    );
+    r.related(
+        ctx,
+        first,
+        name_node(ctx, first),
+        "first defined here".into(),
+    );
+    if folder {
+        r.at_most(Severity::Warning);
     }
 }
