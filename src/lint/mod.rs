@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod rules;
+pub mod usage;
 
 use std::ops::Range;
 
@@ -154,9 +155,17 @@ pub struct Context<'m, 'a> {
     /// A second render of the same chart with the same values, for rules of
     /// `Scope::Chart` that compare renders.
     pub rerender: Option<&'m Analysis<'m>>,
+    usage: std::sync::OnceLock<usage::Usage<'m, 'a>>,
 }
 
-impl<'a> Context<'_, 'a> {
+impl<'m, 'a> Context<'m, 'a> {
+    /// How config is used besides the graph's references, indexed on first
+    /// use and shared by the rules.
+    pub fn usage(&self) -> &usage::Usage<'m, 'a> {
+        self.usage
+            .get_or_init(|| usage::Usage::build(&self.analysis.model))
+    }
+
     pub fn doc(&self, obj: ObjId) -> &Document<'a> {
         self.analysis.model.doc(&self.analysis.model.objects[obj])
     }
@@ -256,6 +265,7 @@ pub fn run_with_rerender(
         checksums,
         config,
         rerender,
+        usage: std::sync::OnceLock::new(),
     };
     // Rules are independent: run them on all cores, then sort.
     use rayon::prelude::*;

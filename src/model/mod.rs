@@ -9,6 +9,7 @@ use crate::yaml::{self, Document, NodeId, NodeKind};
 
 mod config_data;
 mod kinds;
+pub mod rbac;
 pub mod reloaders;
 mod shape;
 
@@ -226,6 +227,7 @@ pub struct Model<'a> {
     /// (`configMapGenerator`, `secretGenerator`): they exist once built, under
     /// a name with a content hash, so a change rolls their consumers.
     pub generated: std::collections::HashSet<(usize, ConfigKind, String)>,
+    rbac: std::sync::OnceLock<rbac::Rbac>,
 }
 
 /// `confsum.dev/inject: "false"` on a workload: inject leaves it alone.
@@ -362,7 +364,13 @@ impl<'a> Model<'a> {
             config_data,
             scopes,
             generated,
+            rbac: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The input's RBAC, read on first use.
+    pub fn rbac(&self) -> &rbac::Rbac {
+        self.rbac.get_or_init(|| rbac::Rbac::build(self))
     }
 
     pub fn doc(&self, obj: &Object) -> &Document<'a> {

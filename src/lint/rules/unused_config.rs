@@ -4,20 +4,35 @@ use crate::model::ConfigKind;
 
 rule! {
     /// ## What it does
-    /// Reports ConfigMaps and Secrets of the input that no workload of the input
-    /// consumes (through env, envFrom, a volume or imagePullSecrets).
+    /// Reports ConfigMaps and Secrets of the input that nothing in the input
+    /// consumes. Before it reports, it checks every way config is consumed that
+    /// the input shows:
+    ///
+    /// - env, envFrom, volumes and projected volumes of every container, and
+    ///   imagePullSecrets;
+    /// - reads through the Kubernetes API: RBAC of the input grants a workload's
+    ///   ServiceAccount `get`, `list` or `watch` on it (Role or ClusterRole,
+    ///   through RoleBinding or ClusterRoleBinding; `resourceNames` honoured);
+    /// - its name in a container's `command`, `args` or env values
+    ///   (`--configmap=$(POD_NAMESPACE)/name`, with `$(VAR)` resolved);
+    /// - discovery by label by a sidecar (k8s-sidecar's `LABEL`), or a label
+    ///   such sidecars watch (`grafana_dashboard`, `grafana_datasource`);
+    /// - references from other objects: Ingress `tls`, ServiceAccount `secrets`,
+    ///   a custom resource's `secretName` or `configMapRef`, an RBAC rule's
+    ///   `resourceNames`;
+    /// - ServiceAccount token Secrets.
     ///
     /// ## Why is this bad?
-    /// It may be dead configuration, or a name that drifted from the reference
-    /// that should use it. Objects read by controllers or other tools (Ingress TLS
-    /// secrets, dashboards picked up by a sidecar) are fine: that is why this is
-    /// only information.
+    /// It may be configuration left behind, or a name that drifted from the
+    /// reference that should use it. A consumer outside the input (another
+    /// release, an operator) is just as possible, which is why this is only
+    /// information.
     ///
     /// ## Example
     /// `ConfigMap/app-config-v1` left behind after the Deployment moved to
     /// `app-config-v2`.
-    /// Use instead: remove it, or suppress the finding with the annotation
-    /// `confsum.dev/ignore: unused-config`.
+    /// Use instead: point the consumer at it, or, when something outside the input
+    /// reads it, say so with the annotation `confsum.dev/ignore: unused-config`.
     UnusedConfig, "unused-config", Info, check
 }
 
@@ -33,12 +48,18 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         {
             continue;
         }
+        if ctx.usage().other_use(obj, kind).is_some() {
+            continue;
+        }
         r.report(
             ctx,
             obj,
             name_node(ctx, obj),
-            format!("no workload in the input consumes {}", ctx.name(obj)),
-            "remove it if nothing reads it, or suppress with `confsum.dev/ignore: unused-config`",
+            format!(
+                "nothing in the input consumes {}: no container reads or mounts it, no workload's ServiceAccount may read it, no container names it, and no other object refers to it",
+                ctx.name(obj)
+            ),
+            "if something outside this input reads it, mark it `confsum.dev/ignore: unused-config`; if nothing does, it is left over",
         );
     }
 }

@@ -1,0 +1,319 @@
+//! The ways config is used besides what the graph follows (env, envFrom,
+//! volumes): read through the API (RBAC), named in a container's arguments,
+//! discovered by label by a sidecar, referenced from another object, or made
+//! at run time. unused-config and missing-object ask here before they
+//! report, so that a finding is one a maintainer would act on.
+
+use std::collections::HashMap;
+
+use crate::model::rbac::service_account;
+use crate::model::{CONTAINER_FIELDS, ConfigKind, Kind, Model, ObjId, Object};
+use crate::yaml::{Document, NodeId, NodeKind};
+
+/// How an object is used, when the graph sees no consumer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtherUse {
+    /// A workload's ServiceAccount may get, list or watch it.
+    ReadThroughApi(ObjId),
+    /// A workload names it in its command, arguments or env values.
+    NamedBy(ObjId),
+    /// A sidecar discovers it by label (`grafana_dashboard`, ...).
+    DiscoveredByLabel(String),
+    /// Another object refers to it (Ingress TLS, ServiceAccount, a custom
+    /// resource's `secretName`, an RBAC rule's `resourceNames`).
+    ReferencedBy(ObjId),
+}
+
+impl std::fmt::Display for OtherUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OtherUse::ReadThroughApi(_) => f.write_str("read through the API"),
+            OtherUse::NamedBy(_) => f.write_str("named in a container's arguments"),
+            OtherUse::DiscoveredByLabel(l) => write!(f, "discovered by the label `{l}`"),
+            OtherUse::ReferencedBy(_) => f.write_str("referenced by another object"),
+        }
+    }
+}
+
+/// Labels by which well-known sidecars discover config (k8s-sidecar for
+/// Grafana dashboards, datasources and alerts): the consumer may be
+/// installed by another release.
+const DISCOVERY_LABELS: [&str; 5] = [
+    "grafana_dashboard",
+    "grafana_datasource",
+    "grafana_alert",
+    "grafana_notifier",
+    "grafana_plugin",
+];
+
+/// Everything that names config outside the pod specs, indexed once.
+pub struct Usage<'m, 'a> {
+    model: &'m Model<'a>,
+    /// (scope, namespace or None for all, kind) → a workload that may read
+    /// every object of that kind there.
+    read_all: HashMap<(usize, Option<String>, ConfigKind), ObjId>,
+    /// (scope, namespace or None, kind, name) → a workload that may read it.
+    read_named: HashMap<(usize, Option<String>, ConfigKind, String), ObjId>,
+    /// (scope, token) → a workload whose command, args or env values hold it.
+    named: HashMap<(usize, String), ObjId>,
+    /// (scope, label key, value if required, kinds) of discovering sidecars.
+    sidecars: Vec<(usize, String, Option<String>, Vec<ConfigKind>)>,
+    /// (scope, name) → an object that refers to it, with the kinds the
+    /// reference can mean.
+    referenced: HashMap<(usize, String), (ObjId, Vec<ConfigKind>)>,
+}
+
+impl<'m, 'a> Usage<'m, 'a> {
+    pub fn build(model: &'m Model<'a>) -> Self {
+        let mut u = Usage {
+            model,
+            read_all: HashMap::new(),
+            read_named: HashMap::new(),
+            named: HashMap::new(),
+            sidecars: Vec::new(),
+            referenced: HashMap::new(),
+        };
+        for (i, o) in model.objects.iter().enumerate() {
+            match o.kind {
+                Kind::Workload(_) => u.add_workload(i, o),
+                Kind::Config(_) => {}
+                // A CRD's schema names fields, not objects.
+                Kind::Other if o.kind_name == "CustomResourceDefinition" => {}
+                Kind::Other => u.add_references(i, o),
+            }
+        }
+        u
+    }
+
+    fn add_workload(&mut self, i: ObjId, o: &Object) {
+        let model = self.model;
+        let doc = model.doc(o);
+        let spec = model.pod_spec(o);
+        let account = service_account(doc, spec);
+        for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
+            for (namespace, names) in model.rbac().readable(o, account, kind) {
+                if names.is_empty() {
+                    self.read_all.entry((o.scope, namespace, kind)).or_insert(i);
+                } else {
+                    for n in names {
+                        self.read_named
+                            .entry((o.scope, namespace.clone(), kind, n))
+                            .or_insert(i);
+                    }
+                }
+            }
+        }
+        let Some(spec) = spec else {
+            return;
+        };
+        for c in containers(doc, spec) {
+            for s in container_strings(doc, c) {
+                for token in tokens(&s) {
+                    self.named.entry((o.scope, token)).or_insert(i);
+                }
+            }
+            if let Some(sidecar) = sidecar_discovery(doc, c) {
+                let (label, value, kinds) = sidecar;
+                self.sidecars.push((o.scope, label, value, kinds));
+            }
+        }
+    }
+
+    /// Scalars of `o` under a key that names a Secret or ConfigMap
+    /// (`secretName`, `configMapRef`, `secrets`, an RBAC rule's
+    /// `resourceNames`), wherever they are.
+    fn add_references(&mut self, i: ObjId, o: &Object) {
+        let doc = self.model.doc(o);
+        let mut stack: Vec<(NodeId, Vec<ConfigKind>)> = vec![(o.node, Vec::new())];
+        while let Some((node, kinds)) = stack.pop() {
+            match &doc.node(doc.resolve(node)).kind {
+                NodeKind::Mapping { entries, .. } => {
+                    for &(k, v) in entries {
+                        let key = doc.scalar(k).unwrap_or("").to_ascii_lowercase();
+                        let mut here = kinds.clone();
+                        if key.contains("secret") && !here.contains(&ConfigKind::Secret) {
+                            here.push(ConfigKind::Secret);
+                        }
+                        if key.contains("configmap") && !here.contains(&ConfigKind::ConfigMap) {
+                            here.push(ConfigKind::ConfigMap);
+                        }
+                        if key == "resourcenames" {
+                            here = vec![ConfigKind::ConfigMap, ConfigKind::Secret];
+                        }
+                        stack.push((v, here));
+                    }
+                }
+                NodeKind::Sequence { items, .. } => {
+                    stack.extend(items.iter().map(|&n| (n, kinds.clone())));
+                }
+                NodeKind::Scalar { value, .. } if !kinds.is_empty() && value.len() <= 253 => {
+                    // `namespace/name` (cert-manager's inject-ca-from-secret).
+                    let name = value.rsplit('/').next().unwrap_or(value);
+                    self.referenced
+                        .entry((o.scope, name.to_string()))
+                        .or_insert((i, kinds.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// How `obj` (a ConfigMap or Secret) is used besides the graph's
+    /// references, if it is.
+    pub fn other_use(&self, obj: ObjId, kind: ConfigKind) -> Option<OtherUse> {
+        let o = &self.model.objects[obj];
+        let ns = Some(o.namespace.clone());
+        for namespace in [ns.clone(), None] {
+            if let Some(&w) = self.read_all.get(&(o.scope, namespace.clone(), kind)) {
+                return Some(OtherUse::ReadThroughApi(w));
+            }
+            if let Some(&w) = self
+                .read_named
+                .get(&(o.scope, namespace, kind, o.name.clone()))
+            {
+                return Some(OtherUse::ReadThroughApi(w));
+            }
+        }
+        if let Some(&w) = self.named.get(&(o.scope, o.name.clone())) {
+            return Some(OtherUse::NamedBy(w));
+        }
+        if let Some((r, kinds)) = self.referenced.get(&(o.scope, o.name.clone()))
+            && kinds.contains(&kind)
+        {
+            return Some(OtherUse::ReferencedBy(*r));
+        }
+        let doc = self.model.doc(o);
+        let label = |key: &str| doc.str_at(o.node, &["metadata", "labels", key]);
+        for (scope, key, value, kinds) in &self.sidecars {
+            if *scope == o.scope
+                && kinds.contains(&kind)
+                && label(key).is_some_and(|v| value.as_deref().is_none_or(|want| want == v))
+            {
+                return Some(OtherUse::DiscoveredByLabel(key.clone()));
+            }
+        }
+        DISCOVERY_LABELS
+            .iter()
+            .find(|k| label(k).is_some())
+            .map(|k| OtherUse::DiscoveredByLabel(k.to_string()))
+    }
+
+    /// Whether a workload names `name` in its command, arguments or env
+    /// values (a hook that creates it, a controller given it as a flag).
+    pub fn named_by(&self, scope: usize, name: &str) -> Option<ObjId> {
+        self.named.get(&(scope, name.to_string())).copied()
+    }
+}
+
+fn containers<'d>(doc: &'d Document<'_>, spec: NodeId) -> impl Iterator<Item = NodeId> + 'd {
+    CONTAINER_FIELDS
+        .iter()
+        .filter_map(move |f| doc.get(spec, f))
+        .flat_map(move |list| doc.items(list))
+}
+
+/// A container's command, args and literal env values, with `$(VAR)`
+/// replaced by the value of the container's env var of that name.
+fn container_strings(doc: &Document<'_>, c: NodeId) -> Vec<String> {
+    let mut env: HashMap<&str, &str> = HashMap::new();
+    let mut out = Vec::new();
+    if let Some(list) = doc.get(c, "env") {
+        for e in doc.items(list) {
+            if let (Some(n), Some(v)) = (doc.str_at(e, &["name"]), doc.str_at(e, &["value"])) {
+                env.insert(n, v);
+                out.push(v.to_string());
+            }
+        }
+    }
+    for field in ["command", "args"] {
+        let Some(list) = doc.get(c, field) else {
+            continue;
+        };
+        for item in doc.items(list) {
+            if let Some(s) = doc.scalar(item) {
+                out.push(expand(s, &env));
+            }
+        }
+    }
+    out
+}
+
+/// `$(VAR)` replaced by `env[VAR]` where known (Kubernetes' own syntax).
+fn expand(s: &str, env: &HashMap<&str, &str>) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("$(") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        match after.find(')') {
+            Some(end) if env.contains_key(&after[..end]) => {
+                out.push_str(env[&after[..end]]);
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push_str("$(");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The words of a string that could be object names: split at spaces,
+/// `=`, `,`, `;`, quotes, and the `namespace/` of `namespace/name`.
+fn tokens(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split(|c: char| c.is_whitespace() || matches!(c, '=' | ',' | ';' | '"' | '\'' | ':'))
+        .filter_map(|w| w.rsplit('/').next())
+        .filter(|w| !w.is_empty() && w.len() <= 253)
+        .map(str::to_string)
+}
+
+/// k8s-sidecar (Grafana's dashboard and datasource loader, Jenkins' JCasC
+/// reloader): the label it watches (`LABEL`, with `LABEL_VALUE` if set)
+/// and the kinds (`RESOURCE`: configmap, secret or both).
+fn sidecar_discovery(
+    doc: &Document<'_>,
+    c: NodeId,
+) -> Option<(String, Option<String>, Vec<ConfigKind>)> {
+    let image = doc.str_at(c, &["image"])?;
+    if !image.contains("k8s-sidecar") {
+        return None;
+    }
+    let mut vars: HashMap<&str, &str> = HashMap::new();
+    for e in doc
+        .get(c, "env")
+        .map(|l| doc.items(l))
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(n), Some(v)) = (doc.str_at(e, &["name"]), doc.str_at(e, &["value"])) {
+            vars.insert(n, v);
+        }
+    }
+    let label = vars.get("LABEL")?.to_string();
+    let value = vars.get("LABEL_VALUE").map(|v| v.to_string());
+    let kinds = match vars.get("RESOURCE").copied().unwrap_or("configmap") {
+        "secret" => vec![ConfigKind::Secret],
+        "both" => vec![ConfigKind::ConfigMap, ConfigKind::Secret],
+        _ => vec![ConfigKind::ConfigMap],
+    };
+    Some((label, value, kinds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_expansion() {
+        let env = HashMap::from([("NAME", "app-config")]);
+        assert_eq!(
+            expand("--configmap=$(POD_NAMESPACE)/$(NAME)", &env),
+            "--configmap=$(POD_NAMESPACE)/app-config"
+        );
+        let t: Vec<String> =
+            tokens("--configmap=$(POD_NAMESPACE)/ingress-nginx-controller --x").collect();
+        assert!(t.contains(&"ingress-nginx-controller".to_string()), "{t:?}");
+    }
+}

@@ -1,0 +1,305 @@
+//! RBAC of the input: what each ServiceAccount may do with ConfigMaps and
+//! Secrets, through Roles, ClusterRoles and their bindings. Config read
+//! through the API (a controller that gets its ConfigMap by name) or made
+//! at run time (a hook Job that creates a Secret) is found here.
+
+use std::collections::HashMap;
+
+use super::{ConfigKind, Model, Object};
+use crate::yaml::{Document, NodeId};
+
+/// One rule of a Role or ClusterRole, as granted to a ServiceAccount.
+#[derive(Debug, Clone)]
+struct Grant {
+    scope: usize,
+    /// The ServiceAccount: (namespace, name).
+    account: (String, String),
+    /// Where the rule applies: a namespace, or `None` for every namespace.
+    namespace: Option<String>,
+    resources: Vec<String>,
+    verbs: Vec<String>,
+    names: Vec<String>,
+}
+
+/// The grants of the input, by ServiceAccount.
+#[derive(Debug, Default)]
+pub struct Rbac {
+    grants: Vec<Grant>,
+}
+
+/// A Role's or ClusterRole's rules that can concern the core group.
+type Rules = Vec<(Vec<String>, Vec<String>, Vec<String>)>;
+
+fn strings(doc: &Document<'_>, node: Option<NodeId>) -> Vec<String> {
+    node.map(|n| {
+        doc.items(n)
+            .filter_map(|i| doc.scalar(i).map(str::to_string))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn rules_of(doc: &Document<'_>, node: NodeId) -> Rules {
+    let Some(rules) = doc.get(node, "rules") else {
+        return Vec::new();
+    };
+    doc.items(rules)
+        .filter(|&r| {
+            let groups = strings(doc, doc.get(r, "apiGroups"));
+            groups.is_empty() || groups.iter().any(|g| g.is_empty() || g == "*")
+        })
+        .map(|r| {
+            (
+                strings(doc, doc.get(r, "resources")),
+                strings(doc, doc.get(r, "verbs")),
+                strings(doc, doc.get(r, "resourceNames")),
+            )
+        })
+        .collect()
+}
+
+impl Rbac {
+    pub fn build(model: &Model<'_>) -> Rbac {
+        let is_rbac = |o: &Object| o.group == "rbac.authorization.k8s.io";
+        // (scope, namespace or "" for a ClusterRole, name) → rules.
+        let mut roles: HashMap<(usize, String, String), Rules> = HashMap::new();
+        for o in model.objects.iter().filter(|o| is_rbac(o)) {
+            let ns = match o.kind_name.as_str() {
+                "Role" => o.namespace.clone(),
+                "ClusterRole" => String::new(),
+                _ => continue,
+            };
+            roles.insert(
+                (o.scope, ns, o.name.clone()),
+                rules_of(model.doc(o), o.node),
+            );
+        }
+        let mut grants = Vec::new();
+        for o in model.objects.iter().filter(|o| is_rbac(o)) {
+            let cluster = match o.kind_name.as_str() {
+                "RoleBinding" => false,
+                "ClusterRoleBinding" => true,
+                _ => continue,
+            };
+            let doc = model.doc(o);
+            let (Some(ref_kind), Some(ref_name)) = (
+                doc.str_at(o.node, &["roleRef", "kind"]),
+                doc.str_at(o.node, &["roleRef", "name"]),
+            ) else {
+                continue;
+            };
+            let role_ns = if ref_kind == "Role" {
+                o.namespace.clone()
+            } else {
+                String::new()
+            };
+            let Some(rules) = roles.get(&(o.scope, role_ns, ref_name.to_string())) else {
+                continue;
+            };
+            let Some(subjects) = doc.get(o.node, "subjects") else {
+                continue;
+            };
+            for s in doc.items(subjects) {
+                if doc.str_at(s, &["kind"]) != Some("ServiceAccount") {
+                    continue;
+                }
+                let Some(name) = doc.str_at(s, &["name"]) else {
+                    continue;
+                };
+                let sa_ns = doc
+                    .str_at(s, &["namespace"])
+                    .unwrap_or(&o.namespace)
+                    .to_string();
+                for (resources, verbs, names) in rules {
+                    grants.push(Grant {
+                        scope: o.scope,
+                        account: (sa_ns.clone(), name.to_string()),
+                        namespace: (!cluster).then(|| o.namespace.clone()),
+                        resources: resources.clone(),
+                        verbs: verbs.clone(),
+                        names: names.clone(),
+                    });
+                }
+            }
+        }
+        Rbac { grants }
+    }
+
+    fn grants_for<'g>(
+        &'g self,
+        workload: &'g Object,
+        account: &'g str,
+        kind: ConfigKind,
+        namespace: &'g str,
+    ) -> impl Iterator<Item = &'g Grant> + 'g {
+        let resource = resource(kind);
+        self.grants.iter().filter(move |g| {
+            g.scope == workload.scope
+                && g.account.0 == workload.namespace
+                && g.account.1 == account
+                && g.namespace.as_deref().is_none_or(|n| n == namespace)
+                && g.resources.iter().any(|r| r == resource || r == "*")
+        })
+    }
+
+    /// Where `account` (of `workload`'s namespace) may read objects of
+    /// `kind` (get, list or watch): (namespace, or `None` for every one;
+    /// names, or none for all).
+    pub fn readable(
+        &self,
+        workload: &Object,
+        account: &str,
+        kind: ConfigKind,
+    ) -> Vec<(Option<String>, Vec<String>)> {
+        let resource = resource(kind);
+        self.grants
+            .iter()
+            .filter(|g| {
+                g.scope == workload.scope
+                    && g.account.0 == workload.namespace
+                    && g.account.1 == account
+                    && g.resources.iter().any(|r| r == resource || r == "*")
+                    && g.verbs
+                        .iter()
+                        .any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"))
+            })
+            .map(|g| (g.namespace.clone(), g.names.clone()))
+            .collect()
+    }
+
+    /// Whether `account` (a ServiceAccount of `workload`'s namespace) may
+    /// read the object `name` of `kind` in `namespace` (get, list or watch).
+    pub fn may_read(
+        &self,
+        workload: &Object,
+        account: &str,
+        kind: ConfigKind,
+        namespace: &str,
+        name: &str,
+    ) -> bool {
+        self.grants_for(workload, account, kind, namespace)
+            .any(|g| {
+                g.verbs
+                    .iter()
+                    .any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"))
+                    && (g.names.is_empty() || g.names.iter().any(|n| n == name))
+            })
+    }
+
+    /// Whether `account` may create objects of `kind` in `namespace`, and
+    /// its rules name `name` (a `resourceNames` entry of any of its rules on
+    /// that kind): evidence that it makes that very object at run time.
+    pub fn creates_named(
+        &self,
+        workload: &Object,
+        account: &str,
+        kind: ConfigKind,
+        namespace: &str,
+        name: &str,
+    ) -> (bool, bool) {
+        let mut creates = false;
+        let mut named = false;
+        for g in self.grants_for(workload, account, kind, namespace) {
+            creates |= g.verbs.iter().any(|v| v == "create" || v == "*");
+            named |= g.names.iter().any(|n| n == name);
+        }
+        (creates, named)
+    }
+}
+
+fn resource(kind: ConfigKind) -> &'static str {
+    match kind {
+        ConfigKind::ConfigMap => "configmaps",
+        ConfigKind::Secret => "secrets",
+    }
+}
+
+/// The ServiceAccount a workload's pods run as.
+pub fn service_account<'d>(doc: &'d Document<'_>, pod_spec: Option<NodeId>) -> &'d str {
+    pod_spec
+        .and_then(|s| {
+            doc.str_at(s, &["serviceAccountName"])
+                .or_else(|| doc.str_at(s, &["serviceAccount"]))
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or("default")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+
+    const INPUT: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: apps}
+rules:
+- apiGroups: ['']
+  resources: [configmaps]
+  resourceNames: [app-config]
+  verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reader, namespace: apps}
+roleRef: {kind: Role, name: reader}
+subjects: [{kind: ServiceAccount, name: app}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: secrets}
+rules:
+- apiGroups: ['']
+  resources: [secrets]
+  verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: secrets}
+roleRef: {kind: ClusterRole, name: secrets}
+subjects: [{kind: ServiceAccount, name: app, namespace: apps}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, namespace: apps}
+spec:
+  template:
+    spec:
+      serviceAccountName: app
+      containers: [{name: c, image: x}]
+";
+
+    #[test]
+    fn roles_and_cluster_roles_through_their_bindings() {
+        let sources = [Source::new("-", None, INPUT)];
+        let model = Model::build(crate::model::parse(&sources).unwrap(), "default").unwrap();
+        let rbac = Rbac::build(&model);
+        let w = model
+            .objects
+            .iter()
+            .find(|o| o.kind_name == "Deployment")
+            .unwrap();
+        let cm = ConfigKind::ConfigMap;
+        assert!(rbac.may_read(w, "app", cm, "apps", "app-config"));
+        assert!(
+            !rbac.may_read(w, "app", cm, "apps", "other"),
+            "resourceNames"
+        );
+        assert!(
+            !rbac.may_read(w, "app", cm, "elsewhere", "app-config"),
+            "a Role is namespaced"
+        );
+        assert!(
+            !rbac.may_read(w, "default", cm, "apps", "app-config"),
+            "another account"
+        );
+        assert!(
+            rbac.may_read(w, "app", ConfigKind::Secret, "anywhere", "x"),
+            "cluster-wide"
+        );
+        assert_eq!(
+            rbac.creates_named(w, "app", cm, "apps", "app-config"),
+            (false, true)
+        );
+    }
+}
