@@ -54,8 +54,14 @@ pub struct Usage<'m, 'a> {
     read_all: HashMap<(usize, Option<String>, ConfigKind), ObjId>,
     /// (scope, namespace or None, kind, name) → a workload that may read it.
     read_named: HashMap<(usize, Option<String>, ConfigKind, String), ObjId>,
-    /// (scope, token) → a workload whose command, args or env values hold it.
-    named: HashMap<(usize, String), ObjId>,
+    /// (scope, token) → the workloads whose command, args or env values
+    /// hold it.
+    named: HashMap<(usize, String), Vec<ObjId>>,
+    /// (scope, namespace or "" for any, kind, name) of objects another
+    /// object makes at run time: a SealedSecret's, an ExternalSecret's or a
+    /// cert-manager Certificate's Secret, or one a workload's ServiceAccount
+    /// may create with a rule that names it.
+    produced: std::collections::HashSet<(usize, String, ConfigKind, String)>,
     /// (scope, label key, value if required, kinds) of discovering sidecars.
     sidecars: Vec<(usize, String, Option<String>, Vec<ConfigKind>)>,
     /// (scope, name) → an object that refers to it, with the kinds the
@@ -70,6 +76,7 @@ impl<'m, 'a> Usage<'m, 'a> {
             read_all: HashMap::new(),
             read_named: HashMap::new(),
             named: HashMap::new(),
+            produced: Default::default(),
             sidecars: Vec::new(),
             referenced: HashMap::new(),
         };
@@ -79,7 +86,10 @@ impl<'m, 'a> Usage<'m, 'a> {
                 Kind::Config(_) => {}
                 // A CRD's schema names fields, not objects.
                 Kind::Other if o.kind_name == "CustomResourceDefinition" => {}
-                Kind::Other => u.add_references(i, o),
+                Kind::Other => {
+                    u.add_references(i, o);
+                    u.add_produced(o);
+                }
             }
         }
         u
@@ -103,13 +113,23 @@ impl<'m, 'a> Usage<'m, 'a> {
                 }
             }
         }
+        // What its ServiceAccount may create, by name ("" for any namespace).
+        for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
+            for (namespace, name) in model.rbac().created_names(o, account, kind) {
+                self.produced
+                    .insert((o.scope, namespace.unwrap_or_default(), kind, name));
+            }
+        }
         let Some(spec) = spec else {
             return;
         };
         for c in containers(doc, spec) {
             for s in container_strings(doc, c) {
                 for token in tokens(&s) {
-                    self.named.entry((o.scope, token)).or_insert(i);
+                    let by = self.named.entry((o.scope, token)).or_default();
+                    if by.last() != Some(&i) {
+                        by.push(i);
+                    }
                 }
             }
             if let Some(sidecar) = sidecar_discovery(doc, c) {
@@ -174,8 +194,8 @@ impl<'m, 'a> Usage<'m, 'a> {
                 return Some(OtherUse::ReadThroughApi(w));
             }
         }
-        if let Some(&w) = self.named.get(&(o.scope, o.name.clone())) {
-            return Some(OtherUse::NamedBy(w));
+        if let Some(by) = self.named.get(&(o.scope, o.name.clone())) {
+            return Some(OtherUse::NamedBy(by[0]));
         }
         if let Some((r, kinds)) = self.referenced.get(&(o.scope, o.name.clone()))
             && kinds.contains(&kind)
@@ -198,10 +218,82 @@ impl<'m, 'a> Usage<'m, 'a> {
             .map(|k| OtherUse::DiscoveredByLabel(k.to_string()))
     }
 
-    /// Whether a workload names `name` in its command, arguments or env
+    /// The workloads that name `name` in their command, arguments or env
     /// values (a hook that creates it, a controller given it as a flag).
-    pub fn named_by(&self, scope: usize, name: &str) -> Option<ObjId> {
-        self.named.get(&(scope, name.to_string())).copied()
+    pub fn named_by(&self, scope: usize, name: &str) -> &[ObjId] {
+        self.named
+            .get(&(scope, name.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether an object of the input makes this Secret or ConfigMap at
+    /// run time, or a Job of the input may: a Job or Helm hook that names
+    /// it in its script or arguments, or whose ServiceAccount may create
+    /// that kind with a rule that names it.
+    pub fn made_at_run_time(
+        &self,
+        scope: usize,
+        namespace: &str,
+        kind: ConfigKind,
+        name: &str,
+    ) -> bool {
+        let model = self.model;
+        if self
+            .produced
+            .contains(&(scope, namespace.to_string(), kind, name.to_string()))
+        {
+            return true;
+        }
+        let is_job = |o: &Object| {
+            matches!(
+                o.kind,
+                Kind::Workload(
+                    crate::model::WorkloadKind::Job | crate::model::WorkloadKind::CronJob
+                )
+            ) || model.is_helm_hook(o)
+        };
+        if self
+            .named_by(scope, name)
+            .iter()
+            .map(|&w| &model.objects[w])
+            .any(|w| w.namespace == namespace && is_job(w))
+        {
+            return true;
+        }
+        [Some(namespace.to_string()), None].into_iter().any(|ns| {
+            self.produced
+                .contains(&(scope, ns.unwrap_or_default(), kind, name.to_string()))
+        })
+    }
+
+    /// Secrets that custom resources of the input make.
+    fn add_produced(&mut self, o: &Object) {
+        let doc = self.model.doc(o);
+        let at = |path: &[&str]| doc.str_at(o.node, path).map(str::to_string);
+        let mut names: Vec<String> = Vec::new();
+        match (o.group.as_str(), o.kind_name.as_str()) {
+            ("bitnami.com", "SealedSecret") | ("onepassword.com", "OnePasswordItem") => {
+                names.push(o.name.clone());
+            }
+            ("external-secrets.io", "ExternalSecret") => {
+                names.push(at(&["spec", "target", "name"]).unwrap_or_else(|| o.name.clone()));
+            }
+            ("cert-manager.io", "Certificate") => names.extend(at(&["spec", "secretName"])),
+            ("secrets.hashicorp.com", _) => names.extend(at(&["spec", "destination", "name"])),
+            ("secrets-store.csi.x-k8s.io", "SecretProviderClass") => {
+                if let Some(list) = doc.path(o.node, &["spec", "secretObjects"]) {
+                    names.extend(
+                        doc.items(list)
+                            .filter_map(|i| doc.str_at(i, &["secretName"]).map(str::to_string)),
+                    );
+                }
+            }
+            _ => {}
+        }
+        for n in names {
+            self.produced
+                .insert((o.scope, o.namespace.clone(), ConfigKind::Secret, n));
+        }
     }
 }
 

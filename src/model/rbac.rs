@@ -186,24 +186,37 @@ impl Rbac {
             })
     }
 
-    /// Whether `account` may create objects of `kind` in `namespace`, and
-    /// its rules name `name` (a `resourceNames` entry of any of its rules on
-    /// that kind): evidence that it makes that very object at run time.
-    pub fn creates_named(
+    /// The names of `kind` that `account` may create, by namespace (`None`
+    /// for every one): when it may create that kind, the names its rules on
+    /// that kind list (`resourceNames` do not limit `create`, so they are
+    /// the evidence of which object it makes).
+    pub fn created_names(
         &self,
         workload: &Object,
         account: &str,
         kind: ConfigKind,
-        namespace: &str,
-        name: &str,
-    ) -> (bool, bool) {
-        let mut creates = false;
-        let mut named = false;
-        for g in self.grants_for(workload, account, kind, namespace) {
-            creates |= g.verbs.iter().any(|v| v == "create" || v == "*");
-            named |= g.names.iter().any(|n| n == name);
+    ) -> Vec<(Option<String>, String)> {
+        let resource = resource(kind);
+        let grants: Vec<&Grant> = self
+            .grants
+            .iter()
+            .filter(|g| {
+                g.scope == workload.scope
+                    && g.account.0 == workload.namespace
+                    && g.account.1 == account
+                    && g.resources.iter().any(|r| r == resource || r == "*")
+            })
+            .collect();
+        if !grants
+            .iter()
+            .any(|g| g.verbs.iter().any(|v| v == "create" || v == "*"))
+        {
+            return Vec::new();
         }
-        (creates, named)
+        grants
+            .iter()
+            .flat_map(|g| g.names.iter().map(|n| (g.namespace.clone(), n.clone())))
+            .collect()
     }
 }
 
@@ -297,9 +310,9 @@ spec:
             rbac.may_read(w, "app", ConfigKind::Secret, "anywhere", "x"),
             "cluster-wide"
         );
-        assert_eq!(
-            rbac.creates_named(w, "app", cm, "apps", "app-config"),
-            (false, true)
+        assert!(
+            rbac.created_names(w, "app", cm).is_empty(),
+            "may not create"
         );
     }
 }

@@ -27,6 +27,12 @@ rule! {
     /// One missing object is one finding, at its first reference, listing the
     /// others. An `ignore:` entry that names the object (`Secret/*/db-*`)
     /// silences it.
+    ///
+    /// An object made at run time is not missing: a Secret that a SealedSecret,
+    /// ExternalSecret, cert-manager Certificate or Vault secret of the input
+    /// makes, or one that a Job or Helm hook of the input creates (its script
+    /// or arguments name it, or its ServiceAccount may create that kind with a
+    /// rule that names it).
     MissingObject, "missing-object", Warning, check
 }
 
@@ -45,6 +51,9 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             if ctx
                 .config
                 .ignores_name(rf.kind.as_str(), &o.namespace, &rf.name)
+                || ctx
+                    .usage()
+                    .made_at_run_time(o.scope, &o.namespace, rf.kind, &rf.name)
             {
                 continue;
             }
