@@ -28,7 +28,6 @@ fn lint_sources(
         super::skipped_notes(&analysis.model, notes);
     }
     let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, key);
-    let findings = lint::run_with_rerender(&analysis, &sums, config, second.as_ref());
     let templates = confsum::source::TemplateFiles::read(
         analysis
             .model
@@ -36,6 +35,7 @@ fn lint_sources(
             .iter()
             .flat_map(|f| f.docs.iter().filter_map(|d| Some((f.source, d.template?)))),
     );
+    let findings = lint::run_with(&analysis, &sums, config, second.as_ref(), Some(&templates));
     Ok(report::items(&analysis, &findings, &templates))
 }
 

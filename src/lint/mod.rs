@@ -3,6 +3,7 @@
 //! sorted list of [`Finding`]s to `report`.
 
 pub mod config;
+pub mod coverage;
 pub mod rules;
 pub mod usage;
 
@@ -155,6 +156,8 @@ pub struct Context<'m, 'a> {
     /// A second render of the same chart with the same values, for rules of
     /// `Scope::Chart` that compare renders.
     pub rerender: Option<&'m Analysis<'m>>,
+    /// The chart's template files behind the render, when linting a chart.
+    pub templates: Option<&'m crate::source::TemplateFiles>,
     usage: std::sync::OnceLock<usage::Usage<'m, 'a>>,
 }
 
@@ -260,11 +263,24 @@ pub fn run_with_rerender(
     config: &LintConfig,
     rerender: Option<&Analysis<'_>>,
 ) -> Vec<Finding> {
+    run_with(analysis, checksums, config, rerender, None)
+}
+
+/// [`run_with_rerender`], with the chart's template files, which rules
+/// read to see what a `checksum/*` annotation hashes.
+pub fn run_with(
+    analysis: &Analysis<'_>,
+    checksums: &[Checksums],
+    config: &LintConfig,
+    rerender: Option<&Analysis<'_>>,
+    templates: Option<&crate::source::TemplateFiles>,
+) -> Vec<Finding> {
     let ctx = Context {
         analysis,
         checksums,
         config,
         rerender,
+        templates,
         usage: std::sync::OnceLock::new(),
     };
     // Rules are independent: run them on all cores, then sort.

@@ -145,3 +145,29 @@ pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
             )
     )
 }
+
+/// Whether a ConfigMap's or Secret's name ends in a content hash, as
+/// kustomize's generators write (`app-config-7b4f9k2m8d`): a change of
+/// content is a new name, so its consumers roll by themselves.
+pub fn has_content_hash(name: &str) -> bool {
+    use std::sync::OnceLock;
+    static R: OnceLock<regex::Regex> = OnceLock::new();
+    // A final segment of 7+ characters mixing letters and digits, or hex.
+    let re = R.get_or_init(|| {
+        regex::Regex::new(r"[-.](([a-z0-9]*[0-9][a-z0-9]*[a-z][a-z0-9]*|[a-z0-9]*[a-z][a-z0-9]*[0-9][a-z0-9]*)|[0-9a-f]+)$")
+            .expect("a valid pattern")
+    });
+    re.find(name).is_some_and(|m| m.as_str().len() > 6)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn content_hashes() {
+        assert!(super::has_content_hash("app-config-7b4f9k2m8d"));
+        assert!(super::has_content_hash("app-3f2a9c1d"));
+        assert!(!super::has_content_hash("app-config"));
+        assert!(!super::has_content_hash("app-config-v2"));
+        assert!(!super::has_content_hash("grafana-dashboards"));
+    }
+}

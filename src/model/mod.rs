@@ -16,7 +16,7 @@ mod shape;
 pub use config_data::{BadValue, ConfigData, DataEntry, decode_base64};
 pub use kinds::{
     ALL_DATA_FIELDS, CONTAINER_FIELDS, ConfigKind, Kind, NotInjectable, WorkloadKind, data_fields,
-    is_cluster_scoped,
+    has_content_hash, is_cluster_scoped,
 };
 use shape::check_workload_shape;
 

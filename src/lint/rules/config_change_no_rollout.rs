@@ -1,15 +1,26 @@
 use crate::graph::Via;
+use crate::lint::coverage::{Cover, cover, runs_afresh};
 use crate::lint::{Context, Reporter};
 
 rule! {
     /// ## What it does
     /// Checks for workloads that consume a ConfigMap or Secret of the input through
     /// `env`, `envFrom`, or a volume mounted with `subPath` (none of which a
-    /// running container ever sees change), while the pod template carries no
-    /// annotation that changes with that config: none of confsum's checksum
-    /// annotations and no annotation whose key contains `checksum` (the
-    /// `checksum/config` convention). Volumes mounted without `subPath` are not
-    /// flagged: the kubelet refreshes their files.
+    /// running container ever sees change), while no annotation of the pod
+    /// template changes with that object. Volumes mounted without `subPath` are
+    /// not flagged: the kubelet refreshes their files.
+    ///
+    /// An annotation counts only for what it covers: confsum's config checksum
+    /// covers ConfigMaps and its secret checksum Secrets. A chart's `checksum/*`
+    /// annotation covers the templates its expression hashes
+    /// (`include (print $.Template.BasePath "/configmap.yaml") . | sha256sum`)
+    /// when the chart is linted; on a render alone, the objects its key names
+    /// (`checksum/cmd-params` covers `argocd-cmd-params-cm`, `checksum/config`
+    /// any ConfigMap, `checksum/secret` any Secret). An object only a guess
+    /// leaves uncovered is reported as information, saying so. A name with a
+    /// content hash (kustomize's `app-config-k9tf8bmtbg`) rolls by itself. Jobs,
+    /// CronJobs and Helm hooks are not checked: each run starts new pods, which
+    /// read the current config.
     ///
     /// ## Why is this bad?
     /// A config change leaves the running pods on the old values until something
@@ -35,7 +46,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let model = &ctx.analysis.model;
     for w in &ctx.analysis.graph.workloads {
         let o = ctx.object(w.object);
-        if !model.is_injectable(o) {
+        if !model.is_injectable(o) || runs_afresh(ctx, w) {
             continue;
         }
         // Stakater Reloader or Wave rolls it on every config change.
@@ -52,36 +63,55 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             .filter(|u| u.is_frozen_at_start())
             .map(|u| (u.kind, u.name.as_str()))
             .collect();
-        let frozen: Vec<String> = w
-            .refs
-            .iter()
-            .filter(|rf| rf.target.is_some() && rf.via.iter().any(|v| *v != Via::ImagePullSecrets))
-            .filter(|rf| frozen_uses.contains(&(rf.kind, rf.name.as_str())))
-            .map(|rf| format!("{} `{}`", rf.kind.as_str(), rf.name))
-            .collect();
-        if frozen.is_empty() {
-            continue;
+        let mut nothing = Vec::new();
+        let mut by_name = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for rf in w.refs.iter().filter(|rf| {
+            rf.via.iter().any(|v| *v != Via::ImagePullSecrets)
+                && frozen_uses.contains(&(rf.kind, rf.name.as_str()))
+        }) {
+            let Some(target) = rf.target else {
+                continue;
+            };
+            let what = format!("{} `{}`", rf.kind.as_str(), rf.name);
+            match cover(ctx, w, target) {
+                Cover::Rolled | Cover::LikelyRolled => {}
+                Cover::Nothing => nothing.push(what),
+                Cover::NotByName(k) => {
+                    by_name.push(what);
+                    for k in k {
+                        if !keys.contains(&k) {
+                            keys.push(k);
+                        }
+                    }
+                }
+            }
         }
-        let doc = ctx.doc(w.object);
-        let template = model.pod_template(o);
-        let has_checksum = template
-            .and_then(|t| doc.path(t, &["metadata", "annotations"]))
-            .is_some_and(|ann| {
-                doc.entries(ann).iter().any(|&(k, _)| {
-                    let key = doc.scalar(k).unwrap_or("");
-                    key.to_ascii_lowercase().contains("checksum")
-                        || ctx.config.checksum_keys.iter().any(|c| c == key)
-                })
-            });
-        if has_checksum {
-            continue;
+        if !nothing.is_empty() {
+            r.report(
+                ctx,
+                w.object,
+                super::name_node(ctx, w.object),
+                format!("{} `{}` reads {} at container start, and no checksum annotation rolls its pods when they change", o.kind_name, o.name, nothing.join(", ")),
+                "run confsum as the Helm post-renderer or `confsum inject` in the pipeline, or add a `checksum/config` annotation to the pod template",
+            );
+        } else if !by_name.is_empty() {
+            let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+            r.report(
+                ctx,
+                w.object,
+                super::name_node(ctx, w.object),
+                format!(
+                    "{} `{}` reads {} at container start, and its checksum annotations ({}) do not seem to cover {}: judged by their names and the templates they hash, as far as the render shows",
+                    o.kind_name,
+                    o.name,
+                    by_name.join(", "),
+                    keys.join(", "),
+                    if by_name.len() == 1 { "it" } else { "them" }
+                ),
+                "add a `checksum/...` annotation over the uncovered object's template, or run confsum inject, which covers every consumed object",
+            );
+            r.at_most(crate::lint::Severity::Info);
         }
-        r.report(
-            ctx,
-            w.object,
-            super::name_node(ctx, w.object),
-            format!("{} `{}` reads {} at container start, and no checksum annotation rolls its pods when they change", o.kind_name, o.name, frozen.join(", ")),
-            "run confsum as the Helm post-renderer or `confsum inject` in the pipeline, or add a `checksum/config` annotation to the pod template",
-        );
     }
 }

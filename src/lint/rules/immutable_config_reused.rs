@@ -1,7 +1,3 @@
-use std::sync::OnceLock;
-
-use regex::Regex;
-
 use super::{configs, name_node};
 use crate::lint::{Context, Reporter};
 
@@ -26,25 +22,13 @@ rule! {
     ImmutableConfigReused, "immutable-config-reused", Warning, check
 }
 
-fn hashed_name() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    // A final segment of 6+ characters mixing letters and digits, or hex.
-    R.get_or_init(|| Regex::new(r"[-.](([a-z0-9]*[0-9][a-z0-9]*[a-z][a-z0-9]*|[a-z0-9]*[a-z][a-z0-9]*[0-9][a-z0-9]*)|[0-9a-f]+)$").unwrap())
-}
-
-fn has_content_hash(name: &str) -> bool {
-    hashed_name()
-        .find(name)
-        .is_some_and(|m| m.as_str().len() > 6)
-}
-
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (obj, _) in configs(ctx) {
         let doc = ctx.doc(obj);
         let Some(flag) = doc.get(ctx.object(obj).node, "immutable") else {
             continue;
         };
-        if !doc.is_true(flag) || has_content_hash(&ctx.object(obj).name) {
+        if !doc.is_true(flag) || crate::model::has_content_hash(&ctx.object(obj).name) {
             continue;
         }
         r.report(
@@ -54,17 +38,5 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             format!("{} is immutable but its name does not change with its content", ctx.name(obj)),
             "add a content hash to the name (kustomize configMapGenerator, or `sha256sum | trunc` in Helm), or drop `immutable: true`",
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn content_hashes() {
-        assert!(super::has_content_hash("app-config-7b4f9k2m8d"));
-        assert!(super::has_content_hash("app-3f2a9c1d"));
-        assert!(!super::has_content_hash("app-config"));
-        assert!(!super::has_content_hash("app-config-v2"));
-        assert!(!super::has_content_hash("grafana-dashboards"));
     }
 }

@@ -1,3 +1,4 @@
+use crate::lint::coverage::{Cover, cover, runs_afresh};
 use crate::lint::{Context, Reporter};
 
 rule! {
@@ -16,13 +17,30 @@ rule! {
     /// ```
     /// Use instead: mount the whole volume at a folder, or keep the subPath and let
     /// confsum's injected checksum roll the pod when the data changes.
+    ///
+    /// Silent when a checksum annotation of the pod template covers the object
+    /// (confsum's own, or a chart's `checksum/*`, as config-change-no-rollout
+    /// judges it): the pod then restarts with the new data. Jobs, CronJobs and
+    /// Helm hooks are not checked: each run mounts the current data.
     SubpathNoRefresh, "subpath-no-refresh", Warning, check
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    for w in &ctx.analysis.graph.workloads {
+    let graph = &ctx.analysis.graph;
+    for w in &graph.workloads {
+        if runs_afresh(ctx, w) {
+            continue;
+        }
         let mut seen = std::collections::HashSet::new();
+        let from = ctx.object(w.object);
         for u in &w.uses {
+            // A checksum that rolls the pod on a change makes the mount
+            // current again.
+            if let Some(t) = graph.find(u.kind, from, &u.name)
+                && matches!(cover(ctx, w, t), Cover::Rolled | Cover::LikelyRolled)
+            {
+                continue;
+            }
             for (container, mount) in &u.sub_path_mounts {
                 if !seen.insert(*mount) {
                     continue;
