@@ -17,6 +17,9 @@ pub enum Cover {
     /// Some `checksum` annotation is there; by its name it may cover the
     /// object (a guess: confsum cannot see what a rendered value hashes).
     LikelyRolled,
+    /// The chart's template hashes these template files, and the object's
+    /// is not among them: it is not rolled.
+    NotHashed(Vec<String>),
     /// The annotations the template has (by name) do not cover it: it is
     /// not rolled, as far as the render shows.
     NotByName(Vec<String>),
@@ -101,7 +104,7 @@ pub fn cover(ctx: &Context<'_, '_>, w: &Workload, target: ObjId) -> Cover {
         return if hashed.iter().any(|h| source.ends_with(h.as_str())) {
             Cover::Rolled
         } else {
-            Cover::NotByName(chart_keys.iter().map(|k| k.to_string()).collect())
+            Cover::NotHashed(hashed)
         };
     }
     let stem = source

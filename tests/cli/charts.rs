@@ -445,3 +445,33 @@ fn a_chart_inside_a_folder_is_skipped_without_helm() {
         stderr(&named)
     );
 }
+
+/// A chart's `checksum/*` annotation counts for the templates it hashes,
+/// whatever its key says: read from the template file, not guessed.
+#[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
+fn a_chart_checksum_covers_what_its_template_hashes() {
+    let v = lint_json(&["fixtures/charts/checksums"]);
+    let found: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "config-change-no-rollout")
+        .collect();
+    assert_eq!(found.len(), 1, "{v}");
+    let f = found[0];
+    assert_eq!(f["severity"], "warning", "read from the template: certain");
+    assert_eq!(
+        f["template_file"],
+        "fixtures/charts/checksums/templates/deployment.yaml"
+    );
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("reads Secret `checksums-token`")
+            && message.contains("hash only `configmap.yaml`"),
+        "{message}"
+    );
+}

@@ -64,6 +64,8 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             .map(|u| (u.kind, u.name.as_str()))
             .collect();
         let mut nothing = Vec::new();
+        let mut not_hashed = Vec::new();
+        let mut hashed: Vec<String> = Vec::new();
         let mut by_name = Vec::new();
         let mut keys: Vec<String> = Vec::new();
         for rf in w.refs.iter().filter(|rf| {
@@ -77,6 +79,14 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             match cover(ctx, w, target) {
                 Cover::Rolled | Cover::LikelyRolled => {}
                 Cover::Nothing => nothing.push(what),
+                Cover::NotHashed(files) => {
+                    not_hashed.push(what);
+                    for f in files {
+                        if !hashed.contains(&f) {
+                            hashed.push(f);
+                        }
+                    }
+                }
                 Cover::NotByName(k) => {
                     by_name.push(what);
                     for k in k {
@@ -94,6 +104,22 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 super::name_node(ctx, w.object),
                 format!("{} `{}` reads {} at container start, and no checksum annotation rolls its pods when they change", o.kind_name, o.name, nothing.join(", ")),
                 "run confsum as the Helm post-renderer or `confsum inject` in the pipeline, or add a `checksum/config` annotation to the pod template",
+            );
+        } else if !not_hashed.is_empty() {
+            let files: Vec<String> = hashed.iter().map(|f| format!("`{f}`")).collect();
+            r.report(
+                ctx,
+                w.object,
+                super::name_node(ctx, w.object),
+                format!(
+                    "{} `{}` reads {} at container start, and its checksum annotations hash only {}, so a change of {} does not roll its pods",
+                    o.kind_name,
+                    o.name,
+                    not_hashed.join(", "),
+                    files.join(", "),
+                    if not_hashed.len() == 1 { "it" } else { "them" }
+                ),
+                "add `checksum/<name>: {{ include (print $.Template.BasePath \"/<its template>\") . | sha256sum }}` for it, or run confsum inject",
             );
         } else if !by_name.is_empty() {
             let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
