@@ -180,7 +180,10 @@ fn docs_rules_md_is_current() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
     let want = confsum::report::rules_markdown();
     if std::env::var_os("CONFSUM_BLESS").is_some() {
-        std::fs::write(&path, &want).unwrap();
+        // Through a rename: the test that reads the file runs alongside.
+        let tmp = path.with_extension("md.tmp");
+        std::fs::write(&tmp, &want).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
