@@ -127,6 +127,7 @@ rule_fixture_tests! {
     fixtures_object_too_large_for_client_apply => "object-too-large-for-client-apply",
     fixtures_secret_in_env => "secret-in-env",
     fixtures_secret_like_in_configmap => "secret-like-in-configmap",
+    fixtures_secret_literal_in_env => "secret-literal-in-env",
     fixtures_secret_type_missing_keys => "secret-type-missing-keys",
     fixtures_subpath_no_refresh => "subpath-no-refresh",
     fixtures_unknown_rule_in_ignore => "unknown-rule-in-ignore",

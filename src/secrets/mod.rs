@@ -6,7 +6,7 @@ mod credential;
 mod entropy;
 pub mod redact;
 
-pub use credential::looks_like_credential;
+pub use credential::{is_credential_name, is_literal_value, known_token, looks_like_credential};
 pub use entropy::{
     GUESSABLE_BELOW_BITS, ScoreCache, SecretGuessability, guessable_secret_checksum,
     guessable_secret_checksum_cached, looks_generated,

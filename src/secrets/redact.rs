@@ -1,5 +1,6 @@
-//! Which bytes of a source may never be shown: every Secret value, and every
-//! ConfigMap value that looks like a credential. Snippets are cut from a
+//! Which bytes of a source may never be shown: every Secret value, every
+//! ConfigMap value that looks like a credential, and every literal env value
+//! of a container that does. Snippets are cut from a
 //! copy of the source with those bytes masked, offsets unchanged.
 
 use std::ops::Range;
@@ -41,10 +42,43 @@ pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
                     }
                 }
             }
-            _ => {}
+            Kind::Workload(_) => {
+                if let Some(spec) = a.model.pod_spec(o) {
+                    for (_, value) in literal_credential_env(doc, spec) {
+                        spans[o.file].push(doc.node(value).span.clone());
+                    }
+                }
+            }
+            Kind::Other => {}
         }
     }
     spans
+}
+
+/// Literal env values of a pod spec's containers that look like
+/// credentials: (env entry, value node). Read by secret-literal-in-env.
+pub fn literal_credential_env(doc: &Document<'_>, spec: NodeId) -> Vec<(NodeId, NodeId)> {
+    let mut found = Vec::new();
+    for field in crate::model::CONTAINER_FIELDS {
+        let Some(list) = doc.get(spec, field) else {
+            continue;
+        };
+        for c in doc.items(list) {
+            let Some(env) = doc.get(c, "env") else {
+                continue;
+            };
+            for e in doc.items(env) {
+                let (Some(name), Some(value)) = (doc.str_at(e, &["name"]), doc.get(e, "value"))
+                else {
+                    continue;
+                };
+                if looks_like_credential(name, doc.scalar(value).unwrap_or("")).is_some() {
+                    found.push((e, value));
+                }
+            }
+        }
+    }
+    found
 }
 
 /// The span of `node` and, where it or anything inside it is an alias (or a

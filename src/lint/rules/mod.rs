@@ -45,6 +45,7 @@ pub mod object_too_large;
 pub mod object_too_large_for_client_apply;
 pub mod secret_in_env;
 pub mod secret_like_in_configmap;
+pub mod secret_literal_in_env;
 pub mod secret_type_missing_keys;
 pub mod subpath_no_refresh;
 pub mod unknown_rule_in_ignore;
@@ -72,6 +73,7 @@ pub const ALL: &[&crate::lint::Rule] = &[
     &object_too_large_for_client_apply::RULE,
     &secret_in_env::RULE,
     &secret_like_in_configmap::RULE,
+    &secret_literal_in_env::RULE,
     &secret_type_missing_keys::RULE,
     &subpath_no_refresh::RULE,
     &unknown_rule_in_ignore::RULE,

@@ -7,7 +7,17 @@ rule! {
     /// Checks for ConfigMap entries that look like credentials: a key named like a
     /// password, token, API key or private key with a literal value, or a value
     /// that holds a PEM private key or a well-known token format (AWS access key
-    /// ids, GitHub, GitLab and Slack tokens). The finding never shows the value.
+    /// ids, GitHub, GitLab, Slack, Stripe and Google API keys). Inside an embedded
+    /// config file (ini, properties, `.env`, YAML, JSON, TOML) it checks each
+    /// `key = value` line the same way, and any URL with `user:password@`. The
+    /// finding never shows the value.
+    ///
+    /// A key is a credential's name by whole words (`ADMIN_PASSWORD`,
+    /// `clientSecret`, `MODEL_API_KEY`, `AZURE_*_KEY`), unless its last word
+    /// makes it a setting (`PASSWORD_FILE`, `token.enabled`, `secretName`). A value
+    /// is literal unless it is empty or a reference (`${VAR}`, `$(VAR)`,
+    /// `{{ }}`, a file path, sops' `ENC[...]`); `changeme` is literal, since it is
+    /// what gets deployed.
     ///
     /// ## Why is this bad?
     /// ConfigMaps are not meant for secrets: they are readable by anyone who can
