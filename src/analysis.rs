@@ -24,6 +24,19 @@ pub fn analyze_with<'a>(
     build(model::parse(sources)?, namespace, policy)
 }
 
+/// [`analyze_with`] for lint: a document that does not parse, or is no
+/// valid object, is kept in `model.broken` for lint to report, and the
+/// rest of its file is read on.
+pub fn analyze_lenient<'a>(
+    sources: &'a [source::Source],
+    namespace: &str,
+    policy: &graph::Policy,
+) -> Result<Analysis<'a>> {
+    let model = model::Model::build_lenient(model::parse_lenient(sources)?, namespace)?;
+    let graph = graph::Graph::build_with(&model, policy);
+    Ok(Analysis { model, graph })
+}
+
 /// As [`analyze`], for the graph alone (inject, graph, plan): every document
 /// is parsed and checked, but only ConfigMaps, Secrets, workloads and lists
 /// keep their trees. The graph and checksums are the same; memory is less.

@@ -190,7 +190,9 @@ pub fn run(
         // The checksums confsum writes here roll every workload it edits.
         let lint_sums = digest::checksums_lenient(&analysis.model, &analysis.graph, hmac_key);
         for f in lint::run(&analysis, &lint_sums, &config) {
-            if f.rule == "config-change-no-rollout" && injected(&plan, &analysis, f.object) {
+            if f.rule == "config-change-no-rollout"
+                && f.object.is_some_and(|o| injected(&plan, &analysis, o))
+            {
                 continue;
             }
             results.push(result_of(&analysis, &f));
@@ -220,7 +222,15 @@ fn injected(plan: &inject::Plan, a: &analysis::Analysis<'_>, obj: usize) -> bool
 }
 
 fn result_of(a: &analysis::Analysis<'_>, f: &lint::Finding) -> KrmResult {
-    let o = &a.model.objects[f.object];
+    let Some(o) = f.object.map(|o| &a.model.objects[o]) else {
+        return KrmResult {
+            message: format!("{} ({})", f.message, f.help),
+            severity: f.severity,
+            rule: f.rule,
+            resource: Default::default(),
+            file: None,
+        };
+    };
     let doc = a.model.doc(o);
     let annotation = |key: &str| {
         doc.str_at(o.node, &["metadata", "annotations", key])

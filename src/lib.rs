@@ -26,7 +26,9 @@ pub mod secrets;
 pub mod source;
 pub mod yaml;
 
-pub use analysis::{Analysis, analyze, analyze_for_graph, analyze_for_graph_with, analyze_with};
+pub use analysis::{
+    Analysis, analyze, analyze_for_graph, analyze_for_graph_with, analyze_lenient, analyze_with,
+};
 pub use error::{Error, ErrorKind, Result};
 
 /// Inject checksums into one stream of manifests: the text out, and the

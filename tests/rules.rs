@@ -34,7 +34,7 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
         Some(path),
         text,
     )];
-    let analysis = confsum::analyze(&sources, "default").unwrap();
+    let analysis = confsum::analyze_lenient(&sources, "default", &Default::default()).unwrap();
     let sums = confsum::digest::checksums_lenient(&analysis.model, &analysis.graph, None);
     // A rule that compares two renders of a chart reads the second from
     // `<name>.rerender.yaml`.
@@ -119,6 +119,7 @@ rule_fixture_tests! {
     fixtures_invalid_configmap_value => "invalid-configmap-value",
     fixtures_invalid_data_key => "invalid-data-key",
     fixtures_invalid_env_name_from => "invalid-env-name-from",
+    fixtures_invalid_object => "invalid-object",
     fixtures_missing_key => "missing-key",
     fixtures_missing_object => "missing-object",
     fixtures_nondeterministic_config => "nondeterministic-config",

@@ -20,7 +20,7 @@ fn lint_sources(
 ) -> Result<Vec<Item>, Error> {
     super::announce(sources);
     let key = run.hmac_key.as_deref();
-    let analysis = confsum::analyze_with(sources, &run.namespace, &run.policy)?;
+    let analysis = confsum::analyze_lenient(sources, &run.namespace, &run.policy)?;
     let second = rerender
         .map(|s| confsum::analyze_with(s, &run.namespace, &run.policy))
         .transpose()?;

@@ -99,13 +99,17 @@ impl LintConfig {
 
     pub fn ignores(&self, source: &Source, obj: &Object) -> bool {
         let ident = format!("{}/{}/{}", obj.kind_name, obj.namespace, obj.name);
+        self.ignore_set.is_match(&ident) || self.ignores_source(source)
+    }
+
+    /// Whether an `ignore:` path pattern names the source.
+    pub fn ignores_source(&self, source: &Source) -> bool {
         let path = source
             .path
             .as_deref()
             .map(|p| p.to_string_lossy().into_owned());
         let set = &self.ignore_set;
-        set.is_match(&ident)
-            || set.is_match(&source.name)
+        set.is_match(&source.name)
             || path
                 .as_deref()
                 .is_some_and(|p| set.is_match(p) || set.is_match(p.trim_start_matches("./")))

@@ -135,7 +135,9 @@ pub struct Finding {
     /// Index of the source.
     pub file: usize,
     pub span: Range<usize>,
-    pub object: ObjId,
+    /// The object reported on; none for a document that is no object
+    /// (`invalid-object`).
+    pub object: Option<ObjId>,
     /// Other places that explain the finding (the object that lacks a key).
     pub related: Vec<Related>,
 }
@@ -224,7 +226,21 @@ impl Reporter {
             help: help.into(),
             file: ctx.object(obj).file,
             span,
-            object: obj,
+            object: Some(obj),
+            related: Vec::new(),
+        });
+    }
+
+    /// Report a document that is no object: at `offset` of source `file`.
+    pub fn report_broken(&mut self, b: &crate::model::Broken, help: impl Into<String>) {
+        self.found.push(Finding {
+            rule: self.rule,
+            severity: self.severity,
+            message: b.message.clone(),
+            help: help.into(),
+            file: b.file,
+            span: b.offset..b.offset,
+            object: None,
             related: Vec::new(),
         });
     }
@@ -321,7 +337,9 @@ fn touches_given(ctx: &Context<'_, '_>, f: &Finding) -> bool {
 /// `ignore:` entry of the configuration.
 fn suppressed(ctx: &Context<'_, '_>, f: &Finding) -> bool {
     let model = &ctx.analysis.model;
-    let obj = &model.objects[f.object];
+    let Some(obj) = f.object.map(|o| &model.objects[o]) else {
+        return ctx.config.ignores_source(model.files[f.file].source);
+    };
     let doc = model.doc(obj);
     let listed = |node: Option<NodeId>| {
         node.and_then(|n| doc.str_at(n, &["metadata", "annotations", IGNORE_ANNOTATION]))

@@ -27,6 +27,23 @@ pub struct ParsedSource<'a> {
     /// Why a committed file that does not parse was left out: it is not a
     /// manifest (a Go template, another tool's configuration).
     pub unparsed: Option<&'static str>,
+    /// Documents that did not parse, in a lenient parse (lint).
+    pub broken: Vec<Broken>,
+}
+
+/// A document lint could not read as an object: invalid YAML, or a shape
+/// the API server refuses. Reported as the finding `invalid-object`.
+#[derive(Debug, Clone)]
+pub struct Broken {
+    /// Index of the source.
+    pub file: usize,
+    /// Where the problem is.
+    pub offset: usize,
+    /// The document's bytes.
+    pub document: std::ops::Range<usize>,
+    pub message: String,
+    /// Whether the document may be shown in a snippet (not a Secret).
+    pub shown: bool,
 }
 
 /// Parse every source. The first error stops the run, located in its file.
@@ -59,6 +76,44 @@ fn is_null(doc: &Document<'_>, id: NodeId) -> bool {
     doc.scalar_type(id) == Some(yaml::ScalarType::Null)
 }
 
+/// Parse every source, going on past documents that do not parse: they are
+/// kept as [`Broken`], for lint to report.
+pub fn parse_lenient(sources: &[Source]) -> Result<Vec<ParsedSource<'_>>> {
+    Ok(sources
+        .iter()
+        .enumerate()
+        .map(|(fi, source)| {
+            let (docs, errors) = yaml::parse_stream_lenient(&source.text, yaml::Keep::All);
+            if let Some((_, e)) = errors.first()
+                && let Some(why) = not_a_manifest_file(source, e.offset)
+            {
+                return ParsedSource {
+                    source,
+                    docs: Vec::new(),
+                    unparsed: Some(why),
+                    broken: Vec::new(),
+                };
+            }
+            let broken = errors
+                .into_iter()
+                .map(|(range, e)| Broken {
+                    file: fi,
+                    offset: e.offset,
+                    shown: unparsed_kind_may_be_shown(&source.text[range.clone()]),
+                    document: range,
+                    message: format!("invalid YAML: {}", tidy_parser_message(&e.message)),
+                })
+                .collect();
+            ParsedSource {
+                source,
+                docs,
+                unparsed: None,
+                broken,
+            }
+        })
+        .collect())
+}
+
 /// Parse every source, keeping the trees `keep` asks for.
 pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<ParsedSource<'a>>> {
     sources
@@ -72,6 +127,7 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
                     source,
                     docs: Vec::new(),
                     unparsed: Some(why),
+                    broken: Vec::new(),
                 });
             }
             let docs = parsed.map_err(|e| {
@@ -90,6 +146,7 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
                 source,
                 docs,
                 unparsed: None,
+                broken: Vec::new(),
             })
         })
         .collect()
@@ -228,6 +285,8 @@ pub struct Model<'a> {
     /// a name with a content hash, so a change rolls their consumers.
     pub generated: std::collections::HashSet<(usize, ConfigKind, String)>,
     rbac: std::sync::OnceLock<rbac::Rbac>,
+    /// Documents lint could not read as objects (lenient builds only).
+    pub broken: Vec<Broken>,
 }
 
 /// `confsum.dev/inject: "false"` on a workload: inject leaves it alone.
@@ -313,6 +372,16 @@ impl<'a> Model<'a> {
     /// Build the model. `namespace` is the release namespace for objects that
     /// name none.
     pub fn build(files: Vec<ParsedSource<'a>>, namespace: &str) -> Result<Self> {
+        Model::build_with(files, namespace, false)
+    }
+
+    /// [`Model::build`] that goes on past a document it cannot read as an
+    /// object, keeping it in [`Model::broken`] (lint reports it).
+    pub fn build_lenient(files: Vec<ParsedSource<'a>>, namespace: &str) -> Result<Self> {
+        Model::build_with(files, namespace, true)
+    }
+
+    fn build_with(files: Vec<ParsedSource<'a>>, namespace: &str, lenient: bool) -> Result<Self> {
         use rayon::prelude::*;
         // Documents are independent: read them on all cores, keep their
         // order, and report the first error in that order.
@@ -327,10 +396,16 @@ impl<'a> Model<'a> {
             })
             .collect();
         let foreign: Vec<Option<&'static str>> = files.iter().map(not_manifests).collect();
-        let per_document: Vec<Result<Vec<Object>>> = documents
+        let per_document: Vec<(usize, &Document<'a>, Result<Vec<Object>>)> = documents
             .par_iter()
             .filter(|&&(fi, _, _)| foreign[fi].is_none())
-            .map(|&(fi, di, doc)| document_objects(files[fi].source, fi, di, doc, namespace))
+            .map(|&(fi, di, doc)| {
+                (
+                    fi,
+                    doc,
+                    document_objects(files[fi].source, fi, di, doc, namespace),
+                )
+            })
             .collect();
         let skipped = foreign
             .iter()
@@ -338,9 +413,24 @@ impl<'a> Model<'a> {
             .filter_map(|(fi, why)| Some((fi, (*why)?)))
             .collect();
         let mut objects: Vec<Object> = Vec::new();
-        for result in per_document {
-            objects.extend(result?);
+        let mut broken: Vec<Broken> = files.iter().flat_map(|f| f.broken.clone()).collect();
+        for (fi, doc, result) in per_document {
+            match result {
+                Ok(found) => objects.extend(found),
+                Err(e) if lenient => broken.push(Broken {
+                    file: fi,
+                    offset: e.location.as_ref().map_or(doc.span.start, |l| l.offset),
+                    document: doc.span.clone(),
+                    message: e.message,
+                    shown: doc
+                        .root
+                        .and_then(|r| doc.str_at(r, &["kind"]))
+                        .is_some_and(kind_may_be_shown),
+                }),
+                Err(e) => return Err(e),
+            }
         }
+        broken.sort_by_key(|b| (b.file, b.offset));
         let mut scopes: Vec<String> = Vec::new();
         let file_scope: Vec<usize> = files
             .iter()
@@ -365,6 +455,7 @@ impl<'a> Model<'a> {
             scopes,
             generated,
             rbac: std::sync::OnceLock::new(),
+            broken,
         })
     }
 

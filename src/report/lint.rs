@@ -89,7 +89,7 @@ fn item(
     let source = analysis.model.files[f.file].source;
     let (line, column) = source.line_col(f.span.start);
     let (end_line, end_column) = source.line_col(f.span.end.max(f.span.start));
-    let obj = &analysis.model.objects[f.object];
+    let obj = f.object.map(|o| &analysis.model.objects[o]);
     let start = masked[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
     let end = masked[f.span.start..]
         .find('\n')
@@ -99,7 +99,7 @@ fn item(
         .chars()
         .take(300)
         .collect();
-    let template = analysis.model.doc(obj).template;
+    let template = obj.and_then(|o| analysis.model.doc(o).template);
     let template_file = template.and_then(|t| templates.get(&source.name, t));
     // The unmasked line: it is compared, never printed.
     let template_line = template_file.and_then(|f| templates.line_of(f, source.line_text(line)));
@@ -118,11 +118,9 @@ fn item(
         template_file: template_file.map(|f| shown(&f.path)),
         template_line,
         values: source.origin.iter().map(|o| o.values_label()).collect(),
-        object: [
-            obj.kind_name.clone(),
-            obj.namespace.clone(),
-            obj.name.clone(),
-        ],
+        object: obj
+            .map(|o| [o.kind_name.clone(), o.namespace.clone(), o.name.clone()])
+            .unwrap_or_default(),
         snippet: shown(&snippet),
         related: f
             .related

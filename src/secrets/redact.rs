@@ -52,6 +52,11 @@ pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
             Kind::Other => {}
         }
     }
+    // A document that did not parse may be a Secret: all of it, unless its
+    // kind is known to be shown.
+    for b in a.model.broken.iter().filter(|b| !b.shown) {
+        spans[b.file].push(b.document.clone());
+    }
     spans
 }
 
@@ -122,12 +127,18 @@ pub fn mask(text: &str, spans: &[Range<usize>]) -> Arc<str> {
     let mut bytes = text.as_bytes().to_vec();
     for span in spans {
         let marker = b"<redacted>";
+        // The marker goes on the span's first line only, when it fits.
+        let first_line = bytes[span.clone()]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .unwrap_or(span.len());
         let mut written = 0;
         for b in &mut bytes[span.clone()] {
             if *b == b'\n' || *b == b'\r' {
+                written = marker.len();
                 continue;
             }
-            *b = if written < marker.len() && span.len() >= marker.len() {
+            *b = if written < marker.len() && first_line >= marker.len() {
                 marker[written]
             } else {
                 b'*'

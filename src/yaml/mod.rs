@@ -146,6 +146,30 @@ pub fn parse_stream_keeping(text: &str, keep: Keep) -> Result<Vec<Document<'_>>,
     Ok(docs)
 }
 
+/// [`parse_stream_keeping`], going on past a document that does not parse:
+/// the documents that parse, and for each one that does not, its byte
+/// range and error. For lint, which reports a broken document and goes on.
+pub fn parse_stream_lenient(
+    text: &str,
+    keep: Keep,
+) -> (Vec<Document<'_>>, Vec<(Range<usize>, YamlError)>) {
+    use rayon::prelude::*;
+    let chunks = split_documents(text);
+    let parsed: Vec<(Range<usize>, Result<Vec<Document<'_>>, YamlError>)> = chunks
+        .into_par_iter()
+        .map(|range| (range.clone(), parse_chunk(text, range, keep)))
+        .collect();
+    let mut docs = Vec::new();
+    let mut broken = Vec::new();
+    for (range, p) in parsed {
+        match p {
+            Ok(d) => docs.extend(d),
+            Err(e) => broken.push((range, e)),
+        }
+    }
+    (docs, broken)
+}
+
 /// Parse one chunk produced by [`split_documents`]. A chunk normally holds one
 /// document, but `...` end markers can put several in one.
 fn parse_chunk(

@@ -633,16 +633,32 @@ fn github_action_runs_as_github_loads_it() {
     let r = run_action(ws, &[("paths", "deploy/app.yaml"), ("fail-on", "never")]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 
-    // Input confsum cannot read: exit 2, and still a SARIF file to upload.
+    // A manifest that does not parse is a finding, located; lint goes on.
     std::fs::write(
         ws.join("deploy/broken.yaml"),
         "apiVersion: v1\nkind: ConfigMap\ndata: [\n",
     )
     .unwrap();
+    let r = run_action(ws, &[("paths", "deploy/broken.yaml")]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("::error file=deploy/broken.yaml,line=3,")
+                && l.contains("invalid-object")),
+        "{}",
+        r.stdout
+    );
+    // Input confsum cannot read: exit 2, and still a SARIF file to upload.
+    std::fs::write(
+        ws.join("deploy/broken.yaml"),
+        b"apiVersion: v1\nkind: \xff\n",
+    )
+    .unwrap();
     std::fs::remove_file(ws.join("confsum.sarif")).unwrap();
     let r = run_action(ws, &[("paths", "deploy/broken.yaml")]);
     assert_eq!(r.code, Some(2));
-    assert!(r.stderr.contains("deploy/broken.yaml:3:7"), "{}", r.stderr);
+    assert!(r.stderr.contains("deploy/broken.yaml:2:7"), "{}", r.stderr);
     assert_eq!(
         r.stderr.matches("error:").count(),
         1,

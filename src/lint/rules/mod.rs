@@ -37,6 +37,7 @@ pub mod invalid_base64;
 pub mod invalid_configmap_value;
 pub mod invalid_data_key;
 pub mod invalid_env_name_from;
+pub mod invalid_object;
 pub mod missing_key;
 pub mod missing_object;
 pub mod nondeterministic_config;
@@ -65,6 +66,7 @@ pub const ALL: &[&crate::lint::Rule] = &[
     &invalid_configmap_value::RULE,
     &invalid_data_key::RULE,
     &invalid_env_name_from::RULE,
+    &invalid_object::RULE,
     &missing_key::RULE,
     &missing_object::RULE,
     &nondeterministic_config::RULE,
