@@ -155,7 +155,8 @@ pub fn parse_stream_lenient(
 ) -> (Vec<Document<'_>>, Vec<(Range<usize>, YamlError)>) {
     use rayon::prelude::*;
     let chunks = split_documents(text);
-    let parsed: Vec<(Range<usize>, Result<Vec<Document<'_>>, YamlError>)> = chunks
+    type Parsed<'t> = (Range<usize>, Result<Vec<Document<'t>>, YamlError>);
+    let parsed: Vec<Parsed<'_>> = chunks
         .into_par_iter()
         .map(|range| (range.clone(), parse_chunk(text, range, keep)))
         .collect();
