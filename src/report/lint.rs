@@ -197,28 +197,59 @@ impl Place<'_> {
 
 /// Merge the items of several renderings of one chart: a finding that
 /// appears under several values files is reported once, naming them all.
+/// A finding is the same when its rule, template file and line, and object
+/// name agree, with Helm's random name suffixes (`randAlphaNum`) set aside;
+/// where the template line is not known, its message must agree too.
 pub fn merge(items: Vec<Item>) -> Vec<Item> {
+    type Identity = (&'static str, String, Option<usize>, String, String);
     let mut out: Vec<Item> = Vec::new();
+    let mut at: std::collections::HashMap<Identity, usize> = Default::default();
     for item in items {
-        let same = out.iter_mut().find(|o| {
-            !item.values.is_empty()
-                && o.template_file.is_some()
-                && o.rule == item.rule
-                && o.template_file == item.template_file
-                && o.message == item.message
-        });
-        match same {
-            Some(o) => {
+        let place = item.template_file.clone().or_else(|| item.template.clone());
+        let Some(place) = place.filter(|_| !item.values.is_empty()) else {
+            out.push(item);
+            continue;
+        };
+        let name = without_random_suffix(&item.object[2]);
+        let message = if item.template_line.is_some() {
+            String::new()
+        } else {
+            item.message.replace(&item.object[2], &name)
+        };
+        let id = (item.rule, place, item.template_line, name, message);
+        match at.get(&id) {
+            Some(&i) => {
+                let o = &mut out[i];
                 for v in item.values {
                     if !o.values.contains(&v) {
                         o.values.push(v);
                     }
                 }
             }
-            None => out.push(item),
+            None => {
+                at.insert(id, out.len());
+                out.push(item);
+            }
         }
     }
     out
+}
+
+/// A name without a final `-xxxxx` segment that looks like Helm's
+/// `randAlphaNum`/`randAlpha`/`randNumeric` output: 4 to 16 characters with
+/// a digit, or with upper case (names are lower case otherwise).
+fn without_random_suffix(name: &str) -> String {
+    match name.rsplit_once('-') {
+        Some((stem, tail))
+            if (4..=16).contains(&tail.len())
+                && tail.chars().all(|c| c.is_ascii_alphanumeric())
+                && (tail.chars().any(|c| c.is_ascii_digit())
+                    || tail.chars().any(|c| c.is_ascii_uppercase())) =>
+        {
+            format!("{stem}-*")
+        }
+        _ => name.to_string(),
+    }
 }
 
 fn counts(items: &[Item]) -> [usize; 3] {

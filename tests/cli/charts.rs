@@ -475,3 +475,25 @@ fn a_chart_checksum_covers_what_its_template_hashes() {
         "{message}"
     );
 }
+
+/// `--all-values` reports a finding once, naming every values file that
+/// produces it, though Helm names the test Pod anew on every render.
+#[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
+fn all_values_reports_each_finding_once() {
+    let v = lint_json(&["fixtures/charts/random-test", "--all-values"]);
+    let missing: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "missing-object")
+        .collect();
+    assert_eq!(missing.len(), 1, "{v}");
+    assert_eq!(
+        missing[0]["values"],
+        serde_json::json!(["defaults", "ci/large-values.yaml", "ci/small-values.yaml"])
+    );
+}
