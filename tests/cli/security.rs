@@ -692,12 +692,19 @@ fn guessable_secret_checksums_are_named_and_empty_keys_refused() {
         stderr(&out)
     );
     assert!(!stderr(&out).contains("4821"));
-    let lint = confsum()
-        .args(["lint", "--format", "json", "--fail-on", "never"])
-        .write_stdin(text.clone())
-        .output()
-        .unwrap();
-    assert!(stdout(&lint).contains("\"guessable-secret-checksum\""));
+    // lint reports what the input carries: nothing before inject, the
+    // guessable checksum once it is written.
+    let lint = |text: &[u8]| {
+        confsum()
+            .args(["lint", "--format", "json", "--fail-on", "never"])
+            .write_stdin(text.to_vec())
+            .output()
+            .unwrap()
+    };
+    assert!(!stdout(&lint(text.as_bytes())).contains("\"guessable-secret-checksum\""));
+    let injected = lint(&out.stdout);
+    assert!(stdout(&injected).contains("\"guessable-secret-checksum\""));
+    assert!(!stdout(&injected).contains("4821"));
     // With a key, the checksum reveals nothing: no note, no finding.
     let keyed = confsum()
         .env("CONFSUM_HMAC_KEY", "k3y-from-a-ci-secret")
@@ -710,7 +717,7 @@ fn guessable_secret_checksums_are_named_and_empty_keys_refused() {
     let keyed = confsum()
         .env("CONFSUM_HMAC_KEY", "k3y-from-a-ci-secret")
         .args(["lint", "--format", "json", "--fail-on", "never"])
-        .write_stdin(text.clone())
+        .write_stdin(keyed.stdout.clone())
         .output()
         .unwrap();
     assert!(!stdout(&keyed).contains("\"guessable-secret-checksum\""));

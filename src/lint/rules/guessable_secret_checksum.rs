@@ -2,9 +2,12 @@ use crate::lint::{Context, Reporter};
 
 rule! {
     /// ## What it does
-    /// Checks for workloads whose secret checksum would be plain SHA-256 over
-    /// Secret values that together hold under 80 bits of estimated entropy
-    /// (a PIN, a dictionary password, a short token), when no HMAC key is set.
+    /// Checks for workloads that carry confsum's secret checksum annotation
+    /// computed as plain SHA-256 (no HMAC key is set) over Secret values that
+    /// together hold under 80 bits of estimated entropy (a PIN, a dictionary
+    /// password, a short token). A render that carries no such annotation is not
+    /// reported: `inject` and `post-render` give the same warning as a note at the
+    /// moment they would write one.
     ///
     /// ## Why is this bad?
     /// The checksum sits in a pod template annotation, which everyone who can
@@ -43,6 +46,13 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         .par_iter()
         .filter_map(|w| {
             let model = &ctx.analysis.model;
+            let o = &model.objects[w.object];
+            let doc = model.doc(o);
+            let secret_key = &ctx.config.checksum_keys[1];
+            model
+                .pod_template(o)
+                .and_then(|t| doc.path(t, &["metadata", "annotations"]))
+                .and_then(|a| doc.get(a, secret_key))?;
             Some((
                 w,
                 crate::secrets::guessable_secret_checksum_cached(model, w, &cache)?,
@@ -60,7 +70,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             w.object,
             super::name_node(ctx, w.object),
             format!(
-                "the secret checksum would be plain SHA-256 over about {:.0} bits of Secret data: {}; anyone who can read this workload could guess the values from it",
+                "the secret checksum is plain SHA-256 over about {:.0} bits of Secret data: {}; anyone who can read this workload could guess the values from it",
                 g.bits,
                 what.join(", ")
             ),
