@@ -59,6 +59,79 @@ fn corpus_findings_snapshot() {
     insta::assert_snapshot!(all);
 }
 
+/// (chart, line:column, rule) of every corpus finding.
+fn corpus_findings() -> std::collections::BTreeSet<(String, String, String)> {
+    let mut found = std::collections::BTreeSet::new();
+    for file in corpus_files() {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let out = confsum()
+            .args(["lint", "--format", "json", "--fail-on", "never"])
+            .args(["--namespace", corpus_namespace(&name)])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for f in v["findings"].as_array().unwrap() {
+            found.insert((
+                name.clone(),
+                format!("{}:{}", f["line"], f["column"]),
+                f["rule"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    found
+}
+
+/// Every corpus finding is labelled in fixtures/precision/corpus-ledger.tsv
+/// (true, false or debatable, with a reason), and at most 5% are false.
+#[test]
+#[cfg_attr(
+    not(has_corpus),
+    ignore = "needs ../shared/corpus (real helm template output, next to the repository)"
+)]
+fn precision_ledger_covers_every_corpus_finding() {
+    let ledger = std::fs::read_to_string(fixture("precision/corpus-ledger.tsv")).unwrap();
+    let mut labels = std::collections::BTreeMap::new();
+    for line in ledger
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        assert_eq!(
+            cols.len(),
+            5,
+            "chart, position, rule, label, reason: {line}"
+        );
+        assert!(
+            ["true", "false", "debatable"].contains(&cols[3]),
+            "label: {line}"
+        );
+        assert!(!cols[4].trim().is_empty(), "a reason: {line}");
+        let key = (
+            cols[0].to_string(),
+            cols[1].to_string(),
+            cols[2].to_string(),
+        );
+        assert!(
+            labels.insert(key, cols[3]).is_none(),
+            "labelled twice: {line}"
+        );
+    }
+    let found = corpus_findings();
+    let unlabelled: Vec<_> = found.iter().filter(|k| !labels.contains_key(*k)).collect();
+    let gone: Vec<_> = labels.keys().filter(|k| !found.contains(*k)).collect();
+    assert!(
+        unlabelled.is_empty() && gone.is_empty(),
+        "the ledger is out of date: label these new findings {unlabelled:#?}\nand remove these, which confsum no longer reports {gone:#?}"
+    );
+    let false_alarms = labels.values().filter(|l| **l == "false").count();
+    assert!(
+        false_alarms * 20 <= labels.len(),
+        "{false_alarms} of {} corpus findings are false: over 5%",
+        labels.len()
+    );
+}
+
 #[test]
 fn fail_on_sets_the_exit_code() {
     let file = fixture("example/app.yaml"); // three warnings, no error
