@@ -211,3 +211,48 @@ fn inline_suppression_on_object_and_pod_template() {
         "other rules still run: {ids:?}"
     );
 }
+
+/// Cases from peer linters' own test suites (checkov, kube-linter, Polaris,
+/// trivy, kubeval), rewritten in `fixtures/peers/`: confsum gives the
+/// peer's verdict on each (`deny`: the named rules report; `allow`: they
+/// do not).
+#[test]
+fn peer_fixtures_get_the_peers_verdict() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/peers");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "the peer cases are there");
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let header = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("# {key}: ")))
+                .unwrap_or_else(|| panic!("{}: no `# {key}:` line", path.display()))
+                .to_string()
+        };
+        let deny = match header("verdict").as_str() {
+            "deny" => true,
+            "allow" => false,
+            v => panic!("{}: verdict `{v}`", path.display()),
+        };
+        let rules: Vec<String> = header("rule").split(", ").map(str::to_string).collect();
+        let sources = vec![Source::new(path.display().to_string(), None, text.clone())];
+        let analysis = confsum::analyze_lenient(&sources, "default", &Default::default()).unwrap();
+        let sums = confsum::digest::checksums_lenient(&analysis.model, &analysis.graph, None);
+        let findings = lint::run(&analysis, &sums, &LintConfig::default());
+        for rule in &rules {
+            let found = findings.iter().any(|f| f.rule == rule);
+            assert_eq!(
+                found,
+                deny,
+                "{} ({}): `{rule}` {}",
+                path.display(),
+                header("peer"),
+                if deny { "did not report" } else { "reported" }
+            );
+        }
+    }
+}
