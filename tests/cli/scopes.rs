@@ -480,3 +480,25 @@ fn pre_commit_hooks_on_a_repository_of_releases() {
         );
     }
 }
+
+/// An `ignore:` entry that names a missing object silences the references
+/// to it, as it silences findings on objects it names.
+#[test]
+fn ignoring_a_missing_object_silences_its_references() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "app/deploy.yaml", DEPLOYMENT);
+    let lint = |root: &Path| {
+        let out = in_dir(root, &["lint", "--format", "json", "app"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "missing-object")
+            .count()
+    };
+    assert_eq!(lint(root), 1);
+    write(root, ".confsum.yaml", "ignore:\n  - ConfigMap/*/app\n");
+    assert_eq!(lint(root), 0);
+}
