@@ -185,6 +185,7 @@ fn write_notices(notices: &[Notice], quiet: bool, verbose: bool, err: &mut Vec<u
         return;
     }
     let mut skipped = Vec::new();
+    let mut guessable = Vec::new();
     for n in notices {
         match n {
             Notice::NotInjectable { workload, .. } => skipped.push(workload.as_str()),
@@ -221,12 +222,7 @@ fn write_notices(notices: &[Notice], quiet: bool, verbose: bool, err: &mut Vec<u
             }
             // Written by write_unverified.
             Notice::Unverified { .. } => {}
-            Notice::Guessable { workload, bits } => {
-                let _ = writeln!(
-                    err,
-                    "note: the secret checksum of {workload} is plain SHA-256 over about {bits:.0} bits of Secret data, which anyone who can read it could guess; set CONFSUM_HMAC_KEY or --hmac-key-file (confsum explain guessable-secret-checksum)"
-                );
-            }
+            Notice::Guessable { workload, .. } => guessable.push(workload.as_str()),
             Notice::Unsafe {
                 workload,
                 reason,
@@ -238,6 +234,24 @@ fn write_notices(notices: &[Notice], quiet: bool, verbose: bool, err: &mut Vec<u
                 );
             }
         }
+    }
+    // One note for every guessable checksum: a large stream has hundreds.
+    if let [only] = guessable.as_slice()
+        && let Some(Notice::Guessable { bits, .. }) = notices
+            .iter()
+            .find(|n| matches!(n, Notice::Guessable { workload, .. } if workload == only))
+    {
+        let _ = writeln!(
+            err,
+            "note: the secret checksum of {only} is plain SHA-256 over about {bits:.0} bits of Secret data, which anyone who can read it could guess; set CONFSUM_HMAC_KEY or --hmac-key-file (confsum explain guessable-secret-checksum)"
+        );
+    } else if !guessable.is_empty() {
+        let _ = writeln!(
+            err,
+            "note: the secret checksums of {} workloads are plain SHA-256 over Secret data of under 80 bits, which anyone who can read them could guess: {}; set CONFSUM_HMAC_KEY or --hmac-key-file (confsum explain guessable-secret-checksum)",
+            guessable.len(),
+            shortened(&guessable)
+        );
     }
     if !skipped.is_empty() {
         let _ = writeln!(
