@@ -21,6 +21,7 @@ pub mod krm;
 pub mod lint;
 pub mod model;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod secrets;
 pub mod source;

@@ -12,6 +12,7 @@ mod krm_cmd;
 mod lint_cmd;
 mod man_cmd;
 mod plan_cmd;
+mod progress;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -51,7 +52,10 @@ pub fn main() -> ExitCode {
     let mut out = Vec::new();
     let mut err = Vec::new();
     let mut deferred = None;
+    let progress = progress::Progress::start();
     let result = run(command, &mut out, &mut err, &mut deferred);
+    // The bar is cleared before anything else is written.
+    drop(progress);
     // stderr notes are written even on failure; stdout only on success.
     let _ = std::io::stderr().write_all(
         confsum::display::guard_workflow_commands(&String::from_utf8_lossy(&err)).as_bytes(),

@@ -311,6 +311,7 @@ pub fn run_with(
                 found: Vec::new(),
             };
             (rule.check)(&ctx, &mut reporter);
+            crate::progress::found(reporter.found.len());
             reporter
                 .found
                 .into_iter()

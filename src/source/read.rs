@@ -80,6 +80,7 @@ fn read_stream(mut reader: impl Read, name: &str, path: Option<&Path>) -> Result
             Err(e) => return Err(ReadStop::Io(e)),
         };
         bytes.truncate(start + n);
+        crate::progress::read(n);
         let end_of_input = n == 0;
         let (valid, complete) = match std::str::from_utf8(&bytes[checked..]) {
             Ok(_) => (bytes.len(), true),
@@ -146,7 +147,11 @@ fn read_regular(file: &std::fs::File) -> std::io::Result<Option<Vec<u8>>> {
     let read = bytes
         .par_chunks_mut(PART)
         .enumerate()
-        .try_for_each(|(i, part)| file.read_exact_at(part, start + (i * PART) as u64));
+        .try_for_each(|(i, part)| {
+            let read = file.read_exact_at(part, start + (i * PART) as u64);
+            crate::progress::read(part.len());
+            read
+        });
     match read {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),

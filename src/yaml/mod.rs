@@ -178,6 +178,7 @@ fn parse_chunk(
     range: Range<usize>,
     keep: Keep,
 ) -> Result<Vec<Document<'_>>, YamlError> {
+    crate::progress::parsed(1);
     let chunk = &text[range.clone()];
     if let Some(builder) = fast::parse(chunk, range.start) {
         let template = find_template_comment(chunk);

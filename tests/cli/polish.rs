@@ -330,3 +330,45 @@ fn a_bare_confsum_with_piped_manifests_says_how_to_post_render() {
     assert!(err.lines().count() <= 5, "{err}");
     assert!(err.contains("--post-renderer-args post-render"), "{err}");
 }
+
+/// On a terminal, a run longer than half a second draws a progress bar on
+/// stderr (bytes, documents, findings); through pipes, never.
+#[test]
+fn a_progress_bar_on_a_terminal_only() {
+    let Ok(script) = which::which("script") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`script` (util-linux) gives the test a terminal"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("many.yaml");
+    let docs: Vec<String> = (0..20_000)
+        .map(|i| {
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{a: b}}\n")
+        })
+        .collect();
+    std::fs::write(&file, docs.join("---\n")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_confsum");
+    let on_terminal = std::process::Command::new(script)
+        .args(["-qec"])
+        .arg(format!(
+            "{bin} lint --fail-on never --format json {} > /dev/null",
+            file.display()
+        ))
+        .arg("/dev/null")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let drawn = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(drawn.contains("documents"), "no bar drawn: {drawn:?}");
+    let piped = confsum()
+        .args(["lint", "--fail-on", "never", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!stderr(&piped).contains("documents"));
+    let v: serde_json::Value = serde_json::from_slice(&piped.stdout).unwrap();
+    assert!(v["findings"].is_array());
+}
