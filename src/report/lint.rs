@@ -359,46 +359,99 @@ pub fn human(items: &[Item], color: bool, summary: bool) -> String {
     out
 }
 
+/// The JSON report, serialised straight from the items (no value tree per
+/// finding). Keys in alphabetical order, as they always were.
 pub fn json(items: &[Item]) -> String {
-    let findings: Vec<Value> = items
-        .iter()
-        .map(|i| {
-            let mut v = json!({
-                "rule": i.rule,
-                "severity": i.severity.as_str(),
-                "message": i.message,
-                "help": i.help,
-                "file": i.file,
-                "line": i.line,
-                "column": i.column,
-                "end_line": i.end_line,
-                "end_column": i.end_column,
-                "template": i.template,
-                "template_file": i.template_file,
-                "template_line": i.template_line,
-                "values": i.values,
-                "object": {"kind": i.object[0], "namespace": i.object[1], "name": i.object[2]},
-            });
-            if let Some(scope) = &i.scope {
-                v["scope"] = json!(scope);
-            }
-            if !i.related.is_empty() {
-                v["related"] = i
+    #[derive(serde::Serialize)]
+    struct Object<'i> {
+        kind: &'i str,
+        name: &'i str,
+        namespace: &'i str,
+    }
+    #[derive(serde::Serialize)]
+    struct Related<'i> {
+        column: usize,
+        file: &'i str,
+        label: &'i str,
+        line: usize,
+    }
+    #[derive(serde::Serialize)]
+    struct Finding<'i> {
+        column: usize,
+        end_column: usize,
+        end_line: usize,
+        file: &'i str,
+        help: &'i str,
+        line: usize,
+        message: &'i str,
+        object: Object<'i>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        related: Vec<Related<'i>>,
+        rule: &'i str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scope: Option<&'i str>,
+        severity: &'i str,
+        template: Option<&'i str>,
+        template_file: Option<&'i str>,
+        template_line: Option<usize>,
+        values: &'i [String],
+    }
+    #[derive(serde::Serialize)]
+    struct Summary {
+        error: usize,
+        info: usize,
+        warning: usize,
+    }
+    #[derive(serde::Serialize)]
+    struct Report<'i> {
+        findings: Vec<Finding<'i>>,
+        summary: Summary,
+        version: u32,
+    }
+    let [info, warning, error] = counts(items);
+    let report = Report {
+        findings: items
+            .iter()
+            .map(|i| Finding {
+                column: i.column,
+                end_column: i.end_column,
+                end_line: i.end_line,
+                file: &i.file,
+                help: &i.help,
+                line: i.line,
+                message: &i.message,
+                object: Object {
+                    kind: &i.object[0],
+                    name: &i.object[2],
+                    namespace: &i.object[1],
+                },
+                related: i
                     .related
                     .iter()
-                    .map(|r| json!({"file": r.file, "line": r.line, "column": r.column, "label": r.label}))
-                    .collect();
-            }
-            v
-        })
-        .collect();
-    let [info, warning, error] = counts(items);
-    let v = json!({
-        "version": 1,
-        "findings": findings,
-        "summary": {"error": error, "warning": warning, "info": info},
-    });
-    let mut s = serde_json::to_string_pretty(&v).expect("json values serialize");
+                    .map(|r| Related {
+                        column: r.column,
+                        file: &r.file,
+                        label: &r.label,
+                        line: r.line,
+                    })
+                    .collect(),
+                rule: i.rule,
+                scope: i.scope.as_deref(),
+                severity: i.severity.as_str(),
+                template: i.template.as_deref(),
+                template_file: i.template_file.as_deref(),
+                template_line: i.template_line,
+                values: &i.values,
+            })
+            .collect(),
+        summary: Summary {
+            error,
+            info,
+            warning,
+        },
+        version: 1,
+    };
+    let mut s = serde_json::to_string_pretty(&report).expect("the report serialises");
     s.push('\n');
     s
 }
