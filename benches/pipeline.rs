@@ -41,6 +41,64 @@ fn mbps(bytes: usize, d: Duration) -> f64 {
     bytes as f64 / 1e6 / d.as_secs_f64()
 }
 
+/// One measured run: wall time, CPU time (user + system), peak RSS in KB.
+#[derive(Clone, Copy)]
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+    peak_kb: u64,
+}
+
+/// Run a command with stdin from `input`, stdout discarded: wall time, CPU
+/// time (utime + stime from /proc/PID/stat, last sample before exit) and
+/// peak resident memory (VmHWM), polled every 2 ms while it runs.
+fn run_with_cpu(cmd: &mut Command, input: &Path) -> Run {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(std::fs::File::open(input).unwrap())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let ticks = 100.0; // USER_HZ on Linux
+    let (mut peak_kb, mut cpu_ticks) = (0u64, 0u64);
+    loop {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            peak_kb = peak_kb.max(
+                line.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            );
+        }
+        if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            && let Some(after) = stat.rsplit_once(") ").map(|(_, a)| a)
+        {
+            let f: Vec<&str> = after.split_whitespace().collect();
+            // utime and stime: fields 14 and 15 of stat, 12 and 13 here.
+            let t: u64 = f[11].parse::<u64>().unwrap_or(0) + f[12].parse::<u64>().unwrap_or(0);
+            cpu_ticks = cpu_ticks.max(t);
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Run {
+        wall: started.elapsed(),
+        cpu: Duration::from_secs_f64(cpu_ticks as f64 / ticks),
+        peak_kb,
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
 /// Run a command with stdin from `input`, stdout discarded; wall time and
 /// peak resident memory (VmHWM, polled from /proc while it runs).
 fn run_measured(cmd: &mut Command, input: &Path) -> (Duration, u64) {
@@ -229,6 +287,10 @@ fn main() {
             d.as_secs_f64() / ours.as_secs_f64()
         ));
     }
+    lint_targets(bin, &streams, &mut report);
+    if !quick {
+        doubling(bin, &bench_dir, &mut report);
+    }
     let get = |n: &str, l: &str| {
         inject_times
             .iter()
@@ -257,4 +319,145 @@ fn main() {
     }
     print!("{report}");
     std::fs::write(bench_dir.join("report.md"), &report).unwrap();
+}
+
+/// Issue 19's targets for lint, from paired runs (each round runs every
+/// command once, in turn), medians of wall and CPU seconds: human against
+/// JSON, lint against inject, 1 against 2 threads, peak memory.
+fn lint_targets(bin: &str, streams: &[(&str, PathBuf)], report: &mut String) {
+    let mut streams: Vec<(String, PathBuf)> = streams
+        .iter()
+        .filter(|(n, _)| n.contains("MB"))
+        .map(|(n, p)| (n.to_string(), p.clone()))
+        .collect();
+    // The 1 GB stream only when asked: it takes minutes and 7 GB of memory.
+    if std::env::var_os("BENCH_1GB").is_some() {
+        let corpus = gen_stream::corpus_texts(&root().join("../shared/corpus/rendered"));
+        let p = root().join("target/bench/stream-1024mb.yaml");
+        if !p.exists() {
+            std::fs::write(&p, gen_stream::generate(&corpus, 1024 * 1024 * 1024)).unwrap();
+        }
+        streams.push(("1 GB stream".to_string(), p));
+    }
+    let commands: [(&str, &[&str], &str); 6] = [
+        ("inject", &["inject", "-q"], "0"),
+        ("lint json", &["lint", "--format", "json", "--fail-on", "never"], "0"),
+        ("lint human", &["lint", "--fail-on", "never"], "0"),
+        ("inject 1 thread", &["inject", "-q"], "1"),
+        ("lint json 1 thread", &["lint", "--format", "json", "--fail-on", "never"], "1"),
+        ("lint json 2 threads", &["lint", "--format", "json", "--fail-on", "never"], "2"),
+    ];
+    report.push_str("\n## Lint targets (paired runs, medians)\n\n| input | command | wall s | CPU s | peak RSS MB | RSS / input |\n|---|---|---:|---:|---:|---:|\n");
+    for (name, path) in &streams {
+        let bytes = std::fs::metadata(path).unwrap().len() as f64;
+        let rounds = if bytes > 5e8 { 1 } else if bytes > 5e7 { 3 } else { 5 };
+        let mut runs: Vec<Vec<Run>> = vec![Vec::new(); commands.len()];
+        for _ in 0..rounds {
+            for (i, (_, args, threads)) in commands.iter().enumerate() {
+                let mut c = Command::new(bin);
+                c.args(*args);
+                if *threads != "0" {
+                    c.args(["--jobs", threads]);
+                }
+                runs[i].push(run_with_cpu(&mut c, path));
+            }
+        }
+        let stat = |i: usize| {
+            (
+                median(runs[i].iter().map(|r| r.wall).collect()),
+                median(runs[i].iter().map(|r| r.cpu).collect()),
+                runs[i].iter().map(|r| r.peak_kb).max().unwrap_or(0),
+            )
+        };
+        for (i, (label, _, _)) in commands.iter().enumerate() {
+            let (wall, cpu, kb) = stat(i);
+            report.push_str(&format!(
+                "| {name} | {label} | {:.2} | {:.2} | {:.0} | {:.2} |\n",
+                wall.as_secs_f64(),
+                cpu.as_secs_f64(),
+                kb as f64 / 1024.0,
+                kb as f64 * 1024.0 / bytes
+            ));
+        }
+        let (inject, json, human) = (stat(0), stat(1), stat(2));
+        let (one, two) = (stat(4), stat(5));
+        report.push_str(&format!(
+            "| {name} | **human / json** | {:.2}x | {:.2}x | | |\n| {name} | **lint json / inject** | {:.2}x | {:.2}x | | |\n| {name} | **lint 1 → 2 threads** | {:.2}x | | | |\n",
+            human.0.as_secs_f64() / json.0.as_secs_f64(),
+            human.1.as_secs_f64() / json.1.as_secs_f64(),
+            json.0.as_secs_f64() / inject.0.as_secs_f64(),
+            json.1.as_secs_f64() / inject.1.as_secs_f64(),
+            one.0.as_secs_f64() / two.0.as_secs_f64(),
+        ));
+    }
+}
+
+/// Doubling: references, containers, objects and envFrom entries from
+/// 6,250 to 50,000; lint's time for each size and its ratio to the size
+/// before (linear is 2x).
+fn doubling(bin: &str, dir: &Path, report: &mut String) {
+    let shapes: [(&str, fn(usize) -> String); 4] = [
+        ("configMapKeyRefs in one container", |n| {
+            let mut s = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n");
+            for k in 0..1000 {
+                s.push_str(&format!("  k{k}: v\n"));
+            }
+            s.push_str("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n        env:\n");
+            for i in 0..n {
+                s.push_str(&format!("        - {{name: E{i}, valueFrom: {{configMapKeyRef: {{name: big, key: k{}}}}}}}\n", i % 1500));
+            }
+            s
+        }),
+        ("containers in one pod", |n| {
+            let mut s = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {A: b}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n");
+            for i in 0..n {
+                s.push_str(&format!("      - {{name: c{i}, image: x, envFrom: [{{configMapRef: {{name: cm}}}}]}}\n"));
+            }
+            s
+        }),
+        ("objects (a ConfigMap and its Deployment)", |n| {
+            let mut s = String::new();
+            for i in 0..n / 2 {
+                s.push_str(&format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{A: b}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}}}\nspec:\n  template:\n    spec:\n      containers: [{{name: c, image: x, envFrom: [{{configMapRef: {{name: c{i}}}}}]}}]\n"));
+            }
+            s
+        }),
+        ("envFrom entries in one container", |n| {
+            let mut s = String::new();
+            for i in 0..n {
+                s.push_str(&format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{A{i}: b}}\n"));
+            }
+            s.push_str("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n        envFrom:\n");
+            for i in 0..n {
+                s.push_str(&format!("        - configMapRef: {{name: c{i}}}\n"));
+            }
+            s
+        }),
+    ];
+    report.push_str("\n## Doubling (lint --format json, median of 3 wall and CPU seconds)\n\n| shape | N | wall s | CPU s | CPU vs N/2 |\n|---|---:|---:|---:|---:|\n");
+    for (name, make) in shapes {
+        let mut previous: Option<Duration> = None;
+        for n in [6_250, 12_500, 25_000, 50_000] {
+            let path = dir.join(format!("doubling-{n}.yaml"));
+            std::fs::write(&path, make(n)).unwrap();
+            let runs: Vec<Run> = (0..3)
+                .map(|_| {
+                    let mut c = Command::new(bin);
+                    c.args(["lint", "--format", "json", "--fail-on", "never"]);
+                    run_with_cpu(&mut c, &path)
+                })
+                .collect();
+            let wall = median(runs.iter().map(|r| r.wall).collect());
+            let cpu = median(runs.iter().map(|r| r.cpu).collect());
+            let ratio = previous
+                .map(|p| format!("{:.2}x", cpu.as_secs_f64() / p.as_secs_f64().max(0.01)))
+                .unwrap_or_default();
+            report.push_str(&format!(
+                "| {name} | {n} | {:.3} | {:.2} | {ratio} |\n",
+                wall.as_secs_f64(),
+                cpu.as_secs_f64()
+            ));
+            previous = Some(cpu);
+        }
+    }
 }
