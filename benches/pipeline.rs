@@ -341,16 +341,34 @@ fn lint_targets(bin: &str, streams: &[(&str, PathBuf)], report: &mut String) {
     }
     let commands: [(&str, &[&str], &str); 6] = [
         ("inject", &["inject", "-q"], "0"),
-        ("lint json", &["lint", "--format", "json", "--fail-on", "never"], "0"),
+        (
+            "lint json",
+            &["lint", "--format", "json", "--fail-on", "never"],
+            "0",
+        ),
         ("lint human", &["lint", "--fail-on", "never"], "0"),
         ("inject 1 thread", &["inject", "-q"], "1"),
-        ("lint json 1 thread", &["lint", "--format", "json", "--fail-on", "never"], "1"),
-        ("lint json 2 threads", &["lint", "--format", "json", "--fail-on", "never"], "2"),
+        (
+            "lint json 1 thread",
+            &["lint", "--format", "json", "--fail-on", "never"],
+            "1",
+        ),
+        (
+            "lint json 2 threads",
+            &["lint", "--format", "json", "--fail-on", "never"],
+            "2",
+        ),
     ];
     report.push_str("\n## Lint targets (paired runs, medians)\n\n| input | command | wall s | CPU s | peak RSS MB | RSS / input |\n|---|---|---:|---:|---:|---:|\n");
     for (name, path) in &streams {
         let bytes = std::fs::metadata(path).unwrap().len() as f64;
-        let rounds = if bytes > 5e8 { 1 } else if bytes > 5e7 { 3 } else { 5 };
+        let rounds = if bytes > 5e8 {
+            1
+        } else if bytes > 5e7 {
+            3
+        } else {
+            5
+        };
         let mut runs: Vec<Vec<Run>> = vec![Vec::new(); commands.len()];
         for _ in 0..rounds {
             for (i, (_, args, threads)) in commands.iter().enumerate() {
@@ -398,7 +416,8 @@ fn lint_targets(bin: &str, streams: &[(&str, PathBuf)], report: &mut String) {
 fn doubling(bin: &str, dir: &Path, report: &mut String) {
     let shapes: [(&str, fn(usize) -> String); 4] = [
         ("configMapKeyRefs in one container", |n| {
-            let mut s = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n");
+            let mut s =
+                String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n");
             for k in 0..1000 {
                 s.push_str(&format!("  k{k}: v\n"));
             }
@@ -409,9 +428,13 @@ fn doubling(bin: &str, dir: &Path, report: &mut String) {
             s
         }),
         ("containers in one pod", |n| {
-            let mut s = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {A: b}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n");
+            let mut s = String::from(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {A: b}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n",
+            );
             for i in 0..n {
-                s.push_str(&format!("      - {{name: c{i}, image: x, envFrom: [{{configMapRef: {{name: cm}}}}]}}\n"));
+                s.push_str(&format!(
+                    "      - {{name: c{i}, image: x, envFrom: [{{configMapRef: {{name: cm}}}}]}}\n"
+                ));
             }
             s
         }),

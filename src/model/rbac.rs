@@ -125,65 +125,39 @@ impl Rbac {
         Rbac { grants }
     }
 
+    /// The rules granted to `account` (a ServiceAccount of `workload`'s
+    /// namespace, in its scope) on objects of `kind`.
     fn grants_for<'g>(
         &'g self,
         workload: &'g Object,
         account: &'g str,
         kind: ConfigKind,
-        namespace: &'g str,
     ) -> impl Iterator<Item = &'g Grant> + 'g {
         let resource = resource(kind);
         self.grants.iter().filter(move |g| {
             g.scope == workload.scope
                 && g.account.0 == workload.namespace
                 && g.account.1 == account
-                && g.namespace.as_deref().is_none_or(|n| n == namespace)
                 && g.resources.iter().any(|r| r == resource || r == "*")
         })
     }
 
-    /// Where `account` (of `workload`'s namespace) may read objects of
-    /// `kind` (get, list or watch): (namespace, or `None` for every one;
-    /// names, or none for all).
+    /// Where `account` may read objects of `kind` (get, list or watch):
+    /// (namespace, or `None` for every one; names, or none for all).
     pub fn readable(
         &self,
         workload: &Object,
         account: &str,
         kind: ConfigKind,
     ) -> Vec<(Option<String>, Vec<String>)> {
-        let resource = resource(kind);
-        self.grants
-            .iter()
+        self.grants_for(workload, account, kind)
             .filter(|g| {
-                g.scope == workload.scope
-                    && g.account.0 == workload.namespace
-                    && g.account.1 == account
-                    && g.resources.iter().any(|r| r == resource || r == "*")
-                    && g.verbs
-                        .iter()
-                        .any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"))
-            })
-            .map(|g| (g.namespace.clone(), g.names.clone()))
-            .collect()
-    }
-
-    /// Whether `account` (a ServiceAccount of `workload`'s namespace) may
-    /// read the object `name` of `kind` in `namespace` (get, list or watch).
-    pub fn may_read(
-        &self,
-        workload: &Object,
-        account: &str,
-        kind: ConfigKind,
-        namespace: &str,
-        name: &str,
-    ) -> bool {
-        self.grants_for(workload, account, kind, namespace)
-            .any(|g| {
                 g.verbs
                     .iter()
                     .any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"))
-                    && (g.names.is_empty() || g.names.iter().any(|n| n == name))
             })
+            .map(|g| (g.namespace.clone(), g.names.clone()))
+            .collect()
     }
 
     /// The names of `kind` that `account` may create, by namespace (`None`
@@ -196,17 +170,7 @@ impl Rbac {
         account: &str,
         kind: ConfigKind,
     ) -> Vec<(Option<String>, String)> {
-        let resource = resource(kind);
-        let grants: Vec<&Grant> = self
-            .grants
-            .iter()
-            .filter(|g| {
-                g.scope == workload.scope
-                    && g.account.0 == workload.namespace
-                    && g.account.1 == account
-                    && g.resources.iter().any(|r| r == resource || r == "*")
-            })
-            .collect();
+        let grants: Vec<&Grant> = self.grants_for(workload, account, kind).collect();
         if !grants
             .iter()
             .any(|g| g.verbs.iter().any(|v| v == "create" || v == "*"))
@@ -293,22 +257,19 @@ spec:
             .find(|o| o.kind_name == "Deployment")
             .unwrap();
         let cm = ConfigKind::ConfigMap;
-        assert!(rbac.may_read(w, "app", cm, "apps", "app-config"));
-        assert!(
-            !rbac.may_read(w, "app", cm, "apps", "other"),
-            "resourceNames"
+        // A Role: its namespace, its resourceNames.
+        assert_eq!(
+            rbac.readable(w, "app", cm),
+            [(Some("apps".to_string()), vec!["app-config".to_string()])]
         );
         assert!(
-            !rbac.may_read(w, "app", cm, "elsewhere", "app-config"),
-            "a Role is namespaced"
-        );
-        assert!(
-            !rbac.may_read(w, "default", cm, "apps", "app-config"),
+            rbac.readable(w, "default", cm).is_empty(),
             "another account"
         );
-        assert!(
-            rbac.may_read(w, "app", ConfigKind::Secret, "anywhere", "x"),
-            "cluster-wide"
+        // A ClusterRole through a ClusterRoleBinding: every namespace, all names.
+        assert_eq!(
+            rbac.readable(w, "app", ConfigKind::Secret),
+            [(None, Vec::<String>::new())]
         );
         assert!(
             rbac.created_names(w, "app", cm).is_empty(),
