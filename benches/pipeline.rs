@@ -99,35 +99,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Run a command with stdin from `input`, stdout discarded; wall time and
-/// peak resident memory (VmHWM, polled from /proc while it runs).
+/// Wall time and peak resident memory of one run.
 fn run_measured(cmd: &mut Command, input: &Path) -> (Duration, u64) {
-    let started = Instant::now();
-    let mut child = cmd
-        .stdin(std::fs::File::open(input).unwrap())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak_kb = 0u64;
-    loop {
-        if let Ok(status) = std::fs::read_to_string(&status_path)
-            && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
-        {
-            peak_kb = peak_kb.max(
-                line.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0),
-            );
-        }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    (started.elapsed(), peak_kb)
+    let r = run_with_cpu(cmd, input);
+    (r.wall, r.peak_kb)
 }
 
 fn best_measured(runs: usize, mut make: impl FnMut() -> Command, input: &Path) -> (Duration, u64) {
@@ -414,7 +389,8 @@ fn lint_targets(bin: &str, streams: &[(&str, PathBuf)], report: &mut String) {
 /// 6,250 to 50,000; lint's time for each size and its ratio to the size
 /// before (linear is 2x).
 fn doubling(bin: &str, dir: &Path, report: &mut String) {
-    let shapes: [(&str, fn(usize) -> String); 4] = [
+    type Shape = (&'static str, fn(usize) -> String);
+    let shapes: [Shape; 4] = [
         ("configMapKeyRefs in one container", |n| {
             let mut s =
                 String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n");
