@@ -156,6 +156,10 @@ pub fn markdown(p: &Plan) -> String {
             ));
         }
     }
+    if !p.rolls.is_empty() || !p.config_changes_without_rollout.is_empty() {
+        out.push('\n');
+        out.push_str(&mermaid(p));
+    }
     for (label, sets) in [("Added", &p.added), ("Removed", &p.removed)] {
         if sets.workloads.is_empty() && sets.objects.is_empty() {
             continue;
@@ -170,5 +174,86 @@ pub fn markdown(p: &Plan) -> String {
                 .join(", ")
         ));
     }
+    out
+}
+
+/// A mermaid flowchart of the plan, which GitHub draws in summaries and
+/// comments: each changed ConfigMap or Secret (with its changed keys, never
+/// values) points at the workloads it rolls; pod-template changes point at
+/// theirs; changes that roll nothing stand apart. Secrets are drawn apart
+/// from ConfigMaps.
+pub fn mermaid(p: &Plan) -> String {
+    // Labels are quoted; mermaid reads `#quot;` for a double quote.
+    let label = |s: &str| s.replace('"', "#quot;");
+    let mut out = String::from("```mermaid\nflowchart LR\n");
+    let mut ids: std::collections::BTreeMap<String, String> = Default::default();
+    let mut node = |out: &mut String, key: String, text: String, class: &str| -> String {
+        if let Some(id) = ids.get(&key) {
+            return id.clone();
+        }
+        let id = format!("n{}", ids.len());
+        out.push_str(&format!("  {id}[\"{}\"]:::{class}\n", label(&text)));
+        ids.insert(key, id.clone());
+        id
+    };
+    let object = |c: &crate::plan::ChangedObject| {
+        (
+            format!("{}/{}", c.kind, c.name),
+            format!("{} {}<br/>{}", c.kind, c.name, c.keys.join(", ")),
+            if c.kind == "Secret" {
+                "secret"
+            } else {
+                "configmap"
+            },
+        )
+    };
+    for r in &p.rolls {
+        let w = node(
+            &mut out,
+            format!("workload {}", r.workload),
+            format!(
+                "{} {}/{}",
+                r.workload.kind, r.workload.namespace, r.workload.name
+            ),
+            "workload",
+        );
+        for c in &r.config {
+            let (key, text, class) = object(c);
+            let from = node(&mut out, key, text, class);
+            out.push_str(&format!("  {from} -->|rolls| {w}\n"));
+        }
+        if !r.template.is_empty() {
+            let from = node(
+                &mut out,
+                format!("template {}", r.workload),
+                format!("pod template: {}", r.template.join(", ")),
+                "template",
+            );
+            out.push_str(&format!("  {from} -->|rolls| {w}\n"));
+        }
+    }
+    if !p.config_changes_without_rollout.is_empty() {
+        out.push_str("  subgraph quiet[\"changed, rolls nothing\"]\n");
+        for q in &p.config_changes_without_rollout {
+            let class = if q.object.kind == "Secret" {
+                "secret"
+            } else {
+                "configmap"
+            };
+            let text = format!(
+                "{} {}<br/>{}",
+                q.object.kind,
+                q.object.name,
+                q.changed_keys.join(", ")
+            );
+            node(&mut out, format!("quiet {}", q.object), text, class);
+        }
+        out.push_str("  end\n");
+    }
+    out.push_str("  classDef workload fill:#e8f0fe,stroke:#1a73e8\n");
+    out.push_str("  classDef configmap fill:#e6f4ea,stroke:#188038\n");
+    out.push_str("  classDef secret fill:#fce8e6,stroke:#c5221f,stroke-dasharray:4 2\n");
+    out.push_str("  classDef template fill:#fef7e0,stroke:#b06000\n");
+    out.push_str("```\n");
     out
 }

@@ -272,3 +272,64 @@ fn readme_example_is_real_output() {
         stdout(&out)
     );
 }
+
+/// The markdown plan draws what rolls as a mermaid flowchart: changed
+/// objects (keys, never values) point at the workloads they roll, a
+/// pod-template change at its workload, and a change that rolls nothing
+/// stands apart; Secrets are styled apart from ConfigMaps.
+#[test]
+fn markdown_plan_draws_a_mermaid_flowchart() {
+    // The example release, and a Secret that nothing consumes.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("example/app.yaml")).unwrap()
+        + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: spare, namespace: demo}\nstringData: {token: one}\n";
+    let old = edited(tmp.path(), "old.yaml", &text, &[]);
+    let new = edited(
+        tmp.path(),
+        "new.yaml",
+        &text,
+        &[
+            ("LOG_LEVEL: info", "LOG_LEVEL: debug"),
+            ("password: czNjcjN0", "password: bmV3LXBhc3M="),
+            ("api:1.4.2", "api:1.4.3"),
+            ("token: one", "token: two"),
+        ],
+    );
+    let out = confsum()
+        .args(["plan", "--format", "markdown"])
+        .arg(&old)
+        .arg(&new)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let block = text
+        .split("```mermaid\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap_or_else(|| panic!("no mermaid block:\n{text}"));
+    let lines: Vec<&str> = block.lines().collect();
+    assert_eq!(lines[0], "flowchart LR");
+    let id_of = |label: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(label))
+            .and_then(|l| l.trim().split('[').next())
+            .unwrap_or_else(|| panic!("no node `{label}`:\n{block}"))
+            .to_string()
+    };
+    let workload = id_of("Deployment demo/demo-api");
+    let config = id_of("ConfigMap demo-config<br/>LOG_LEVEL");
+    let secret = id_of("Secret demo-db<br/>password");
+    let template = id_of("pod template:");
+    for from in [&config, &secret, &template] {
+        assert!(
+            lines.contains(&format!("  {from} -->|rolls| {workload}").as_str()),
+            "{from} rolls {workload}:\n{block}"
+        );
+    }
+    assert!(block.contains(&format!("{secret}[")) && block.contains(":::secret"));
+    // `spare` is consumed by nothing: a change that rolls nothing.
+    let quiet = block.split("subgraph quiet").nth(1).expect("a quiet group");
+    assert!(quiet.contains("Secret spare<br/>token"), "{block}");
+    assert!(!block.contains("czNjcjN0") && !block.contains("bmV3LXBhc3M="));
+}
