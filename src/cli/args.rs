@@ -324,10 +324,18 @@ pub enum PlanFormat {
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
-    /// The current render: a file, a folder, or `-` for stdin.
-    pub old: PathBuf,
-    /// The next render: a file, a folder, or `-` for stdin.
-    pub new: PathBuf,
+    /// OLD and NEW: the current and the next render, each a file, a folder,
+    /// a chart, or `-` for stdin. With `--git REV`: the paths to read (or
+    /// render) at REV and in the work tree [default: `.`].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Plan from a git revision to the work tree: each PATH is read (charts
+    /// rendered) as it is at REV and as it is now (`--git main`: what will
+    /// my branch restart?).
+    #[arg(long, value_name = "REV")]
+    pub git: Option<String>,
+    #[command(flatten)]
+    pub chart: ChartArgs,
     /// Namespace for objects that name none [default: `default`].
     #[arg(short, long, env = "HELM_NAMESPACE")]
     pub namespace: Option<String>,

@@ -1,23 +1,84 @@
+use std::path::PathBuf;
+
+use confsum::source::{Input, Source, chart};
 use confsum::{Error, plan, report};
 
 use super::Status;
 use super::args::{PlanArgs, PlanFormat};
-use super::config::{RunConfig, stdout_color};
+use super::config::{RunConfig, helm_options, stdout_color};
+
+/// The sources of one side: manifests read, charts rendered with helm.
+fn load_side(paths: &[PathBuf], args: &PlanArgs) -> Result<Vec<Source>, Error> {
+    let mut sources = Vec::new();
+    let mut helm = None;
+    for input in confsum::source::discover(paths)?.inputs {
+        match input {
+            Input::Manifests(s) => sources.push(s),
+            Input::Chart(c) => {
+                let opts = helm_options(&args.chart, args.namespace.as_deref());
+                if helm.is_none() {
+                    helm = Some(chart::find_helm(opts.helm.as_deref())?);
+                }
+                let h = helm.as_ref().expect("found above");
+                sources.push(chart::render(h, &c, &opts, None)?);
+            }
+        }
+    }
+    Ok(sources)
+}
+
+/// (old, new) sources: OLD and NEW, or PATHS at `--git REV` and now.
+fn sides(args: &PlanArgs) -> Result<(Vec<Source>, Vec<Source>), Error> {
+    let Some(rev) = &args.git else {
+        let [old, new] = args.paths.as_slice() else {
+            return Err(Error::usage("`confsum plan` compares two renders: OLD NEW")
+                .with_help("or `confsum plan --git REV [PATHS]` to compare a git revision with the work tree"));
+        };
+        if old.as_os_str() == "-" && new.as_os_str() == "-" {
+            return Err(Error::usage(
+                "only one side of `confsum plan` can be standard input",
+            ));
+        }
+        return Ok((
+            load_side(std::slice::from_ref(old), args)?,
+            load_side(std::slice::from_ref(new), args)?,
+        ));
+    };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Error::usage("`plan --git` reads paths, not standard input"));
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::io(format!("cannot read the working folder: {e}"), e))?;
+    let base = confsum::source::git::checkout(rev, &cwd)?;
+    // A path that did not exist at REV is an empty side: all of it is new.
+    let mut old_paths = Vec::new();
+    for p in &paths {
+        let at_rev = base.path_of(p)?;
+        if at_rev.exists() {
+            old_paths.push(at_rev);
+        }
+    }
+    let old = if old_paths.is_empty() {
+        Vec::new()
+    } else {
+        load_side(&old_paths, args)?
+    };
+    Ok((old, load_side(&paths, args)?))
+}
 
 pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
-    if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
-        return Err(Error::usage(
-            "only one side of `confsum plan` can be standard input",
-        ));
-    }
     let run = RunConfig::resolve(
         args.namespace.as_deref(),
         &args.digest,
         Some(&args.annotations),
     )?;
     let (namespace, key) = (&run.namespace, &run.hmac_key);
-    let old_sources = confsum::source::load(std::slice::from_ref(&args.old))?;
-    let new_sources = confsum::source::load(std::slice::from_ref(&args.new))?;
+    let (old_sources, new_sources) = sides(&args)?;
     let old = confsum::analyze_for_graph_with(&old_sources, namespace, &run.policy)?;
     let new = confsum::analyze_for_graph_with(&new_sources, namespace, &run.policy)?;
     let keys = [

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use crate::error::{Error, Result, Snippet};
 
 pub mod chart;
+pub mod git;
 mod read;
 pub mod scope;
 mod templates;

@@ -333,3 +333,79 @@ fn markdown_plan_draws_a_mermaid_flowchart() {
     assert!(quiet.contains("Secret spare<br/>token"), "{block}");
     assert!(!block.contains("czNjcjN0") && !block.contains("bmV3LXBhc3M="));
 }
+
+/// `plan --git REV [PATHS]`: what the work tree will restart against a
+/// revision, for plain manifests and for a chart (rendered on both sides).
+#[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
+fn plan_git_compares_a_revision_with_the_work_tree() {
+    use crate::integrations::{client, git};
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    git(repo, &["init", "-q"]);
+    std::fs::create_dir(repo.join("k8s")).unwrap();
+    std::fs::copy(fixture("example/app.yaml"), repo.join("k8s/app.yaml")).unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(fixture("charts/demo"))
+        .arg(repo.join("chart"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "base"]);
+    let base_head = stdout(
+        &std::process::Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(repo)
+            .output()
+            .unwrap(),
+    );
+    let plan_git = |args: &[&str]| {
+        let out = confsum()
+            .current_dir(repo)
+            .env("CONFSUM_HELM", client("CONFSUM_TEST_HELM", "helm"))
+            .args(["plan", "--format", "json", "--git"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    // Nothing changed yet.
+    assert!(rolled(&plan_git(&["HEAD"])).is_empty());
+    // A manifest edited in the work tree (not committed).
+    let app = std::fs::read_to_string(repo.join("k8s/app.yaml")).unwrap();
+    std::fs::write(
+        repo.join("k8s/app.yaml"),
+        app.replace("LOG_LEVEL: info", "LOG_LEVEL: debug"),
+    )
+    .unwrap();
+    assert_eq!(rolled(&plan_git(&["HEAD", "k8s"])), ["demo-api"]);
+    // A chart's values, committed on a branch: rendered at both revisions.
+    let values = std::fs::read_to_string(repo.join("chart/values.yaml")).unwrap();
+    std::fs::write(
+        repo.join("chart/values.yaml"),
+        values.replace("info", "warn"),
+    )
+    .unwrap();
+    assert_ne!(
+        values,
+        std::fs::read_to_string(repo.join("chart/values.yaml")).unwrap(),
+        "the chart's values name a log level"
+    );
+    git(repo, &["commit", "-qam", "change"]);
+    let v = plan_git(&[base_head.trim(), "chart"]);
+    assert!(!rolled(&v).is_empty(), "{v}");
+    // Not a revision: a usage error naming it.
+    let out = confsum()
+        .current_dir(repo)
+        .args(["plan", "--git", "no-such-branch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no-such-branch"), "{}", stderr(&out));
+}
