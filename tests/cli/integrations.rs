@@ -489,9 +489,35 @@ struct ActionRun {
     stderr: String,
     outputs: std::collections::HashMap<String, String>,
     summary: String,
+    /// The plan step's exit code and stdout, when it ran.
+    plan: Option<(Option<i32>, String)>,
 }
 
 fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
+    run_action_with(workspace, inputs, &[])
+}
+
+/// `if:` as the action writes it: `&&` of `!cancelled()` and comparisons
+/// (`==`, `!=`) of substituted values with quoted strings.
+fn condition_holds(cond: &str, substitute: &dyn Fn(&str) -> String) -> bool {
+    let cond = cond.trim().trim_start_matches("${{").trim_end_matches("}}");
+    cond.split("&&").all(|term| {
+        let term = term.trim();
+        if term == "!cancelled()" {
+            return true;
+        }
+        let (lhs, rhs, equal) = match (term.split_once("=="), term.split_once("!=")) {
+            (Some((l, r)), _) => (l, r, true),
+            (_, Some((l, r))) => (l, r, false),
+            _ => panic!("an `if:` this test cannot read: {term}"),
+        };
+        let lhs = substitute(&format!("${{{{ {} }}}}", lhs.trim()));
+        let rhs = rhs.trim().trim_matches('\'');
+        (lhs == rhs) == equal
+    })
+}
+
+fn run_action_with(workspace: &Path, inputs: &[(&str, &str)], env: &[(&str, &Path)]) -> ActionRun {
     let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
     let docs = confsum::yaml::parse_stream(&text).expect("action.yml is valid YAML");
     let doc = &docs[0];
@@ -517,7 +543,9 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
     )
     .unwrap();
     let summary = workspace.join("summary.md");
+    let _ = std::fs::remove_file(&summary);
     let mut last = None;
+    let mut plan = None;
     for step in doc.items(doc.path(r, &["runs", "steps"]).unwrap()) {
         let id = doc.str_at(step, &["id"]).unwrap_or("").to_string();
         if doc.get(step, "uses").is_some() {
@@ -535,12 +563,10 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
             })
             .into_owned()
         };
-        if let Some(cond) = doc.str_at(step, &["if"]) {
-            // `steps.cache.outputs.cache-hit != 'true'`
-            let cond = substitute(&format!("${{{{ {cond} }}}}").replace(" != 'true' }}", " }}"));
-            if cond == "true" {
-                continue;
-            }
+        if let Some(cond) = doc.str_at(step, &["if"])
+            && !condition_holds(cond, &substitute)
+        {
+            continue;
         }
         assert_eq!(doc.str_at(step, &["shell"]), Some("bash"));
         let output = workspace.join(format!("output-{id}"));
@@ -554,7 +580,12 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
             .env("GITHUB_OUTPUT", &output)
             .env("GITHUB_STEP_SUMMARY", &summary)
             .env("PATH", path_with(&[bin().parent().unwrap()]))
-            .env_remove("CONFSUM_HMAC_KEY");
+            .env_remove("CONFSUM_HMAC_KEY")
+            .env_remove("GITHUB_EVENT_NAME")
+            .env_remove("GITHUB_EVENT_PATH");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         if let Some(env) = doc.get(step, "env") {
             for &(k, v) in doc.entries(env) {
                 cmd.env(doc.scalar(k).unwrap(), substitute(doc.scalar(v).unwrap()));
@@ -565,10 +596,12 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
             let (k, v) = line.split_once('=').expect("name=value");
             step_outputs.insert(format!("{id}.{k}"), v.to_string());
         }
-        if !out.status.success() && id != "lint" {
-            panic!("step {id} failed: {}", stderr(&out));
+        match id.as_str() {
+            "lint" => last = Some(out),
+            "plan" => plan = Some((out.status.code(), stdout(&out) + &stderr(&out))),
+            _ if !out.status.success() => panic!("step {id} failed: {}", stderr(&out)),
+            _ => {}
         }
-        last = Some(out);
     }
     let out = last.expect("the lint step ran");
     ActionRun {
@@ -577,6 +610,7 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
         stderr: stderr(&out),
         outputs: step_outputs,
         summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        plan,
     }
 }
 
@@ -924,4 +958,98 @@ fn inject_takes_an_empty_release_from_a_pipe() {
         "{}",
         stderr(&out)
     );
+}
+
+/// The Action's plan on a pull request, end to end: a repository with a
+/// base and a head commit, the environment a `pull_request` event sets, and
+/// the real helm for the chart.
+#[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
+fn github_action_plans_a_pull_request() {
+    let helm = client("CONFSUM_TEST_HELM", "helm");
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    git(ws, &["init", "-q"]);
+    std::fs::create_dir(ws.join("deploy")).unwrap();
+    std::fs::copy(fixture("example/app.yaml"), ws.join("deploy/app.yaml")).unwrap();
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(fixture("charts/demo"))
+        .arg(ws.join("chart"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    git(ws, &["add", "."]);
+    git(ws, &["commit", "-qm", "base"]);
+    let base = stdout(&run(Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(ws)))
+    .trim()
+    .to_string();
+    // The pull request: a config key of the manifests and the chart's values.
+    let app = std::fs::read_to_string(ws.join("deploy/app.yaml")).unwrap();
+    std::fs::write(
+        ws.join("deploy/app.yaml"),
+        app.replace("LOG_LEVEL: info", "LOG_LEVEL: debug"),
+    )
+    .unwrap();
+    let values = std::fs::read_to_string(ws.join("chart/values.yaml")).unwrap();
+    std::fs::write(ws.join("chart/values.yaml"), values.replace("info", "warn")).unwrap();
+    git(ws, &["commit", "-qam", "head"]);
+    let event = ws.join("event.json");
+    std::fs::write(
+        &event,
+        format!("{{\"pull_request\": {{\"base\": {{\"sha\": \"{base}\"}}}}}}"),
+    )
+    .unwrap();
+    let pr = [
+        ("GITHUB_EVENT_NAME", Path::new("pull_request")),
+        ("GITHUB_EVENT_PATH", event.as_path()),
+        ("CONFSUM_HELM", helm.as_path()),
+    ];
+    let inputs = [
+        ("paths", "deploy chart"),
+        ("plan", "true"),
+        ("fail-on", "never"),
+    ];
+    let r = run_action_with(ws, &inputs, &pr);
+    let (code, log) = r.plan.clone().expect("the plan step ran");
+    assert_eq!(code, Some(0), "{log}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.join(&r.outputs["plan.plan-json"])).unwrap())
+            .unwrap();
+    let rolled: Vec<&str> = json["rolls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(r.outputs["plan.rolls"], rolled.len().to_string(), "{log}");
+    // The manifests' Deployment, and the chart's workloads that read the
+    // changed key (rendered with helm at both commits).
+    assert!(rolled.contains(&"demo-api"), "{json}");
+    assert!(rolled.contains(&"demo-env"), "{json}");
+    assert!(r.summary.contains("### confsum plan"), "{}", r.summary);
+    assert!(r.summary.contains("```mermaid"), "{}", r.summary);
+    assert!(r.summary.contains("LOG_LEVEL"), "keys are named");
+    // An explicit approval: the step fails when anything rolls.
+    let strict = [
+        ("paths", "deploy"),
+        ("plan", "true"),
+        ("fail-on-roll", "true"),
+        ("fail-on", "never"),
+    ];
+    let r = run_action_with(ws, &strict, &pr);
+    assert_eq!(r.plan.expect("the plan step ran").0, Some(1));
+    // Not a pull request: nothing to plan; without `plan`, no step at all.
+    let push = [("GITHUB_EVENT_NAME", Path::new("push"))];
+    let r = run_action_with(ws, &inputs, &push);
+    let (code, log) = r.plan.expect("the plan step ran");
+    assert_eq!(code, Some(0));
+    assert!(log.contains("nothing to plan"), "{log}");
+    let r = run_action_with(ws, &[("paths", "deploy"), ("fail-on", "never")], &pr);
+    assert!(r.plan.is_none());
 }
