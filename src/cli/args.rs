@@ -129,6 +129,8 @@ pub enum GraphFormat {
     Json,
     Dot,
     Mermaid,
+    /// A standalone SVG picture, laid out by layout-rs.
+    Svg,
 }
 
 /// How to render a chart given as PATH (a folder with Chart.yaml, or a .tgz).
@@ -178,7 +180,7 @@ pub struct GraphArgs {
     pub chart: ChartArgs,
     #[command(flatten)]
     pub digest: DigestArgs,
-    /// The output: text (a tree), json, dot (Graphviz) or mermaid.
+    /// The output: text (a tree), json, dot (Graphviz), mermaid or svg.
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
     pub format: GraphFormat,
 }

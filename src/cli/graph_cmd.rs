@@ -34,6 +34,7 @@ pub fn run(args: GraphArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Stat
         GraphFormat::Text => report::graph::text(&analysis, &sums),
         GraphFormat::Dot => report::graph::dot(&analysis),
         GraphFormat::Mermaid => report::graph::mermaid(&analysis),
+        GraphFormat::Svg => report::graph::svg(&analysis),
     };
     out.extend_from_slice(text.as_bytes());
     Ok(Status::Clean)

@@ -1,6 +1,7 @@
 //! `confsum graph` output: the JSON contract of shared/DESIGN.md, a text
 //! tree, and pictures (Graphviz dot, mermaid). None shows a data value.
 
+use crate::model::ConfigKind;
 use serde_json::{Value, json};
 
 use crate::Analysis;
@@ -280,6 +281,80 @@ pub fn dot(a: &Analysis<'_>) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// The dependency graph as a standalone SVG, laid out by layout-rs (a
+/// layered layout, as Graphviz's dot): workloads point at the ConfigMaps and
+/// Secrets they read, edges labelled with the keys. ConfigMaps are green,
+/// Secrets red with a dashed border, objects not in the input grey and
+/// dashed.
+pub fn svg(a: &Analysis<'_>) -> String {
+    use layout::backends::svg::SVGWriter;
+    use layout::core::base::Orientation;
+    use layout::core::color::Color;
+    use layout::core::style::{LineStyleKind, StyleAttr};
+    use layout::std_shapes::render::get_shape_size;
+    use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
+    use layout::topo::layout::VisualGraph;
+
+    let dir = Orientation::LeftToRight;
+    let mut vg = VisualGraph::new(dir);
+    let mut nodes = std::collections::HashMap::new();
+    let mut node = |vg: &mut VisualGraph, id: String, text: String, fill: &str, line: &str| {
+        *nodes.entry(id).or_insert_with(|| {
+            let shape = ShapeKind::new_box(&text);
+            let look = StyleAttr::new(Color::fast(line), 2, Some(Color::fast(fill)), 4, 14);
+            let size = get_shape_size(dir, &shape, look.font_size, false);
+            vg.add_node(Element::create(shape, look, dir, size))
+        })
+    };
+    for i in sorted_workloads(a) {
+        let w = &a.graph.workloads[i];
+        let o = &a.model.objects[w.object];
+        let from = node(
+            &mut vg,
+            node_id(&o.kind_name, &o.namespace, &o.name),
+            format!("{}/{}", o.kind_name, o.name),
+            "#e8f0fe",
+            "#1a73e8",
+        );
+        for r in &w.refs {
+            let (fill, line) = match (r.target.is_some(), r.kind) {
+                (false, _) => ("#f1f3f4", "#80868b"),
+                (true, ConfigKind::Secret) => ("#fce8e6", "#c5221f"),
+                (true, ConfigKind::ConfigMap) => ("#e6f4ea", "#188038"),
+            };
+            let to = node(
+                &mut vg,
+                node_id(r.kind.as_str(), &o.namespace, &r.name),
+                format!("{}/{}", r.kind.as_str(), r.name),
+                fill,
+                line,
+            );
+            let style = if r.target.is_none() || r.kind == ConfigKind::Secret {
+                LineStyleKind::Dashed
+            } else {
+                LineStyleKind::Normal
+            };
+            let arrow = Arrow::new(
+                LineEndKind::None,
+                LineEndKind::Arrow,
+                style,
+                &keys_label(r),
+                &StyleAttr::simple(),
+                &None,
+                &None,
+            );
+            vg.add_edge(arrow, from, to);
+        }
+    }
+    if vg.num_nodes() == 0 {
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"0\" height=\"0\"></svg>\n"
+            .to_string();
+    }
+    let mut writer = SVGWriter::new();
+    vg.do_it(false, false, false, &mut writer);
+    writer.finalize()
 }
 
 fn dot_str(s: &str) -> String {
