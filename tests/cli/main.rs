@@ -1,6 +1,7 @@
 //! CLI and integration tests: the real binary on real input.
 
 mod atomic;
+mod browser;
 mod charts;
 mod common;
 mod corpus;
