@@ -196,10 +196,23 @@ pub fn mermaid(p: &Plan) -> String {
         ids.insert(key, id.clone());
         id
     };
-    let object = |c: &crate::plan::ChangedObject| {
+    // Each changed object once (by namespace, kind and name), labelled with
+    // every changed key any workload reads.
+    let mut keys: std::collections::BTreeMap<String, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for r in &p.rolls {
+        for c in &r.config {
+            keys.entry(format!("{}/{}/{}", r.workload.namespace, c.kind, c.name))
+                .or_default()
+                .extend(c.keys.iter().map(String::as_str));
+        }
+    }
+    let object = |ns: &str, c: &crate::plan::ChangedObject| {
+        let key = format!("{ns}/{}/{}", c.kind, c.name);
+        let changed: Vec<&str> = keys[&key].iter().copied().collect();
         (
-            format!("{}/{}", c.kind, c.name),
-            format!("{} {}<br/>{}", c.kind, c.name, c.keys.join(", ")),
+            key,
+            format!("{} {}/{}<br/>{}", c.kind, ns, c.name, changed.join(", ")),
             if c.kind == "Secret" {
                 "secret"
             } else {
@@ -218,7 +231,7 @@ pub fn mermaid(p: &Plan) -> String {
             "workload",
         );
         for c in &r.config {
-            let (key, text, class) = object(c);
+            let (key, text, class) = object(&r.workload.namespace, c);
             let from = node(&mut out, key, text, class);
             out.push_str(&format!("  {from} -->|rolls| {w}\n"));
         }
@@ -241,8 +254,9 @@ pub fn mermaid(p: &Plan) -> String {
                 "configmap"
             };
             let text = format!(
-                "{} {}<br/>{}",
+                "{} {}/{}<br/>{}",
                 q.object.kind,
+                q.object.namespace,
                 q.object.name,
                 q.changed_keys.join(", ")
             );

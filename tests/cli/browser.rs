@@ -193,12 +193,108 @@ mermaid.render('plan', document.getElementById('code').textContent)
     let labels = result["labels"].to_string();
     for expected in [
         "Deployment demo/demo-api",
-        "ConfigMap demo-config",
+        "ConfigMap demo/demo-config",
         "LOG_LEVEL",
-        "Secret demo-db",
+        "Secret demo/demo-db",
         "rolls",
     ] {
         assert!(labels.contains(expected), "`{expected}` in {labels}");
     }
     assert!(!labels.contains("bmV3LXBhc3M="), "no value");
+}
+
+/// The job summary of the Action's plan on a pull request, as GitHub shows
+/// it (markdown, and the mermaid diagram drawn), screenshot in Chromium:
+/// `docs/images/plan-summary.png`, which the README shows, is this test's
+/// picture (`CONFSUM_BLESS=1` writes it again).
+#[test]
+#[cfg_attr(
+    not(has_chromium),
+    ignore = "needs chromium and npm: set CONFSUM_TEST_CHROMIUM or put chromium on PATH (.ci/run installs Debian's)"
+)]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
+fn the_readme_shows_a_real_plan_summary() {
+    use crate::integrations::{pull_request_repo, run_action_with};
+    let helm = client("CONFSUM_TEST_HELM", "helm");
+    let (tmp, event) = pull_request_repo();
+    let ws = tmp.path();
+    let pr = [
+        ("GITHUB_EVENT_NAME", Path::new("pull_request")),
+        ("GITHUB_EVENT_PATH", event.as_path()),
+        ("CONFSUM_HELM", helm.as_path()),
+    ];
+    let r = run_action_with(
+        ws,
+        &[
+            ("paths", "deploy chart"),
+            ("plan", "true"),
+            ("fail-on", "never"),
+        ],
+        &pr,
+    );
+    let summary = r.summary;
+    // The plan's part of the summary (the lint step writes its own first).
+    let summary = &summary[summary
+        .find("### confsum plan")
+        .expect("a plan in the summary")..];
+    // GitHub's rendering: markdown to HTML, mermaid blocks drawn.
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(
+        &mut html,
+        pulldown_cmark::Parser::new_ext(summary, pulldown_cmark::Options::ENABLE_TABLES),
+    );
+    let html = html
+        .replace(
+            "<pre><code class=\"language-mermaid\">",
+            "<pre class=\"mermaid\">",
+        )
+        .replace("</code></pre>", "</pre>");
+    let page = ws.join("summary.html");
+    std::fs::write(
+        &page,
+        format!(
+            "<!doctype html><html><head><style>body{{font-family:sans-serif;margin:24px;max-width:960px}}table{{border-collapse:collapse}}td,th{{border:1px solid #d0d7de;padding:6px 12px}}#result{{display:none}}</style></head><body><div id=\"pic\">{html}</div><pre id=\"result\">pending</pre>
+<script src=\"file://{}\"></script>
+<script>{MEASURE}
+mermaid.initialize({{startOnLoad: false}});
+mermaid.run({{querySelector: '.mermaid'}}).then(measure);
+</script></body></html>",
+            mermaid_js().display()
+        ),
+    )
+    .unwrap();
+    let result = rendered_result(&page);
+    let labels = result["labels"].to_string();
+    assert!(labels.contains("Deployment demo/demo-api"), "{labels}");
+    let picture = ws.join("plan-summary.png");
+    let chromium = client("CONFSUM_TEST_CHROMIUM", "chromium");
+    let out = run(Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=20000",
+            "--window-size=1100,760",
+        ])
+        .arg(format!("--screenshot={}", picture.display()))
+        .arg(format!("file://{}", page.display())));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let png = std::fs::read(&picture).unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG picture");
+    let committed = root().join("docs/images/plan-summary.png");
+    if std::env::var_os("CONFSUM_BLESS").is_some() {
+        std::fs::create_dir_all(committed.parent().unwrap()).unwrap();
+        std::fs::write(&committed, &png).unwrap();
+    }
+    assert!(
+        committed.is_file(),
+        "the README's picture is there: CONFSUM_BLESS=1 writes it"
+    );
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("docs/images/plan-summary.png"));
 }

@@ -483,14 +483,14 @@ fn copy_dir(from: &Path, to: &Path) {
 /// are the cache: a hit, so the install step is skipped and confsum comes
 /// from PATH. Returns the lint step's exit code, stdout, the outputs and
 /// the summary.
-struct ActionRun {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    outputs: std::collections::HashMap<String, String>,
-    summary: String,
+pub struct ActionRun {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub outputs: std::collections::HashMap<String, String>,
+    pub summary: String,
     /// The plan step's exit code and stdout, when it ran.
-    plan: Option<(Option<i32>, String)>,
+    pub plan: Option<(Option<i32>, String)>,
 }
 
 fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
@@ -517,7 +517,11 @@ fn condition_holds(cond: &str, substitute: &dyn Fn(&str) -> String) -> bool {
     })
 }
 
-fn run_action_with(workspace: &Path, inputs: &[(&str, &str)], env: &[(&str, &Path)]) -> ActionRun {
+pub fn run_action_with(
+    workspace: &Path,
+    inputs: &[(&str, &str)],
+    env: &[(&str, &Path)],
+) -> ActionRun {
     let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
     let docs = confsum::yaml::parse_stream(&text).expect("action.yml is valid YAML");
     let doc = &docs[0];
@@ -960,16 +964,10 @@ fn inject_takes_an_empty_release_from_a_pipe() {
     );
 }
 
-/// The Action's plan on a pull request, end to end: a repository with a
-/// base and a head commit, the environment a `pull_request` event sets, and
-/// the real helm for the chart.
-#[test]
-#[cfg_attr(
-    not(has_helm),
-    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
-)]
-fn github_action_plans_a_pull_request() {
-    let helm = client("CONFSUM_TEST_HELM", "helm");
+/// A repository with a base commit (the example manifests and the demo
+/// chart) and a head commit that changes a consumed key of each, and the
+/// event file of a pull request between them.
+pub fn pull_request_repo() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path();
     git(ws, &["init", "-q"]);
@@ -989,7 +987,6 @@ fn github_action_plans_a_pull_request() {
         .current_dir(ws)))
     .trim()
     .to_string();
-    // The pull request: a config key of the manifests and the chart's values.
     let app = std::fs::read_to_string(ws.join("deploy/app.yaml")).unwrap();
     std::fs::write(
         ws.join("deploy/app.yaml"),
@@ -1005,6 +1002,21 @@ fn github_action_plans_a_pull_request() {
         format!("{{\"pull_request\": {{\"base\": {{\"sha\": \"{base}\"}}}}}}"),
     )
     .unwrap();
+    (tmp, event)
+}
+
+/// The Action's plan on a pull request, end to end: a repository with a
+/// base and a head commit, the environment a `pull_request` event sets, and
+/// the real helm for the chart.
+#[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
+fn github_action_plans_a_pull_request() {
+    let helm = client("CONFSUM_TEST_HELM", "helm");
+    let (tmp, event) = pull_request_repo();
+    let ws = tmp.path();
     let pr = [
         ("GITHUB_EVENT_NAME", Path::new("pull_request")),
         ("GITHUB_EVENT_PATH", event.as_path()),

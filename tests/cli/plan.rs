@@ -318,8 +318,8 @@ fn markdown_plan_draws_a_mermaid_flowchart() {
             .to_string()
     };
     let workload = id_of("Deployment demo/demo-api");
-    let config = id_of("ConfigMap demo-config<br/>LOG_LEVEL");
-    let secret = id_of("Secret demo-db<br/>password");
+    let config = id_of("ConfigMap demo/demo-config<br/>LOG_LEVEL");
+    let secret = id_of("Secret demo/demo-db<br/>password");
     let template = id_of("pod template:");
     for from in [&config, &secret, &template] {
         assert!(
@@ -330,7 +330,7 @@ fn markdown_plan_draws_a_mermaid_flowchart() {
     assert!(block.contains(&format!("{secret}[")) && block.contains(":::secret"));
     // `spare` is consumed by nothing: a change that rolls nothing.
     let quiet = block.split("subgraph quiet").nth(1).expect("a quiet group");
-    assert!(quiet.contains("Secret spare<br/>token"), "{block}");
+    assert!(quiet.contains("Secret demo/spare<br/>token"), "{block}");
     assert!(!block.contains("czNjcjN0") && !block.contains("bmV3LXBhc3M="));
 }
 
