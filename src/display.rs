@@ -27,7 +27,12 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
 /// one per byte.
 pub fn neutralize_controls(s: &str) -> Cow<'_, str> {
     let is_bad = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
-    if !s.chars().any(is_bad) {
+    // Control characters are C0 bytes, DEL, or C1 (U+0080..U+009F, which
+    // UTF-8 writes after a 0xC2 byte): a byte scan rules most text out.
+    let may_have = s
+        .bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f || b == 0xc2);
+    if !may_have || !s.chars().any(is_bad) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(

@@ -129,7 +129,7 @@ pub enum GraphFormat {
     Json,
     Dot,
     Mermaid,
-    /// A standalone SVG picture, laid out by layout-rs.
+    // A standalone SVG picture, laid out by layout-rs.
     Svg,
 }
 

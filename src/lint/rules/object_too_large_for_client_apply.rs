@@ -55,9 +55,18 @@ fn json_size(doc: &Document<'_>, id: NodeId, budget: &mut usize) -> usize {
     }
 }
 
+/// JSON takes at most this many bytes per byte of YAML (every byte a
+/// one-character scalar, quoted and separated): a document under
+/// `LIMIT / JSON_PER_YAML_BYTE` bytes cannot be over the limit, and is not
+/// walked.
+const JSON_PER_YAML_BYTE: usize = 4;
+
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (i, o) in ctx.objects() {
         let doc = ctx.doc(i);
+        if doc.span.len() * JSON_PER_YAML_BYTE < LIMIT {
+            continue;
+        }
         let mut budget = 2_000_000;
         let size = json_size(doc, o.node, &mut budget);
         if size > LIMIT {
