@@ -13,9 +13,12 @@ use crate::error::Result;
 use crate::graph::Workload;
 use crate::model::{ConfigKind, EffectiveData, Kind, ObjId, Object};
 
-/// `kind/namespace/name`.
+/// `kind/namespace/name`, within a scope (a folder of a repository; empty
+/// for a stream).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Ident {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub scope: String,
     pub kind: String,
     pub namespace: String,
     pub name: String,
@@ -23,12 +26,16 @@ pub struct Ident {
 
 impl std::fmt::Display for Ident {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.scope.is_empty() {
+            write!(f, "{}: ", self.scope)?;
+        }
         write!(f, "{}/{}/{}", self.kind, self.namespace, self.name)
     }
 }
 
-fn ident(o: &Object) -> Ident {
+fn ident(model: &crate::model::Model<'_>, o: &Object) -> Ident {
     Ident {
+        scope: model.scopes[o.scope].clone(),
         kind: o.kind_name.clone(),
         namespace: o.namespace.clone(),
         name: o.name.clone(),
@@ -128,7 +135,12 @@ impl<'s, 'a> Side<'s, 'a> {
             .workloads
             .iter()
             .enumerate()
-            .map(|(i, w)| (ident(&self.a.model.objects[w.object]), (i, w)))
+            .map(|(i, w)| {
+                (
+                    ident(&self.a.model, &self.a.model.objects[w.object]),
+                    (i, w),
+                )
+            })
             .collect()
     }
 
@@ -136,7 +148,7 @@ impl<'s, 'a> Side<'s, 'a> {
         let mut m = BTreeMap::new();
         for (i, o) in self.a.model.objects.iter().enumerate() {
             if matches!(o.kind, Kind::Config(_)) {
-                m.entry(ident(o)).or_insert(i);
+                m.entry(ident(&self.a.model, o)).or_insert(i);
             }
         }
         m
@@ -197,6 +209,7 @@ pub fn plan(
         if config_rolls {
             for c in &config {
                 picked_up.insert(Ident {
+                    scope: id.scope.clone(),
                     kind: c.kind.clone(),
                     namespace: id.namespace.clone(),
                     name: c.name.clone(),

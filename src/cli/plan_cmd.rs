@@ -1,5 +1,6 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use confsum::source::scope::{ScopeRules, Scoper};
 use confsum::source::{Input, Source, chart};
 use confsum::{Error, plan, report};
 
@@ -8,7 +9,14 @@ use super::args::{PlanArgs, PlanFormat};
 use super::config::{RunConfig, helm_options, stdout_color};
 
 /// The sources of one side: manifests read, charts rendered with helm.
-fn load_side(paths: &[PathBuf], args: &PlanArgs) -> Result<Vec<Source>, Error> {
+/// With `tree` (the side's copy of a repository: its top, and the scope
+/// rules for it), each source gets its scope relative to that top, so that
+/// the two sides of `--git` name their scopes alike.
+fn load_side(
+    paths: &[PathBuf],
+    args: &PlanArgs,
+    tree: Option<(&Path, ScopeRules)>,
+) -> Result<Vec<Source>, Error> {
     let mut sources = Vec::new();
     let mut helm = None;
     for input in confsum::source::discover(paths)?.inputs {
@@ -24,11 +32,26 @@ fn load_side(paths: &[PathBuf], args: &PlanArgs) -> Result<Vec<Source>, Error> {
             }
         }
     }
+    if let Some((top, rules)) = tree {
+        let mut scoper = Scoper::relative_to(rules, top);
+        let top = std::fs::canonicalize(top).unwrap_or_else(|_| top.to_path_buf());
+        for s in &mut sources {
+            if let Some(p) = &s.path {
+                s.scope = scoper.scope_of(p).shown;
+            } else if let Some(origin) = &s.origin {
+                let chart = std::fs::canonicalize(&origin.path).unwrap_or(origin.path.clone());
+                s.scope = chart
+                    .strip_prefix(&top)
+                    .map(|r| r.display().to_string())
+                    .unwrap_or_else(|_| chart.display().to_string());
+            }
+        }
+    }
     Ok(sources)
 }
 
 /// (old, new) sources: OLD and NEW, or PATHS at `--git REV` and now.
-fn sides(args: &PlanArgs) -> Result<(Vec<Source>, Vec<Source>), Error> {
+fn sides(args: &PlanArgs, scopes: &ScopeRules) -> Result<(Vec<Source>, Vec<Source>), Error> {
     let Some(rev) = &args.git else {
         let [old, new] = args.paths.as_slice() else {
             return Err(Error::usage("`confsum plan` compares two renders: OLD NEW")
@@ -40,8 +63,8 @@ fn sides(args: &PlanArgs) -> Result<(Vec<Source>, Vec<Source>), Error> {
             ));
         }
         return Ok((
-            load_side(std::slice::from_ref(old), args)?,
-            load_side(std::slice::from_ref(new), args)?,
+            load_side(std::slice::from_ref(old), args, None)?,
+            load_side(std::slice::from_ref(new), args, None)?,
         ));
     };
     let paths = if args.paths.is_empty() {
@@ -66,9 +89,11 @@ fn sides(args: &PlanArgs) -> Result<(Vec<Source>, Vec<Source>), Error> {
     let old = if old_paths.is_empty() {
         Vec::new()
     } else {
-        load_side(&old_paths, args)?
+        let rules = scopes.rebased(&base.top, &base.root());
+        load_side(&old_paths, args, Some((&base.root(), rules)))?
     };
-    Ok((old, load_side(&paths, args)?))
+    let new = load_side(&paths, args, Some((&base.top, scopes.clone())))?;
+    Ok((old, new))
 }
 
 pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
@@ -78,7 +103,7 @@ pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
         Some(&args.annotations),
     )?;
     let (namespace, key) = (&run.namespace, &run.hmac_key);
-    let (old_sources, new_sources) = sides(&args)?;
+    let (old_sources, new_sources) = sides(&args, &run.file.scopes)?;
     let old = confsum::analyze_for_graph_with(&old_sources, namespace, &run.policy)?;
     let new = confsum::analyze_for_graph_with(&new_sources, namespace, &run.policy)?;
     let keys = [

@@ -202,13 +202,17 @@ pub fn mermaid(p: &Plan) -> String {
         Default::default();
     for r in &p.rolls {
         for c in &r.config {
-            keys.entry(format!("{}/{}/{}", r.workload.namespace, c.kind, c.name))
-                .or_default()
-                .extend(c.keys.iter().map(String::as_str));
+            keys.entry(format!(
+                "{}/{}/{}/{}",
+                r.workload.scope, r.workload.namespace, c.kind, c.name
+            ))
+            .or_default()
+            .extend(c.keys.iter().map(String::as_str));
         }
     }
-    let object = |ns: &str, c: &crate::plan::ChangedObject| {
-        let key = format!("{ns}/{}/{}", c.kind, c.name);
+    let object = |w: &crate::plan::Ident, c: &crate::plan::ChangedObject| {
+        let ns = &w.namespace;
+        let key = format!("{}/{ns}/{}/{}", w.scope, c.kind, c.name);
         let changed: Vec<&str> = keys[&key].iter().copied().collect();
         (
             key,
@@ -231,7 +235,7 @@ pub fn mermaid(p: &Plan) -> String {
             "workload",
         );
         for c in &r.config {
-            let (key, text, class) = object(&r.workload.namespace, c);
+            let (key, text, class) = object(&r.workload, c);
             let from = node(&mut out, key, text, class);
             out.push_str(&format!("  {from} -->|rolls| {w}\n"));
         }

@@ -15,6 +15,11 @@ pub struct Checkout {
 }
 
 impl Checkout {
+    /// The folder the revision's tree is written to.
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("tree")
+    }
+
     /// Where `path` (of the work tree) is in the checkout.
     pub fn path_of(&self, path: &Path) -> Result<PathBuf> {
         let full = std::fs::canonicalize(path).map_err(|e| {

@@ -30,6 +30,19 @@ pub struct ScopeRules {
 }
 
 impl ScopeRules {
+    /// The same patterns, for a copy of the tree: a folder `from` of the
+    /// rules' tree is `to` in the copy.
+    pub fn rebased(&self, from: &Path, to: &Path) -> ScopeRules {
+        let base = self.base.as_ref().map(|b| match b.strip_prefix(from) {
+            Ok(rel) => to.join(rel),
+            Err(_) => b.clone(),
+        });
+        ScopeRules {
+            base,
+            set: self.set.clone(),
+        }
+    }
+
     /// `patterns` name folders relative to `base` (`apps/*`, or `.` for the
     /// whole tree as one scope).
     pub fn new(base: &Path, patterns: &[globset::Glob]) -> Result<Self, globset::Error> {
@@ -119,6 +132,8 @@ const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml
 pub struct Scoper {
     rules: ScopeRules,
     cwd: PathBuf,
+    /// Where the search for a kustomization root stops, besides a `.git`.
+    top: Option<PathBuf>,
     by_dir: HashMap<PathBuf, ScopeDir>,
 }
 
@@ -130,6 +145,20 @@ impl Scoper {
         Scoper {
             rules,
             cwd,
+            top: None,
+            by_dir: HashMap::new(),
+        }
+    }
+
+    /// Scopes shown relative to `top` (a repository's top, or a checkout
+    /// of it), searched for no higher than it: two trees of one repository
+    /// give their files the same scope names.
+    pub fn relative_to(rules: ScopeRules, top: &Path) -> Self {
+        let top = std::fs::canonicalize(top).unwrap_or_else(|_| top.to_path_buf());
+        Scoper {
+            rules,
+            cwd: top.clone(),
+            top: Some(top),
             by_dir: HashMap::new(),
         }
     }
@@ -147,7 +176,7 @@ impl Scoper {
         let known = self
             .rules
             .declared(&dir)
-            .or_else(|| kustomization_root(&dir));
+            .or_else(|| kustomization_root(&dir, self.top.as_deref()));
         let just_a_folder = known.is_none();
         let canonical = known.unwrap_or_else(|| dir.clone());
         let shown = match canonical.strip_prefix(&self.cwd) {
@@ -167,12 +196,12 @@ impl Scoper {
 
 /// The nearest folder at or above `dir` with a kustomization, stopping at
 /// the top of a git work tree.
-fn kustomization_root(dir: &Path) -> Option<PathBuf> {
+fn kustomization_root(dir: &Path, top: Option<&Path>) -> Option<PathBuf> {
     for a in dir.ancestors() {
         if KUSTOMIZATION_FILES.iter().any(|f| a.join(f).is_file()) {
             return Some(a.to_path_buf());
         }
-        if a.join(".git").exists() {
+        if a.join(".git").exists() || Some(a) == top {
             break;
         }
     }

@@ -409,3 +409,42 @@ fn plan_git_compares_a_revision_with_the_work_tree() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no-such-branch"), "{}", stderr(&out));
 }
+
+/// `plan --git` over a repository of releases: objects are matched within
+/// their scope, so a change in `staging/` rolls staging's workload only,
+/// though `prod/` has the same names.
+#[test]
+fn plan_git_keeps_scopes_apart() {
+    use crate::integrations::git;
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    git(repo, &["init", "-q"]);
+    for env in ["staging", "prod"] {
+        std::fs::create_dir(repo.join(env)).unwrap();
+        std::fs::copy(fixture("example/app.yaml"), repo.join(env).join("app.yaml")).unwrap();
+    }
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "base"]);
+    let staging = repo.join("staging/app.yaml");
+    let text = std::fs::read_to_string(&staging).unwrap();
+    std::fs::write(
+        &staging,
+        text.replace("LOG_LEVEL: info", "LOG_LEVEL: debug"),
+    )
+    .unwrap();
+    let out = confsum()
+        .current_dir(repo)
+        .args(["plan", "--format", "json", "--git", "HEAD"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rolls = v["rolls"].as_array().unwrap();
+    assert_eq!(rolls.len(), 1, "{v}");
+    assert_eq!(rolls[0]["scope"], "staging");
+    assert_eq!(rolls[0]["name"], "demo-api");
+    assert!(
+        v["added"]["workloads"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
+}
