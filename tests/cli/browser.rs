@@ -9,19 +9,25 @@ use std::process::Command;
 use crate::common::*;
 use crate::integrations::{client, run};
 
-/// The page's `<pre id="result">` once its script has run, as JSON.
-fn rendered_result(page: &Path) -> serde_json::Value {
-    let chromium = client("CONFSUM_TEST_CHROMIUM", "chromium");
-    let out = run(Command::new(chromium)
+/// Headless Chromium on a local page, its scripts given time to run.
+fn chromium(page: &Path, output: &str) -> std::process::Output {
+    run(Command::new(client("CONFSUM_TEST_CHROMIUM", "chromium"))
         .args([
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            "--hide-scrollbars",
             "--allow-file-access-from-files",
             "--virtual-time-budget=20000",
-            "--dump-dom",
+            "--window-size=1100,760",
         ])
-        .arg(format!("file://{}", page.display())));
+        .arg(output)
+        .arg(format!("file://{}", page.display())))
+}
+
+/// The page's `<pre id="result">` once its script has run, as JSON.
+fn rendered_result(page: &Path) -> serde_json::Value {
+    let out = chromium(page, "--dump-dom");
     let dom = stdout(&out);
     let start = dom
         .find("<pre id=\"result\">")
@@ -159,18 +165,7 @@ fn plan_mermaid_diagram_renders_in_a_browser() {
             .replace("password: czNjcjN0", "password: bmV3LXBhc3M="),
     )
     .unwrap();
-    let out = confsum()
-        .args(["plan", "--format", "markdown"])
-        .arg(&old)
-        .arg(&new)
-        .output()
-        .unwrap();
-    let markdown = stdout(&out);
-    let code = markdown
-        .split("```mermaid\n")
-        .nth(1)
-        .and_then(|b| b.split("```").next())
-        .expect("a mermaid block");
+    let code = plan_mermaid(&old, &new);
     let page = tmp.path().join("plan.html");
     std::fs::write(
         &page,
@@ -217,15 +212,11 @@ mermaid.render('plan', document.getElementById('code').textContent)
     ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
 )]
 fn the_readme_shows_a_real_plan_summary() {
-    use crate::integrations::{pull_request_repo, run_action_with};
+    use crate::integrations::{pull_request_env, pull_request_repo, run_action_with};
     let helm = client("CONFSUM_TEST_HELM", "helm");
     let (tmp, event) = pull_request_repo();
     let ws = tmp.path();
-    let pr = [
-        ("GITHUB_EVENT_NAME", Path::new("pull_request")),
-        ("GITHUB_EVENT_PATH", event.as_path()),
-        ("CONFSUM_HELM", helm.as_path()),
-    ];
+    let pr = pull_request_env(&event, &helm);
     let r = run_action_with(
         ws,
         &[
@@ -270,19 +261,7 @@ mermaid.run({{querySelector: '.mermaid'}}).then(measure);
     let labels = result["labels"].to_string();
     assert!(labels.contains("Deployment demo/demo-api"), "{labels}");
     let picture = ws.join("plan-summary.png");
-    let chromium = client("CONFSUM_TEST_CHROMIUM", "chromium");
-    let out = run(Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=20000",
-            "--window-size=1100,760",
-        ])
-        .arg(format!("--screenshot={}", picture.display()))
-        .arg(format!("file://{}", page.display())));
+    let out = chromium(&page, &format!("--screenshot={}", picture.display()));
     assert!(out.status.success(), "{}", stderr(&out));
     let png = std::fs::read(&picture).unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG picture");

@@ -118,3 +118,19 @@ pub fn assert_only_annotation_lines(before: &str, after: &str) {
         );
     }
 }
+
+/// The mermaid diagram of `confsum plan --format markdown OLD NEW`.
+pub fn plan_mermaid(old: &Path, new: &Path) -> String {
+    let out = confsum()
+        .args(["plan", "--format", "markdown"])
+        .arg(old)
+        .arg(new)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    text.split("```mermaid\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap_or_else(|| panic!("no mermaid block:\n{text}"))
+        .to_string()
+}

@@ -1005,6 +1005,15 @@ pub fn pull_request_repo() -> (tempfile::TempDir, std::path::PathBuf) {
     (tmp, event)
 }
 
+/// The environment of a `pull_request` event, with helm for the charts.
+pub fn pull_request_env<'p>(event: &'p Path, helm: &'p Path) -> [(&'static str, &'p Path); 3] {
+    [
+        ("GITHUB_EVENT_NAME", Path::new("pull_request")),
+        ("GITHUB_EVENT_PATH", event),
+        ("CONFSUM_HELM", helm),
+    ]
+}
+
 /// The Action's plan on a pull request, end to end: a repository with a
 /// base and a head commit, the environment a `pull_request` event sets, and
 /// the real helm for the chart.
@@ -1017,11 +1026,7 @@ fn github_action_plans_a_pull_request() {
     let helm = client("CONFSUM_TEST_HELM", "helm");
     let (tmp, event) = pull_request_repo();
     let ws = tmp.path();
-    let pr = [
-        ("GITHUB_EVENT_NAME", Path::new("pull_request")),
-        ("GITHUB_EVENT_PATH", event.as_path()),
-        ("CONFSUM_HELM", helm.as_path()),
-    ];
+    let pr = pull_request_env(&event, &helm);
     let inputs = [
         ("paths", "deploy chart"),
         ("plan", "true"),

@@ -295,18 +295,8 @@ fn markdown_plan_draws_a_mermaid_flowchart() {
             ("token: one", "token: two"),
         ],
     );
-    let out = confsum()
-        .args(["plan", "--format", "markdown"])
-        .arg(&old)
-        .arg(&new)
-        .output()
-        .unwrap();
-    let text = stdout(&out);
-    let block = text
-        .split("```mermaid\n")
-        .nth(1)
-        .and_then(|b| b.split("```").next())
-        .unwrap_or_else(|| panic!("no mermaid block:\n{text}"));
+    let block = plan_mermaid(&old, &new);
+    let block = block.as_str();
     let lines: Vec<&str> = block.lines().collect();
     assert_eq!(lines[0], "flowchart LR");
     let id_of = |label: &str| {
