@@ -76,6 +76,18 @@ fn is_null(doc: &Document<'_>, id: NodeId) -> bool {
     doc.scalar_type(id) == Some(yaml::ScalarType::Null)
 }
 
+/// What lint keeps of a tree: all of it, but of a CustomResourceDefinition
+/// only `apiVersion`, `kind` and `metadata`. Its schema, often two thirds
+/// of a chart's bytes, is read by no rule once its JSON length is known.
+pub fn prune_for_lint(doc: &Document<'_>) -> Option<&'static [&'static str]> {
+    let root = doc.root?;
+    (doc.str_at(root, &["kind"]) == Some("CustomResourceDefinition")
+        && doc
+            .str_at(root, &["apiVersion"])
+            .is_some_and(|a| a.starts_with("apiextensions.k8s.io/")))
+    .then_some(&["apiVersion", "kind", "metadata"])
+}
+
 /// Parse every source, going on past documents that do not parse: they are
 /// kept as [`Broken`], for lint to report.
 pub fn parse_lenient(sources: &[Source]) -> Result<Vec<ParsedSource<'_>>> {
@@ -83,7 +95,8 @@ pub fn parse_lenient(sources: &[Source]) -> Result<Vec<ParsedSource<'_>>> {
         .iter()
         .enumerate()
         .map(|(fi, source)| {
-            let (docs, errors) = yaml::parse_stream_lenient(&source.text, yaml::Keep::All);
+            let (docs, errors) =
+                yaml::parse_stream_lenient(&source.text, yaml::Keep::Prune(prune_for_lint));
             if let Some((_, e)) = errors.first()
                 && let Some(why) = not_a_manifest_file(source, e.offset)
             {

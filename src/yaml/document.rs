@@ -229,3 +229,39 @@ impl<'a> Document<'a> {
             )
     }
 }
+
+impl Document<'_> {
+    /// The length of a node as compact JSON, estimated from the tree
+    /// (strings quoted, `"`, `\\` and control characters escaped), without
+    /// building it. Aliases count nothing; `budget` caps the nodes visited.
+    pub fn json_len(&self, id: NodeId, budget: &mut usize) -> usize {
+        if *budget == 0 {
+            return 0;
+        }
+        *budget -= 1;
+        let id = self.resolve(id);
+        match &self.node(id).kind {
+            NodeKind::Scalar { value, .. } => {
+                value.len()
+                    + 2
+                    + value
+                        .bytes()
+                        .filter(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\t' | b'\r'))
+                        .count()
+            }
+            NodeKind::Mapping { entries, .. } => {
+                2 + entries
+                    .iter()
+                    .map(|&(k, v)| self.json_len(k, budget) + 2 + self.json_len(v, budget))
+                    .sum::<usize>()
+            }
+            NodeKind::Sequence { items, .. } => {
+                2 + items
+                    .iter()
+                    .map(|&i| self.json_len(i, budget) + 1)
+                    .sum::<usize>()
+            }
+            NodeKind::Alias { .. } => 0,
+        }
+    }
+}

@@ -111,6 +111,9 @@ pub struct Document<'a> {
     /// (earlier key, later key) of each duplicate mapping key: the later
     /// value is the one lookups return, as in Kubernetes' decoding.
     pub duplicate_keys: Vec<(NodeId, NodeId)>,
+    /// For a tree pruned to some top-level keys: the length of the whole
+    /// document as compact JSON, measured before pruning.
+    pub pruned_json_len: Option<usize>,
 }
 
 /// Which documents keep their node tree.
@@ -123,6 +126,11 @@ pub enum Keep {
     /// stays near the input size. The caller decides; this layer knows no
     /// document schema.
     Filter(fn(&Document<'_>) -> bool),
+    /// Every document, but for those the function names top-level keys
+    /// for, only those keys' subtrees are kept (a schema's bulk is not):
+    /// their JSON length is measured first ([`Document::pruned_json_len`]).
+    /// A document with a duplicate key is kept whole.
+    Prune(fn(&Document<'_>) -> Option<&'static [&'static str]>),
 }
 
 /// Parse a whole stream: split into documents, parse each one.
@@ -247,6 +255,7 @@ fn parse_chunk_general(
             crlf,
             dropped: false,
             duplicate_keys: Vec::new(),
+            pruned_json_len: None,
         });
     }
     Ok(docs)
@@ -285,16 +294,105 @@ fn finish_document<'a>(
         crlf,
         dropped: false,
         duplicate_keys,
+        pruned_json_len: None,
     };
-    if let (Keep::Filter(wanted), Some(_)) = (keep, doc.root)
-        && !wanted(&doc)
-    {
-        doc.nodes = Vec::new();
-        doc.root = None;
-        doc.dropped = true;
-        doc.duplicate_keys = Vec::new();
+    match (keep, doc.root) {
+        (Keep::Filter(wanted), Some(_)) if !wanted(&doc) => {
+            doc.nodes = Vec::new();
+            doc.root = None;
+            doc.dropped = true;
+            doc.duplicate_keys = Vec::new();
+        }
+        (Keep::Prune(keys_of), Some(root))
+            if doc.duplicate_keys.is_empty() && doc.is_mapping(root) =>
+        {
+            if let Some(keys) = keys_of(&doc) {
+                prune(&mut doc, root, keys);
+            }
+        }
+        _ => {}
     }
     doc
+}
+
+/// Keep only `keys` of the root mapping: their subtrees are copied into a
+/// new arena (ids renumbered), the rest is let go.
+fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
+    let mut budget = usize::MAX;
+    doc.pruned_json_len = Some(doc.json_len(root, &mut budget));
+    let old = std::mem::take(&mut doc.nodes);
+    let mut new: Vec<Node<'_>> = Vec::with_capacity(64);
+    // Each node is copied once, however many aliases reach it.
+    let mut copied: Vec<Option<NodeId>> = vec![None; old.len()];
+    fn copy<'a>(
+        old: &[Node<'a>],
+        new: &mut Vec<Node<'a>>,
+        copied: &mut Vec<Option<NodeId>>,
+        id: NodeId,
+    ) -> NodeId {
+        if let Some(done) = copied[id as usize] {
+            return done;
+        }
+        let n = &old[id as usize];
+        let kind = match &n.kind {
+            NodeKind::Scalar { value, style } => NodeKind::Scalar {
+                value: value.clone(),
+                style: *style,
+            },
+            NodeKind::Mapping { style, entries } => NodeKind::Mapping {
+                style: *style,
+                entries: entries
+                    .iter()
+                    .map(|&(k, v)| (copy(old, new, copied, k), copy(old, new, copied, v)))
+                    .collect(),
+            },
+            NodeKind::Sequence { style, items } => NodeKind::Sequence {
+                style: *style,
+                items: items.iter().map(|&i| copy(old, new, copied, i)).collect(),
+            },
+            // The anchored node comes along, wherever it was.
+            NodeKind::Alias { target } => NodeKind::Alias {
+                target: copy(old, new, copied, *target),
+            },
+        };
+        new.push(Node {
+            kind,
+            span: n.span.clone(),
+            tag: n.tag.clone(),
+            anchored: n.anchored,
+        });
+        let id_new = (new.len() - 1) as NodeId;
+        copied[id as usize] = Some(id_new);
+        id_new
+    }
+    let NodeKind::Mapping { style, entries } = &old[root as usize].kind else {
+        doc.nodes = old;
+        return;
+    };
+    let kept: Vec<(NodeId, NodeId)> = entries
+        .iter()
+        .filter(|&&(k, _)| {
+            matches!(&old[k as usize].kind, NodeKind::Scalar { value, .. } if keys.contains(&value.as_ref()))
+        })
+        .map(|&(k, v)| {
+            (
+                copy(&old, &mut new, &mut copied, k),
+                copy(&old, &mut new, &mut copied, v),
+            )
+        })
+        .collect();
+    new.push(Node {
+        kind: NodeKind::Mapping {
+            style: *style,
+            entries: kept,
+        },
+        span: old[root as usize].span.clone(),
+        tag: old[root as usize].tag.clone(),
+        anchored: old[root as usize].anchored,
+    });
+    doc.root = Some((new.len() - 1) as NodeId);
+    new.shrink_to_fit();
+    doc.nodes = new;
 }
 
 /// Parse one chunk with the general parser alone (for tests and tools that

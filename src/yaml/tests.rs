@@ -376,3 +376,26 @@ fn fast_path_agrees_on_the_corpus() {
     assert_eq!(left.len(), 1, "left to the general parser: {left:?}");
     assert!(left[0].contains("ingress-nginx"), "{left:?}");
 }
+
+#[test]
+fn pruning_keeps_named_keys_and_the_json_length() {
+    fn keys(_: &Document<'_>) -> Option<&'static [&'static str]> {
+        Some(&["kind", "metadata"])
+    }
+    let text = "kind: Big\nmetadata: {name: x, labels: &l {a: b}}\nspec:\n  schema: [1, 2, 3]\n  again: *l\n";
+    let full = parse_stream(text).unwrap();
+    let whole = full[0].json_len(full[0].root.unwrap(), &mut usize::MAX.clone());
+    let pruned = parse_stream_keeping(text, Keep::Prune(keys)).unwrap();
+    let d = &pruned[0];
+    let root = d.root.unwrap();
+    assert_eq!(d.pruned_json_len, Some(whole));
+    assert_eq!(d.str_at(root, &["metadata", "name"]), Some("x"));
+    assert_eq!(d.str_at(root, &["metadata", "labels", "a"]), Some("b"));
+    assert!(d.get(root, "spec").is_none());
+    assert!(d.nodes.len() < full[0].nodes.len());
+    // A duplicate key keeps the whole tree: lint reports it where it is.
+    let dup = "kind: Big\nkind: Bigger\nspec: {a: 1}\n";
+    let kept = parse_stream_keeping(dup, Keep::Prune(keys)).unwrap();
+    assert!(kept[0].get(kept[0].root.unwrap(), "spec").is_some());
+    assert_eq!(kept[0].pruned_json_len, None);
+}

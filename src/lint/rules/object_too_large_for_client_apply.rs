@@ -1,6 +1,5 @@
 use super::name_node;
 use crate::lint::{Context, Reporter};
-use crate::yaml::{Document, NodeId, NodeKind};
 
 rule! {
     /// ## What it does
@@ -22,39 +21,6 @@ rule! {
 
 const LIMIT: usize = 262_144;
 
-/// The length of the object as compact JSON, estimated from the tree: close
-/// to what kubectl stores, without building it.
-fn json_size(doc: &Document<'_>, id: NodeId, budget: &mut usize) -> usize {
-    if *budget == 0 {
-        return 0;
-    }
-    *budget -= 1;
-    let id = doc.resolve(id);
-    match &doc.node(id).kind {
-        NodeKind::Scalar { value, .. } => {
-            value.len()
-                + 2
-                + value
-                    .bytes()
-                    .filter(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\t' | b'\r'))
-                    .count()
-        }
-        NodeKind::Mapping { entries, .. } => {
-            2 + entries
-                .iter()
-                .map(|&(k, v)| json_size(doc, k, budget) + 2 + json_size(doc, v, budget))
-                .sum::<usize>()
-        }
-        NodeKind::Sequence { items, .. } => {
-            2 + items
-                .iter()
-                .map(|&i| json_size(doc, i, budget) + 1)
-                .sum::<usize>()
-        }
-        NodeKind::Alias { .. } => 0,
-    }
-}
-
 /// JSON takes at most this many bytes per byte of YAML (every byte a
 /// one-character scalar, quoted and separated): a document under
 /// `LIMIT / JSON_PER_YAML_BYTE` bytes cannot be over the limit, and is not
@@ -67,8 +33,11 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         if doc.span.len() * JSON_PER_YAML_BYTE < LIMIT {
             continue;
         }
-        let mut budget = 2_000_000;
-        let size = json_size(doc, o.node, &mut budget);
+        let size = match doc.pruned_json_len {
+            // Measured before lint let the bulk of its tree go.
+            Some(len) if o.node == doc.root.unwrap_or(o.node) => len,
+            _ => doc.json_len(o.node, &mut 2_000_000),
+        };
         if size > LIMIT {
             r.report(
                 ctx,
