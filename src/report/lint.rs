@@ -48,10 +48,11 @@ pub struct Item {
     /// The scope of the object: a folder of committed manifests, or a
     /// chart (none for a stream).
     pub scope: Option<String>,
-    masked: Arc<str>,
-    span: Range<usize>,
     /// The lines a snippet shows (the finding's, one more on each side),
-    /// in `masked`: rendering reads these, never the whole file.
+    /// sensitive values masked: rendering reads these, never the whole file.
+    window_text: Arc<str>,
+    span: Range<usize>,
+    /// Where `window_text` is in the source.
     window: Range<usize>,
 }
 
@@ -61,40 +62,66 @@ pub fn items(
     findings: &[Finding],
     templates: &crate::source::TemplateFiles,
 ) -> Vec<Item> {
-    let spans = redact::sensitive_spans(analysis);
-    let masked: Vec<Arc<str>> = analysis
-        .model
-        .files
-        .iter()
-        .zip(&spans)
-        .map(|(f, s)| redact::mask(&f.source.text, s))
-        .map(|m| match crate::display::neutralize_controls(&m) {
-            std::borrow::Cow::Borrowed(_) => m,
-            std::borrow::Cow::Owned(n) => Arc::from(n),
-        })
+    // Sorted and merged per file, so that the spans of a window are found
+    // by binary search: no masked copy of a whole file is made.
+    let spans: Vec<Vec<Range<usize>>> = redact::sensitive_spans(analysis)
+        .into_iter()
+        .map(merged)
         .collect();
     findings
         .iter()
-        .map(|f| item(analysis, f, &masked[f.file], templates))
+        .map(|f| item(analysis, f, &spans[f.file], templates))
         .collect()
+}
+
+/// Ranges sorted by start, overlapping ones joined.
+fn merged(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    spans.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+    for r in spans {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// `window` of `text`, with the (merged, sorted) sensitive spans masked and
+/// control characters neutralised.
+fn masked_window(text: &str, window: Range<usize>, spans: &[Range<usize>]) -> Arc<str> {
+    let first = spans.partition_point(|s| s.end <= window.start);
+    let inside: Vec<Range<usize>> = spans[first..]
+        .iter()
+        .take_while(|s| s.start < window.end)
+        .map(|s| s.start.max(window.start) - window.start..s.end.min(window.end) - window.start)
+        .collect();
+    let m = redact::mask(&text[window], &inside);
+    match crate::display::neutralize_controls(&m) {
+        std::borrow::Cow::Borrowed(_) => m,
+        std::borrow::Cow::Owned(n) => Arc::from(n),
+    }
 }
 
 /// One finding as a report item: positions, template, masked snippet.
 fn item(
     analysis: &Analysis<'_>,
     f: &Finding,
-    masked: &Arc<str>,
+    spans: &[Range<usize>],
     templates: &crate::source::TemplateFiles,
 ) -> Item {
     let source = analysis.model.files[f.file].source;
     let (line, column) = source.line_col(f.span.start);
     let (end_line, end_column) = source.line_col(f.span.end.max(f.span.start));
     let obj = f.object.map(|o| &analysis.model.objects[o]);
-    let start = masked[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
-    let end = masked[f.span.start..]
+    let window = source.lines_range(line.saturating_sub(1), end_line + 1);
+    let window_text = masked_window(&source.text, window.clone(), spans);
+    let at = f.span.start - window.start;
+    let start = window_text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = window_text[at..]
         .find('\n')
-        .map_or(masked.len(), |i| f.span.start + i);
-    let snippet: String = masked[start..end]
+        .map_or(window_text.len(), |i| at + i);
+    let snippet: String = window_text[start..end]
         .trim_end_matches('\r')
         .chars()
         .take(300)
@@ -137,9 +164,9 @@ fn item(
             })
             .collect(),
         scope: (!source.scope.is_empty()).then(|| shown(&source.scope)),
-        masked: masked.clone(),
+        window_text,
         span: f.span.clone(),
-        window: source.lines_range(line.saturating_sub(1), end_line + 1),
+        window,
     }
 }
 
@@ -336,7 +363,7 @@ pub fn human(items: &[Item], color: bool, summary: bool) -> String {
         // a scan of the file from its start (linear in findings).
         let window = crate::error::DocumentSource {
             name: i.file.clone(),
-            text: i.masked[i.window.clone()].to_string(),
+            text: i.window_text.to_string(),
             first_line: i.line.saturating_sub(1).max(1),
         };
         let report = Report::new(diag).with_source_code(window);
