@@ -37,7 +37,8 @@ if [ -z "$base" ] || ! git cat-file -e "$base^{commit}" 2>/dev/null; then
   exit 2
 fi
 
-read -r -a paths <<<"$(printf '%s' "${INPUT_PATHS:-.}" | tr '\n' ' ')"
+# shellcheck source=action-paths.sh
+source "$(dirname "$0")/action-paths.sh"
 args=()
 [ -n "${INPUT_NAMESPACE:-}" ] && args+=(--namespace "$INPUT_NAMESPACE")
 

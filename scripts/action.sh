@@ -12,25 +12,8 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
   echo "sarif-file=$sarif" >>"$GITHUB_OUTPUT"
 fi
 
-# Paths as a user writes them: words, with globs expanded as a shell would
-# (`**` crosses folders); a glob that matches nothing stays as written, so
-# that confsum names it in its error.
-read -r -a words <<<"$(printf '%s' "${INPUT_PATHS:-.}" | tr '\n' ' ')"
-shopt -s globstar nullglob
-paths=()
-for word in "${words[@]}"; do
-  matches=()
-  if [[ $word == *[*?[]* ]]; then
-    # shellcheck disable=SC2206 # the expansion is the point
-    matches=($word)
-  fi
-  if [ ${#matches[@]} -gt 0 ]; then
-    paths+=("${matches[@]}")
-  else
-    paths+=("$word")
-  fi
-done
-shopt -u nullglob
+# shellcheck source=action-paths.sh
+source "$(dirname "$0")/action-paths.sh"
 
 args=()
 [ -n "${INPUT_CONFIG:-}" ] && args+=(--config "$INPUT_CONFIG")

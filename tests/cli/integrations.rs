@@ -1028,7 +1028,7 @@ fn github_action_plans_a_pull_request() {
     let ws = tmp.path();
     let pr = pull_request_env(&event, &helm);
     let inputs = [
-        ("paths", "deploy chart"),
+        ("paths", "deploy/*.yaml chart"),
         ("plan", "true"),
         ("fail-on", "never"),
     ];
