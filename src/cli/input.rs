@@ -9,7 +9,8 @@ use confsum::lint::LintConfig;
 use confsum::source::scope::{self, Scoper};
 use confsum::source::{Input, Source};
 
-use super::args::InputArgs;
+use super::args::{ChartArgs, InputArgs};
+use super::config::helm_options;
 
 /// Every input of `paths`; what the walk passed over goes to `notes`.
 /// Files get their scope; with `--whole-scope`, the rest of each file's
@@ -30,27 +31,47 @@ pub fn discover(
             chart => inputs.push(chart),
         }
     }
-    scope::assign(&mut given, &mut scoper);
-    let expand: Vec<&Path> = given
-        .iter()
-        .filter_map(|s| s.path.as_deref())
-        .filter(|_| input.whole_scope)
-        .collect();
-    if !expand.is_empty() {
-        let context = scope::context_files(&expand, &mut scoper)?;
+    if input.whole_scope {
+        let files: Vec<&Path> = given.iter().filter_map(|s| s.path.as_deref()).collect();
+        let context = scope::context_files(&files, &mut scoper)?;
         found.notes.extend(context.notes);
         for path in context.files {
             let mut s = confsum::source::read_file(&path)?;
             s.context = true;
             given.push(s);
         }
-        scope::assign(&mut given, &mut scoper);
     }
+    scope::assign(&mut given, &mut scoper);
     for n in &found.notes {
         let _ = writeln!(notes, "note: {}", confsum::display::escape_control(n));
     }
     inputs.extend(given.into_iter().map(Input::Manifests));
     Ok(inputs)
+}
+
+/// The sources of `inputs`: manifests as read, each chart rendered with
+/// helm (found once, when the first chart needs it).
+pub fn rendered(
+    inputs: Vec<Input>,
+    chart: &ChartArgs,
+    namespace: Option<&str>,
+) -> Result<Vec<Source>, Error> {
+    let mut sources = Vec::new();
+    let mut helm = None;
+    for input in inputs {
+        match input {
+            Input::Manifests(s) => sources.push(s),
+            Input::Chart(c) => {
+                let opts = helm_options(chart, namespace);
+                if helm.is_none() {
+                    helm = Some(confsum::source::chart::find_helm(opts.helm.as_deref())?);
+                }
+                let h = helm.as_ref().expect("found above");
+                sources.push(confsum::source::chart::render(h, &c, &opts, None)?);
+            }
+        }
+    }
+    Ok(sources)
 }
 
 /// Manifests to transform: a chart is refused (it is rendered by Helm,

@@ -1,12 +1,12 @@
 use std::path::{Path, PathBuf};
 
-use confsum::source::scope::{ScopeRules, Scoper};
-use confsum::source::{Input, Source, chart};
+use confsum::source::Source;
+use confsum::source::scope::{self, ScopeRules, Scoper};
 use confsum::{Error, plan, report};
 
 use super::Status;
 use super::args::{PlanArgs, PlanFormat};
-use super::config::{RunConfig, helm_options, stdout_color};
+use super::config::{RunConfig, stdout_color};
 
 /// The sources of one side: manifests read, charts rendered with helm.
 /// With `tree` (the side's copy of a repository: its top, and the scope
@@ -17,28 +17,17 @@ fn load_side(
     args: &PlanArgs,
     tree: Option<(&Path, ScopeRules)>,
 ) -> Result<Vec<Source>, Error> {
-    let mut sources = Vec::new();
-    let mut helm = None;
-    for input in confsum::source::discover(paths)?.inputs {
-        match input {
-            Input::Manifests(s) => sources.push(s),
-            Input::Chart(c) => {
-                let opts = helm_options(&args.chart, args.namespace.as_deref());
-                if helm.is_none() {
-                    helm = Some(chart::find_helm(opts.helm.as_deref())?);
-                }
-                let h = helm.as_ref().expect("found above");
-                sources.push(chart::render(h, &c, &opts, None)?);
-            }
-        }
-    }
+    let mut sources = super::input::rendered(
+        confsum::source::discover(paths)?.inputs,
+        &args.chart,
+        args.namespace.as_deref(),
+    )?;
     if let Some((top, rules)) = tree {
-        let mut scoper = Scoper::relative_to(rules, top);
+        scope::assign(&mut sources, &mut Scoper::relative_to(rules, top));
+        // A chart's render is one scope, named by the chart's folder.
         let top = std::fs::canonicalize(top).unwrap_or_else(|_| top.to_path_buf());
         for s in &mut sources {
-            if let Some(p) = &s.path {
-                s.scope = scoper.scope_of(p).shown;
-            } else if let Some(origin) = &s.origin {
+            if let Some(origin) = &s.origin {
                 let chart = std::fs::canonicalize(&origin.path).unwrap_or(origin.path.clone());
                 s.scope = chart
                     .strip_prefix(&top)
