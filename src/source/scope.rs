@@ -107,11 +107,9 @@ pub fn context_files(given: &[&Path], scoper: &mut Scoper) -> crate::error::Resu
     for scope in &scopes {
         let walked = super::walk(&scope.canonical)?;
         found.notes.extend(walked.notes);
+        // A file has one scope: no file is found twice.
         for f in walked.files {
-            if !known.contains(&canonical(&f))
-                && scoper.scope_of(&f) == *scope
-                && !found.files.contains(&f)
-            {
+            if !known.contains(&canonical(&f)) && scoper.scope_of(&f) == *scope {
                 found.files.push(f);
             }
         }
