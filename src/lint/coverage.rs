@@ -73,38 +73,81 @@ fn hashed_templates(ctx: &Context<'_, '_>, w: &Workload) -> Option<Vec<String>> 
     Some(found)
 }
 
-/// How a change of `target` (consumed by `w`) rolls `w`'s pods.
-pub fn cover(ctx: &Context<'_, '_>, w: &Workload, target: ObjId) -> Cover {
+/// What a workload's pod-template annotations can roll, read once per
+/// workload and asked per consumed object.
+pub struct Annotations<'c> {
+    /// Whether confsum's config and secret checksums are there.
+    ours: [bool; 2],
+    /// The chart's `checksum` keys (confsum's own left out).
+    chart_keys: Vec<&'c str>,
+    /// The template files the chart's template hashes, when it was read
+    /// and names some.
+    hashed: Option<Vec<String>>,
+}
+
+impl<'c> Annotations<'c> {
+    pub fn of(ctx: &'c Context<'_, '_>, w: &Workload) -> Self {
+        let keys = checksum_keys(ctx, w);
+        let ours = ctx
+            .config
+            .checksum_keys
+            .each_ref()
+            .map(|c| keys.contains(&c.as_str()));
+        let chart_keys: Vec<&str> = keys
+            .into_iter()
+            .filter(|k| !ctx.config.checksum_keys.iter().any(|c| c == k))
+            .collect();
+        let hashed = if chart_keys.is_empty() {
+            None
+        } else {
+            hashed_templates(ctx, w).filter(|h| !h.is_empty())
+        };
+        Annotations {
+            ours,
+            chart_keys,
+            hashed,
+        }
+    }
+
+    /// How a change of `target` (consumed by the workload) rolls its pods.
+    pub fn cover(&self, ctx: &Context<'_, '_>, target: ObjId) -> Cover {
+        let t = &ctx.analysis.model.objects[target];
+        let Kind::Config(kind) = t.kind else {
+            return Cover::Rolled;
+        };
+        if crate::model::has_content_hash(&t.name) {
+            return Cover::Rolled;
+        }
+        let ours = match kind {
+            ConfigKind::ConfigMap => self.ours[0],
+            ConfigKind::Secret => self.ours[1],
+        };
+        if ours {
+            return Cover::Rolled;
+        }
+        if self.chart_keys.is_empty() {
+            return Cover::Nothing;
+        }
+        cover_by_chart(ctx, t, kind, &self.chart_keys, self.hashed.as_deref())
+    }
+}
+
+/// A chart's `checksum` keys over `t`: by the templates they hash when
+/// known, else by their names.
+fn cover_by_chart(
+    ctx: &Context<'_, '_>,
+    t: &crate::model::Object,
+    kind: ConfigKind,
+    chart_keys: &[&str],
+    hashed: Option<&[String]>,
+) -> Cover {
     let model = &ctx.analysis.model;
-    let t = &model.objects[target];
-    let Kind::Config(kind) = t.kind else {
-        return Cover::Rolled;
-    };
-    if crate::model::has_content_hash(&t.name) {
-        return Cover::Rolled;
-    }
-    let keys = checksum_keys(ctx, w);
-    let ours = &ctx.config.checksum_keys[match kind {
-        ConfigKind::ConfigMap => 0,
-        ConfigKind::Secret => 1,
-    }];
-    if keys.iter().any(|k| k == ours) {
-        return Cover::Rolled;
-    }
-    let chart_keys: Vec<&str> = keys
-        .iter()
-        .copied()
-        .filter(|k| !ctx.config.checksum_keys.iter().any(|c| c == k))
-        .collect();
-    if chart_keys.is_empty() {
-        return Cover::Nothing;
-    }
     let source = model.doc(t).template.unwrap_or("");
-    if let Some(hashed) = hashed_templates(ctx, w).filter(|h| !h.is_empty()) {
+    if let Some(hashed) = hashed {
         return if hashed.iter().any(|h| source.ends_with(h.as_str())) {
             Cover::Rolled
         } else {
-            Cover::NotHashed(hashed)
+            Cover::NotHashed(hashed.to_vec())
         };
     }
     let stem = source

@@ -1,5 +1,5 @@
 use crate::graph::Via;
-use crate::lint::coverage::{Cover, cover, runs_afresh};
+use crate::lint::coverage::{Annotations, Cover, runs_afresh};
 use crate::lint::{Context, Reporter};
 
 rule! {
@@ -68,6 +68,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         let mut hashed: Vec<String> = Vec::new();
         let mut by_name = Vec::new();
         let mut keys: Vec<String> = Vec::new();
+        let annotations = Annotations::of(ctx, w);
         for rf in w.refs.iter().filter(|rf| {
             rf.via.iter().any(|v| *v != Via::ImagePullSecrets)
                 && frozen_uses.contains(&(rf.kind, rf.name.as_str()))
@@ -76,7 +77,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 continue;
             };
             let what = format!("{} `{}`", rf.kind.as_str(), rf.name);
-            match cover(ctx, w, target) {
+            match annotations.cover(ctx, target) {
                 Cover::Rolled | Cover::LikelyRolled => {}
                 Cover::Nothing => nothing.push(what),
                 Cover::NotHashed(files) => {

@@ -1,4 +1,4 @@
-use crate::lint::coverage::{Cover, cover, runs_afresh};
+use crate::lint::coverage::{Annotations, Cover, runs_afresh};
 use crate::lint::{Context, Reporter};
 
 rule! {
@@ -33,11 +33,16 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         }
         let mut seen = std::collections::HashSet::new();
         let from = ctx.object(w.object);
-        for u in &w.uses {
+        let mut annotations = None;
+        for u in w.uses.iter().filter(|u| !u.sub_path_mounts.is_empty()) {
             // A checksum that rolls the pod on a change makes the mount
             // current again.
+            let annotations = annotations.get_or_insert_with(|| Annotations::of(ctx, w));
             if let Some(t) = graph.find(u.kind, from, &u.name)
-                && matches!(cover(ctx, w, t), Cover::Rolled | Cover::LikelyRolled)
+                && matches!(
+                    annotations.cover(ctx, t),
+                    Cover::Rolled | Cover::LikelyRolled
+                )
             {
                 continue;
             }
