@@ -197,18 +197,6 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
 /// A workload with an existing checksum annotation whose consumed objects
 /// are not all in the input: its checksum is kept, and reported.
 fn unverified(model: &Model<'_>, w: &crate::graph::Workload, options: &Options) -> Option<Notice> {
-    let obj = &model.objects[w.object];
-    let template = model.pod_template(obj)?;
-    let doc = model.doc(obj);
-    let carried = [&options.config_annotation, &options.secret_annotation]
-        .into_iter()
-        .find_map(|key| {
-            let annotations = doc.path(template, &["metadata", "annotations"])?;
-            doc.entries(annotations)
-                .iter()
-                .find(|&&(k, _)| doc.scalar(k) == Some(key.as_str()))
-                .map(|&(k, _)| k)
-        })?;
     let missing: Vec<String> = w
         .refs
         .iter()
@@ -218,6 +206,17 @@ fn unverified(model: &Model<'_>, w: &crate::graph::Workload, options: &Options) 
     if missing.is_empty() {
         return None;
     }
+    let obj = &model.objects[w.object];
+    let doc = model.doc(obj);
+    let annotations = doc.path(model.pod_template(obj)?, &["metadata", "annotations"])?;
+    let carried = [&options.config_annotation, &options.secret_annotation]
+        .into_iter()
+        .find_map(|key| {
+            doc.entries(annotations)
+                .iter()
+                .find(|&&(k, _)| doc.scalar(k) == Some(key.as_str()))
+                .map(|&(k, _)| k)
+        })?;
     Some(Notice::Unverified {
         workload: model.display_name(obj),
         missing,
