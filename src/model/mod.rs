@@ -31,6 +31,27 @@ pub struct ParsedSource<'a> {
     pub broken: Vec<Broken>,
 }
 
+impl<'a> ParsedSource<'a> {
+    fn parsed(source: &'a Source, docs: Vec<Document<'a>>, broken: Vec<Broken>) -> Self {
+        ParsedSource {
+            source,
+            docs,
+            unparsed: None,
+            broken,
+        }
+    }
+
+    /// A file that does not parse and is no manifest: left out, saying why.
+    fn not_a_manifest(source: &'a Source, why: &'static str) -> Self {
+        ParsedSource {
+            source,
+            docs: Vec::new(),
+            unparsed: Some(why),
+            broken: Vec::new(),
+        }
+    }
+}
+
 /// A document lint could not read as an object: invalid YAML, or a shape
 /// the API server refuses. Reported as the finding `invalid-object`.
 #[derive(Debug, Clone)]
@@ -100,12 +121,7 @@ pub fn parse_lenient(sources: &[Source]) -> Result<Vec<ParsedSource<'_>>> {
             if let Some((_, e)) = errors.first()
                 && let Some(why) = not_a_manifest_file(source, e.offset)
             {
-                return ParsedSource {
-                    source,
-                    docs: Vec::new(),
-                    unparsed: Some(why),
-                    broken: Vec::new(),
-                };
+                return ParsedSource::not_a_manifest(source, why);
             }
             let broken = errors
                 .into_iter()
@@ -117,12 +133,7 @@ pub fn parse_lenient(sources: &[Source]) -> Result<Vec<ParsedSource<'_>>> {
                     message: format!("invalid YAML: {}", tidy_parser_message(&e.message)),
                 })
                 .collect();
-            ParsedSource {
-                source,
-                docs,
-                unparsed: None,
-                broken,
-            }
+            ParsedSource::parsed(source, docs, broken)
         })
         .collect())
 }
@@ -136,12 +147,7 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
             if let Err(e) = &parsed
                 && let Some(why) = not_a_manifest_file(source, e.offset)
             {
-                return Ok(ParsedSource {
-                    source,
-                    docs: Vec::new(),
-                    unparsed: Some(why),
-                    broken: Vec::new(),
-                });
+                return Ok(ParsedSource::not_a_manifest(source, why));
             }
             let docs = parsed.map_err(|e| {
                 let range = document_around(&source.text, e.offset);
@@ -155,12 +161,7 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
                 .with_template(template_of(doc_text))
                 .with_help("fix the YAML syntax at this position (`helm template` output is a good reference)")
             })?;
-            Ok(ParsedSource {
-                source,
-                docs,
-                unparsed: None,
-                broken: Vec::new(),
-            })
+            Ok(ParsedSource::parsed(source, docs, Vec::new()))
         })
         .collect()
 }
@@ -173,13 +174,7 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
 fn not_a_manifest_file(source: &Source, offset: usize) -> Option<&'static str> {
     source.path.as_ref()?;
     let text = source.text.as_str();
-    let line_start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let line_end = text[line_start..]
-        .find('\n')
-        .map_or(text.len(), |i| line_start + i);
-    if text[line_start..line_end].contains("{{") {
+    if source.line_text(source.line_col(offset).0).contains("{{") {
         return Some("it does not parse as YAML, and is a template (`{{ }}`), not a manifest");
     }
     let top_level = |key: &str| text.lines().any(|l| l.starts_with(key));
