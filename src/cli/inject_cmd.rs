@@ -295,11 +295,8 @@ pub fn run(
     let (changed, stale): (Vec<usize>, Vec<usize>) = (0..r.sources.len())
         .filter(|&i| r.changed(i))
         .partition(|&i| !r.sources[i].context);
-    let verdict = if changed.is_empty() && stale.is_empty() && !(args.check && unverified) {
-        Status::Clean
-    } else {
-        Status::Findings
-    };
+    let verdict =
+        Status::findings_if(!changed.is_empty() || !stale.is_empty() || (args.check && unverified));
     if args.check {
         for &i in &changed {
             let _ = writeln!(out, "would change: {}", r.sources[i].name);
@@ -342,18 +339,10 @@ pub fn run(
                 let _ = writeln!(err, "rewrote {}", r.sources[i].name);
             }
         }
-        return Ok(if stale.is_empty() {
-            Status::Clean
-        } else {
-            Status::Findings
-        });
+        return Ok(Status::findings_if(!stale.is_empty()));
     }
     *deferred = Some(r.into_deferred());
-    Ok(if stale.is_empty() {
-        Status::Clean
-    } else {
-        Status::Findings
-    })
+    Ok(Status::findings_if(!stale.is_empty()))
 }
 
 /// Write every changed file, each through a temp file in its folder, fsync

@@ -29,9 +29,5 @@ pub fn run(args: KrmArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status
         );
     }
     out.extend_from_slice(output.text.as_bytes());
-    Ok(if output.failed {
-        Status::Findings
-    } else {
-        Status::Clean
-    })
+    Ok(Status::findings_if(output.failed))
 }

@@ -77,11 +77,7 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
         FailOn::Never => None,
     };
     let failing = threshold.is_some_and(|t| report::any_at_least(&items, t));
-    Ok(if failing {
-        Status::Findings
-    } else {
-        Status::Clean
-    })
+    Ok(Status::findings_if(failing))
 }
 
 /// The manifests and the charts to lint.

@@ -29,6 +29,17 @@ pub enum Status {
     Findings,
 }
 
+impl Status {
+    /// `Findings` when `found`, else `Clean`.
+    pub fn findings_if(found: bool) -> Status {
+        if found {
+            Status::Findings
+        } else {
+            Status::Clean
+        }
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

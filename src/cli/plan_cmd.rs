@@ -106,9 +106,5 @@ pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
         PlanFormat::Markdown => report::plan::markdown(&p),
     };
     out.extend_from_slice(text.as_bytes());
-    Ok(if args.exit_code && p.anything_rolls() {
-        Status::Findings
-    } else {
-        Status::Clean
-    })
+    Ok(Status::findings_if(args.exit_code && p.anything_rolls()))
 }
