@@ -15,6 +15,7 @@ pub mod analysis;
 pub mod digest;
 pub mod display;
 pub mod error;
+pub mod fix;
 pub mod graph;
 pub mod inject;
 pub mod krm;
