@@ -296,6 +296,15 @@ pub struct LintArgs {
     /// Also name, on stderr, each file left out as not Kubernetes manifests.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Write the checksum annotations config-change-no-rollout asks for
+    /// into each chart's templates, once helm renders of the edited chart
+    /// (defaults and every `ci/*-values.yaml`) prove them; then lint again.
+    #[arg(long, help_heading = "Fixing charts")]
+    pub fix: bool,
+    /// With --fix: print the proven edits as a unified diff and change
+    /// nothing (exit 1 when there are some).
+    #[arg(long, requires = "fix", help_heading = "Fixing charts")]
+    pub diff: bool,
 }
 
 #[derive(Args, Debug)]

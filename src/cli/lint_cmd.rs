@@ -39,7 +39,15 @@ fn lint_sources(
     Ok(report::items(&analysis, &findings, &templates))
 }
 
-pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
+pub fn run(mut args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
+    if args.fix {
+        // What --fix proves over every values set is linted over them too.
+        args.all_values = true;
+        super::fix_cmd::run(&args, out, err)?;
+        if args.diff {
+            return Ok(Status::findings_if(!out.is_empty()));
+        }
+    }
     let run = RunConfig::resolve_with_file(
         args.input.namespace.as_deref(),
         &args.digest,
@@ -81,7 +89,7 @@ pub fn run(args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Statu
 }
 
 /// The manifests and the charts to lint.
-fn inputs(
+pub(super) fn inputs(
     args: &LintArgs,
     config: &LintConfig,
     err: &mut Vec<u8>,
@@ -111,7 +119,7 @@ fn inputs(
 
 /// Each chart rendered with its defaults (and, with `--all-values`, each
 /// `ci/*-values.yaml`), linted, the findings of its renders merged.
-fn lint_charts(
+pub(super) fn lint_charts(
     args: &LintArgs,
     charts: &[PathBuf],
     run: &RunConfig,

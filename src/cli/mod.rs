@@ -13,6 +13,8 @@ mod lint_cmd;
 mod man_cmd;
 mod plan_cmd;
 mod progress;
+mod write;
+mod fix_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;

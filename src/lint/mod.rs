@@ -140,6 +140,18 @@ pub struct Finding {
     pub object: Option<ObjId>,
     /// Other places that explain the finding (the object that lacks a key).
     pub related: Vec<Related>,
+    /// What would fix it in a chart's templates, when the rule knows.
+    pub fix: Option<FixRequest>,
+}
+
+/// A fix in terms of the render: the workload whose template should hash
+/// the templates of the objects it reads (config-change-no-rollout). The
+/// fix stage makes it an edit of the chart's files, or says why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixRequest {
+    pub workload: ObjId,
+    /// The objects whose templates to hash.
+    pub objects: Vec<ObjId>,
 }
 
 /// A secondary place of a finding, with what it shows.
@@ -228,6 +240,7 @@ impl Reporter {
             span,
             object: Some(obj),
             related: Vec::new(),
+            fix: None,
         });
     }
 
@@ -242,7 +255,15 @@ impl Reporter {
             span: b.offset..b.offset,
             object: None,
             related: Vec::new(),
+            fix: None,
         });
+    }
+
+    /// Attach a fix to the finding just reported.
+    pub fn fix(&mut self, request: FixRequest) {
+        if let Some(f) = self.found.last_mut() {
+            f.fix = Some(request);
+        }
     }
 
     /// Lower the finding just reported to at most `severity`: for a case

@@ -68,6 +68,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         let mut hashed: Vec<String> = Vec::new();
         let mut by_name = Vec::new();
         let mut keys: Vec<String> = Vec::new();
+        let mut uncovered = Vec::new();
         let annotations = Annotations::of(ctx, w);
         for rf in w.refs.iter().filter(|rf| {
             rf.via.iter().any(|v| *v != Via::ImagePullSecrets)
@@ -77,7 +78,11 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 continue;
             };
             let what = format!("{} `{}`", rf.kind.as_str(), rf.name);
-            match annotations.cover(ctx, target) {
+            let cover = annotations.cover(ctx, target);
+            if !matches!(cover, Cover::Rolled | Cover::LikelyRolled) && !uncovered.contains(&target) {
+                uncovered.push(target);
+            }
+            match cover {
                 Cover::Rolled | Cover::LikelyRolled => {}
                 Cover::Nothing => nothing.push(what),
                 Cover::NotHashed(files) => {
@@ -139,6 +144,12 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 "add a `checksum/...` annotation over the uncovered object's template, or run confsum inject, which covers every consumed object",
             );
             r.at_most(crate::lint::Severity::Info);
+        }
+        if !uncovered.is_empty() {
+            r.fix(crate::lint::FixRequest {
+                workload: w.object,
+                objects: uncovered,
+            });
         }
     }
 }
