@@ -230,10 +230,18 @@ fn fix_chart(
                 .filter(|a| !edit.present.contains(&a.key))
                 .map(|a| format!("`{}` (hashes {})", a.key, a.hashes))
                 .collect();
-            let line = format!("{}: {}: {}", w.workload, edit.shape.describe(), keys.join(", "));
             match failed.get(template) {
-                Some(why) => o.not_fixed.push(format!("{line}; not written, a check failed: {why}")),
-                None => o.fixed.push(line),
+                Some(why) => o.not_fixed.push(format!(
+                    "{}: not written ({}), a check failed: {why}",
+                    w.workload,
+                    keys.join(", ")
+                )),
+                None => o.fixed.push(format!(
+                    "{}: {}: {}",
+                    w.workload,
+                    edit.shape.describe(),
+                    keys.join(", ")
+                )),
             }
         }
         if let Some(Ok(shown)) = proof.files.get(template).filter(|_| !failed.contains_key(template)) {

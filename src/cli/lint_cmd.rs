@@ -36,7 +36,41 @@ fn lint_sources(
             .flat_map(|f| f.docs.iter().filter_map(|d| Some((f.source, d.template?)))),
     );
     let findings = lint::run_with(&analysis, &sums, config, second.as_ref(), Some(&templates));
-    Ok(report::items(&analysis, &findings, &templates))
+    let mut items = report::items(&analysis, &findings, &templates);
+    attach_fixes(&analysis, &findings, &mut items);
+    Ok(items)
+}
+
+/// The template edit of each fixable finding of a chart folder's render,
+/// for the reports that carry fixes (JSON, SARIF).
+fn attach_fixes(
+    analysis: &confsum::Analysis<'_>,
+    findings: &[lint::Finding],
+    items: &mut [Item],
+) {
+    let mut files: std::collections::HashMap<PathBuf, confsum::fix::ChartFiles> =
+        Default::default();
+    for (finding, item) in findings.iter().zip(items.iter_mut()) {
+        let Some(request) = &finding.fix else {
+            continue;
+        };
+        let o = &analysis.model.objects[request.workload];
+        let Some(origin) = analysis.model.files[o.file]
+            .source
+            .origin
+            .as_ref()
+            .filter(|o| o.path.is_dir())
+        else {
+            continue;
+        };
+        let Ok(wanted) = confsum::fix::wanted(&analysis.model, request, origin) else {
+            continue;
+        };
+        let chart = files
+            .entry(origin.path.clone())
+            .or_insert_with(|| confsum::fix::ChartFiles::read(&origin.path));
+        item.fix = confsum::fix::FileEdit::of(&wanted, chart);
+    }
 }
 
 pub fn run(mut args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {

@@ -160,7 +160,8 @@ pub fn wanted(model: &Model<'_>, request: &FixRequest, origin: &ChartOrigin) -> 
                 "{what} is in the workload's own template `{h}`, which cannot include itself; move it to a template of its own"
             )),
             Some(h) if subchart(h).is_some() => refused.push(format!(
-                "{what} is rendered by the subchart `{}` (`{h}`): the parent cannot include a subchart's template with the subchart's values; hash the values it is made from (`{{{{ .Values.{}... | toYaml | sha256sum }}}}`), or run confsum as the post-renderer",
+                "{what} is rendered by the subchart `{}` (`{h}`): the parent cannot include a subchart's template with the subchart's values; hash the values it is made from (`checksum/{}: {{{{ .Values.{} | toYaml | sha256sum }}}}`), or run confsum as the post-renderer",
+                subchart(h).unwrap_or(""),
                 subchart(h).unwrap_or(""),
                 subchart(h).unwrap_or("")
             )),
@@ -198,4 +199,68 @@ pub fn wanted(model: &Model<'_>, request: &FixRequest, origin: &ChartOrigin) -> 
 pub fn edit_file(text: &str, edits: &[&Edit]) -> String {
     let all: Vec<TextEdit> = edits.iter().flat_map(|e| e.edits.iter().cloned()).collect();
     template::apply(text, &all)
+}
+
+/// A fix as reports carry it (JSON `fix`, SARIF `fixes`): the template
+/// file and its replacements, by line and column, unproven.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdit {
+    /// The template file, as shown.
+    pub file: String,
+    pub description: String,
+    pub replacements: Vec<Replacement>,
+}
+
+/// Replace from (line, column) up to (end_line, end_column), 1-based, the
+/// end not included, with `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub text: String,
+}
+
+impl FileEdit {
+    /// The edit of `wanted`, for a report; `None` when none can be made.
+    pub fn of(wanted: &Wanted, files: &ChartFiles) -> Option<FileEdit> {
+        let edit = wanted.edit(files).ok()?;
+        let text = files.files.get(&wanted.template)?;
+        let position = |offset: usize| {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
+            (line, column)
+        };
+        let keys: Vec<&str> = wanted
+            .annotations
+            .iter()
+            .filter(|a| !edit.present.contains(&a.key))
+            .map(|a| a.key.as_str())
+            .collect();
+        Some(FileEdit {
+            file: files.root.join(&wanted.template).display().to_string(),
+            description: format!(
+                "{}: add {} to the pod template's annotations (`confsum lint --fix` proves it with helm before writing)",
+                wanted.workload,
+                keys.join(", ")
+            ),
+            replacements: edit
+                .edits
+                .iter()
+                .map(|e| {
+                    let (line, column) = position(e.range.start);
+                    let (end_line, end_column) = position(e.range.end);
+                    Replacement {
+                        line,
+                        column,
+                        end_line,
+                        end_column,
+                        text: e.insert.clone(),
+                    }
+                })
+                .collect(),
+        })
+    }
 }

@@ -48,6 +48,8 @@ pub struct Item {
     /// The scope of the object: a folder of committed manifests, or a
     /// chart (none for a stream).
     pub scope: Option<String>,
+    /// The edit of the chart's template that fixes it, when one is known.
+    pub fix: Option<crate::fix::FileEdit>,
     /// The lines a snippet shows (the finding's, one more on each side),
     /// sensitive values masked: rendering reads these, never the whole file.
     window_text: Arc<str>,
@@ -164,6 +166,7 @@ fn item(
             })
             .collect(),
         scope: (!source.scope.is_empty()).then(|| shown(&source.scope)),
+        fix: None,
         window_text,
         span: f.span.clone(),
         window,
@@ -403,11 +406,27 @@ pub fn json(items: &[Item]) -> String {
         line: usize,
     }
     #[derive(serde::Serialize)]
+    struct Edit<'i> {
+        column: usize,
+        end_column: usize,
+        end_line: usize,
+        line: usize,
+        text: &'i str,
+    }
+    #[derive(serde::Serialize)]
+    struct Fix<'i> {
+        description: &'i str,
+        edits: Vec<Edit<'i>>,
+        file: &'i str,
+    }
+    #[derive(serde::Serialize)]
     struct Finding<'i> {
         column: usize,
         end_column: usize,
         end_line: usize,
         file: &'i str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fix: Option<Fix<'i>>,
         help: &'i str,
         line: usize,
         message: &'i str,
@@ -444,6 +463,21 @@ pub fn json(items: &[Item]) -> String {
                 end_column: i.end_column,
                 end_line: i.end_line,
                 file: &i.file,
+                fix: i.fix.as_ref().map(|f| Fix {
+                    description: &f.description,
+                    edits: f
+                        .replacements
+                        .iter()
+                        .map(|r| Edit {
+                            column: r.column,
+                            end_column: r.end_column,
+                            end_line: r.end_line,
+                            line: r.line,
+                            text: &r.text,
+                        })
+                        .collect(),
+                    file: &f.file,
+                }),
                 help: &i.help,
                 line: i.line,
                 message: &i.message,
@@ -571,6 +605,23 @@ fn sarif_result(i: &Item, index: usize) -> Value {
     }
     if !properties.is_empty() {
         result["properties"] = Value::Object(properties);
+    }
+    if let Some(f) = &i.fix {
+        result["fixes"] = json!([{
+            "description": {"text": f.description},
+            "artifactChanges": [{
+                "artifactLocation": {"uri": uri(&f.file)},
+                "replacements": f.replacements.iter().map(|r| json!({
+                    "deletedRegion": {
+                        "startLine": r.line,
+                        "startColumn": r.column,
+                        "endLine": r.end_line,
+                        "endColumn": r.end_column,
+                    },
+                    "insertedContent": {"text": r.text},
+                })).collect::<Vec<_>>(),
+            }],
+        }]);
     }
     result
 }

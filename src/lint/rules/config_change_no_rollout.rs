@@ -38,7 +38,8 @@ rule! {
     /// Use instead: run confsum as the Helm post-renderer or in the pipeline
     /// (`confsum inject`), or add
     /// `checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}`
-    /// to the pod template's annotations.
+    /// to the pod template's annotations: `confsum lint --fix CHART` writes
+    /// it into the chart's templates once a render with helm proves it.
     ConfigChangeNoRollout, "config-change-no-rollout", Warning, check
 }
 
@@ -109,7 +110,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 w.object,
                 super::name_node(ctx, w.object),
                 format!("{} `{}` reads {} at container start, and no checksum annotation rolls its pods when they change", o.kind_name, o.name, nothing.join(", ")),
-                "run confsum as the Helm post-renderer or `confsum inject` in the pipeline, or add a `checksum/config` annotation to the pod template",
+                "run confsum as the Helm post-renderer or `confsum inject` in the pipeline, or add a `checksum/config` annotation to the pod template (`confsum lint --fix CHART` writes it)",
             );
         } else if !not_hashed.is_empty() {
             let files: Vec<String> = hashed.iter().map(|f| format!("`{f}`")).collect();
@@ -125,7 +126,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                     files.join(", "),
                     if not_hashed.len() == 1 { "it" } else { "them" }
                 ),
-                "add `checksum/<name>: {{ include (print $.Template.BasePath \"/<its template>\") . | sha256sum }}` for it, or run confsum inject",
+                "add `checksum/<name>: {{ include (print $.Template.BasePath \"/<its template>\") . | sha256sum }}` for it (`confsum lint --fix CHART` writes it), or run confsum inject",
             );
         } else if !by_name.is_empty() {
             let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
