@@ -6,6 +6,7 @@ mod charts;
 mod common;
 mod corpus;
 mod errors;
+mod fix;
 mod graph;
 mod inject;
 mod integrations;
