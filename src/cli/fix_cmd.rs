@@ -24,6 +24,14 @@ struct FileOutcome {
     proof: Vec<String>,
 }
 
+/// A chart's files, the proven new texts by template, and the outcome of
+/// each template.
+struct ChartFix {
+    files: ChartFiles,
+    changes: BTreeMap<String, String>,
+    outcomes: Vec<FileOutcome>,
+}
+
 pub fn run(args: &LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<(), Error> {
     let run = RunConfig::resolve_with_file(
         args.input.namespace.as_deref(),
@@ -51,7 +59,11 @@ pub fn run(args: &LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<(), 
     let mut rewrites: Vec<(PathBuf, String, String, String)> = Vec::new();
     let mut outcomes = Vec::new();
     for c in &charts {
-        let (files, changes, chart_outcomes) = fix_chart(&helm, c, &opts, &run, &config)?;
+        let ChartFix {
+            files,
+            changes,
+            outcomes: chart_outcomes,
+        } = fix_chart(&helm, c, &opts, &run, &config)?;
         for (template, text) in changes {
             let path = c.join(&template);
             let name = path.display().to_string();
@@ -66,12 +78,10 @@ pub fn run(args: &LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<(), 
             let _ = write!(
                 out,
                 "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(
-                        &format!("a/{}", name.trim_start_matches('/')),
-                        &format!("b/{}", name.trim_start_matches('/'))
-                    )
+                diff.unified_diff().context_radius(3).header(
+                    &format!("a/{}", name.trim_start_matches('/')),
+                    &format!("b/{}", name.trim_start_matches('/'))
+                )
             );
         }
     } else {
@@ -91,15 +101,14 @@ pub fn run(args: &LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<(), 
 }
 
 /// Lint every values set of the chart, gather the fixes its findings ask
-/// for, edit the templates and prove the edits. The chart's files, the
-/// proven new texts by template, and the outcome of each template.
+/// for, edit the templates and prove the edits.
 fn fix_chart(
     helm: &Path,
     chart_dir: &Path,
     opts: &chart::HelmOptions,
     run: &RunConfig,
     config: &lint::LintConfig,
-) -> Result<(ChartFiles, BTreeMap<String, String>, Vec<FileOutcome>), Error> {
+) -> Result<ChartFix, Error> {
     let files = ChartFiles::read(chart_dir);
     let mut variants: Vec<Option<PathBuf>> = vec![None];
     variants.extend(chart::ci_values_files(chart_dir).into_iter().map(Some));
@@ -112,7 +121,8 @@ fn fix_chart(
         chart_name = origin.name.clone();
         let sources = [source];
         let analysis = confsum::analyze_lenient(&sources, &run.namespace, &run.policy)?;
-        let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, run.hmac_key.as_deref());
+        let sums =
+            digest::checksums_lenient(&analysis.model, &analysis.graph, run.hmac_key.as_deref());
         let templates = confsum::source::TemplateFiles::read(
             analysis
                 .model
@@ -147,7 +157,11 @@ fn fix_chart(
                         .model
                         .doc(o)
                         .template
-                        .map(|t| t.strip_prefix(&format!("{}/", origin.name)).unwrap_or(t).to_string())
+                        .map(|t| {
+                            t.strip_prefix(&format!("{}/", origin.name))
+                                .unwrap_or(t)
+                                .to_string()
+                        })
                         .unwrap_or_else(|| "(no template)".to_string());
                     push_once(refused.entry(place).or_default(), why);
                 }
@@ -244,7 +258,11 @@ fn fix_chart(
                 )),
             }
         }
-        if let Some(Ok(shown)) = proof.files.get(template).filter(|_| !failed.contains_key(template)) {
+        if let Some(Ok(shown)) = proof
+            .files
+            .get(template)
+            .filter(|_| !failed.contains_key(template))
+        {
             o.proof = shown.clone();
         }
     }
@@ -255,7 +273,11 @@ fn fix_chart(
             push_once(&mut o.not_fixed, why);
         }
     }
-    Ok((files, changes, outcomes.into_values().collect()))
+    Ok(ChartFix {
+        files,
+        changes,
+        outcomes: outcomes.into_values().collect(),
+    })
 }
 
 fn push_once(list: &mut Vec<String>, item: String) {

@@ -43,11 +43,7 @@ fn lint_sources(
 
 /// The template edit of each fixable finding of a chart folder's render,
 /// for the reports that carry fixes (JSON, SARIF).
-fn attach_fixes(
-    analysis: &confsum::Analysis<'_>,
-    findings: &[lint::Finding],
-    items: &mut [Item],
-) {
+fn attach_fixes(analysis: &confsum::Analysis<'_>, findings: &[lint::Finding], items: &mut [Item]) {
     let mut files: std::collections::HashMap<PathBuf, confsum::fix::ChartFiles> =
         Default::default();
     for (finding, item) in findings.iter().zip(items.iter_mut()) {

@@ -5,6 +5,7 @@
 mod args;
 mod config;
 mod diagnostics;
+mod fix_cmd;
 mod graph_cmd;
 mod inject_cmd;
 mod input;
@@ -14,7 +15,6 @@ mod man_cmd;
 mod plan_cmd;
 mod progress;
 mod write;
-mod fix_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -131,4 +131,3 @@ fn stage(target: &Path, text: &str) -> Result<tempfile::TempPath, Error> {
     tmp.as_file().sync_all().map_err(fail)?;
     Ok(tmp.into_temp_path())
 }
-

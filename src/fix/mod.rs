@@ -115,17 +115,26 @@ fn subchart(rel: &str) -> Option<&str> {
 
 /// Make `request` concrete for the chart of `origin`; `Err` when the
 /// workload's own template cannot carry the fix.
-pub fn wanted(model: &Model<'_>, request: &FixRequest, origin: &ChartOrigin) -> Result<Wanted, Refusal> {
+pub fn wanted(
+    model: &Model<'_>,
+    request: &FixRequest,
+    origin: &ChartOrigin,
+) -> Result<Wanted, Refusal> {
     let o = &model.objects[request.workload];
     let workload = format!("{} `{}`", o.kind_name, o.name);
     let Kind::Workload(kind) = o.kind else {
         return Err(format!("{workload} is no workload"));
     };
     let Some(source) = model.doc(o).template else {
-        return Err(format!("{workload} has no `# Source:` line: not rendered from a template"));
+        return Err(format!(
+            "{workload} has no `# Source:` line: not rendered from a template"
+        ));
     };
     let Some(template) = in_chart(origin, source) else {
-        return Err(format!("{workload} comes from `{source}`, outside the chart `{}`", origin.name));
+        return Err(format!(
+            "{workload} comes from `{source}`, outside the chart `{}`",
+            origin.name
+        ));
     };
     if let Some(sub) = subchart(template) {
         return Err(format!(
@@ -142,10 +151,15 @@ pub fn wanted(model: &Model<'_>, request: &FixRequest, origin: &ChartOrigin) -> 
         .objects
         .iter()
         .enumerate()
-        .filter(|(_, x)| x.file == o.file && x.kind_name == o.kind_name && model.doc(x).template == Some(source))
+        .filter(|(_, x)| {
+            x.file == o.file && x.kind_name == o.kind_name && model.doc(x).template == Some(source)
+        })
         .map(|(i, _)| i)
         .collect();
-    let nth = same.iter().position(|&i| i == request.workload).unwrap_or(0);
+    let nth = same
+        .iter()
+        .position(|&i| i == request.workload)
+        .unwrap_or(0);
     let mut annotations: Vec<Annotation> = Vec::new();
     let mut refused = Vec::new();
     for &obj in &request.objects {
@@ -230,7 +244,10 @@ impl FileEdit {
         let position = |offset: usize| {
             let before = &text[..offset];
             let line = before.matches('\n').count() + 1;
-            let column = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
+            let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+                .chars()
+                .count()
+                + 1;
             (line, column)
         };
         let keys: Vec<&str> = wanted

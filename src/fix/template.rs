@@ -287,9 +287,9 @@ impl<'t> Template<'t> {
     /// The child key line `key` of the line `parent` (or of the document's
     /// top level), within `doc`.
     fn child(&self, doc: &Range<usize>, parent: Option<usize>, key: &str) -> Option<usize> {
-        self.children(doc, parent)
-            .into_iter()
-            .find(|&i| matches!(self.lines[i].kind, LineKind::Key { key: k, .. } if unquote(k) == key))
+        self.children(doc, parent).into_iter().find(
+            |&i| matches!(self.lines[i].kind, LineKind::Key { key: k, .. } if unquote(k) == key),
+        )
     }
 
     /// The key lines directly below `parent` (or the document's top level).
@@ -410,7 +410,11 @@ impl<'t> Template<'t> {
     fn includes(&self, i: usize) -> Vec<&'t str> {
         let l = &self.lines[i];
         let mut names = Vec::new();
-        for a in self.actions.iter().filter(|a| a.start < l.end && a.end > l.start) {
+        for a in self
+            .actions
+            .iter()
+            .filter(|a| a.start < l.end && a.end > l.start)
+        {
             let inner = &self.text[a.clone()];
             for word in ["include", "template"] {
                 let mut rest = inner;
@@ -610,14 +614,8 @@ pub fn add_annotations(
             step_pad = " ".repeat(step)
         );
         let context = context_at(&t, at);
-        push_lines(
-            &mut insert,
-            annotations,
-            indent + 2 * step,
-            context,
-            nl,
-        );
-        return finish(&t, vec![at..at], insert, Shape::NewMetadata, Vec::new(), lead);
+        push_lines(&mut insert, annotations, indent + 2 * step, context, nl);
+        return finish(&t, at, insert, Shape::NewMetadata, Vec::new(), lead);
     };
     if let LineKind::Key { value, .. } = t.lines[metadata].kind
         && !strip_comment(value).trim().is_empty()
@@ -660,7 +658,9 @@ pub fn add_annotations(
                     }
                 }
             }
-            if text_of.contains("toYaml") || text_of.contains(".Values") && !is_block_action(text_of) {
+            if text_of.contains("toYaml")
+                || text_of.contains(".Values") && !is_block_action(text_of)
+            {
                 return Err(format!(
                     "the pod template's metadata comes partly from `{text_of}`, which may write `annotations:`; add the annotations by hand"
                 ));
@@ -676,7 +676,7 @@ pub fn add_annotations(
             context,
             nl,
         );
-        return finish(&t, vec![at..at], insert, Shape::NewAnnotations, Vec::new(), lead);
+        return finish(&t, at, insert, Shape::NewAnnotations, Vec::new(), lead);
     };
     let LineKind::Key { value, .. } = t.lines[ann].kind else {
         unreachable!("child() returns key lines")
@@ -691,9 +691,9 @@ pub fn add_annotations(
     let present: Vec<String> = annotations
         .iter()
         .filter(|a| {
-            keys_below.iter().any(|&k| {
-                matches!(t.lines[k].kind, LineKind::Key { key, .. } if unquote(key) == a.key)
-            })
+            keys_below.iter().any(
+                |&k| matches!(t.lines[k].kind, LineKind::Key { key, .. } if unquote(key) == a.key),
+            )
         })
         .map(|a| a.key.clone())
         .collect();
@@ -739,7 +739,8 @@ pub fn add_annotations(
                 "the pod template's `annotations:` is inside a `{word}` block that is not on a line of its own; add the annotations by hand"
             ));
         };
-        let siblings_inside = (open_line + 1..ann).any(|i| matches!(t.lines[i].kind, LineKind::Key { .. }));
+        let siblings_inside =
+            (open_line + 1..ann).any(|i| matches!(t.lines[i].kind, LineKind::Key { .. }));
         let end = t.block_end(doc, ann);
         let closes_after = (end + 1..doc.end)
             .take_while(|&i| !matches!(t.lines[i].kind, LineKind::Key { .. }))
@@ -773,7 +774,7 @@ pub fn add_annotations(
     let mut insert = lead.to_string();
     let context = context_at(&t, at);
     push_lines(&mut insert, &missing, entry_indent, context, nl);
-    finish(&t, vec![at..at], insert, Shape::IntoAnnotations, present, lead)
+    finish(&t, at, insert, Shape::IntoAnnotations, present, lead)
 }
 
 fn is_block_action(action: &str) -> bool {
@@ -788,8 +789,7 @@ fn is_block_action(action: &str) -> bool {
 
 /// `.` where it is the chart's root context, `$` inside `with` and `range`.
 fn context_at(t: &Template<'_>, offset: usize) -> &'static str {
-    if t
-        .open_blocks(offset)
+    if t.open_blocks(offset)
         .iter()
         .any(|(w, _)| matches!(*w, "with" | "range"))
     {
@@ -799,7 +799,13 @@ fn context_at(t: &Template<'_>, offset: usize) -> &'static str {
     }
 }
 
-fn push_lines(out: &mut String, annotations: &[Annotation], indent: usize, context: &str, nl: &str) {
+fn push_lines(
+    out: &mut String,
+    annotations: &[Annotation],
+    indent: usize,
+    context: &str,
+    nl: &str,
+) {
     for a in annotations {
         let below = a.hashes.strip_prefix("templates/").unwrap_or(&a.hashes);
         out.push_str(&format!(
@@ -812,7 +818,7 @@ fn push_lines(out: &mut String, annotations: &[Annotation], indent: usize, conte
 
 fn finish(
     t: &Template<'_>,
-    ranges: Vec<Range<usize>>,
+    at: usize,
     mut insert: String,
     shape: Shape,
     present: Vec<String>,
@@ -825,13 +831,10 @@ fn finish(
         insert.truncate(insert.len() - nl.len());
     }
     finish_many(
-        ranges
-            .into_iter()
-            .map(|range| TextEdit {
-                range,
-                insert: insert.clone(),
-            })
-            .collect(),
+        vec![TextEdit {
+            range: at..at,
+            insert,
+        }],
         shape,
         present,
     )

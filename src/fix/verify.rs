@@ -37,10 +37,9 @@ impl Proof {
             .files
             .entry(template.to_string())
             .or_insert_with(|| Ok(Vec::new()))
+            && !shown.contains(&what)
         {
-            if !shown.contains(&what) {
-                shown.push(what);
-            }
+            shown.push(what);
         }
     }
 
@@ -82,12 +81,13 @@ pub fn prove(
     for (template, text) in changes {
         write(&copy.join(template), text)?;
     }
-    let keys_of: BTreeMap<&str, BTreeSet<&str>> = wanted.iter().fold(BTreeMap::new(), |mut m, w| {
-        m.entry(w.template.as_str())
-            .or_insert_with(BTreeSet::new)
-            .extend(w.annotations.iter().map(|a| a.key.as_str()));
-        m
-    });
+    let keys_of: BTreeMap<&str, BTreeSet<&str>> =
+        wanted.iter().fold(BTreeMap::new(), |mut m, w| {
+            m.entry(w.template.as_str())
+                .or_insert_with(BTreeSet::new)
+                .extend(w.annotations.iter().map(|a| a.key.as_str()));
+            m
+        });
     let mut probed: BTreeSet<(String, String)> = BTreeSet::new();
     for variant in r.variants {
         let label = label(variant, r.chart);
@@ -99,7 +99,10 @@ pub fn prove(
                 for t in changes.keys() {
                     proof.fail(
                         t,
-                        format!("the edited chart does not render with {label}: {}", e.message),
+                        format!(
+                            "the edited chart does not render with {label}: {}",
+                            e.message
+                        ),
                     );
                 }
                 continue;
@@ -140,7 +143,12 @@ pub fn prove(
         // The annotations are there.
         let mut values_now: BTreeMap<(usize, String), String> = BTreeMap::new();
         for (wi, w) in wanted.iter().enumerate() {
-            let Some(obj) = nth_workload(after_m, &format!("{chart_name}/{}", w.template), &w.kind, w.nth) else {
+            let Some(obj) = nth_workload(
+                after_m,
+                &format!("{chart_name}/{}", w.template),
+                &w.kind,
+                w.nth,
+            ) else {
                 continue;
             };
             for a in &w.annotations {
@@ -151,20 +159,31 @@ pub fn prove(
                     }
                     Some(_) => proof.fail(
                         &w.template,
-                        format!("with {label}, `{}` of {} is not a sha256 checksum", a.key, w.workload),
+                        format!(
+                            "with {label}, `{}` of {} is not a sha256 checksum",
+                            a.key, w.workload
+                        ),
                     ),
                     None => proof.fail(
                         &w.template,
-                        format!("with {label}, the render of {} has no `{}`", w.workload, a.key),
+                        format!(
+                            "with {label}, the render of {} has no `{}`",
+                            w.workload, a.key
+                        ),
                     ),
                 }
             }
         }
         // Nothing else changed.
-        if let Err((line, template)) = same_but_annotations(before_m, again_m, after_m, chart_name, &keys_of) {
+        if let Err((line, template)) =
+            same_but_annotations(before_m, again_m, after_m, chart_name, &keys_of)
+        {
             let why = format!(
                 "with {label}, the render changed besides the annotations (line {line} of the render{})",
-                template.as_deref().map(|t| format!(", from `{t}`")).unwrap_or_default()
+                template
+                    .as_deref()
+                    .map(|t| format!(", from `{t}`"))
+                    .unwrap_or_default()
             );
             let owner = template
                 .as_deref()
@@ -183,7 +202,13 @@ pub fn prove(
                 proof.show(t, format!("nothing else changed with {label}"));
             }
         }
-        let dup = |m: &Model<'_>| m.files.iter().flat_map(|f| &f.docs).map(|d| d.duplicate_keys.len()).sum::<usize>();
+        let dup = |m: &Model<'_>| {
+            m.files
+                .iter()
+                .flat_map(|f| &f.docs)
+                .map(|d| d.duplicate_keys.len())
+                .sum::<usize>()
+        };
         if dup(after_m) > dup(before_m) {
             for t in changes.keys() {
                 proof.fail(t, format!("with {label}, the edit makes a duplicate key"));
@@ -200,7 +225,17 @@ pub fn prove(
                 if !probed.insert((w.template.clone(), a.hashes.clone())) {
                     continue;
                 }
-                match changes_with(r, &copy, work.path(), variant, chart_name, w, a, old, after_m)? {
+                match changes_with(
+                    r,
+                    &copy,
+                    work.path(),
+                    variant,
+                    chart_name,
+                    w,
+                    a,
+                    old,
+                    after_m,
+                )? {
                     Ok(evidence) => proof.show(&w.template, evidence),
                     Err(why) => proof.fail(&w.template, format!("with {label}, {why}")),
                 }
@@ -264,7 +299,9 @@ fn changes_with(
         let mutated = match value {
             serde_json::Value::String(s) => serde_json::Value::String(format!("{s}-confsum")),
             serde_json::Value::Bool(b) => serde_json::Value::Bool(!b),
-            serde_json::Value::Number(n) if n.is_i64() => serde_json::json!(n.as_i64().unwrap_or(0) + 1),
+            serde_json::Value::Number(n) if n.is_i64() => {
+                serde_json::json!(n.as_i64().unwrap_or(0) + 1)
+            }
             _ => continue,
         };
         let mut tree = mutated;
@@ -279,7 +316,8 @@ fn changes_with(
             continue;
         };
         let sources = [render];
-        let m = crate::model::Model::build_lenient(crate::model::parse_lenient(&sources)?, "default")?;
+        let m =
+            crate::model::Model::build_lenient(crate::model::parse_lenient(&sources)?, "default")?;
         if template_text(&m, &source) == before_text {
             continue;
         }
@@ -299,12 +337,22 @@ fn changes_with(
     let hashed = copy.join(&a.hashes);
     let original = std::fs::read_to_string(&hashed)
         .map_err(|e| Error::io(format!("cannot read `{}`: {e}", hashed.display()), e))?;
-    let newline = if original.is_empty() || original.ends_with('\n') { "" } else { "\n" };
-    write(&hashed, &format!("{original}{newline}# confsum: a change of this template\n"))?;
+    let newline = if original.is_empty() || original.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    write(
+        &hashed,
+        &format!("{original}{newline}# confsum: a change of this template\n"),
+    )?;
     let render = chart::render(r.helm, copy, r.options, variant.as_deref());
     write(&hashed, &original)?;
     let sources = [render.map_err(|e| {
-        Error::helm(format!("the probe render of `{}` failed: {}", a.hashes, e.message))
+        Error::helm(format!(
+            "the probe render of `{}` failed: {}",
+            a.hashes, e.message
+        ))
     })?];
     let m = crate::model::Model::build_lenient(crate::model::parse_lenient(&sources)?, "default")?;
     Ok(match value_after(&m) {
@@ -364,7 +412,9 @@ fn data_values(m: &Model<'_>, source: &str) -> Vec<String> {
         }
         let doc = m.doc(o);
         for e in m.config_data(i).written.iter() {
-            let Some(v) = doc.scalar(e.value) else { continue };
+            let Some(v) = doc.scalar(e.value) else {
+                continue;
+            };
             let v = if e.base64 {
                 match base64::engine::general_purpose::STANDARD.decode(v.trim()) {
                     Ok(b) => String::from_utf8_lossy(&b).into_owned(),
@@ -403,7 +453,9 @@ fn value_leaves(text: &str, out: &mut Vec<(Vec<String>, serde_json::Value)>) {
             use crate::yaml::ScalarType;
             let value = match d.scalar_type(node) {
                 Some(ScalarType::Str) => serde_json::Value::String(s.to_string()),
-                Some(ScalarType::Bool) => serde_json::Value::Bool(matches!(s, "true" | "True" | "TRUE")),
+                Some(ScalarType::Bool) => {
+                    serde_json::Value::Bool(matches!(s, "true" | "True" | "TRUE"))
+                }
                 Some(ScalarType::Int) => match s.parse::<i64>() {
                     Ok(n) => serde_json::json!(n),
                     Err(_) => continue,
@@ -441,9 +493,15 @@ fn same_but_annotations(
         else {
             continue;
         };
-        let Some(t) = after.pod_template(o) else { continue };
-        let Some((meta_key, meta)) = doc.get_entry(t, "metadata") else { continue };
-        let Some((ann_key, ann)) = doc.get_entry(meta, "annotations") else { continue };
+        let Some(t) = after.pod_template(o) else {
+            continue;
+        };
+        let Some((meta_key, meta)) = doc.get_entry(t, "metadata") else {
+            continue;
+        };
+        let Some((ann_key, ann)) = doc.get_entry(meta, "annotations") else {
+            continue;
+        };
         let entries = doc.entries(ann);
         let ours: Vec<_> = entries
             .iter()
@@ -453,9 +511,17 @@ fn same_but_annotations(
             added.push(lines_of(text, doc.node(k).span.start, doc.node(v).span.end));
         }
         if !ours.is_empty() && ours.len() == entries.len() {
-            added.push(lines_of(text, doc.node(ann_key).span.start, doc.node(ann_key).span.end));
+            added.push(lines_of(
+                text,
+                doc.node(ann_key).span.start,
+                doc.node(ann_key).span.end,
+            ));
             if doc.entries(meta).len() == 1 {
-                added.push(lines_of(text, doc.node(meta_key).span.start, doc.node(meta_key).span.end));
+                added.push(lines_of(
+                    text,
+                    doc.node(meta_key).span.start,
+                    doc.node(meta_key).span.end,
+                ));
             }
         }
     }
@@ -467,15 +533,23 @@ fn same_but_annotations(
         line_no += 1;
         let range = at..at + line.len();
         at += line.len();
-        if !added.iter().any(|a| a.start <= range.start && range.end <= a.end) {
+        if !added
+            .iter()
+            .any(|a| a.start <= range.start && range.end <= a.end)
+        {
             kept.push((line_no, line));
         }
     }
     let before_lines: Vec<&str> = before.files[0].source.text.split_inclusive('\n').collect();
     let again_lines: Vec<&str> = again.files[0].source.text.split_inclusive('\n').collect();
-    let volatile = |i: usize| before_lines.len() == again_lines.len() && before_lines[i] != again_lines[i];
+    let volatile =
+        |i: usize| before_lines.len() == again_lines.len() && before_lines[i] != again_lines[i];
     let template_at = |line: usize| {
-        let offset = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+        let offset = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum::<usize>();
         after.files[0]
             .docs
             .iter()
@@ -523,7 +597,9 @@ fn copy_chart(from: &Path, to: &Path) -> Result<()> {
             continue;
         }
         let dest = to.join(rel);
-        let io = |e: std::io::Error| Error::io(format!("cannot copy `{}`: {e}", entry.path().display()), e);
+        let io = |e: std::io::Error| {
+            Error::io(format!("cannot copy `{}`: {e}", entry.path().display()), e)
+        };
         if entry.file_type().is_dir() {
             std::fs::create_dir_all(&dest).map_err(io)?;
         } else if entry.path().is_file() {

@@ -88,8 +88,11 @@ fn pod_annotation(render: &str, kind: &str, name: &str, key: &str) -> Option<Str
     let doc = render.split("\n---").find(|d| {
         d.contains(&format!("\nkind: {kind}\n")) && d.contains(&format!("\n  name: {name}\n"))
     })?;
-    let re = regex::Regex::new(&format!(r"(?m)^\s+{}: ([0-9a-f]{{64}})\r?$", regex::escape(key)))
-        .unwrap();
+    let re = regex::Regex::new(&format!(
+        r"(?m)^\s+{}: ([0-9a-f]{{64}})\r?$",
+        regex::escape(key)
+    ))
+    .unwrap();
     re.captures(doc).map(|c| c[1].to_string())
 }
 
@@ -97,7 +100,10 @@ fn pod_annotation(render: &str, kind: &str, name: &str, key: &str) -> Option<Str
 /// removed, and every added line an `annotations:`/`metadata:` key or a
 /// checksum annotation.
 fn assert_render_only_gains_checksums(original: &Path, fixed: &Path) {
-    let ours = regex::Regex::new(r"^\s*(annotations:|metadata:|checksum/[a-z0-9.-]+: [0-9a-f]{64})\r?\n?$").unwrap();
+    let ours = regex::Regex::new(
+        r"^\s*(annotations:|metadata:|checksum/[a-z0-9.-]+: [0-9a-f]{64})\r?\n?$",
+    )
+    .unwrap();
     for args in value_sets(original) {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let before = render(original, &args);
@@ -161,7 +167,11 @@ fn assert_idempotent(chart: &Path) {
         "{}",
         stderr(&again)
     );
-    assert!(stderr(&again).contains("fixed 0 template files"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("fixed 0 template files"),
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(snapshot(chart), before, "a second --fix changed files");
 }
 
@@ -173,11 +183,17 @@ fn assert_idempotent(chart: &Path) {
 fn the_helm_create_scaffold_gets_a_checksum_of_the_configmap_it_reads() {
     let original = fixture("charts/fix/scaffold");
     let (_tmp, chart) = copy_of("scaffold");
-    assert_eq!(findings_of(&chart, "config-change-no-rollout"), ["scaffold"]);
+    assert_eq!(
+        findings_of(&chart, "config-change-no-rollout"),
+        ["scaffold"]
+    );
     let out = fix(&chart, &[]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("fixed ") && err.contains("templates/deployment.yaml"), "{err}");
+    assert!(
+        err.contains("fixed ") && err.contains("templates/deployment.yaml"),
+        "{err}"
+    );
     // The proof covers every values set, and a mutated value.
     for shown in [
         "nothing else changed with the defaults",
@@ -193,14 +209,27 @@ fn the_helm_create_scaffold_gets_a_checksum_of_the_configmap_it_reads() {
     // The render carries it, with and without podAnnotations, and it
     // follows the ConfigMap's value, not other values.
     let plain = render(&chart, &[]);
-    let sum = pod_annotation(&plain, "Deployment", "scaffold", "checksum/configmap").expect("annotated");
-    let annotated = render(&chart, &["--values", chart.join("ci/annotated-values.yaml").to_str().unwrap()]);
+    let sum =
+        pod_annotation(&plain, "Deployment", "scaffold", "checksum/configmap").expect("annotated");
+    let annotated = render(
+        &chart,
+        &[
+            "--values",
+            chart.join("ci/annotated-values.yaml").to_str().unwrap(),
+        ],
+    );
     assert!(annotated.contains("prometheus.io/scrape: \"true\""));
     assert!(pod_annotation(&annotated, "Deployment", "scaffold", "checksum/configmap").is_some());
     let mutated = render(&chart, &["--set", "logLevel=warn"]);
-    assert_ne!(pod_annotation(&mutated, "Deployment", "scaffold", "checksum/configmap").unwrap(), sum);
+    assert_ne!(
+        pod_annotation(&mutated, "Deployment", "scaffold", "checksum/configmap").unwrap(),
+        sum
+    );
     let unrelated = render(&chart, &["--set", "replicaCount=3"]);
-    assert_eq!(pod_annotation(&unrelated, "Deployment", "scaffold", "checksum/configmap").unwrap(), sum);
+    assert_eq!(
+        pod_annotation(&unrelated, "Deployment", "scaffold", "checksum/configmap").unwrap(),
+        sum
+    );
     assert!(findings_of(&chart, "config-change-no-rollout").is_empty());
     assert_idempotent(&chart);
 }
@@ -242,7 +271,12 @@ fn an_existing_annotations_map_gets_a_checksum_of_the_secret_a_key_ref_reads() {
     let out = fix(&chart, &[]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("setting `database.password` changes `templates/secret.yaml` and `checksum/secret`"), "{err}");
+    assert!(
+        err.contains(
+            "setting `database.password` changes `templates/secret.yaml` and `checksum/secret`"
+        ),
+        "{err}"
+    );
     assert!(!err.contains("s3cr3t"), "a Secret value shown: {err}");
     let after = std::fs::read_to_string(chart.join("templates/deployment.yaml")).unwrap();
     assert_eq!(after, from_report, "--fix wrote what the report offered");
@@ -250,9 +284,18 @@ fn an_existing_annotations_map_gets_a_checksum_of_the_secret_a_key_ref_reads() {
     let before = std::fs::read_to_string(original.join("templates/deployment.yaml")).unwrap();
     assert_template_only_gains_checksums(&before, &after, false);
     assert_render_only_gains_checksums(&original, &chart);
-    let sum = pod_annotation(&render(&chart, &[]), "Deployment", "annotated-api", "checksum/secret").unwrap();
+    let sum = pod_annotation(
+        &render(&chart, &[]),
+        "Deployment",
+        "annotated-api",
+        "checksum/secret",
+    )
+    .unwrap();
     let rotated = render(&chart, &["--set", "database.password=rotated"]);
-    assert_ne!(pod_annotation(&rotated, "Deployment", "annotated-api", "checksum/secret").unwrap(), sum);
+    assert_ne!(
+        pod_annotation(&rotated, "Deployment", "annotated-api", "checksum/secret").unwrap(),
+        sum
+    );
     assert!(findings_of(&chart, "config-change-no-rollout").is_empty());
     assert_idempotent(&chart);
 }
@@ -277,7 +320,10 @@ fn an_if_guarded_deployment_is_fixed_and_a_random_secret_is_refused() {
     }
     // The token is random on every render: a checksum of it would roll
     // the pods on every upgrade, so the check fails and nothing is written.
-    assert!(err.contains("not fixed") && err.contains("templates/api.yaml"), "{err}");
+    assert!(
+        err.contains("not fixed") && err.contains("templates/api.yaml"),
+        "{err}"
+    );
     assert!(err.contains("renders differently on every render"), "{err}");
     assert_eq!(
         std::fs::read(chart.join("templates/api.yaml")).unwrap(),
@@ -286,12 +332,32 @@ fn an_if_guarded_deployment_is_fixed_and_a_random_secret_is_refused() {
     let before = std::fs::read_to_string(original.join("templates/worker.yaml")).unwrap();
     let after = std::fs::read_to_string(chart.join("templates/worker.yaml")).unwrap();
     assert_template_only_gains_checksums(&before, &after, false);
-    assert!(after.starts_with("{{- if .Values.worker.enabled }}\n") && after.ends_with("{{- end }}\n"));
-    let sum = pod_annotation(&render(&chart, &[]), "Deployment", "guarded-worker", "checksum/worker-config").unwrap();
+    assert!(
+        after.starts_with("{{- if .Values.worker.enabled }}\n") && after.ends_with("{{- end }}\n")
+    );
+    let sum = pod_annotation(
+        &render(&chart, &[]),
+        "Deployment",
+        "guarded-worker",
+        "checksum/worker-config",
+    )
+    .unwrap();
     let urgent = render(&chart, &["--set", "worker.queue=urgent"]);
-    assert_ne!(pod_annotation(&urgent, "Deployment", "guarded-worker", "checksum/worker-config").unwrap(), sum);
+    assert_ne!(
+        pod_annotation(
+            &urgent,
+            "Deployment",
+            "guarded-worker",
+            "checksum/worker-config"
+        )
+        .unwrap(),
+        sum
+    );
     assert!(!render(&chart, &["--set", "worker.enabled=false"]).contains("guarded-worker"));
-    assert_eq!(findings_of(&chart, "config-change-no-rollout"), ["guarded-api"]);
+    assert_eq!(
+        findings_of(&chart, "config-change-no-rollout"),
+        ["guarded-api"]
+    );
     assert_idempotent(&chart);
 }
 
@@ -306,9 +372,18 @@ fn a_subchart_is_reported_with_the_manual_alternative_not_fixed() {
     let out = fix(&chart, &[]);
     let err = stderr(&out);
     assert!(out.status.code() != Some(2), "{err}");
-    assert!(err.contains("StatefulSet `umbrella-cache` is rendered by the subchart `cache`"), "{err}");
-    assert!(err.contains("ConfigMap `umbrella-cache` is rendered by the subchart `cache`"), "{err}");
-    assert!(err.contains("checksum/cache: {{ .Values.cache | toYaml | sha256sum }}"), "{err}");
+    assert!(
+        err.contains("StatefulSet `umbrella-cache` is rendered by the subchart `cache`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ConfigMap `umbrella-cache` is rendered by the subchart `cache`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("checksum/cache: {{ .Values.cache | toYaml | sha256sum }}"),
+        "{err}"
+    );
     let sub = "charts/cache";
     assert_eq!(
         snapshot(&chart.join(sub)),
@@ -320,9 +395,18 @@ fn a_subchart_is_reported_with_the_manual_alternative_not_fixed() {
     assert!(after.contains("checksum/configmap: {{ include (print $.Template.BasePath \"/configmap.yaml\") . | sha256sum }}"));
     assert!(!after.contains("charts/cache"));
     assert_render_only_gains_checksums(&original, &chart);
-    let sum = pod_annotation(&render(&chart, &[]), "Deployment", "umbrella-web", "checksum/configmap").unwrap();
+    let sum = pod_annotation(
+        &render(&chart, &[]),
+        "Deployment",
+        "umbrella-web",
+        "checksum/configmap",
+    )
+    .unwrap();
     let changed = render(&chart, &["--set", "greeting=hi"]);
-    assert_ne!(pod_annotation(&changed, "Deployment", "umbrella-web", "checksum/configmap").unwrap(), sum);
+    assert_ne!(
+        pod_annotation(&changed, "Deployment", "umbrella-web", "checksum/configmap").unwrap(),
+        sum
+    );
     assert_idempotent(&chart);
 }
 
@@ -337,16 +421,34 @@ fn crlf_templates_stay_crlf_and_a_template_without_metadata_gets_it() {
     let out = fix(&chart, &[]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("DaemonSet `crlf-agent`: added metadata with annotations"), "{err}");
+    assert!(
+        err.contains("DaemonSet `crlf-agent`: added metadata with annotations"),
+        "{err}"
+    );
     let after = std::fs::read_to_string(chart.join("templates/agent.yaml")).unwrap();
-    assert_eq!(after.matches('\n').count(), after.matches("\r\n").count(), "a bare LF: {after:?}");
-    assert!(after.contains("  template:\r\n    metadata:\r\n      annotations:\r\n        checksum/configmap: "));
+    assert_eq!(
+        after.matches('\n').count(),
+        after.matches("\r\n").count(),
+        "a bare LF: {after:?}"
+    );
+    assert!(after.contains(
+        "  template:\r\n    metadata:\r\n      annotations:\r\n        checksum/configmap: "
+    ));
     let before = std::fs::read_to_string(original.join("templates/agent.yaml")).unwrap();
     assert_template_only_gains_checksums(&before, &after, false);
     assert_render_only_gains_checksums(&original, &chart);
-    let sum = pod_annotation(&render(&chart, &[]), "DaemonSet", "crlf-agent", "checksum/configmap").unwrap();
+    let sum = pod_annotation(
+        &render(&chart, &[]),
+        "DaemonSet",
+        "crlf-agent",
+        "checksum/configmap",
+    )
+    .unwrap();
     let slow = render(&chart, &["--set", "mode=slow"]);
-    assert_ne!(pod_annotation(&slow, "DaemonSet", "crlf-agent", "checksum/configmap").unwrap(), sum);
+    assert_ne!(
+        pod_annotation(&slow, "DaemonSet", "crlf-agent", "checksum/configmap").unwrap(),
+        sum
+    );
     assert_idempotent(&chart);
 }
 
@@ -363,7 +465,10 @@ fn fix_diff_shows_the_edit_and_changes_nothing() {
     let diff = stdout(&out);
     assert!(diff.contains("templates/deployment.yaml\n@@"), "{diff}");
     assert!(diff.contains("\n+        checksum/configmap: {{ include (print $.Template.BasePath \"/configmap.yaml\") . | sha256sum }}\n"), "{diff}");
-    assert!(diff.contains("\n-      {{- with .Values.podAnnotations }}\n"), "{diff}");
+    assert!(
+        diff.contains("\n-      {{- with .Values.podAnnotations }}\n"),
+        "{diff}"
+    );
     assert_eq!(snapshot(&chart), before);
 }
 
@@ -376,5 +481,9 @@ fn fix_needs_a_chart_folder() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stdout(&out).is_empty());
-    assert!(stderr(&out).contains("--fix edits a chart's templates"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--fix edits a chart's templates"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -20,8 +20,7 @@ fn fixed(text: &str) -> (String, Shape) {
     (edit.apply(text), edit.shape)
 }
 
-const LINE: &str =
-    r#"checksum/configmap: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}"#;
+const LINE: &str = r#"checksum/configmap: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}"#;
 
 #[test]
 fn the_helm_create_scaffold_gets_its_annotations_out_of_the_with_block() {
@@ -74,7 +73,9 @@ fn an_existing_map_gets_the_line_first_at_its_indentation() {
     assert_eq!(shape, Shape::IntoAnnotations);
     assert_eq!(
         out,
-        format!("kind: Deployment\nspec:\n    template:\n        metadata:\n            annotations:\n                {LINE}\n                a: b\n        spec: {{}}\n")
+        format!(
+            "kind: Deployment\nspec:\n    template:\n        metadata:\n            annotations:\n                {LINE}\n                a: b\n        spec: {{}}\n"
+        )
     );
 }
 
@@ -85,7 +86,9 @@ fn metadata_without_annotations_gets_a_map() {
     assert_eq!(shape, Shape::NewAnnotations);
     assert_eq!(
         out,
-        format!("kind: Deployment\nspec:\n  template:\n    metadata:\n      annotations:\n        {LINE}\n      labels: {{app: x}}\n    spec: {{}}\n")
+        format!(
+            "kind: Deployment\nspec:\n  template:\n    metadata:\n      annotations:\n        {LINE}\n      labels: {{app: x}}\n    spec: {{}}\n"
+        )
     );
 }
 
@@ -96,7 +99,9 @@ fn a_template_without_metadata_gets_metadata() {
     assert_eq!(shape, Shape::NewMetadata);
     assert_eq!(
         out,
-        format!("kind: Deployment\nspec:\n  template:\n    metadata:\n      annotations:\n        {LINE}\n    spec:\n      containers: []")
+        format!(
+            "kind: Deployment\nspec:\n  template:\n    metadata:\n      annotations:\n        {LINE}\n    spec:\n      containers: []"
+        )
     );
 }
 
@@ -106,7 +111,9 @@ fn crlf_lines_stay_crlf() {
     let (out, _) = fixed(text);
     assert_eq!(
         out,
-        format!("kind: Deployment\r\nspec:\r\n  template:\r\n    metadata:\r\n      annotations:\r\n        {LINE}\r\n        a: b\r\n")
+        format!(
+            "kind: Deployment\r\nspec:\r\n  template:\r\n    metadata:\r\n      annotations:\r\n        {LINE}\r\n        a: b\r\n"
+        )
     );
 }
 
@@ -114,7 +121,10 @@ fn crlf_lines_stay_crlf() {
 fn an_if_guard_around_the_object_changes_nothing_but_a_range_needs_the_root() {
     let guarded = "{{- if .Values.enabled }}\nkind: Deployment\nspec:\n  template:\n    metadata:\n      labels: {}\n{{- end }}\n";
     let (out, _) = fixed(guarded);
-    assert!(out.contains(&format!("      annotations:\n        {LINE}\n")), "{out}");
+    assert!(
+        out.contains(&format!("      annotations:\n        {LINE}\n")),
+        "{out}"
+    );
     let ranged = "{{- range .Values.workers }}\n---\nkind: Deployment\nspec:\n  template:\n    metadata:\n      labels: {}\n{{- end }}\n";
     let edit = add_annotations(ranged, &DEPLOYMENT, &config(), &no_helpers).unwrap();
     let out = edit.apply(ranged);
@@ -148,7 +158,9 @@ fn a_helper_inside_the_annotations_map_is_fine_one_that_writes_the_map_is_refuse
     let inside = "kind: Deployment\nspec:\n  template:\n    metadata:\n      annotations:\n        {{- include \"x.annotations\" . | nindent 8 }}\n";
     let (out, shape) = fixed(inside);
     assert_eq!(shape, Shape::IntoAnnotations);
-    assert!(out.contains(&format!("      annotations:\n        {LINE}\n        {{{{- include")));
+    assert!(out.contains(&format!(
+        "      annotations:\n        {LINE}\n        {{{{- include"
+    )));
     let writes = "kind: Deployment\nspec:\n  template:\n    metadata:\n      {{- include \"x.podMetadata\" . | nindent 6 }}\n    spec: {}\n";
     let helper = |name: &str| (name == "x.podMetadata").then_some(true);
     let why = add_annotations(writes, &DEPLOYMENT, &config(), &helper).unwrap_err();
@@ -171,20 +183,33 @@ fn inline_annotations_and_a_helper_made_object_are_refused() {
 fn block_scalars_and_actions_that_look_like_keys_are_content() {
     let text = "kind: Deployment\nspec:\n  script: |\n    template:\n      metadata:\n  template:\n    metadata:\n      {{ .Values.key }}: x\n      labels: {}\n";
     let (out, _) = fixed(text);
-    assert!(out.contains(&format!("  template:\n    metadata:\n      annotations:\n        {LINE}\n")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "  template:\n    metadata:\n      annotations:\n        {LINE}\n"
+        )),
+        "{out}"
+    );
 }
 
 #[test]
 fn present_annotations_are_not_added_twice() {
-    let text = format!("kind: Deployment\nspec:\n  template:\n    metadata:\n      annotations:\n        {LINE}\n");
+    let text = format!(
+        "kind: Deployment\nspec:\n  template:\n    metadata:\n      annotations:\n        {LINE}\n"
+    );
     let why = add_annotations(&text, &DEPLOYMENT, &config(), &no_helpers).unwrap_err();
     assert!(why.contains("already has"), "{why}");
 }
 
 #[test]
 fn names_for_templates() {
-    assert_eq!(Annotation::for_template("templates/configmap.yaml").key, "checksum/configmap");
-    assert_eq!(Annotation::for_template("templates/app/secret.yml").key, "checksum/app-secret");
+    assert_eq!(
+        Annotation::for_template("templates/configmap.yaml").key,
+        "checksum/configmap"
+    );
+    assert_eq!(
+        Annotation::for_template("templates/app/secret.yml").key,
+        "checksum/app-secret"
+    );
 }
 
 #[test]

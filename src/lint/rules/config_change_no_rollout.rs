@@ -80,7 +80,8 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             };
             let what = format!("{} `{}`", rf.kind.as_str(), rf.name);
             let cover = annotations.cover(ctx, target);
-            if !matches!(cover, Cover::Rolled | Cover::LikelyRolled) && !uncovered.contains(&target) {
+            if !matches!(cover, Cover::Rolled | Cover::LikelyRolled) && !uncovered.contains(&target)
+            {
                 uncovered.push(target);
             }
             match cover {
