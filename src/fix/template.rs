@@ -529,21 +529,37 @@ pub fn add_annotations(
 ) -> Result<Edit, Refusal> {
     let t = Template::read(text);
     let docs = t.documents();
-    let of_kind: Vec<&Range<usize>> = docs
-        .iter()
-        .filter(|d| {
-            t.child(d, None, "kind").is_some_and(|k| {
-                matches!(t.lines[k].kind, LineKind::Key { value, .. } if strip_comment(value).trim().trim_matches(['"', '\'']) == target.kind)
+    let kind_value = |d: &Range<usize>| {
+        t.child(d, None, "kind")
+            .and_then(|k| match t.lines[k].kind {
+                LineKind::Key { value, .. } => Some(strip_comment(value).trim()),
+                _ => None,
             })
-        })
+    };
+    let mut of_kind: Vec<&Range<usize>> = docs
+        .iter()
+        .filter(|d| kind_value(d).is_some_and(|v| v.trim_matches(['"', '\'']) == target.kind))
         .collect();
     if of_kind.is_empty() {
+        // A computed kind that can be this one
+        // (`kind: {{ ternary "StatefulSet" "Deployment" .Values.x }}`).
+        let quoted = format!("\"{}\"", target.kind);
+        of_kind = docs
+            .iter()
+            .filter(|d| kind_value(d).is_some_and(|v| v.contains("{{") && v.contains(&quoted)))
+            .collect();
+    }
+    if of_kind.is_empty() {
+        let computed = docs
+            .iter()
+            .any(|d| kind_value(d).is_some_and(|v| v.contains("{{")));
         let helper = docs
             .iter()
             .flat_map(|d| d.clone())
             .filter(|&i| t.lines[i].kind == LineKind::Action)
             .flat_map(|i| t.includes(i))
-            .next();
+            .next()
+            .filter(|_| !computed);
         return Err(match helper {
             Some(h) => format!(
                 "the template has no `kind: {}` line: the object comes from the helper `{h}`; add the annotations where that helper writes the pod template",

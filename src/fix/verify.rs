@@ -337,23 +337,21 @@ fn changes_with(
     let hashed = copy.join(&a.hashes);
     let original = std::fs::read_to_string(&hashed)
         .map_err(|e| Error::io(format!("cannot read `{}`: {e}", hashed.display()), e))?;
-    let newline = if original.is_empty() || original.ends_with('\n') {
-        ""
-    } else {
-        "\n"
-    };
-    write(
-        &hashed,
-        &format!("{original}{newline}# confsum: a change of this template\n"),
-    )?;
+    // An action's output, which no `{{- ... -}}` trim marker can eat; a
+    // comment line at the top level, which no object gains.
+    let probe = format!("{original}{{{{ \"\\n# confsum: a change of this template\\n\" }}}}");
+    write(&hashed, &probe)?;
     let render = chart::render(r.helm, copy, r.options, variant.as_deref());
     write(&hashed, &original)?;
-    let sources = [render.map_err(|e| {
-        Error::helm(format!(
-            "the probe render of `{}` failed: {}",
-            a.hashes, e.message
-        ))
-    })?];
+    let sources = match render {
+        Ok(s) => [s],
+        Err(e) => {
+            return Ok(Err(format!(
+                "a change of `{}`'s output does not render: {}",
+                a.hashes, e.message
+            )));
+        }
+    };
     let m = crate::model::Model::build_lenient(crate::model::parse_lenient(&sources)?, "default")?;
     Ok(match value_after(&m) {
         Some(new) if new != old => Ok(format!(

@@ -219,3 +219,16 @@ fn helper_defines_are_read() {
     assert_eq!(define_writes_annotations(helpers, "x.meta"), Some(true));
     assert_eq!(define_writes_annotations(helpers, "x.other"), None);
 }
+
+#[test]
+fn a_computed_kind_that_names_the_workload_is_found() {
+    let text = "kind: {{ ternary \"StatefulSet\" \"Deployment\" .Values.sts }}\nspec:\n  template:\n    metadata:\n      labels: {}\n";
+    let (out, _) = fixed(text);
+    assert!(
+        out.contains(&format!("      annotations:\n        {LINE}\n")),
+        "{out}"
+    );
+    let other = "kind: {{ .Values.kind }}\nspec:\n  template:\n    metadata: {}\n";
+    let why = add_annotations(other, &DEPLOYMENT, &config(), &no_helpers).unwrap_err();
+    assert!(why.contains("computed"), "{why}");
+}
