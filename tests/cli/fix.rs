@@ -487,3 +487,29 @@ fn fix_needs_a_chart_folder() {
         stderr(&out)
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+)]
+fn readme_fix_section_shows_real_output() {
+    let out = confsum()
+        .arg("lint")
+        .arg("--helm")
+        .arg(client("CONFSUM_TEST_HELM", "helm"))
+        .args(["--fix", "--diff", "fixtures/charts/fix/scaffold"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let diff = stdout(&out);
+    assert!(diff.lines().count() > 5);
+    for line in diff.lines() {
+        assert!(
+            readme.contains(line),
+            "README's --fix section is stale; missing:\n{line}"
+        );
+    }
+}
