@@ -11,7 +11,7 @@ use confsum::source::chart;
 use confsum::{Error, digest, lint};
 
 use super::args::LintArgs;
-use super::config::{RunConfig, helm_options, lint_config};
+use super::config::{RunConfig, helm_options};
 
 /// The outcome for one template file of a chart.
 struct FileOutcome {
@@ -32,15 +32,15 @@ struct ChartFix {
     outcomes: Vec<FileOutcome>,
 }
 
-pub fn run(args: &LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<(), Error> {
-    let run = RunConfig::resolve_with_file(
-        args.input.namespace.as_deref(),
-        &args.digest,
-        Some(&args.annotations),
-        args.config.as_deref(),
-    )?;
-    let config = lint_config(&args.ignore, &run)?;
-    let (manifests, charts) = super::lint_cmd::inputs(args, &config, err)?;
+/// Fix the `charts` (and refuse `manifests`, which have no templates).
+pub fn run(
+    args: &LintArgs,
+    (manifests, charts): (&[confsum::source::Source], &[PathBuf]),
+    run: &RunConfig,
+    config: &lint::LintConfig,
+    out: &mut Vec<u8>,
+    err: &mut Vec<u8>,
+) -> Result<(), Error> {
     if !manifests.is_empty() || charts.is_empty() {
         return Err(Error::usage(
             "--fix edits a chart's templates: give chart folders",
@@ -58,12 +58,12 @@ pub fn run(args: &LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<(), 
     let helm = chart::find_helm(opts.helm.as_deref())?;
     let mut rewrites: Vec<(PathBuf, String, String, String)> = Vec::new();
     let mut outcomes = Vec::new();
-    for c in &charts {
+    for c in charts {
         let ChartFix {
             files,
             changes,
             outcomes: chart_outcomes,
-        } = fix_chart(&helm, c, &opts, &run, &config)?;
+        } = fix_chart(&helm, c, &opts, run, config)?;
         for (template, text) in changes {
             let path = c.join(&template);
             let name = path.display().to_string();

@@ -70,14 +70,6 @@ fn attach_fixes(analysis: &confsum::Analysis<'_>, findings: &[lint::Finding], it
 }
 
 pub fn run(mut args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
-    if args.fix {
-        // What --fix proves over every values set is linted over them too.
-        args.all_values = true;
-        super::fix_cmd::run(&args, out, err)?;
-        if args.diff {
-            return Ok(Status::findings_if(!out.is_empty()));
-        }
-    }
     let run = RunConfig::resolve_with_file(
         args.input.namespace.as_deref(),
         &args.digest,
@@ -86,6 +78,14 @@ pub fn run(mut args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<S
     )?;
     let config = lint_config(&args.ignore, &run)?;
     let (manifests, charts) = inputs(&args, &config, err)?;
+    if args.fix {
+        // What --fix proves over every values set is linted over them too.
+        args.all_values = true;
+        super::fix_cmd::run(&args, (&manifests, &charts), &run, &config, out, err)?;
+        if args.diff {
+            return Ok(Status::findings_if(!out.is_empty()));
+        }
+    }
     let mut items = Vec::new();
     if !manifests.is_empty() {
         let notes = args.verbose.then_some(&mut *err);
@@ -119,7 +119,7 @@ pub fn run(mut args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<S
 }
 
 /// The manifests and the charts to lint.
-pub(super) fn inputs(
+fn inputs(
     args: &LintArgs,
     config: &LintConfig,
     err: &mut Vec<u8>,

@@ -138,6 +138,28 @@ fn assert_template_only_gains_checksums(before: &str, after: &str, moved: bool) 
     }
 }
 
+/// The template of the fixed chart gains only the fix's lines, and so do
+/// its renders; returns the fixed template.
+fn assert_fixed(original: &Path, chart: &Path, template: &str, moved: bool) -> String {
+    let before = std::fs::read_to_string(original.join(template)).unwrap();
+    let after = std::fs::read_to_string(chart.join(template)).unwrap();
+    assert_template_only_gains_checksums(&before, &after, moved);
+    assert_render_only_gains_checksums(original, chart);
+    after
+}
+
+/// The annotation `key` of `kind`/`name` in the fixed chart's render
+/// changes when `set` changes a value.
+fn assert_follows(chart: &Path, (kind, name): (&str, &str), key: &str, set: &str) {
+    let sum = pod_annotation(&render(chart, &[]), kind, name, key).expect("annotated");
+    let changed = render(chart, &["--set", set]);
+    assert_ne!(
+        pod_annotation(&changed, kind, name, key).unwrap(),
+        sum,
+        "{set}"
+    );
+}
+
 fn findings_of(chart: &Path, rule: &str) -> Vec<String> {
     let out = confsum()
         .arg("lint")
@@ -202,10 +224,7 @@ fn the_helm_create_scaffold_gets_a_checksum_of_the_configmap_it_reads() {
     ] {
         assert!(err.contains(shown), "{shown}: {err}");
     }
-    let before = std::fs::read_to_string(original.join("templates/deployment.yaml")).unwrap();
-    let after = std::fs::read_to_string(chart.join("templates/deployment.yaml")).unwrap();
-    assert_template_only_gains_checksums(&before, &after, true);
-    assert_render_only_gains_checksums(&original, &chart);
+    assert_fixed(&original, &chart, "templates/deployment.yaml", true);
     // The render carries it, with and without podAnnotations, and it
     // follows the ConfigMap's value, not other values.
     let plain = render(&chart, &[]);
@@ -281,20 +300,12 @@ fn an_existing_annotations_map_gets_a_checksum_of_the_secret_a_key_ref_reads() {
     let after = std::fs::read_to_string(chart.join("templates/deployment.yaml")).unwrap();
     assert_eq!(after, from_report, "--fix wrote what the report offered");
     assert!(after.contains("      annotations:\n        checksum/secret: {{ include (print $.Template.BasePath \"/secret.yaml\") . | sha256sum }}\n        prometheus.io/scrape: \"true\"\n"), "{after}");
-    let before = std::fs::read_to_string(original.join("templates/deployment.yaml")).unwrap();
-    assert_template_only_gains_checksums(&before, &after, false);
-    assert_render_only_gains_checksums(&original, &chart);
-    let sum = pod_annotation(
-        &render(&chart, &[]),
-        "Deployment",
-        "annotated-api",
+    assert_fixed(&original, &chart, "templates/deployment.yaml", false);
+    assert_follows(
+        &chart,
+        ("Deployment", "annotated-api"),
         "checksum/secret",
-    )
-    .unwrap();
-    let rotated = render(&chart, &["--set", "database.password=rotated"]);
-    assert_ne!(
-        pod_annotation(&rotated, "Deployment", "annotated-api", "checksum/secret").unwrap(),
-        sum
+        "database.password=rotated",
     );
     assert!(findings_of(&chart, "config-change-no-rollout").is_empty());
     assert_idempotent(&chart);
@@ -329,29 +340,18 @@ fn an_if_guarded_deployment_is_fixed_and_a_random_secret_is_refused() {
         std::fs::read(chart.join("templates/api.yaml")).unwrap(),
         std::fs::read(original.join("templates/api.yaml")).unwrap()
     );
+    // (Not its renders: the token is new in each.)
     let before = std::fs::read_to_string(original.join("templates/worker.yaml")).unwrap();
     let after = std::fs::read_to_string(chart.join("templates/worker.yaml")).unwrap();
     assert_template_only_gains_checksums(&before, &after, false);
     assert!(
         after.starts_with("{{- if .Values.worker.enabled }}\n") && after.ends_with("{{- end }}\n")
     );
-    let sum = pod_annotation(
-        &render(&chart, &[]),
-        "Deployment",
-        "guarded-worker",
+    assert_follows(
+        &chart,
+        ("Deployment", "guarded-worker"),
         "checksum/worker-config",
-    )
-    .unwrap();
-    let urgent = render(&chart, &["--set", "worker.queue=urgent"]);
-    assert_ne!(
-        pod_annotation(
-            &urgent,
-            "Deployment",
-            "guarded-worker",
-            "checksum/worker-config"
-        )
-        .unwrap(),
-        sum
+        "worker.queue=urgent",
     );
     assert!(!render(&chart, &["--set", "worker.enabled=false"]).contains("guarded-worker"));
     assert_eq!(
@@ -395,17 +395,11 @@ fn a_subchart_is_reported_with_the_manual_alternative_not_fixed() {
     assert!(after.contains("checksum/configmap: {{ include (print $.Template.BasePath \"/configmap.yaml\") . | sha256sum }}"));
     assert!(!after.contains("charts/cache"));
     assert_render_only_gains_checksums(&original, &chart);
-    let sum = pod_annotation(
-        &render(&chart, &[]),
-        "Deployment",
-        "umbrella-web",
+    assert_follows(
+        &chart,
+        ("Deployment", "umbrella-web"),
         "checksum/configmap",
-    )
-    .unwrap();
-    let changed = render(&chart, &["--set", "greeting=hi"]);
-    assert_ne!(
-        pod_annotation(&changed, "Deployment", "umbrella-web", "checksum/configmap").unwrap(),
-        sum
+        "greeting=hi",
     );
     assert_idempotent(&chart);
 }
@@ -434,20 +428,12 @@ fn crlf_templates_stay_crlf_and_a_template_without_metadata_gets_it() {
     assert!(after.contains(
         "  template:\r\n    metadata:\r\n      annotations:\r\n        checksum/configmap: "
     ));
-    let before = std::fs::read_to_string(original.join("templates/agent.yaml")).unwrap();
-    assert_template_only_gains_checksums(&before, &after, false);
-    assert_render_only_gains_checksums(&original, &chart);
-    let sum = pod_annotation(
-        &render(&chart, &[]),
-        "DaemonSet",
-        "crlf-agent",
+    assert_fixed(&original, &chart, "templates/agent.yaml", false);
+    assert_follows(
+        &chart,
+        ("DaemonSet", "crlf-agent"),
         "checksum/configmap",
-    )
-    .unwrap();
-    let slow = render(&chart, &["--set", "mode=slow"]);
-    assert_ne!(
-        pod_annotation(&slow, "DaemonSet", "crlf-agent", "checksum/configmap").unwrap(),
-        sum
+        "mode=slow",
     );
     assert_idempotent(&chart);
 }
