@@ -484,7 +484,7 @@ impl Ctx<'_, '_> {
                     let NodeKind::Scalar { value: old, .. } = &node.kind else {
                         return Err((v, format!("annotation `{key}` is not a plain value")));
                     };
-                    if node.tag.is_some() || node.anchored {
+                    if node.tagged || node.anchored {
                         return Err((v, format!("annotation `{key}` carries a tag or an anchor")));
                     }
                     if old != value {
@@ -523,9 +523,7 @@ impl Ctx<'_, '_> {
         let n = self.doc.node(id);
         match n.kind {
             NodeKind::Alias { .. } => Err((id, format!("{what} is an alias"))),
-            NodeKind::Mapping { .. } if n.tag.is_some() => {
-                Err((id, format!("{what} carries a tag")))
-            }
+            NodeKind::Mapping { .. } if n.tagged => Err((id, format!("{what} carries a tag"))),
             NodeKind::Mapping { .. } if n.anchored => Err((
                 id,
                 format!("{what} carries an anchor that other nodes may share"),
@@ -543,7 +541,7 @@ impl Ctx<'_, '_> {
                 style: ScalarStyle::Plain,
                 ..
             }
-        ) && n.tag.is_none()
+        ) && !n.tagged
             && !n.anchored
             && self.doc.scalar_type(id) == Some(ScalarType::Null)
     }
@@ -574,7 +572,7 @@ impl Ctx<'_, '_> {
                 // an anchor or `? ` there would end up on the new key.
                 if let Some(&(k, _)) = existing.first() {
                     let key = self.doc.node(k);
-                    if key.tag.is_some() || key.anchored {
+                    if key.tagged || key.anchored {
                         return Err((k, "its first key carries a tag or an anchor".into()));
                     }
                 }

@@ -4,6 +4,17 @@
 use super::*;
 
 impl<'a> Document<'a> {
+    /// The explicit tag of node `id`, as written.
+    pub fn tag(&self, id: NodeId) -> Option<&str> {
+        if !self.nodes[id as usize].tagged {
+            return None;
+        }
+        self.tags
+            .binary_search_by_key(&id, |&(n, _)| n)
+            .ok()
+            .map(|i| self.tags[i].1.as_ref())
+    }
+
     pub fn node(&self, id: NodeId) -> &Node<'a> {
         &self.nodes[id as usize]
     }
@@ -94,7 +105,7 @@ impl<'a> Document<'a> {
         let mut at = from;
         for key in path {
             let n = &self.nodes[at as usize];
-            if matches!(n.kind, NodeKind::Alias { .. }) || n.tag.is_some() {
+            if matches!(n.kind, NodeKind::Alias { .. }) || n.tagged {
                 return Err(at);
             }
             match self.get_direct_entry(at, key) {
@@ -153,12 +164,13 @@ impl<'a> Document<'a> {
 
     /// How Kubernetes' decoder types this scalar (None for collections).
     pub fn scalar_type(&self, id: NodeId) -> Option<ScalarType> {
-        let n = &self.nodes[self.resolve(id) as usize];
+        let id = self.resolve(id);
+        let n = &self.nodes[id as usize];
         let NodeKind::Scalar { value, style } = &n.kind else {
             return None;
         };
-        if let Some(tag) = &n.tag {
-            return Some(match tag.as_ref() {
+        if let Some(tag) = self.tag(id) {
+            return Some(match tag {
                 "!!str" => ScalarType::Str,
                 "!!int" => ScalarType::Int,
                 "!!float" => ScalarType::Float,

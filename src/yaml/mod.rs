@@ -80,10 +80,12 @@ pub struct Node<'a> {
     /// Byte range in the source. Block collections span from their first
     /// child to the end of their last; flow collections include brackets.
     pub span: Range<usize>,
-    /// The explicit tag as written (`!!str`, `!custom`), if any.
-    pub tag: Option<Box<str>>,
     /// Whether an anchor (`&name`) is defined on this node.
     pub anchored: bool,
+    /// Whether the node has an explicit tag (`!!str`, `!custom`): its text
+    /// is in [`Document::tags`], so that the common untagged node costs no
+    /// pointer.
+    pub tagged: bool,
 }
 
 /// A parse failure, located by byte offset in the source.
@@ -114,6 +116,8 @@ pub struct Document<'a> {
     /// For a tree pruned to some top-level keys: the length of the whole
     /// document as compact JSON, measured before pruning.
     pub pruned_json_len: Option<usize>,
+    /// The explicit tags, by node id (ascending): (node, tag as written).
+    pub tags: Vec<(NodeId, Box<str>)>,
 }
 
 /// Which documents keep their node tree.
@@ -256,6 +260,7 @@ fn parse_chunk_general(
             dropped: false,
             duplicate_keys: Vec::new(),
             pruned_json_len: None,
+            tags: Vec::new(),
         });
     }
     Ok(docs)
@@ -275,7 +280,7 @@ fn finish_document<'a>(
         let n = &b.nodes[id as usize];
         if let NodeKind::Scalar { value, style } = &n.kind {
             let null = *style == ScalarStyle::Plain
-                && n.tag.is_none()
+                && !n.tagged
                 && (n.span.is_empty() || resolve_plain(value) == ScalarType::Null);
             if null {
                 root = None;
@@ -283,6 +288,7 @@ fn finish_document<'a>(
         }
     }
     let duplicate_keys = b.duplicates;
+    let tags = b.tags;
     let mut nodes = b.nodes;
     // The arena lives as long as the run: give back its slack.
     nodes.shrink_to_fit();
@@ -295,6 +301,7 @@ fn finish_document<'a>(
         dropped: false,
         duplicate_keys,
         pruned_json_len: None,
+        tags,
     };
     match (keep, doc.root) {
         (Keep::Filter(wanted), Some(_)) if !wanted(&doc) => {
@@ -302,6 +309,7 @@ fn finish_document<'a>(
             doc.root = None;
             doc.dropped = true;
             doc.duplicate_keys = Vec::new();
+            doc.tags = Vec::new();
         }
         (Keep::Prune(keys_of), Some(root))
             if doc.duplicate_keys.is_empty() && doc.is_mapping(root) =>
@@ -321,6 +329,7 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     let mut budget = usize::MAX;
     doc.pruned_json_len = Some(doc.json_len(root, &mut budget));
     let old = std::mem::take(&mut doc.nodes);
+    let old_tags = std::mem::take(&mut doc.tags);
     let mut new: Vec<Node<'_>> = Vec::with_capacity(64);
     // Each node is copied once, however many aliases reach it.
     let mut copied: Vec<Option<NodeId>> = vec![None; old.len()];
@@ -358,8 +367,8 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
         new.push(Node {
             kind,
             span: n.span.clone(),
-            tag: n.tag.clone(),
             anchored: n.anchored,
+            tagged: n.tagged,
         });
         let id_new = (new.len() - 1) as NodeId;
         copied[id as usize] = Some(id_new);
@@ -387,12 +396,19 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
             entries: kept,
         },
         span: old[root as usize].span.clone(),
-        tag: old[root as usize].tag.clone(),
         anchored: old[root as usize].anchored,
+        tagged: old[root as usize].tagged,
     });
+    copied[root as usize] = Some((new.len() - 1) as NodeId);
     doc.root = Some((new.len() - 1) as NodeId);
     new.shrink_to_fit();
     doc.nodes = new;
+    // The tags of the nodes kept, under their new ids.
+    doc.tags = old_tags
+        .into_iter()
+        .filter_map(|(id, tag)| Some((copied[id as usize]?, tag)))
+        .collect();
+    doc.tags.sort_by_key(|&(id, _)| id);
 }
 
 /// Parse one chunk with the general parser alone (for tests and tools that

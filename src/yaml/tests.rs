@@ -399,3 +399,28 @@ fn pruning_keeps_named_keys_and_the_json_length() {
     assert!(kept[0].get(kept[0].root.unwrap(), "spec").is_some());
     assert_eq!(kept[0].pruned_json_len, None);
 }
+
+#[test]
+fn a_node_stays_small() {
+    // The arena is most of lint's memory: a tag pointer or a wider span
+    // per node shows here first.
+    assert!(
+        std::mem::size_of::<Node<'_>>() <= 56,
+        "{}",
+        std::mem::size_of::<Node<'_>>()
+    );
+}
+
+#[test]
+fn tags_survive_pruning_under_new_ids() {
+    let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec: !!map {a: 1}\nmetadata:\n  name: !!str x\n  labels: {n: !!int \"7\"}\n";
+    let docs = parse_stream_keeping(text, Keep::Prune(crate::model::prune_for_lint)).unwrap();
+    let d = &docs[0];
+    let root = d.root.unwrap();
+    assert!(d.get(root, "spec").is_none(), "pruned");
+    let name = d.path(root, &["metadata", "name"]).unwrap();
+    assert_eq!(d.tag(name), Some("!!str"));
+    let n = d.path(root, &["metadata", "labels", "n"]).unwrap();
+    assert_eq!(d.scalar_type(n), Some(ScalarType::Int));
+    assert_eq!(d.tags.len(), 2);
+}

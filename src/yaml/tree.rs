@@ -51,6 +51,8 @@ pub(super) struct Builder<'a> {
     track_aliases: bool,
     /// (earlier key, later key) of each duplicate mapping key.
     pub(super) duplicates: Vec<(NodeId, NodeId)>,
+    /// The explicit tags, by node id.
+    pub(super) tags: Vec<(NodeId, Box<str>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -64,6 +66,7 @@ impl<'a> Builder<'a> {
             expanded: Vec::new(),
             track_aliases: true,
             duplicates: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
@@ -122,8 +125,8 @@ impl<'a> Builder<'a> {
                 let id = self.push(Node {
                     kind: NodeKind::Alias { target },
                     span,
-                    tag: None,
                     anchored: false,
+                    tagged: false,
                 });
                 self.attach(id)
             }
@@ -150,9 +153,12 @@ impl<'a> Builder<'a> {
         let id = self.push(Node {
             kind: NodeKind::Scalar { value, style },
             span,
-            tag,
             anchored: anchor != 0,
+            tagged: tag.is_some(),
         });
+        if let Some(tag) = tag {
+            self.tags.push((id, tag));
+        }
         if anchor != 0 {
             self.anchors.push((anchor, id));
         }
@@ -189,9 +195,12 @@ impl<'a> Builder<'a> {
         let id = self.push(Node {
             kind,
             span,
-            tag,
             anchored: anchor != 0,
+            tagged: tag.is_some(),
         });
+        if let Some(tag) = tag {
+            self.tags.push((id, tag));
+        }
         if anchor != 0 {
             self.anchors.push((anchor, id));
         }
