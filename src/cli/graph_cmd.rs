@@ -19,6 +19,6 @@ pub fn run(args: GraphArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Stat
         GraphFormat::Mermaid => report::graph::mermaid(&analysis),
         GraphFormat::Svg => report::graph::svg(&analysis),
     };
-    out.extend_from_slice(text.as_bytes());
+    super::emit(out, text);
     Ok(Status::Clean)
 }

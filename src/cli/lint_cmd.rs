@@ -107,7 +107,7 @@ pub fn run(mut args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<S
         std::fs::write(path, &text)
             .map_err(|e| Error::io(format!("cannot write `{}`: {e}", path.display()), e))?;
     }
-    out.extend_from_slice(text.as_bytes());
+    super::emit(out, text);
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),

@@ -31,6 +31,16 @@ pub enum Status {
     Findings,
 }
 
+/// Append a report to the output buffer: moved in, not copied, when it is
+/// the whole output (a report can be tens of megabytes).
+pub(crate) fn emit(out: &mut Vec<u8>, text: String) {
+    if out.is_empty() {
+        *out = text.into_bytes();
+    } else {
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
 impl Status {
     /// `Findings` when `found`, else `Clean`.
     pub fn findings_if(found: bool) -> Status {

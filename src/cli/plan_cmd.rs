@@ -105,6 +105,6 @@ pub fn run(args: PlanArgs, out: &mut Vec<u8>) -> Result<Status, Error> {
         PlanFormat::Json => report::plan::json(&p),
         PlanFormat::Markdown => report::plan::markdown(&p),
     };
-    out.extend_from_slice(text.as_bytes());
+    super::emit(out, text);
     Ok(Status::findings_if(args.exit_code && p.anything_rolls()))
 }

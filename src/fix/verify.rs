@@ -206,7 +206,7 @@ pub fn prove(
             m.files
                 .iter()
                 .flat_map(|f| &f.docs)
-                .map(|d| d.duplicate_keys.len())
+                .map(|d| d.duplicate_keys().len())
                 .sum::<usize>()
         };
         if dup(after_m) > dup(before_m) {

@@ -38,7 +38,54 @@ pub struct Source {
     /// Read only to resolve references of the given files (`--whole-scope`):
     /// never written, and its objects are not reported on.
     pub context: bool,
-    line_starts: OnceLock<Vec<usize>>,
+    line_starts: OnceLock<LineStarts>,
+}
+
+/// The byte offset of each line's start: 4 bytes a line for any text under
+/// 4 GiB (a line index lives beside the trees while lint reports).
+#[derive(Debug)]
+enum LineStarts {
+    Narrow(Vec<u32>),
+    Wide(Vec<usize>),
+}
+
+impl LineStarts {
+    fn of(bytes: &[u8]) -> LineStarts {
+        let lines = memchr::memchr_iter(b'\n', bytes).map(|i| i + 1);
+        if u32::try_from(bytes.len()).is_ok() {
+            let mut starts = Vec::with_capacity(bytes.len() / 40 + 1);
+            starts.push(0);
+            starts.extend(lines.map(|i| i as u32));
+            starts.shrink_to_fit();
+            LineStarts::Narrow(starts)
+        } else {
+            let mut starts = vec![0];
+            starts.extend(lines);
+            LineStarts::Wide(starts)
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            LineStarts::Narrow(v) => v.len(),
+            LineStarts::Wide(v) => v.len(),
+        }
+    }
+
+    fn get(&self, line: usize) -> Option<usize> {
+        match self {
+            LineStarts::Narrow(v) => v.get(line).map(|&s| s as usize),
+            LineStarts::Wide(v) => v.get(line).copied(),
+        }
+    }
+
+    /// The 0-based line holding `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        match self {
+            LineStarts::Narrow(v) => v.partition_point(|&s| s as usize <= offset) - 1,
+            LineStarts::Wide(v) => v.partition_point(|&s| s <= offset) - 1,
+        }
+    }
 }
 
 impl Source {
@@ -88,14 +135,9 @@ impl Source {
     /// The byte offset of each line's start, found once per source (a
     /// vectorised newline search), so that every position lookup is a
     /// binary search, not a scan.
-    fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| {
-            let bytes = self.text.as_bytes();
-            let mut starts = Vec::with_capacity(bytes.len() / 40 + 1);
-            starts.push(0);
-            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
-            starts
-        })
+    fn line_starts(&self) -> &LineStarts {
+        self.line_starts
+            .get_or_init(|| LineStarts::of(self.text.as_bytes()))
     }
 
     /// The bytes of lines `first..=last` (1-based, clamped), line breaks
@@ -104,8 +146,8 @@ impl Source {
         let starts = self.line_starts();
         let first = first.clamp(1, starts.len());
         let last = last.clamp(first, starts.len());
-        let start = starts[first - 1];
-        let end = starts.get(last).copied().unwrap_or(self.text.len());
+        let start = starts.get(first - 1).unwrap_or(0);
+        let end = starts.get(last).unwrap_or(self.text.len());
         start..end
     }
 
@@ -113,8 +155,8 @@ impl Source {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let starts = self.line_starts();
-        let line = starts.partition_point(|&s| s <= offset) - 1;
-        let mut start = starts[line];
+        let line = starts.line_of(offset);
+        let mut start = starts.get(line).unwrap_or(0);
         while !self.text.is_char_boundary(start) {
             start += 1;
         }
@@ -161,8 +203,8 @@ impl Source {
     /// The text of 1-based line `line`, without its line break.
     pub fn line_text(&self, line: usize) -> &str {
         let starts = self.line_starts();
-        let start = starts[line - 1];
-        let end = starts.get(line).copied().unwrap_or(self.text.len());
+        let start = starts.get(line - 1).unwrap_or(self.text.len());
+        let end = starts.get(line).unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 }

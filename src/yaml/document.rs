@@ -9,10 +9,10 @@ impl<'a> Document<'a> {
         if !self.nodes[id as usize].tagged {
             return None;
         }
-        self.tags
-            .binary_search_by_key(&id, |&(n, _)| n)
+        let tags = self.tags();
+        tags.binary_search_by_key(&id, |&(n, _)| n)
             .ok()
-            .map(|i| self.tags[i].1.as_ref())
+            .map(|i| tags[i].1.as_ref())
     }
 
     pub fn node(&self, id: NodeId) -> &Node<'a> {

@@ -110,14 +110,48 @@ pub struct Document<'a> {
     pub crlf: bool,
     /// Whether the keep filter dropped the tree of this (non-empty) document.
     pub dropped: bool,
+    /// Duplicate keys, a pruned tree's JSON length and tags: few
+    /// documents have any, so they cost a pointer, not 64 bytes each.
+    rare: Option<Box<Rare>>,
+}
+
+/// The parts of a [`Document`] that few documents have.
+#[derive(Debug, Default)]
+struct Rare {
     /// (earlier key, later key) of each duplicate mapping key: the later
     /// value is the one lookups return, as in Kubernetes' decoding.
-    pub duplicate_keys: Vec<(NodeId, NodeId)>,
+    duplicate_keys: Vec<(NodeId, NodeId)>,
     /// For a tree pruned to some top-level keys: the length of the whole
     /// document as compact JSON, measured before pruning.
-    pub pruned_json_len: Option<usize>,
+    pruned_json_len: Option<usize>,
     /// The explicit tags, by node id (ascending): (node, tag as written).
-    pub tags: Vec<(NodeId, Box<str>)>,
+    tags: Vec<(NodeId, Box<str>)>,
+}
+
+impl Rare {
+    fn boxed(self) -> Option<Box<Rare>> {
+        (!self.duplicate_keys.is_empty() || self.pruned_json_len.is_some() || !self.tags.is_empty())
+            .then(|| Box::new(self))
+    }
+}
+
+impl Document<'_> {
+    /// (earlier key, later key) of each duplicate mapping key: the later
+    /// value is the one lookups return, as in Kubernetes' decoding.
+    pub fn duplicate_keys(&self) -> &[(NodeId, NodeId)] {
+        self.rare.as_ref().map_or(&[], |r| &r.duplicate_keys)
+    }
+
+    /// For a tree pruned to some top-level keys: the length of the whole
+    /// document as compact JSON, measured before pruning.
+    pub fn pruned_json_len(&self) -> Option<usize> {
+        self.rare.as_ref().and_then(|r| r.pruned_json_len)
+    }
+
+    /// The explicit tags, by node id (ascending): (node, tag as written).
+    pub fn tags(&self) -> &[(NodeId, Box<str>)] {
+        self.rare.as_ref().map_or(&[], |r| &r.tags)
+    }
 }
 
 /// Which documents keep their node tree.
@@ -147,15 +181,43 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
 pub fn parse_stream_keeping(text: &str, keep: Keep) -> Result<Vec<Document<'_>>, YamlError> {
     use rayon::prelude::*;
     let chunks = split_documents(text);
-    let parsed: Vec<Result<Vec<Document<'_>>, YamlError>> = chunks
+    let parsed: Vec<Result<Chunk<'_>, YamlError>> = chunks
         .into_par_iter()
         .map(|range| parse_chunk(text, range, keep))
         .collect();
-    let mut docs = Vec::new();
+    // One vector of exactly the documents' number.
+    let mut docs = Vec::with_capacity(
+        parsed
+            .iter()
+            .map(|p| p.as_ref().map_or(0, Chunk::len))
+            .sum(),
+    );
     for p in parsed {
-        docs.extend(p?);
+        p?.push_into(&mut docs);
     }
     Ok(docs)
+}
+
+/// The documents of one chunk: nearly always one, held inline.
+enum Chunk<'a> {
+    One(Document<'a>),
+    Many(Vec<Document<'a>>),
+}
+
+impl<'a> Chunk<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Chunk::One(_) => 1,
+            Chunk::Many(v) => v.len(),
+        }
+    }
+
+    fn push_into(self, docs: &mut Vec<Document<'a>>) {
+        match self {
+            Chunk::One(d) => docs.push(d),
+            Chunk::Many(v) => docs.extend(v),
+        }
+    }
 }
 
 /// [`parse_stream_keeping`], going on past a document that does not parse:
@@ -167,16 +229,21 @@ pub fn parse_stream_lenient(
 ) -> (Vec<Document<'_>>, Vec<(Range<usize>, YamlError)>) {
     use rayon::prelude::*;
     let chunks = split_documents(text);
-    type Parsed<'t> = (Range<usize>, Result<Vec<Document<'t>>, YamlError>);
+    type Parsed<'t> = (Range<usize>, Result<Chunk<'t>, YamlError>);
     let parsed: Vec<Parsed<'_>> = chunks
         .into_par_iter()
         .map(|range| (range.clone(), parse_chunk(text, range, keep)))
         .collect();
-    let mut docs = Vec::new();
+    let mut docs = Vec::with_capacity(
+        parsed
+            .iter()
+            .map(|(_, p)| p.as_ref().map_or(0, Chunk::len))
+            .sum(),
+    );
     let mut broken = Vec::new();
     for (range, p) in parsed {
         match p {
-            Ok(d) => docs.extend(d),
+            Ok(c) => c.push_into(&mut docs),
             Err(e) => broken.push((range, e)),
         }
     }
@@ -185,19 +252,22 @@ pub fn parse_stream_lenient(
 
 /// Parse one chunk produced by [`split_documents`]. A chunk normally holds one
 /// document, but `...` end markers can put several in one.
-fn parse_chunk(
-    text: &str,
-    range: Range<usize>,
-    keep: Keep,
-) -> Result<Vec<Document<'_>>, YamlError> {
+fn parse_chunk(text: &str, range: Range<usize>, keep: Keep) -> Result<Chunk<'_>, YamlError> {
     crate::progress::parsed(1);
     let chunk = &text[range.clone()];
     if let Some(builder) = fast::parse(chunk, range.start) {
         let template = find_template_comment(chunk);
         // The fast path takes no carriage return.
-        return Ok(vec![finish_document(builder, keep, range, template, false)]);
+        return Ok(Chunk::One(finish_document(
+            builder, keep, range, template, false,
+        )));
     }
-    parse_chunk_general(text, range, keep)
+    let mut docs = parse_chunk_general(text, range, keep)?;
+    Ok(if docs.len() == 1 {
+        Chunk::One(docs.pop().expect("one"))
+    } else {
+        Chunk::Many(docs)
+    })
 }
 
 /// [`parse_chunk`] with the general parser, for what the fast path leaves.
@@ -258,9 +328,7 @@ fn parse_chunk_general(
             template,
             crlf,
             dropped: false,
-            duplicate_keys: Vec::new(),
-            pruned_json_len: None,
-            tags: Vec::new(),
+            rare: None,
         });
     }
     Ok(docs)
@@ -287,8 +355,12 @@ fn finish_document<'a>(
             }
         }
     }
-    let duplicate_keys = b.duplicates;
-    let tags = b.tags;
+    let rare = Rare {
+        duplicate_keys: b.duplicates,
+        pruned_json_len: None,
+        tags: b.tags,
+    }
+    .boxed();
     let mut nodes = b.nodes;
     // The arena lives as long as the run: give back its slack.
     nodes.shrink_to_fit();
@@ -299,20 +371,17 @@ fn finish_document<'a>(
         template,
         crlf,
         dropped: false,
-        duplicate_keys,
-        pruned_json_len: None,
-        tags,
+        rare,
     };
     match (keep, doc.root) {
         (Keep::Filter(wanted), Some(_)) if !wanted(&doc) => {
             doc.nodes = Vec::new();
             doc.root = None;
             doc.dropped = true;
-            doc.duplicate_keys = Vec::new();
-            doc.tags = Vec::new();
+            doc.rare = None;
         }
         (Keep::Prune(keys_of), Some(root))
-            if doc.duplicate_keys.is_empty() && doc.is_mapping(root) =>
+            if doc.duplicate_keys().is_empty() && doc.is_mapping(root) =>
         {
             if let Some(keys) = keys_of(&doc) {
                 prune(&mut doc, root, keys);
@@ -327,9 +396,9 @@ fn finish_document<'a>(
 /// new arena (ids renumbered), the rest is let go.
 fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     let mut budget = usize::MAX;
-    doc.pruned_json_len = Some(doc.json_len(root, &mut budget));
+    let pruned_json_len = Some(doc.json_len(root, &mut budget));
     let old = std::mem::take(&mut doc.nodes);
-    let old_tags = std::mem::take(&mut doc.tags);
+    let old_tags = doc.rare.take().map(|r| r.tags).unwrap_or_default();
     let mut new: Vec<Node<'_>> = Vec::with_capacity(64);
     // Each node is copied once, however many aliases reach it.
     let mut copied: Vec<Option<NodeId>> = vec![None; old.len()];
@@ -404,11 +473,17 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     new.shrink_to_fit();
     doc.nodes = new;
     // The tags of the nodes kept, under their new ids.
-    doc.tags = old_tags
+    let mut tags: Vec<(NodeId, Box<str>)> = old_tags
         .into_iter()
         .filter_map(|(id, tag)| Some((copied[id as usize]?, tag)))
         .collect();
-    doc.tags.sort_by_key(|&(id, _)| id);
+    tags.sort_by_key(|&(id, _)| id);
+    doc.rare = Rare {
+        duplicate_keys: Vec::new(),
+        pruned_json_len,
+        tags,
+    }
+    .boxed();
 }
 
 /// Parse one chunk with the general parser alone (for tests and tools that

@@ -191,8 +191,8 @@ fn duplicate_keys_keep_the_last_value_and_are_recorded() {
         d.get_direct_entry(r, "a").map(|(_, v)| d.scalar(v)),
         Some(Some("3"))
     );
-    let &[(first, second)] = d.duplicate_keys.as_slice() else {
-        panic!("{:?}", d.duplicate_keys)
+    let &[(first, second)] = d.duplicate_keys() else {
+        panic!("{:?}", d.duplicate_keys())
     };
     assert_eq!(
         (d.node(first).span.start, d.node(second).span.start),
@@ -202,7 +202,7 @@ fn duplicate_keys_keep_the_last_value_and_are_recorded() {
     let big: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect::<String>() + "k7: last\n";
     let docs = parse_stream(&big).unwrap();
     assert_eq!(docs[0].str_at(docs[0].root.unwrap(), &["k7"]), Some("last"));
-    assert_eq!(docs[0].duplicate_keys.len(), 1);
+    assert_eq!(docs[0].duplicate_keys().len(), 1);
 }
 
 #[test]
@@ -388,7 +388,7 @@ fn pruning_keeps_named_keys_and_the_json_length() {
     let pruned = parse_stream_keeping(text, Keep::Prune(keys)).unwrap();
     let d = &pruned[0];
     let root = d.root.unwrap();
-    assert_eq!(d.pruned_json_len, Some(whole));
+    assert_eq!(d.pruned_json_len(), Some(whole));
     assert_eq!(d.str_at(root, &["metadata", "name"]), Some("x"));
     assert_eq!(d.str_at(root, &["metadata", "labels", "a"]), Some("b"));
     assert!(d.get(root, "spec").is_none());
@@ -397,7 +397,7 @@ fn pruning_keeps_named_keys_and_the_json_length() {
     let dup = "kind: Big\nkind: Bigger\nspec: {a: 1}\n";
     let kept = parse_stream_keeping(dup, Keep::Prune(keys)).unwrap();
     assert!(kept[0].get(kept[0].root.unwrap(), "spec").is_some());
-    assert_eq!(kept[0].pruned_json_len, None);
+    assert_eq!(kept[0].pruned_json_len(), None);
 }
 
 #[test]
@@ -422,5 +422,5 @@ fn tags_survive_pruning_under_new_ids() {
     assert_eq!(d.tag(name), Some("!!str"));
     let n = d.path(root, &["metadata", "labels", "n"]).unwrap();
     assert_eq!(d.scalar_type(n), Some(ScalarType::Int));
-    assert_eq!(d.tags.len(), 2);
+    assert_eq!(d.tags().len(), 2);
 }

@@ -26,7 +26,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (obj, o) in ctx.objects() {
         let doc = ctx.doc(obj);
         let within = doc.node(o.node).span.clone();
-        for &(first, second) in &doc.duplicate_keys {
+        for &(first, second) in doc.duplicate_keys() {
             if !within.contains(&doc.node(second).span.start) {
                 continue;
             }
