@@ -70,8 +70,9 @@ pub fn items(
         .into_iter()
         .map(merged)
         .collect();
+    use rayon::prelude::*;
     findings
-        .iter()
+        .par_iter()
         .map(|f| item(analysis, f, &spans[f.file], templates))
         .collect()
 }

@@ -13,49 +13,62 @@ use crate::yaml::{Document, NodeId, NodeKind};
 
 /// Spans of sensitive values, per source.
 pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
+    use rayon::prelude::*;
     let mut spans = vec![Vec::new(); a.model.files.len()];
-    for (i, o) in a.model.objects.iter().enumerate() {
-        let doc = a.model.doc(o);
-        match o.kind {
-            Kind::Config(ConfigKind::Secret) => {
-                let mut seen = std::collections::HashSet::new();
-                for e in &a.model.config_data(i).written {
-                    push_through_aliases(doc, e.value, &mut spans[o.file], &mut seen);
-                }
-                // Annotations such as last-applied-configuration can hold the data too.
-                if let Some(ann) = doc.path(o.node, &["metadata", "annotations"]) {
-                    for &(_, v) in doc.entries(ann) {
-                        spans[o.file].push(doc.node(v).span.clone());
-                    }
-                }
-            }
-            Kind::Config(ConfigKind::ConfigMap) => {
-                for e in &a.model.config_data(i).written {
-                    let (k, v) = (e.key, e.value);
-                    if looks_like_credential(
-                        doc.scalar(k).unwrap_or(""),
-                        doc.scalar(v).unwrap_or(""),
-                    )
-                    .is_some()
-                    {
-                        spans[o.file].push(doc.node(v).span.clone());
-                    }
-                }
-            }
-            Kind::Workload(_) => {
-                if let Some(spec) = a.model.pod_spec(o) {
-                    for (_, value) in literal_credential_env(doc, spec) {
-                        spans[o.file].push(doc.node(value).span.clone());
-                    }
-                }
-            }
-            Kind::Other => {}
-        }
+    // Each object on its own (credential checks are most of the work), on
+    // all cores.
+    let per_object: Vec<(usize, Vec<Range<usize>>)> = (0..a.model.objects.len())
+        .into_par_iter()
+        .map(|i| (a.model.objects[i].file, object_spans(a, i)))
+        .filter(|(_, found)| !found.is_empty())
+        .collect();
+    for (file, found) in per_object {
+        spans[file].extend(found);
     }
     // A document that did not parse may be a Secret: all of it, unless its
     // kind is known to be shown.
     for b in a.model.broken.iter().filter(|b| !b.shown) {
         spans[b.file].push(b.document.clone());
+    }
+    spans
+}
+
+/// The sensitive spans of object `i`.
+fn object_spans(a: &Analysis<'_>, i: usize) -> Vec<Range<usize>> {
+    let o = &a.model.objects[i];
+    let doc = a.model.doc(o);
+    let mut spans = Vec::new();
+    match o.kind {
+        Kind::Config(ConfigKind::Secret) => {
+            let mut seen = std::collections::HashSet::new();
+            for e in &a.model.config_data(i).written {
+                push_through_aliases(doc, e.value, &mut spans, &mut seen);
+            }
+            // Annotations such as last-applied-configuration can hold the data too.
+            if let Some(ann) = doc.path(o.node, &["metadata", "annotations"]) {
+                for &(_, v) in doc.entries(ann) {
+                    spans.push(doc.node(v).span.clone());
+                }
+            }
+        }
+        Kind::Config(ConfigKind::ConfigMap) => {
+            for e in &a.model.config_data(i).written {
+                let (k, v) = (e.key, e.value);
+                if looks_like_credential(doc.scalar(k).unwrap_or(""), doc.scalar(v).unwrap_or(""))
+                    .is_some()
+                {
+                    spans.push(doc.node(v).span.clone());
+                }
+            }
+        }
+        Kind::Workload(_) => {
+            if let Some(spec) = a.model.pod_spec(o) {
+                for (_, value) in literal_credential_env(doc, spec) {
+                    spans.push(doc.node(value).span.clone());
+                }
+            }
+        }
+        Kind::Other => {}
     }
     spans
 }
