@@ -11,9 +11,6 @@ use crate::yaml::{Document, NodeId};
 /// One rule of a Role or ClusterRole, as granted to a ServiceAccount.
 #[derive(Debug, Clone)]
 struct Grant {
-    scope: usize,
-    /// The ServiceAccount: (namespace, name).
-    account: (String, String),
     /// Where the rule applies: a namespace, or `None` for every namespace.
     namespace: Option<String>,
     resources: Vec<String>,
@@ -21,10 +18,11 @@ struct Grant {
     names: Vec<String>,
 }
 
-/// The grants of the input, by ServiceAccount.
+/// The grants of the input, by ServiceAccount: (scope, its namespace, its
+/// name), so that each workload finds its own without a scan of all.
 #[derive(Debug, Default)]
 pub struct Rbac {
-    grants: Vec<Grant>,
+    grants: HashMap<(usize, String, String), Vec<Grant>>,
 }
 
 /// A Role's or ClusterRole's rules that can concern the core group.
@@ -74,7 +72,7 @@ impl Rbac {
                 rules_of(model.doc(o), o.node),
             );
         }
-        let mut grants = Vec::new();
+        let mut grants: HashMap<(usize, String, String), Vec<Grant>> = HashMap::new();
         for o in model.objects.iter().filter(|o| is_rbac(o)) {
             let cluster = match o.kind_name.as_str() {
                 "RoleBinding" => false,
@@ -110,10 +108,11 @@ impl Rbac {
                     .str_at(s, &["namespace"])
                     .unwrap_or(&o.namespace)
                     .to_string();
+                let of_account = grants
+                    .entry((o.scope, sa_ns, name.to_string()))
+                    .or_default();
                 for (resources, verbs, names) in rules {
-                    grants.push(Grant {
-                        scope: o.scope,
-                        account: (sa_ns.clone(), name.to_string()),
+                    of_account.push(Grant {
                         namespace: (!cluster).then(|| o.namespace.clone()),
                         resources: resources.clone(),
                         verbs: verbs.clone(),
@@ -134,12 +133,11 @@ impl Rbac {
         kind: ConfigKind,
     ) -> impl Iterator<Item = &'g Grant> + 'g {
         let resource = resource(kind);
-        self.grants.iter().filter(move |g| {
-            g.scope == workload.scope
-                && g.account.0 == workload.namespace
-                && g.account.1 == account
-                && g.resources.iter().any(|r| r == resource || r == "*")
-        })
+        self.grants
+            .get(&(workload.scope, workload.namespace.clone(), account.to_string()))
+            .into_iter()
+            .flatten()
+            .filter(move |g| g.resources.iter().any(|r| r == resource || r == "*"))
     }
 
     /// Where `account` may read objects of `kind` (get, list or watch):
