@@ -390,7 +390,7 @@ fn lint_targets(bin: &str, streams: &[(&str, PathBuf)], report: &mut String) {
 /// before (linear is 2x).
 fn doubling(bin: &str, dir: &Path, report: &mut String) {
     type Shape = (&'static str, fn(usize) -> String);
-    let shapes: [Shape; 4] = [
+    let shapes: [Shape; 6] = [
         ("configMapKeyRefs in one container", |n| {
             let mut s =
                 String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n");
@@ -429,6 +429,26 @@ fn doubling(bin: &str, dir: &Path, report: &mut String) {
             s.push_str("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n        envFrom:\n");
             for i in 0..n {
                 s.push_str(&format!("        - configMapRef: {{name: c{i}}}\n"));
+            }
+            s
+        }),
+        // RBAC is followed from each workload's ServiceAccount.
+        (
+            "workloads, each with a ServiceAccount, Role and RoleBinding",
+            |n| {
+                let mut s = String::new();
+                for i in 0..n / 4 {
+                    s.push_str(&format!("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r{i}}}\nrules: [{{apiGroups: [''], resources: [secrets], verbs: [get], resourceNames: [s{i}]}}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: b{i}}}\nroleRef: {{kind: Role, name: r{i}}}\nsubjects: [{{kind: ServiceAccount, name: sa{i}}}]\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: sa{i}}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}}}\nspec:\n  template:\n    spec:\n      serviceAccountName: sa{i}\n      containers: [{{name: c, image: x, env: [{{name: T, valueFrom: {{secretKeyRef: {{name: s{i}, key: t}}}}}}]}}]\n"));
+                }
+                s
+            },
+        ),
+        // One release copied into many namespaces: the same names, a
+        // missing Secret each copy's hook names.
+        ("copies of a release in namespaces", |n| {
+            let mut s = String::new();
+            for i in 0..n / 2 {
+                s.push_str(&format!("---\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: init, namespace: ns{i}}}\nspec:\n  template:\n    spec:\n      containers: [{{name: c, image: x, args: [--create=token]}}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app, namespace: ns{i}}}\nspec:\n  template:\n    spec:\n      containers: [{{name: c, image: x, args: [--secret=token], envFrom: [{{secretRef: {{name: missing}}}}]}}]\n"));
             }
             s
         }),

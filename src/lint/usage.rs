@@ -57,6 +57,9 @@ pub struct Usage<'m, 'a> {
     /// (scope, token) → the workloads whose command, args or env values
     /// hold it.
     named: HashMap<(usize, String), Vec<ObjId>>,
+    /// (scope, namespace, token) named by a Job, CronJob or Helm hook: what
+    /// it may create at run time.
+    named_by_job: std::collections::HashSet<(usize, String, String)>,
     /// (scope, namespace or "" for any, kind, name) of objects another
     /// object makes at run time: a SealedSecret's, an ExternalSecret's or a
     /// cert-manager Certificate's Secret, or one a workload's ServiceAccount
@@ -76,6 +79,7 @@ impl<'m, 'a> Usage<'m, 'a> {
             read_all: HashMap::new(),
             read_named: HashMap::new(),
             named: HashMap::new(),
+            named_by_job: Default::default(),
             produced: Default::default(),
             sidecars: Vec::new(),
             referenced: HashMap::new(),
@@ -123,9 +127,17 @@ impl<'m, 'a> Usage<'m, 'a> {
         let Some(spec) = spec else {
             return;
         };
+        let is_job = matches!(
+            o.kind,
+            Kind::Workload(crate::model::WorkloadKind::Job | crate::model::WorkloadKind::CronJob)
+        ) || model.is_helm_hook(o);
         for c in containers(doc, spec) {
             for s in container_strings(doc, c) {
                 for token in tokens(&s) {
+                    if is_job {
+                        self.named_by_job
+                            .insert((o.scope, o.namespace.clone(), token.clone()));
+                    }
                     let by = self.named.entry((o.scope, token)).or_default();
                     if by.last() != Some(&i) {
                         by.push(i);
@@ -218,14 +230,6 @@ impl<'m, 'a> Usage<'m, 'a> {
             .map(|k| OtherUse::DiscoveredByLabel(k.to_string()))
     }
 
-    /// The workloads that name `name` in their command, arguments or env
-    /// values (a hook that creates it, a controller given it as a flag).
-    pub fn named_by(&self, scope: usize, name: &str) -> &[ObjId] {
-        self.named
-            .get(&(scope, name.to_string()))
-            .map_or(&[], Vec::as_slice)
-    }
-
     /// Whether an object of the input makes this Secret or ConfigMap at
     /// run time, or a Job of the input may: a Job or Helm hook that names
     /// it in its script or arguments, or whose ServiceAccount may create
@@ -237,26 +241,15 @@ impl<'m, 'a> Usage<'m, 'a> {
         kind: ConfigKind,
         name: &str,
     ) -> bool {
-        let model = self.model;
         if self
             .produced
             .contains(&(scope, namespace.to_string(), kind, name.to_string()))
         {
             return true;
         }
-        let is_job = |o: &Object| {
-            matches!(
-                o.kind,
-                Kind::Workload(
-                    crate::model::WorkloadKind::Job | crate::model::WorkloadKind::CronJob
-                )
-            ) || model.is_helm_hook(o)
-        };
         if self
-            .named_by(scope, name)
-            .iter()
-            .map(|&w| &model.objects[w])
-            .any(|w| w.namespace == namespace && is_job(w))
+            .named_by_job
+            .contains(&(scope, namespace.to_string(), name.to_string()))
         {
             return true;
         }

@@ -134,7 +134,11 @@ impl Rbac {
     ) -> impl Iterator<Item = &'g Grant> + 'g {
         let resource = resource(kind);
         self.grants
-            .get(&(workload.scope, workload.namespace.clone(), account.to_string()))
+            .get(&(
+                workload.scope,
+                workload.namespace.clone(),
+                account.to_string(),
+            ))
             .into_iter()
             .flatten()
             .filter(move |g| g.resources.iter().any(|r| r == resource || r == "*"))
