@@ -10,6 +10,19 @@ pub struct Analysis<'a> {
     pub graph: graph::Graph,
 }
 
+impl Analysis<'_> {
+    /// The chart template files behind the documents rendered from chart
+    /// folders (`# Source:`), each read once.
+    pub fn template_files(&self) -> source::TemplateFiles {
+        source::TemplateFiles::read(
+            self.model
+                .files
+                .iter()
+                .flat_map(|f| f.docs.iter().filter_map(|d| Some((f.source, d.template?)))),
+        )
+    }
+}
+
 /// Parse, model and graph the sources: every object, for lint.
 pub fn analyze<'a>(sources: &'a [source::Source], namespace: &str) -> Result<Analysis<'a>> {
     analyze_with(sources, namespace, &graph::Policy::default())

@@ -123,13 +123,7 @@ fn fix_chart(
         let analysis = confsum::analyze_lenient(&sources, &run.namespace, &run.policy)?;
         let sums =
             digest::checksums_lenient(&analysis.model, &analysis.graph, run.hmac_key.as_deref());
-        let templates = confsum::source::TemplateFiles::read(
-            analysis
-                .model
-                .files
-                .iter()
-                .flat_map(|f| f.docs.iter().filter_map(|d| Some((f.source, d.template?)))),
-        );
+        let templates = analysis.template_files();
         let findings = lint::run_with(&analysis, &sums, config, None, Some(&templates));
         for request in findings.iter().filter_map(|f| f.fix.as_ref()) {
             match fix::wanted(&analysis.model, request, &origin) {

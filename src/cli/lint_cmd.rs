@@ -28,13 +28,7 @@ fn lint_sources(
         super::skipped_notes(&analysis.model, notes);
     }
     let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, key);
-    let templates = confsum::source::TemplateFiles::read(
-        analysis
-            .model
-            .files
-            .iter()
-            .flat_map(|f| f.docs.iter().filter_map(|d| Some((f.source, d.template?)))),
-    );
+    let templates = analysis.template_files();
     let findings = lint::run_with(&analysis, &sums, config, second.as_ref(), Some(&templates));
     let mut items = report::items(&analysis, &findings, &templates);
     attach_fixes(&analysis, &findings, &mut items);
