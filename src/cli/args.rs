@@ -49,7 +49,7 @@ pub enum Command {
     PostRender(PostRenderArgs),
     /// Report anti-patterns: Secrets in env, missing keys, oversized objects, values the API server rejects.
     #[command(
-        after_help = "Examples:\n  confsum lint charts/api --all-values       # a chart: rendered with helm\n  helm template r ./chart | confsum lint\n  confsum lint manifests/ --format sarif --output confsum.sarif\n  confsum lint --fail-on warning --ignore unused-config k8s/\n\nConfiguration (.confsum.yaml):\n  rules: {missing-object: error, unused-config: off}\n  ignore: [vendor/*, Secret/*/legacy-*]\n  settings: {near-size-limit: 0.8}\n\nInline: annotate an object or pod template with confsum.dev/ignore: \"rule-id,rule-id\"."
+        after_help = "Examples:\n  confsum lint charts/api --all-values       # a chart: rendered with helm\n  confsum lint --fix --diff charts/api       # checksum annotations for its templates\n  helm template r ./chart | confsum lint\n  confsum lint manifests/ --format sarif --output confsum.sarif\n  confsum lint --fail-on warning --ignore unused-config k8s/\n\nConfiguration (.confsum.yaml):\n  rules: {missing-object: error, unused-config: off}\n  ignore: [vendor/*, Secret/*/legacy-*]\n  settings: {near-size-limit: 0.8}\n\nInline: annotate an object or pod template with confsum.dev/ignore: \"rule-id,rule-id\"."
     )]
     Lint(LintArgs),
     /// KRM function (kustomize, kpt): a ResourceList on stdin, checksums and lint results out.
