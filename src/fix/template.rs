@@ -353,19 +353,8 @@ impl<'t> Template<'t> {
     fn open_blocks(&self, offset: usize) -> Vec<(&'t str, Range<usize>)> {
         let mut stack = Vec::new();
         for a in self.actions.iter().take_while(|a| a.end <= offset) {
-            let inner = self.text[a.start + 2..a.end - 2]
-                .trim_start_matches('-')
-                .trim_end_matches('-')
-                .trim();
-            if inner.starts_with("/*") {
-                continue;
-            }
-            let word = inner
-                .split(|c: char| c.is_whitespace() || c == '(')
-                .next()
-                .unwrap_or("");
-            match word {
-                "if" | "with" | "range" | "define" | "block" => {
+            match keyword(&self.text[a.clone()]) {
+                word @ ("if" | "with" | "range" | "define" | "block") => {
                     stack.push((word, a.clone()));
                 }
                 "end" => {
@@ -375,6 +364,15 @@ impl<'t> Template<'t> {
             }
         }
         stack
+    }
+
+    /// The first helper that lines `lines` include, if any.
+    fn first_include(&self, lines: impl IntoIterator<Item = usize>) -> Option<&'t str> {
+        lines
+            .into_iter()
+            .filter(|&i| self.lines[i].kind == LineKind::Action)
+            .flat_map(|i| self.includes(i))
+            .next()
     }
 
     fn newline(&self, line: usize) -> &'static str {
@@ -459,6 +457,24 @@ fn key_of(body: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some((key, after))
+}
+
+/// The first word of an action (`if`, `end`, `include`, ...), trim markers
+/// and spaces aside; empty for a comment.
+fn keyword(action: &str) -> &str {
+    let inner = action
+        .trim_start_matches("{{")
+        .trim_end_matches("}}")
+        .trim_start_matches('-')
+        .trim_end_matches('-')
+        .trim();
+    if inner.starts_with("/*") {
+        return "";
+    }
+    inner
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("")
 }
 
 fn unquote(key: &str) -> &str {
@@ -553,12 +569,8 @@ pub fn add_annotations(
         let computed = docs
             .iter()
             .any(|d| kind_value(d).is_some_and(|v| v.contains("{{")));
-        let helper = docs
-            .iter()
-            .flat_map(|d| d.clone())
-            .filter(|&i| t.lines[i].kind == LineKind::Action)
-            .flat_map(|i| t.includes(i))
-            .next()
+        let helper = t
+            .first_include(docs.iter().flat_map(|d| d.clone()))
             .filter(|_| !computed);
         return Err(match helper {
             Some(h) => format!(
@@ -584,13 +596,7 @@ pub fn add_annotations(
     let mut parent = None;
     for key in target.pod_template_path {
         let Some(next) = t.child(doc, parent, key) else {
-            let helper = parent
-                .map(|p| (p + 1..=t.block_end(doc, p)).collect::<Vec<_>>())
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|&i| t.lines[i].kind == LineKind::Action)
-                .flat_map(|i| t.includes(i))
-                .next();
+            let helper = parent.and_then(|p| t.first_include(p + 1..=t.block_end(doc, p)));
             let path = target.pod_template_path.join(".");
             return Err(match helper {
                 Some(h) => format!(
@@ -771,8 +777,8 @@ pub fn add_annotations(
         let context = context_at(&t, at);
         push_lines(&mut insert, &missing, entry_indent, context, nl);
         let a = &t.lines[ann];
-        return finish_many(
-            vec![
+        return Ok(Edit {
+            edits: vec![
                 TextEdit {
                     range: at..at,
                     insert,
@@ -782,9 +788,9 @@ pub fn add_annotations(
                     insert: String::new(),
                 },
             ],
-            Shape::OutOfBlock,
+            shape: Shape::OutOfBlock,
             present,
-        );
+        });
     }
     let (at, lead) = t.after(ann);
     let mut insert = lead.to_string();
@@ -794,13 +800,7 @@ pub fn add_annotations(
 }
 
 fn is_block_action(action: &str) -> bool {
-    let inner = action
-        .trim_start_matches("{{")
-        .trim_start_matches('-')
-        .trim_start();
-    ["if ", "with ", "range ", "else", "end"]
-        .iter()
-        .any(|w| inner.starts_with(w))
+    matches!(keyword(action), "if" | "with" | "range" | "else" | "end")
 }
 
 /// `.` where it is the chart's root context, `$` inside `with` and `range`.
@@ -846,19 +846,11 @@ fn finish(
         let nl = t.newline_of_file();
         insert.truncate(insert.len() - nl.len());
     }
-    finish_many(
-        vec![TextEdit {
+    Ok(Edit {
+        edits: vec![TextEdit {
             range: at..at,
             insert,
         }],
-        shape,
-        present,
-    )
-}
-
-fn finish_many(edits: Vec<TextEdit>, shape: Shape, present: Vec<String>) -> Result<Edit, Refusal> {
-    Ok(Edit {
-        edits,
         shape,
         present,
     })
@@ -870,24 +862,16 @@ pub fn define_writes_annotations(text: &str, name: &str) -> Option<bool> {
     let t = Template::read(text);
     let quoted = format!("\"{name}\"");
     let open = t.actions.iter().position(|a| {
-        let inner = text[a.clone()]
-            .trim_start_matches("{{")
-            .trim_start_matches('-')
-            .trim_start();
-        inner.starts_with("define") && inner.contains(&quoted)
+        let action = &text[a.clone()];
+        keyword(action) == "define" && action.contains(&quoted)
     })?;
     let start = t.actions[open].end;
     let mut depth = 1;
     let mut end = text.len();
     for a in &t.actions[open + 1..] {
-        let inner = text[a.clone()]
-            .trim_start_matches("{{")
-            .trim_start_matches('-')
-            .trim_start();
-        let word = inner.split_whitespace().next().unwrap_or("");
-        match word {
+        match keyword(&text[a.clone()]) {
             "if" | "with" | "range" | "define" | "block" => depth += 1,
-            "end" | "end-}}" => {
+            "end" => {
                 depth -= 1;
                 if depth == 0 {
                     end = a.start;
