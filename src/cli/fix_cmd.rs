@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use confsum::fix::{self, ChartFiles, Wanted, verify};
 use confsum::source::chart;
-use confsum::{Error, digest, lint};
+use confsum::{Error, lint};
 
 use super::args::LintArgs;
 use super::config::{RunConfig, helm_options};
@@ -115,16 +115,16 @@ fn fix_chart(
     let mut wanted: BTreeMap<(String, String, usize), Wanted> = BTreeMap::new();
     let mut refused: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut chart_name = String::new();
+    // Two renders of each variant: one is linted, both show the proof
+    // what is generated anew on every render.
+    let mut originals: Vec<[confsum::source::Source; 2]> = Vec::new();
     for v in &variants {
         let source = chart::render(helm, chart_dir, opts, v.as_deref())?;
+        let again = chart::render(helm, chart_dir, opts, v.as_deref())?;
         let origin = source.origin.clone().expect("a render has its chart");
         chart_name = origin.name.clone();
         let sources = [source];
-        let analysis = confsum::analyze_lenient(&sources, &run.namespace, &run.policy)?;
-        let sums =
-            digest::checksums_lenient(&analysis.model, &analysis.graph, run.hmac_key.as_deref());
-        let templates = analysis.template_files();
-        let findings = lint::run_with(&analysis, &sums, config, None, Some(&templates));
+        let (analysis, findings, _) = super::lint_cmd::lint_findings(&sources, run, config, None)?;
         for request in findings.iter().filter_map(|f| f.fix.as_ref()) {
             match fix::wanted(&analysis.model, request, &origin) {
                 Ok(w) => {
@@ -151,16 +151,15 @@ fn fix_chart(
                         .model
                         .doc(o)
                         .template
-                        .map(|t| {
-                            t.strip_prefix(&format!("{}/", origin.name))
-                                .unwrap_or(t)
-                                .to_string()
-                        })
+                        .map(|t| chart::in_chart(&origin.name, t).unwrap_or(t).to_string())
                         .unwrap_or_else(|| "(no template)".to_string());
                     push_once(refused.entry(place).or_default(), why);
                 }
             }
         }
+        drop(analysis);
+        let [source] = sources;
+        originals.push([source, again]);
     }
     // Each workload's edit, on the file as it is; a file's edits combined.
     let mut edits: BTreeMap<String, Vec<(Wanted, fix::Edit)>> = BTreeMap::new();
@@ -190,6 +189,7 @@ fn fix_chart(
         chart: chart_dir,
         options: opts,
         variants: &variants,
+        originals: &originals,
     };
     let mut failed: BTreeMap<String, String> = BTreeMap::new();
     let mut proof = verify::Proof::default();
@@ -218,19 +218,8 @@ fn fix_chart(
         }
     }
     let mut outcomes: BTreeMap<String, FileOutcome> = BTreeMap::new();
-    let outcome = |outcomes: &mut BTreeMap<String, FileOutcome>, t: &str| {
-        outcomes
-            .entry(t.to_string())
-            .or_insert_with(|| FileOutcome {
-                template: t.to_string(),
-                fixed: Vec::new(),
-                not_fixed: Vec::new(),
-                proof: Vec::new(),
-            });
-    };
     for (template, e) in &edits {
-        outcome(&mut outcomes, template);
-        let o = outcomes.get_mut(template).expect("just made");
+        let o = outcome(&mut outcomes, template);
         for (w, edit) in e {
             let keys: Vec<String> = w
                 .annotations
@@ -261,8 +250,7 @@ fn fix_chart(
         }
     }
     for (template, whys) in refused {
-        outcome(&mut outcomes, &template);
-        let o = outcomes.get_mut(&template).expect("just made");
+        let o = outcome(&mut outcomes, &template);
         for why in whys {
             push_once(&mut o.not_fixed, why);
         }
@@ -272,6 +260,21 @@ fn fix_chart(
         changes,
         outcomes: outcomes.into_values().collect(),
     })
+}
+
+/// The outcome of `template`, made empty on first use.
+fn outcome<'o>(
+    outcomes: &'o mut BTreeMap<String, FileOutcome>,
+    template: &str,
+) -> &'o mut FileOutcome {
+    outcomes
+        .entry(template.to_string())
+        .or_insert_with(|| FileOutcome {
+            template: template.to_string(),
+            fixed: Vec::new(),
+            not_fixed: Vec::new(),
+            proof: Vec::new(),
+        })
 }
 
 fn push_once(list: &mut Vec<String>, item: String) {

@@ -3,12 +3,31 @@ use std::path::PathBuf;
 use confsum::lint::{self, LintConfig, Severity};
 use confsum::report::lint::{self as report, Item};
 use confsum::source::chart;
-use confsum::source::{Input, Source};
+use confsum::source::{Input, Source, TemplateFiles};
 use confsum::{Error, digest};
 
 use super::Status;
 use super::args::{ExplainArgs, FailOn, LintArgs, LintFormat};
 use super::config::{RunConfig, helm_options, lint_config, stdout_color};
+
+/// Parse, graph and run the rules on one stream (with a second render of
+/// the same chart, for the rules that compare renders): the analysis, the
+/// findings, and the chart template files they were located in.
+pub(super) fn lint_findings<'s>(
+    sources: &'s [Source],
+    run: &RunConfig,
+    config: &LintConfig,
+    rerender: Option<&[Source]>,
+) -> Result<(confsum::Analysis<'s>, Vec<lint::Finding>, TemplateFiles), Error> {
+    let analysis = confsum::analyze_lenient(sources, &run.namespace, &run.policy)?;
+    let second = rerender
+        .map(|s| confsum::analyze_with(s, &run.namespace, &run.policy))
+        .transpose()?;
+    let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, run.hmac_key.as_deref());
+    let templates = analysis.template_files();
+    let findings = lint::run_with(&analysis, &sums, config, second.as_ref(), Some(&templates));
+    Ok((analysis, findings, templates))
+}
 
 /// Lint one stream: parse, graph, run the rules, make report items.
 fn lint_sources(
@@ -19,17 +38,10 @@ fn lint_sources(
     rerender: Option<&[Source]>,
 ) -> Result<Vec<Item>, Error> {
     super::announce(sources);
-    let key = run.hmac_key.as_deref();
-    let analysis = confsum::analyze_lenient(sources, &run.namespace, &run.policy)?;
-    let second = rerender
-        .map(|s| confsum::analyze_with(s, &run.namespace, &run.policy))
-        .transpose()?;
+    let (analysis, findings, templates) = lint_findings(sources, run, config, rerender)?;
     if let Some(notes) = verbose {
         super::skipped_notes(&analysis.model, notes);
     }
-    let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, key);
-    let templates = analysis.template_files();
-    let findings = lint::run_with(&analysis, &sums, config, second.as_ref(), Some(&templates));
     let mut items = report::items(&analysis, &findings, &templates);
     attach_fixes(&analysis, &findings, &mut items);
     Ok(items)

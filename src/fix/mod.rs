@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::lint::FixRequest;
 use crate::model::{Kind, Model};
-use crate::source::chart::ChartOrigin;
+use crate::source::chart::{ChartOrigin, in_chart};
 
 pub use template::{Annotation, Edit, Refusal, Shape, TextEdit};
 
@@ -102,12 +102,6 @@ impl Wanted {
     }
 }
 
-/// A `# Source:` path relative to the chart (`templates/x.yaml`,
-/// `charts/sub/templates/y.yaml`).
-fn in_chart<'s>(origin: &ChartOrigin, source: &'s str) -> Option<&'s str> {
-    source.strip_prefix(&origin.name)?.strip_prefix('/')
-}
-
 /// The subchart a chart-relative path belongs to, if any.
 fn subchart(rel: &str) -> Option<&str> {
     rel.strip_prefix("charts/")?.split('/').next()
@@ -130,7 +124,7 @@ pub fn wanted(
             "{workload} has no `# Source:` line: not rendered from a template"
         ));
     };
-    let Some(template) = in_chart(origin, source) else {
+    let Some(template) = in_chart(&origin.name, source) else {
         return Err(format!(
             "{workload} comes from `{source}`, outside the chart `{}`",
             origin.name
@@ -165,7 +159,10 @@ pub fn wanted(
     for &obj in &request.objects {
         let t = &model.objects[obj];
         let what = format!("{} `{}`", t.kind_name, t.name);
-        let hashed = model.doc(t).template.and_then(|s| in_chart(origin, s));
+        let hashed = model
+            .doc(t)
+            .template
+            .and_then(|s| in_chart(&origin.name, s));
         match hashed {
             None => refused.push(format!(
                 "{what} is not rendered from a template of this chart: no template to hash; add an annotation over the values it is made from, or run confsum as the post-renderer"

@@ -55,6 +55,17 @@ pub struct Renderer<'a> {
     pub options: &'a HelmOptions,
     /// `None` for the defaults, else a `ci/*-values.yaml`.
     pub variants: &'a [Option<PathBuf>],
+    /// Two renders of the unedited chart with each variant, made once:
+    /// the lines that differ between them are generated on every render.
+    pub originals: &'a [[Source; 2]],
+}
+
+/// The model of one render.
+fn model_of(render: &Source) -> Result<Model<'_>> {
+    Model::build_lenient(
+        crate::model::parse_lenient(std::slice::from_ref(render))?,
+        "default",
+    )
 }
 
 fn label(variant: &Option<PathBuf>, chart: &Path) -> String {
@@ -66,7 +77,7 @@ fn label(variant: &Option<PathBuf>, chart: &Path) -> String {
 
 /// Prove the `changes` (new texts of template files) that make the
 /// `wanted` fixes. An `Err` is a failure to run at all (no temp folder,
-/// the original chart no longer renders).
+/// an original render that no longer parses).
 pub fn prove(
     r: &Renderer<'_>,
     chart_name: &str,
@@ -89,10 +100,8 @@ pub fn prove(
             m
         });
     let mut probed: BTreeSet<(String, String)> = BTreeSet::new();
-    for variant in r.variants {
+    for (variant, [before, again]) in r.variants.iter().zip(r.originals) {
         let label = label(variant, r.chart);
-        let before = chart::render(r.helm, r.chart, r.options, variant.as_deref())?;
-        let again = chart::render(r.helm, r.chart, r.options, variant.as_deref())?;
         let after = match chart::render(r.helm, &copy, r.options, variant.as_deref()) {
             Ok(s) => s,
             Err(e) => {
@@ -108,19 +117,8 @@ pub fn prove(
                 continue;
             }
         };
-        let sources = [before, again, after];
-        let parsed: Vec<Model<'_>> = sources
-            .iter()
-            .map(|s| {
-                crate::model::Model::build_lenient(
-                    crate::model::parse_lenient(std::slice::from_ref(s))?,
-                    "default",
-                )
-            })
-            .collect::<Result<_>>()?;
-        let [before_m, again_m, after_m] = &parsed[..] else {
-            unreachable!("three renders")
-        };
+        let (before_m, again_m, after_m) = (model_of(before)?, model_of(again)?, model_of(&after)?);
+        let (before_m, again_m, after_m) = (&before_m, &again_m, &after_m);
         for t in changes.keys() {
             proof.show(t, format!("renders with {label}"));
         }
@@ -187,7 +185,7 @@ pub fn prove(
             );
             let owner = template
                 .as_deref()
-                .and_then(|t| t.strip_prefix(chart_name)?.strip_prefix('/'))
+                .and_then(|t| chart::in_chart(chart_name, t))
                 .filter(|t| changes.contains_key(*t));
             match owner {
                 Some(t) => proof.fail(t, why),
@@ -315,9 +313,7 @@ fn changes_with(
         let Ok(render) = chart::render(r.helm, copy, &options, Some(&file)) else {
             continue;
         };
-        let sources = [render];
-        let m =
-            crate::model::Model::build_lenient(crate::model::parse_lenient(&sources)?, "default")?;
+        let m = model_of(&render)?;
         if template_text(&m, &source) == before_text {
             continue;
         }
@@ -343,8 +339,8 @@ fn changes_with(
     write(&hashed, &probe)?;
     let render = chart::render(r.helm, copy, r.options, variant.as_deref());
     write(&hashed, &original)?;
-    let sources = match render {
-        Ok(s) => [s],
+    let render = match render {
+        Ok(s) => s,
         Err(e) => {
             return Ok(Err(format!(
                 "a change of `{}`'s output does not render: {}",
@@ -352,7 +348,7 @@ fn changes_with(
             )));
         }
     };
-    let m = crate::model::Model::build_lenient(crate::model::parse_lenient(&sources)?, "default")?;
+    let m = model_of(&render)?;
     Ok(match value_after(&m) {
         Some(new) if new != old => Ok(format!(
             "a change of `{}`'s output changes `{}` (no value of the chart shows in its data)",
@@ -486,7 +482,7 @@ fn same_but_annotations(
         let doc = after.doc(o);
         let Some(keys) = doc
             .template
-            .and_then(|t| t.strip_prefix(chart_name)?.strip_prefix('/'))
+            .and_then(|t| chart::in_chart(chart_name, t))
             .and_then(|t| keys_of.get(t))
         else {
             continue;

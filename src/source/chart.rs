@@ -48,7 +48,7 @@ impl ChartOrigin {
     /// The template file in the repository for a `# Source:` path, when the
     /// chart is a folder and the file is there.
     pub fn template_file(&self, source_comment: &str) -> Option<PathBuf> {
-        let rel = source_comment.strip_prefix(&self.name)?.strip_prefix('/')?;
+        let rel = in_chart(&self.name, source_comment)?;
         let file = self.path.join(rel);
         (self.path.is_dir() && file.is_file()).then_some(file)
     }
@@ -59,6 +59,12 @@ impl ChartOrigin {
             .clone()
             .unwrap_or_else(|| "defaults".to_string())
     }
+}
+
+/// A `# Source:` path relative to the chart named `chart_name`
+/// (`templates/x.yaml`, `charts/sub/templates/y.yaml`).
+pub fn in_chart<'s>(chart_name: &str, source: &'s str) -> Option<&'s str> {
+    source.strip_prefix(chart_name)?.strip_prefix('/')
 }
 
 const HOW_TO_GET_HELM: &str = "install helm (https://helm.sh/docs/intro/install/) or point --helm / $CONFSUM_HELM at it; or render yourself and pipe: `helm template RELEASE CHART | confsum lint`";
