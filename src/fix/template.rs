@@ -859,16 +859,17 @@ fn finish(
 /// Whether a helper's `define` in `text` writes an `annotations:` key:
 /// `None` when `text` has no `define` of that name.
 pub fn define_writes_annotations(text: &str, name: &str) -> Option<bool> {
-    let t = Template::read(text);
+    // Only the actions matter: no need to read the lines.
+    let actions = actions(text);
     let quoted = format!("\"{name}\"");
-    let open = t.actions.iter().position(|a| {
+    let open = actions.iter().position(|a| {
         let action = &text[a.clone()];
         keyword(action) == "define" && action.contains(&quoted)
     })?;
-    let start = t.actions[open].end;
+    let start = actions[open].end;
     let mut depth = 1;
     let mut end = text.len();
-    for a in &t.actions[open + 1..] {
+    for a in &actions[open + 1..] {
         match keyword(&text[a.clone()]) {
             "if" | "with" | "range" | "define" | "block" => depth += 1,
             "end" => {
