@@ -393,36 +393,52 @@ impl<'a> Model<'a> {
         use rayon::prelude::*;
         // Documents are independent: read them on all cores, keep their
         // order, and report the first error in that order.
-        let documents: Vec<(usize, usize, &Document<'a>)> = files
+        // (file, document) pairs, 8 bytes each: a stream of a million tiny
+        // documents must not cost a pointer-sized triple per document.
+        let documents: Vec<(u32, u32)> = files
             .iter()
             .enumerate()
-            .flat_map(|(fi, file)| {
-                file.docs
-                    .iter()
-                    .enumerate()
-                    .map(move |(di, doc)| (fi, di, doc))
-            })
+            .flat_map(|(fi, file)| (0..file.docs.len()).map(move |di| (fi as u32, di as u32)))
             .collect();
         let foreign: Vec<Option<&'static str>> = files.iter().map(not_manifests).collect();
-        let per_document: Vec<(usize, &Document<'a>, Result<Vec<Object>>)> = documents
-            .par_iter()
-            .filter(|&&(fi, _, _)| foreign[fi].is_none())
-            .map(|&(fi, di, doc)| {
-                (
-                    fi,
-                    doc,
-                    document_objects(files[fi].source, fi, di, doc, namespace),
-                )
+        // Chunks keep the work indexed (results land in order, with no
+        // merge of per-thread vectors), and only documents that yield
+        // objects or an error are kept: most documents of a stream of
+        // values or comments yield nothing.
+        type Found = (usize, usize, std::result::Result<Vec<Object>, Box<Error>>);
+        let per_document: Vec<Vec<Found>> = documents
+            .par_chunks(1024)
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .map(|&(fi, di)| (fi as usize, di as usize))
+                    .filter(|&(fi, _)| foreign[fi].is_none())
+                    .filter_map(|(fi, di)| {
+                        let doc = &files[fi].docs[di];
+                        match document_objects(files[fi].source, fi, di, doc, namespace) {
+                            Ok(found) if found.is_empty() => None,
+                            result => Some((fi, di, result.map_err(Box::new))),
+                        }
+                    })
+                    .collect()
             })
             .collect();
+        drop(documents);
         let skipped = foreign
             .iter()
             .enumerate()
             .filter_map(|(fi, why)| Some((fi, (*why)?)))
             .collect();
-        let mut objects: Vec<Object> = Vec::new();
+        let mut objects: Vec<Object> = Vec::with_capacity(
+            per_document
+                .iter()
+                .flatten()
+                .map(|(_, _, r)| r.as_ref().map_or(0, Vec::len))
+                .sum(),
+        );
         let mut broken: Vec<Broken> = files.iter().flat_map(|f| f.broken.clone()).collect();
-        for (fi, doc, result) in per_document {
+        for (fi, di, result) in per_document.into_iter().flatten() {
+            let doc = &files[fi].docs[di];
             match result {
                 Ok(found) => objects.extend(found),
                 Err(e) if lenient => broken.push(Broken {
@@ -435,7 +451,7 @@ impl<'a> Model<'a> {
                         .and_then(|r| doc.str_at(r, &["kind"]))
                         .is_some_and(kind_may_be_shown),
                 }),
-                Err(e) => return Err(e),
+                Err(e) => return Err(*e),
             }
         }
         broken.sort_by_key(|b| (b.file, b.offset));
