@@ -67,7 +67,7 @@ pub fn analyze_for_graph_with<'a>(
     policy: &graph::Policy,
 ) -> Result<Analysis<'a>> {
     build(
-        model::parse_keeping(sources, yaml::Keep::Filter(model::keep_for_graph))?,
+        model::parse_keeping(sources, yaml::Keep::Decide(model::keep_for_graph))?,
         namespace,
         policy,
     )

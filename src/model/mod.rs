@@ -5,7 +5,7 @@
 use crate::display::escape_control;
 use crate::error::{Error, Result};
 use crate::source::Source;
-use crate::yaml::{self, Document, NodeId, NodeKind};
+use crate::yaml::{self, Document, Keeping, NodeId, NodeKind};
 
 mod config_data;
 mod kinds;
@@ -29,16 +29,41 @@ pub struct ParsedSource<'a> {
     pub unparsed: Option<&'static str>,
     /// Documents that did not parse, in a lenient parse (lint).
     pub broken: Vec<Broken>,
+    /// Documents parsed and let go, by [`Tally`].
+    pub dropped: [usize; yaml::TALLIES],
+}
+
+/// Why a parse let a document go (the tallies of [`yaml::Keeping::Drop`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Tally {
+    /// An object of a kind no mode reads.
+    Object = 0,
+    /// A mapping with no `kind`: no Kubernetes object.
+    NotAnObject = 1,
+    /// Only comments, or null.
+    Empty = 2,
+}
+
+impl Tally {
+    fn drop(self) -> Keeping {
+        Keeping::Drop { tally: self as usize }
+    }
 }
 
 impl<'a> ParsedSource<'a> {
-    fn parsed(source: &'a Source, docs: Vec<Document<'a>>, broken: Vec<Broken>) -> Self {
+    fn parsed(source: &'a Source, stream: yaml::Stream<'a>, broken: Vec<Broken>) -> Self {
         ParsedSource {
             source,
-            docs,
+            docs: stream.docs,
             unparsed: None,
             broken,
+            dropped: stream.dropped,
         }
+    }
+
+    /// Documents parsed and let go because `why`.
+    pub fn dropped(&self, why: Tally) -> usize {
+        self.dropped[why as usize]
     }
 
     /// A file that does not parse and is no manifest: left out, saying why.
@@ -48,6 +73,7 @@ impl<'a> ParsedSource<'a> {
             docs: Vec::new(),
             unparsed: Some(why),
             broken: Vec::new(),
+            dropped: [0; yaml::TALLIES],
         }
     }
 }
@@ -80,33 +106,90 @@ pub fn matters_to_graph(kind: &str) -> bool {
         || kind.ends_with("List")
 }
 
-/// Whether graph mode keeps a document's tree: a kind that can matter to
-/// the graph, no kind at all, or a `metadata` that is not a mapping (an
-/// error for the model to report, so that every mode fails alike).
-pub fn keep_for_graph(doc: &Document<'_>) -> bool {
+/// What graph mode keeps of a document: a kind that can matter to the
+/// graph, or a `metadata` that is not a mapping (an error for the model to
+/// report, so that every mode fails alike), whole; the rest is counted.
+pub fn keep_for_graph(doc: &Document<'_>) -> Keeping {
     let Some(root) = doc.root else {
-        return true;
+        return Tally::Empty.drop();
     };
+    if let Some(kept) = keep_any_mode(doc, root) {
+        return kept;
+    }
     let odd_metadata = doc
         .get(root, "metadata")
         .is_some_and(|m| !doc.is_mapping(m) && !is_null(doc, m));
-    doc.str_at(root, &["kind"]).is_none_or(matters_to_graph) || odd_metadata
+    if doc.str_at(root, &["kind"]).is_some_and(matters_to_graph) || odd_metadata {
+        Keeping::Whole
+    } else {
+        Tally::Object.drop()
+    }
+}
+
+/// What lint keeps of a document: all of an object, but of a
+/// CustomResourceDefinition only `apiVersion`, `kind` and `metadata`. Its
+/// schema, often two thirds of a chart's bytes, is read by no rule once its
+/// JSON length is known.
+pub fn keep_for_lint(doc: &Document<'_>) -> Keeping {
+    let Some(root) = doc.root else {
+        return Tally::Empty.drop();
+    };
+    if let Some(kept) = keep_any_mode(doc, root) {
+        return kept;
+    }
+    let crd = doc.str_at(root, &["kind"]) == Some("CustomResourceDefinition")
+        && doc
+            .str_at(root, &["apiVersion"])
+            .is_some_and(|a| a.starts_with("apiextensions.k8s.io/"));
+    if crd {
+        Keeping::Prune(&["apiVersion", "kind", "metadata"])
+    } else {
+        Keeping::Whole
+    }
+}
+
+/// What every mode keeps alike: a root that is no mapping, whole (an error
+/// for the model to report); a mapping with no `kind` (a values file, a
+/// playbook; no object, for no mode), only counted, unless it may be a
+/// kustomization (by its `apiVersion`; a `kustomization.yaml` file is kept
+/// whole by [`keep_for_source`]).
+fn keep_any_mode(doc: &Document<'_>, root: NodeId) -> Option<Keeping> {
+    if !doc.is_mapping(root) {
+        return Some(Keeping::Whole);
+    }
+    if doc.get(root, "kind").is_some() {
+        return None;
+    }
+    let kustomize = doc
+        .str_at(root, &["apiVersion"])
+        .is_some_and(|a| a.starts_with("kustomize.config.k8s.io/"));
+    Some(if kustomize {
+        Keeping::Whole
+    } else {
+        Tally::NotAnObject.drop()
+    })
+}
+
+/// `keep` for one source: a kustomization file keeps every document,
+/// since its kind is optional.
+fn keep_for_source(source: &Source, keep: yaml::Keep) -> yaml::Keep {
+    if is_kustomization_file(source) {
+        yaml::Keep::All
+    } else {
+        keep
+    }
+}
+
+fn is_kustomization_file(source: &Source) -> bool {
+    source
+        .path
+        .as_deref()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "kustomization.yaml" || n == "kustomization.yml")
 }
 
 fn is_null(doc: &Document<'_>, id: NodeId) -> bool {
     doc.scalar_type(id) == Some(yaml::ScalarType::Null)
-}
-
-/// What lint keeps of a tree: all of it, but of a CustomResourceDefinition
-/// only `apiVersion`, `kind` and `metadata`. Its schema, often two thirds
-/// of a chart's bytes, is read by no rule once its JSON length is known.
-pub fn prune_for_lint(doc: &Document<'_>) -> Option<&'static [&'static str]> {
-    let root = doc.root?;
-    (doc.str_at(root, &["kind"]) == Some("CustomResourceDefinition")
-        && doc
-            .str_at(root, &["apiVersion"])
-            .is_some_and(|a| a.starts_with("apiextensions.k8s.io/")))
-    .then_some(&["apiVersion", "kind", "metadata"])
 }
 
 /// Parse every source, going on past documents that do not parse: they are
@@ -116,8 +199,10 @@ pub fn parse_lenient(sources: &[Source]) -> Result<Vec<ParsedSource<'_>>> {
         .iter()
         .enumerate()
         .map(|(fi, source)| {
-            let (docs, errors) =
-                yaml::parse_stream_lenient(&source.text, yaml::Keep::Prune(prune_for_lint));
+            let (docs, errors) = yaml::parse_stream_lenient(
+                &source.text,
+                keep_for_source(source, yaml::Keep::Decide(keep_for_lint)),
+            );
             if let Some((_, e)) = errors.first()
                 && let Some(why) = not_a_manifest_file(source, e.offset)
             {
@@ -143,7 +228,7 @@ pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<
     sources
         .iter()
         .map(|source| {
-            let parsed = yaml::parse_stream_keeping(&source.text, keep);
+            let parsed = yaml::parse_stream_keeping(&source.text, keep_for_source(source, keep));
             if let Err(e) = &parsed
                 && let Some(why) = not_a_manifest_file(source, e.offset)
             {
@@ -618,13 +703,7 @@ fn kustomize_generated(
             let is_kustomization = doc
                 .str_at(root, &["apiVersion"])
                 .is_some_and(|a| a.starts_with("kustomize.config.k8s.io/"))
-                || (doc.str_at(root, &["kind"]).is_none()
-                    && file
-                        .source
-                        .path
-                        .as_deref()
-                        .and_then(|p| p.file_name())
-                        .is_some_and(|n| n == "kustomization.yaml" || n == "kustomization.yml"));
+                || (doc.str_at(root, &["kind"]).is_none() && is_kustomization_file(file.source));
             if !is_kustomization {
                 continue;
             }
@@ -651,14 +730,9 @@ fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
     if file.unparsed.is_some() {
         return file.unparsed;
     }
-    let mut objects = 0;
     let mut kustomize = 0;
+    let mut objects = file.dropped(Tally::Object);
     for doc in &file.docs {
-        if doc.dropped {
-            // The keep filter only drops documents of a kind: objects.
-            objects += 1;
-            continue;
-        }
         let Some(root) = doc.root.filter(|&r| doc.is_mapping(r)) else {
             continue;
         };
@@ -673,7 +747,8 @@ fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
             kustomize += 1;
         }
     }
-    let has_content = file.docs.iter().any(|d| d.root.is_some() || d.dropped);
+    let has_content = file.docs.iter().any(|d| d.root.is_some())
+        || file.dropped(Tally::Object) + file.dropped(Tally::NotAnObject) > 0;
     if objects == 0 && has_content {
         Some("no document is a Kubernetes object")
     } else if objects > 0 && objects == kustomize {
@@ -896,27 +971,31 @@ mod tests {
             "kind: Service\r\nmetadata: {name: s}\r\nspec: {ports: [{port: 80}]}\r\n".to_string(),
             "kind: Service\nmetadata: {name: s}\n...\nkind: ConfigMap\nmetadata: {name: c}\n"
                 .to_string(),
+            "a: 1\n---\n# only a comment\n---\nkind: Service\nmetadata: {name: s}\n---\napiVersion: kustomize.config.k8s.io/v1beta1\nresources: [a.yaml]\n".to_string(),
+            "a: 1\n---\n[1, 2]\n".to_string(),
         ];
         for text in &cases {
             let full = parse_stream(text);
-            let kept = parse_stream_keeping(text, Keep::Filter(keep_for_graph));
+            let kept = parse_stream_keeping(text, Keep::Decide(keep_for_graph));
             match (&full, &kept) {
                 (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
                 (Ok(a), Ok(b)) => {
-                    assert_eq!(a.len(), b.len(), "{text}");
-                    for (x, y) in a.iter().zip(b) {
-                        assert_eq!(x.span, y.span, "{text}");
-                        let kind = x.root.and_then(|r| x.str_at(r, &["kind"]));
-                        let odd_metadata = x
-                            .root
-                            .and_then(|r| x.get(r, "metadata"))
-                            .is_some_and(|m| !x.is_mapping(m));
-                        if kind.is_some_and(matters_to_graph) || odd_metadata {
-                            assert_eq!(x.nodes.len(), y.nodes.len(), "kept: {text}");
-                        } else if kind.is_some() {
-                            assert!(y.root.is_none(), "dropped: {text}");
+                    // Every document is kept whole or counted, in order.
+                    let mut kept = b.docs.iter();
+                    let mut dropped = [0; yaml::TALLIES];
+                    for x in a {
+                        match keep_for_graph(x) {
+                            Keeping::Whole => {
+                                let y = kept.next().expect("kept");
+                                assert_eq!(x.span, y.span, "{text}");
+                                assert_eq!(x.nodes, y.nodes, "kept: {text}");
+                            }
+                            Keeping::Drop { tally } => dropped[tally] += 1,
+                            Keeping::Prune(_) => panic!("graph mode prunes nothing"),
                         }
                     }
+                    assert!(kept.next().is_none(), "{text}");
+                    assert_eq!(dropped, b.dropped, "{text}");
                 }
                 _ => panic!(
                     "full {:?} vs kept {:?} for {text}",

@@ -108,8 +108,6 @@ pub struct Document<'a> {
     pub template: Option<&'a str>,
     /// Whether the document's lines end in CRLF.
     pub crlf: bool,
-    /// Whether the keep filter dropped the tree of this (non-empty) document.
-    pub dropped: bool,
     /// Duplicate keys, a pruned tree's JSON length and tags: few
     /// documents have any, so they cost a pointer, not 64 bytes each.
     rare: Option<Box<Rare>>,
@@ -154,68 +152,98 @@ impl Document<'_> {
     }
 }
 
-/// Which documents keep their node tree.
+/// Which documents a parse keeps, and how much of each.
 #[derive(Debug, Clone, Copy)]
 pub enum Keep {
-    /// Every document (lint sees every object).
+    /// Every document, whole.
     All,
-    /// Only documents the filter accepts once parsed: the others are parsed
-    /// and checked as fully, then their trees are dropped, so that memory
-    /// stays near the input size. The caller decides; this layer knows no
+    /// What the function says of each document once parsed (and checked as
+    /// fully as any other). The caller decides; this layer knows no
     /// document schema.
-    Filter(fn(&Document<'_>) -> bool),
-    /// Every document, but for those the function names top-level keys
-    /// for, only those keys' subtrees are kept (a schema's bulk is not):
-    /// their JSON length is measured first ([`Document::pruned_json_len`]).
-    /// A document with a duplicate key is kept whole.
-    Prune(fn(&Document<'_>) -> Option<&'static [&'static str]>),
+    Decide(fn(&Document<'_>) -> Keeping),
 }
+
+/// What a parse keeps of one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keeping {
+    Whole,
+    /// Only these top-level keys' subtrees (a schema's bulk is not kept):
+    /// the JSON length is measured first ([`Document::pruned_json_len`]).
+    /// A document with a duplicate key is kept whole.
+    Prune(&'static [&'static str]),
+    /// Nothing: the document is only counted, in [`Stream::dropped`] at
+    /// this index (below [`TALLIES`]), so that memory stays near the input
+    /// size however many documents a stream has.
+    Drop { tally: usize },
+}
+
+/// How many counts of dropped documents a [`Stream`] keeps.
+pub const TALLIES: usize = 3;
+
+/// The documents of a stream that a parse kept, in order, and how many it
+/// dropped, by the tally [`Keeping::Drop`] named.
+#[derive(Debug, Default)]
+pub struct Stream<'a> {
+    pub docs: Vec<Document<'a>>,
+    pub dropped: [usize; TALLIES],
+}
+
+/// Documents parsed in parallel at a time: what the parse holds besides
+/// the documents it keeps is bounded by this, not by the stream's length.
+const BATCH: usize = 4096;
 
 /// Parse a whole stream: split into documents, parse each one.
 /// Documents are independent, so they are parsed in parallel.
 pub fn parse_stream(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
-    parse_stream_keeping(text, Keep::All)
+    parse_stream_keeping(text, Keep::All).map(|s| s.docs)
 }
 
-/// [`parse_stream`], keeping only the trees `keep` asks for.
-pub fn parse_stream_keeping(text: &str, keep: Keep) -> Result<Vec<Document<'_>>, YamlError> {
-    use rayon::prelude::*;
-    let chunks = split_documents(text);
-    let parsed: Vec<Result<Chunk<'_>, YamlError>> = chunks
-        .into_par_iter()
-        .map(|range| parse_chunk(text, range, keep))
-        .collect();
-    // One vector of exactly the documents' number.
-    let mut docs = Vec::with_capacity(
-        parsed
-            .iter()
-            .map(|p| p.as_ref().map_or(0, Chunk::len))
-            .sum(),
-    );
-    for p in parsed {
-        p?.push_into(&mut docs);
+/// [`parse_stream`], keeping only what `keep` asks for.
+pub fn parse_stream_keeping(text: &str, keep: Keep) -> Result<Stream<'_>, YamlError> {
+    let mut stream = Stream::default();
+    for batch in split_documents(text).chunks(BATCH) {
+        for parsed in parse_batch(text, batch, keep) {
+            parsed?.add_to(&mut stream);
+        }
     }
-    Ok(docs)
+    stream.docs.shrink_to_fit();
+    Ok(stream)
+}
+
+/// Parse a batch of chunks on all cores, in order.
+fn parse_batch<'a>(
+    text: &'a str,
+    batch: &[Range<usize>],
+    keep: Keep,
+) -> Vec<Result<Chunk<'a>, YamlError>> {
+    use rayon::prelude::*;
+    batch
+        .par_iter()
+        .map(|range| parse_chunk(text, range.clone(), keep))
+        .collect()
+}
+
+/// A document as parsed and kept, or only counted.
+enum Parsed<'a> {
+    Kept(Document<'a>),
+    Dropped { tally: usize },
 }
 
 /// The documents of one chunk: nearly always one, held inline.
 enum Chunk<'a> {
-    One(Document<'a>),
-    Many(Vec<Document<'a>>),
+    One(Parsed<'a>),
+    Many(Vec<Parsed<'a>>),
 }
 
 impl<'a> Chunk<'a> {
-    fn len(&self) -> usize {
+    fn add_to(self, stream: &mut Stream<'a>) {
+        let mut add = |p: Parsed<'a>| match p {
+            Parsed::Kept(d) => stream.docs.push(d),
+            Parsed::Dropped { tally } => stream.dropped[tally] += 1,
+        };
         match self {
-            Chunk::One(_) => 1,
-            Chunk::Many(v) => v.len(),
-        }
-    }
-
-    fn push_into(self, docs: &mut Vec<Document<'a>>) {
-        match self {
-            Chunk::One(d) => docs.push(d),
-            Chunk::Many(v) => docs.extend(v),
+            Chunk::One(p) => add(p),
+            Chunk::Many(v) => v.into_iter().for_each(add),
         }
     }
 }
@@ -223,31 +251,19 @@ impl<'a> Chunk<'a> {
 /// [`parse_stream_keeping`], going on past a document that does not parse:
 /// the documents that parse, and for each one that does not, its byte
 /// range and error. For lint, which reports a broken document and goes on.
-pub fn parse_stream_lenient(
-    text: &str,
-    keep: Keep,
-) -> (Vec<Document<'_>>, Vec<(Range<usize>, YamlError)>) {
-    use rayon::prelude::*;
-    let chunks = split_documents(text);
-    type Parsed<'t> = (Range<usize>, Result<Chunk<'t>, YamlError>);
-    let parsed: Vec<Parsed<'_>> = chunks
-        .into_par_iter()
-        .map(|range| (range.clone(), parse_chunk(text, range, keep)))
-        .collect();
-    let mut docs = Vec::with_capacity(
-        parsed
-            .iter()
-            .map(|(_, p)| p.as_ref().map_or(0, Chunk::len))
-            .sum(),
-    );
+pub fn parse_stream_lenient(text: &str, keep: Keep) -> (Stream<'_>, Vec<(Range<usize>, YamlError)>) {
+    let mut stream = Stream::default();
     let mut broken = Vec::new();
-    for (range, p) in parsed {
-        match p {
-            Ok(c) => c.push_into(&mut docs),
-            Err(e) => broken.push((range, e)),
+    for batch in split_documents(text).chunks(BATCH) {
+        for (range, parsed) in batch.iter().zip(parse_batch(text, batch, keep)) {
+            match parsed {
+                Ok(c) => c.add_to(&mut stream),
+                Err(e) => broken.push((range.clone(), e)),
+            }
         }
     }
-    (docs, broken)
+    stream.docs.shrink_to_fit();
+    (stream, broken)
 }
 
 /// Parse one chunk produced by [`split_documents`]. A chunk normally holds one
@@ -258,11 +274,15 @@ fn parse_chunk(text: &str, range: Range<usize>, keep: Keep) -> Result<Chunk<'_>,
     if let Some(builder) = fast::parse(chunk, range.start) {
         let template = find_template_comment(chunk);
         // The fast path takes no carriage return.
-        return Ok(Chunk::One(finish_document(
-            builder, keep, range, template, false,
+        return Ok(Chunk::One(kept(
+            finish_document(builder, range, template, false),
+            keep,
         )));
     }
-    let mut docs = parse_chunk_general(text, range, keep)?;
+    let mut docs: Vec<Parsed<'_>> = parse_chunk_general(text, range)?
+        .into_iter()
+        .map(|d| kept(d, keep))
+        .collect();
     Ok(if docs.len() == 1 {
         Chunk::One(docs.pop().expect("one"))
     } else {
@@ -271,11 +291,7 @@ fn parse_chunk(text: &str, range: Range<usize>, keep: Keep) -> Result<Chunk<'_>,
 }
 
 /// [`parse_chunk`] with the general parser, for what the fast path leaves.
-fn parse_chunk_general(
-    text: &str,
-    range: Range<usize>,
-    keep: Keep,
-) -> Result<Vec<Document<'_>>, YamlError> {
+fn parse_chunk_general(text: &str, range: Range<usize>) -> Result<Vec<Document<'_>>, YamlError> {
     let base = range.start;
     let chunk = &text[range.clone()];
     let template = find_template_comment(chunk);
@@ -304,13 +320,7 @@ fn parse_chunk_general(
             }
             Event::DocumentEnd => {
                 let b = std::mem::replace(&mut builder, Builder::new());
-                docs.push(finish_document(
-                    b,
-                    keep,
-                    doc_start..range.end,
-                    template,
-                    crlf,
-                ));
+                docs.push(finish_document(b, doc_start..range.end, template, crlf));
             }
             other => builder.event(other, r, span.tag_span().and_then(|t| t.slice(chunk)))?,
         }
@@ -327,18 +337,15 @@ fn parse_chunk_general(
             root: None,
             template,
             crlf,
-            dropped: false,
             rare: None,
         });
     }
     Ok(docs)
 }
 
-/// A parsed document from its builder: a null root is no root, and the tree
-/// of a document that the `keep` filter refuses is dropped.
+/// A parsed document from its builder: a null root is no root.
 fn finish_document<'a>(
     b: Builder<'a>,
-    keep: Keep,
     span: Range<usize>,
     template: Option<&'a str>,
     crlf: bool,
@@ -364,32 +371,34 @@ fn finish_document<'a>(
     let mut nodes = b.nodes;
     // The arena lives as long as the run: give back its slack.
     nodes.shrink_to_fit();
-    let mut doc = Document {
+    Document {
         span,
         nodes,
         root,
         template,
         crlf,
-        dropped: false,
         rare,
+    }
+}
+
+/// What `keep` keeps of a parsed document.
+fn kept(mut doc: Document<'_>, keep: Keep) -> Parsed<'_> {
+    let Keep::Decide(decide) = keep else {
+        return Parsed::Kept(doc);
     };
-    match (keep, doc.root) {
-        (Keep::Filter(wanted), Some(_)) if !wanted(&doc) => {
-            doc.nodes = Vec::new();
-            doc.root = None;
-            doc.dropped = true;
-            doc.rare = None;
-        }
-        (Keep::Prune(keys_of), Some(root))
-            if doc.duplicate_keys().is_empty() && doc.is_mapping(root) =>
-        {
-            if let Some(keys) = keys_of(&doc) {
+    match decide(&doc) {
+        Keeping::Whole => {}
+        Keeping::Drop { tally } => return Parsed::Dropped { tally },
+        Keeping::Prune(keys) => {
+            if let Some(root) = doc.root
+                && doc.duplicate_keys().is_empty()
+                && doc.is_mapping(root)
+            {
                 prune(&mut doc, root, keys);
             }
         }
-        _ => {}
     }
-    doc
+    Parsed::Kept(doc)
 }
 
 /// Keep only `keys` of the root mapping: their subtrees are copied into a
@@ -490,7 +499,7 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
 /// compare it with the fast path).
 #[doc(hidden)]
 pub fn parse_general(chunk: &str) -> Result<Vec<Document<'_>>, YamlError> {
-    parse_chunk_general(chunk, 0..chunk.len(), Keep::All)
+    parse_chunk_general(chunk, 0..chunk.len())
 }
 
 /// Whether the fast path reads `chunk` exactly as the general parser does:
@@ -502,7 +511,7 @@ pub fn fast_path_agrees(chunk: &str) -> Result<bool, String> {
     let Some(builder) = fast::parse(chunk, 0) else {
         return Ok(false);
     };
-    let fast = finish_document(builder, Keep::All, 0..chunk.len(), None, false);
+    let fast = finish_document(builder, 0..chunk.len(), None, false);
     match parse_general(chunk) {
         Ok(docs) if docs.len() == 1 && docs[0].root == fast.root && docs[0].nodes == fast.nodes => {
             Ok(true)

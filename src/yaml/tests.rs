@@ -379,14 +379,14 @@ fn fast_path_agrees_on_the_corpus() {
 
 #[test]
 fn pruning_keeps_named_keys_and_the_json_length() {
-    fn keys(_: &Document<'_>) -> Option<&'static [&'static str]> {
-        Some(&["kind", "metadata"])
+    fn keys(_: &Document<'_>) -> Keeping {
+        Keeping::Prune(&["kind", "metadata"])
     }
     let text = "kind: Big\nmetadata: {name: x, labels: &l {a: b}}\nspec:\n  schema: [1, 2, 3]\n  again: *l\n";
     let full = parse_stream(text).unwrap();
     let whole = full[0].json_len(full[0].root.unwrap(), &mut usize::MAX.clone());
-    let pruned = parse_stream_keeping(text, Keep::Prune(keys)).unwrap();
-    let d = &pruned[0];
+    let pruned = parse_stream_keeping(text, Keep::Decide(keys)).unwrap();
+    let d = &pruned.docs[0];
     let root = d.root.unwrap();
     assert_eq!(d.pruned_json_len(), Some(whole));
     assert_eq!(d.str_at(root, &["metadata", "name"]), Some("x"));
@@ -395,7 +395,7 @@ fn pruning_keeps_named_keys_and_the_json_length() {
     assert!(d.nodes.len() < full[0].nodes.len());
     // A duplicate key keeps the whole tree: lint reports it where it is.
     let dup = "kind: Big\nkind: Bigger\nspec: {a: 1}\n";
-    let kept = parse_stream_keeping(dup, Keep::Prune(keys)).unwrap();
+    let kept = parse_stream_keeping(dup, Keep::Decide(keys)).unwrap().docs;
     assert!(kept[0].get(kept[0].root.unwrap(), "spec").is_some());
     assert_eq!(kept[0].pruned_json_len(), None);
 }
@@ -414,7 +414,9 @@ fn a_node_stays_small() {
 #[test]
 fn tags_survive_pruning_under_new_ids() {
     let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec: !!map {a: 1}\nmetadata:\n  name: !!str x\n  labels: {n: !!int \"7\"}\n";
-    let docs = parse_stream_keeping(text, Keep::Prune(crate::model::prune_for_lint)).unwrap();
+    let docs = parse_stream_keeping(text, Keep::Decide(crate::model::keep_for_lint))
+        .unwrap()
+        .docs;
     let d = &docs[0];
     let root = d.root.unwrap();
     assert!(d.get(root, "spec").is_none(), "pruned");
