@@ -175,7 +175,6 @@ fn workload_checksums(
                 data.effective
                     .iter()
                     .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(*k)))
-                    .map(|(k, e)| (k.as_str(), e))
                     .collect()
             } else {
                 Vec::new()

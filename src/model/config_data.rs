@@ -3,7 +3,6 @@
 //! hashes it; rules, plan and redaction read it. Nothing else walks `data`,
 //! `binaryData` or `stringData`.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use base64::Engine as _;
@@ -38,7 +37,7 @@ pub struct ConfigData {
     pub written: Vec<DataEntry>,
     /// The effective data: each key once, later fields over earlier (a
     /// Secret's `stringData` over its `data`), as the API server merges them.
-    pub effective: BTreeMap<String, DataEntry>,
+    pub effective: Effective,
     /// The first base64 value of a kind's own fields that does not decode.
     pub bad_base64: Option<BadValue>,
 }
@@ -75,11 +74,63 @@ impl ConfigData {
                         node: v,
                     });
                 }
-                // Fields come in the API server's overlay order: the later wins.
-                data.effective.insert(key.to_string(), entry);
+                data.effective.0.push((key.into(), entry));
             }
         }
+        data.written.shrink_to_fit();
+        data.effective.settle();
         data
+    }
+}
+
+/// The effective keys of a ConfigMap or Secret, in key order: a sorted
+/// vector, not a tree, since a ConfigMap is read once and then only looked
+/// up (a B-tree leaf is 600 bytes, for one key as for eleven).
+#[derive(Debug, Default)]
+pub struct Effective(Vec<(Box<str>, DataEntry)>);
+
+impl Effective {
+    /// Sort entries pushed in document order: for a key written twice, the
+    /// later wins, since fields come in the API server's overlay order.
+    fn settle(&mut self) {
+        // A stable sort keeps equal keys in document order: keep the last.
+        self.0.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut settled: Vec<(Box<str>, DataEntry)> = Vec::with_capacity(self.0.len());
+        for entry in self.0.drain(..) {
+            match settled.last_mut() {
+                Some(last) if last.0 == entry.0 => *last = entry,
+                _ => settled.push(entry),
+            }
+        }
+        self.0 = settled;
+    }
+
+    pub fn get(&self, key: &str) -> Option<&DataEntry> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Keys and entries, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &DataEntry)> {
+        self.0.iter().map(|(k, e)| (k.as_ref(), e))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_ref())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -115,5 +166,29 @@ pub fn decode_base64(value: &str) -> Option<Vec<u8>> {
         go_std_base64().decode(compact).ok()
     } else {
         go_std_base64().decode(value).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effective_keys_are_sorted_and_the_later_field_wins() {
+        let text =
+            "kind: Secret\ndata:\n  b: MQ==\n  a: Mg==\nstringData:\n  b: three\n  c: four\n";
+        let docs = crate::yaml::parse_stream(text).unwrap();
+        let d = &docs[0];
+        let data = ConfigData::read(
+            d,
+            d.root.unwrap(),
+            Kind::Config(super::super::kinds::ConfigKind::Secret),
+            text,
+        );
+        assert_eq!(data.effective.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(data.effective.get("b").map(|e| e.field), Some("stringData"));
+        assert_eq!(data.effective.get("a").map(|e| e.field), Some("data"));
+        assert!(!data.effective.contains_key("d"));
+        assert_eq!(data.written.len(), 4);
     }
 }

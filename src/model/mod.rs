@@ -46,7 +46,9 @@ pub enum Tally {
 
 impl Tally {
     fn drop(self) -> Keeping {
-        Keeping::Drop { tally: self as usize }
+        Keeping::Drop {
+            tally: self as usize,
+        }
     }
 }
 
@@ -673,7 +675,7 @@ impl<'a> Model<'a> {
         }
         data.effective
             .iter()
-            .map(|(k, e)| Ok((k.clone(), self.entry_bytes(obj, e)?)))
+            .map(|(k, e)| Ok((k.to_string(), self.entry_bytes(obj, e)?)))
             .collect()
     }
 
@@ -795,8 +797,10 @@ fn document_objects(
         .with_help("each YAML document must be a mapping with apiVersion, kind and metadata"));
     }
     if !is_list(doc, root) {
-        found.extend(object(fi, di, doc, root, namespace, &err)?);
-        return Ok(found);
+        // Exactly one: a growing vector would hold four objects' room.
+        return Ok(object(fi, di, doc, root, namespace, &err)?
+            .into_iter()
+            .collect());
     }
     let Some(items) = doc.get(root, "items") else {
         return Ok(Vec::new());

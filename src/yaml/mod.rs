@@ -174,7 +174,9 @@ pub enum Keeping {
     /// Nothing: the document is only counted, in [`Stream::dropped`] at
     /// this index (below [`TALLIES`]), so that memory stays near the input
     /// size however many documents a stream has.
-    Drop { tally: usize },
+    Drop {
+        tally: usize,
+    },
 }
 
 /// How many counts of dropped documents a [`Stream`] keeps.
@@ -251,7 +253,10 @@ impl<'a> Chunk<'a> {
 /// [`parse_stream_keeping`], going on past a document that does not parse:
 /// the documents that parse, and for each one that does not, its byte
 /// range and error. For lint, which reports a broken document and goes on.
-pub fn parse_stream_lenient(text: &str, keep: Keep) -> (Stream<'_>, Vec<(Range<usize>, YamlError)>) {
+pub fn parse_stream_lenient(
+    text: &str,
+    keep: Keep,
+) -> (Stream<'_>, Vec<(Range<usize>, YamlError)>) {
     let mut stream = Stream::default();
     let mut broken = Vec::new();
     for batch in split_documents(text).chunks(BATCH) {

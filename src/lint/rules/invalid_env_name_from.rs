@@ -47,7 +47,6 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             let bad: Vec<&str> = data
                 .effective
                 .keys()
-                .map(String::as_str)
                 .filter(|k| !is_env_name(&format!("{prefix}{k}")))
                 .collect();
             if bad.is_empty() {
