@@ -266,6 +266,7 @@ fn main() {
     if !quick {
         doubling(bin, &bench_dir, &mut report);
     }
+    memory_shapes(bin, &bench_dir, &mut report);
     let get = |n: &str, l: &str| {
         inject_times
             .iter()
@@ -382,6 +383,70 @@ fn lint_targets(bin: &str, streams: &[(&str, PathBuf)], report: &mut String) {
             json.1.as_secs_f64() / inject.1.as_secs_f64(),
             one.0.as_secs_f64() / two.0.as_secs_f64(),
         ));
+    }
+}
+
+/// Peak memory on shapes far from a chart's: many tiny documents, many
+/// small objects, documents of aliases just under the expansion cap.
+/// Medians of 3 wall and CPU seconds, the highest peak, against the target
+/// of 3x the input plus 20 MB.
+fn memory_shapes(bin: &str, dir: &Path, report: &mut String) {
+    type Shape = (&'static str, fn() -> String);
+    let shapes: [Shape; 4] = [
+        ("1M tiny documents (no kind)", || {
+            (0..1_000_000).map(|i| format!("---\na: {i}\n")).collect()
+        }),
+        ("250k ConfigMaps, one key each", || {
+            (0..250_000)
+                .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  k: v\n"))
+                .collect()
+        }),
+        ("250k Services (no kind any mode reads)", || {
+            (0..250_000)
+                .map(|i| format!("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\nspec:\n  ports: [{{port: 80}}]\n"))
+                .collect()
+        }),
+        ("4,000 documents of aliases just under the cap", || {
+            let mut doc = String::from("x:\n  a: &a [x, x, x, x, x, x, x, x, x]\n");
+            let mut prev = 'a';
+            for c in "bcdef".chars() {
+                doc.push_str(&format!(
+                    "  {c}: &{c} [{}]\n",
+                    vec![format!("*{prev}"); 9].join(", ")
+                ));
+                prev = c;
+            }
+            (0..4_000)
+                .map(|i| {
+                    format!("---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{i}}}\n{doc}")
+                })
+                .collect()
+        }),
+    ];
+    report.push_str("\n## Memory on many small documents (median of 3; target: peak ≤ 3x input + 20 MB)\n\n| shape | input MB | command | wall s | CPU s | peak RSS MB | target MB | held? |\n|---|---:|---|---:|---:|---:|---:|---|\n");
+    for (name, make) in shapes {
+        let path = dir.join("shape.yaml");
+        std::fs::write(&path, make()).unwrap();
+        let mb = std::fs::metadata(&path).unwrap().len() as f64 / 1e6;
+        for (label, args) in [
+            ("inject", &["inject", "-q"][..]),
+            (
+                "lint json",
+                &["lint", "--format", "json", "--fail-on", "never"][..],
+            ),
+        ] {
+            let runs: Vec<Run> = (0..3)
+                .map(|_| run_with_cpu(Command::new(bin).args(args), &path))
+                .collect();
+            let peak = runs.iter().map(|r| r.peak_kb).max().unwrap_or(0) as f64 * 1024.0 / 1e6;
+            let target = 3.0 * mb + 20.0;
+            report.push_str(&format!(
+                "| {name} | {mb:.1} | {label} | {:.2} | {:.2} | {peak:.0} | {target:.0} | {} |\n",
+                median(runs.iter().map(|r| r.wall).collect()).as_secs_f64(),
+                median(runs.iter().map(|r| r.cpu).collect()).as_secs_f64(),
+                if peak <= target { "yes" } else { "no" }
+            ));
+        }
     }
 }
 

@@ -70,6 +70,11 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         let mut by_name = Vec::new();
         let mut keys: Vec<String> = Vec::new();
         let mut uncovered = Vec::new();
+        // Sets beside the vectors keep first-seen order and stay linear in
+        // references (50,000 `envFrom` entries are one container's).
+        let mut seen_targets = std::collections::HashSet::new();
+        let mut seen_files = std::collections::HashSet::new();
+        let mut seen_keys = std::collections::HashSet::new();
         let annotations = Annotations::of(ctx, w);
         for rf in w.refs.iter().filter(|rf| {
             rf.via.iter().any(|v| *v != Via::ImagePullSecrets)
@@ -80,7 +85,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             };
             let what = format!("{} `{}`", rf.kind.as_str(), rf.name);
             let cover = annotations.cover(ctx, target);
-            if !matches!(cover, Cover::Rolled | Cover::LikelyRolled) && !uncovered.contains(&target)
+            if !matches!(cover, Cover::Rolled | Cover::LikelyRolled) && seen_targets.insert(target)
             {
                 uncovered.push(target);
             }
@@ -90,7 +95,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 Cover::NotHashed(files) => {
                     not_hashed.push(what);
                     for f in files {
-                        if !hashed.contains(&f) {
+                        if seen_files.insert(f.clone()) {
                             hashed.push(f);
                         }
                     }
@@ -98,7 +103,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 Cover::NotByName(k) => {
                     by_name.push(what);
                     for k in k {
-                        if !keys.contains(&k) {
+                        if seen_keys.insert(k.clone()) {
                             keys.push(k);
                         }
                     }
