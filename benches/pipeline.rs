@@ -51,8 +51,9 @@ struct Run {
 
 /// Run a command with stdin from `input`, stdout discarded: wall time, and
 /// from the kernel's own accounting of the child (`wait4`), CPU time (user
-/// + system, to the microsecond) and peak resident memory. Polling /proc
-/// counts CPU in 10 ms ticks and can miss a short peak.
+/// and system, to the microsecond) and peak resident memory. Polling
+/// /proc counts CPU in 10 ms ticks and can miss a short peak.
+#[expect(clippy::zombie_processes, reason = "wait4 reaps the child")]
 fn run_with_cpu(cmd: &mut Command, input: &Path) -> Run {
     let started = Instant::now();
     let child = cmd
