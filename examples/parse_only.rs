@@ -19,7 +19,7 @@ fn main() {
                 .files
                 .iter()
                 .flat_map(|f| &f.docs)
-                .map(|d| d.nodes.len())
+                .map(|d| d.node_count())
                 .sum();
             let kept = a
                 .model

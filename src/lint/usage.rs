@@ -158,7 +158,7 @@ impl<'m, 'a> Usage<'m, 'a> {
         let doc = self.model.doc(o);
         let mut stack: Vec<(NodeId, Vec<ConfigKind>)> = vec![(o.node, Vec::new())];
         while let Some((node, kinds)) = stack.pop() {
-            match &doc.node(doc.resolve(node)).kind {
+            match doc.node(doc.resolve(node)).kind {
                 NodeKind::Mapping { entries, .. } => {
                     for &(k, v) in entries {
                         let key = doc.scalar(k).unwrap_or("").to_ascii_lowercase();

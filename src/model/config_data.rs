@@ -139,8 +139,8 @@ impl Effective {
 /// still counts and is never mistaken for an empty value.
 pub fn value_text<'t>(doc: &'t Document<'_>, node: NodeId, text: &'t str) -> &'t str {
     let n = doc.node(doc.resolve(node));
-    match &n.kind {
-        crate::yaml::NodeKind::Scalar { value, .. } => value.as_ref(),
+    match n.kind {
+        crate::yaml::NodeKind::Scalar { value, .. } => value,
         _ => &text[n.span.clone()],
     }
 }

@@ -114,8 +114,8 @@ fn push_through_aliases(
         return;
     }
     spans.push(doc.node(node).span.clone());
-    match &doc.node(node).kind {
-        NodeKind::Alias { target } => push_through_aliases(doc, *target, spans, seen),
+    match doc.node(node).kind {
+        NodeKind::Alias { target } => push_through_aliases(doc, target, spans, seen),
         NodeKind::Mapping { entries, .. } => {
             for &(k, v) in entries {
                 push_through_aliases(doc, k, spans, seen);

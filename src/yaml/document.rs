@@ -6,7 +6,7 @@ use super::*;
 impl<'a> Document<'a> {
     /// The explicit tag of node `id`, as written.
     pub fn tag(&self, id: NodeId) -> Option<&str> {
-        if !self.nodes[id as usize].tagged {
+        if !self.node(id).tagged {
             return None;
         }
         let tags = self.tags();
@@ -15,8 +15,19 @@ impl<'a> Document<'a> {
             .map(|i| tags[i].1.as_ref())
     }
 
-    pub fn node(&self, id: NodeId) -> &Node<'a> {
-        &self.nodes[id as usize]
+    pub fn node(&self, id: NodeId) -> Node<'_> {
+        self.arena.node(id)
+    }
+
+    /// How many nodes the document holds (ids are below it).
+    pub fn node_count(&self) -> usize {
+        self.arena.len()
+    }
+
+    /// Whether two documents hold the same nodes: kinds, texts, spans.
+    pub fn same_nodes(&self, other: &Document<'_>) -> bool {
+        self.node_count() == other.node_count()
+            && (0..self.node_count() as NodeId).all(|i| self.node(i) == other.node(i))
     }
 
     /// Follow an alias to the node it names.
@@ -24,7 +35,7 @@ impl<'a> Document<'a> {
         let mut id = id;
         // Aliases always point backwards, so this ends; the bound is a guard.
         for _ in 0..64 {
-            match self.nodes[id as usize].kind {
+            match self.node(id).kind {
                 NodeKind::Alias { target } => id = target,
                 _ => return id,
             }
@@ -44,7 +55,7 @@ impl<'a> Document<'a> {
 
     fn get_entry_depth(&self, map: NodeId, key: &str, depth: u32) -> Option<(NodeId, NodeId)> {
         let map = self.resolve(map);
-        let NodeKind::Mapping { entries, .. } = &self.nodes[map as usize].kind else {
+        let NodeKind::Mapping { entries, .. } = self.node(map).kind else {
             return None;
         };
         // The last of duplicate keys wins, as in Kubernetes' decoding.
@@ -59,7 +70,7 @@ impl<'a> Document<'a> {
         for &(k, v) in entries {
             if self.scalar(k) == Some("<<") {
                 let v = self.resolve(v);
-                match &self.nodes[v as usize].kind {
+                match self.node(v).kind {
                     NodeKind::Mapping { .. } => {
                         if let Some(e) = self.get_entry_depth(v, key, depth + 1) {
                             return Some(e);
@@ -82,14 +93,14 @@ impl<'a> Document<'a> {
     /// The (key, value) pair written in `map` itself: no alias on `map`, no
     /// `<<` merge. This is what an editor may touch.
     pub fn get_direct_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        let NodeKind::Mapping { entries, .. } = &self.nodes[map as usize].kind else {
+        let NodeKind::Mapping { entries, .. } = self.node(map).kind else {
             return None;
         };
         entries
             .iter()
             .rev()
             .copied()
-            .find(|&(k, _)| match &self.nodes[k as usize].kind {
+            .find(|&(k, _)| match self.node(k).kind {
                 NodeKind::Scalar { value, .. } => value == key,
                 _ => false,
             })
@@ -104,7 +115,7 @@ impl<'a> Document<'a> {
     ) -> Result<Option<NodeId>, NodeId> {
         let mut at = from;
         for key in path {
-            let n = &self.nodes[at as usize];
+            let n = self.node(at);
             if matches!(n.kind, NodeKind::Alias { .. }) || n.tagged {
                 return Err(at);
             }
@@ -119,7 +130,7 @@ impl<'a> Document<'a> {
 
     /// Entries of a mapping (aliases resolved on the mapping, not the values).
     pub fn entries(&self, map: NodeId) -> &[(NodeId, NodeId)] {
-        match &self.nodes[self.resolve(map) as usize].kind {
+        match self.node(self.resolve(map)).kind {
             NodeKind::Mapping { entries, .. } => entries,
             _ => &[],
         }
@@ -127,7 +138,7 @@ impl<'a> Document<'a> {
 
     /// Items of a sequence, each resolved through aliases.
     pub fn items(&self, seq: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        let items: &[NodeId] = match &self.nodes[self.resolve(seq) as usize].kind {
+        let items: &[NodeId] = match self.node(self.resolve(seq)).kind {
             NodeKind::Sequence { items, .. } => items,
             _ => &[],
         };
@@ -136,7 +147,7 @@ impl<'a> Document<'a> {
 
     /// A scalar's text, after following an alias.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
-        match &self.nodes[self.resolve(id) as usize].kind {
+        match self.node(self.resolve(id)).kind {
             NodeKind::Scalar { value, .. } => Some(value),
             _ => None,
         }
@@ -156,17 +167,13 @@ impl<'a> Document<'a> {
     }
 
     pub fn is_mapping(&self, id: NodeId) -> bool {
-        matches!(
-            self.nodes[self.resolve(id) as usize].kind,
-            NodeKind::Mapping { .. }
-        )
+        matches!(self.node(self.resolve(id)).kind, NodeKind::Mapping { .. })
     }
 
     /// How Kubernetes' decoder types this scalar (None for collections).
     pub fn scalar_type(&self, id: NodeId) -> Option<ScalarType> {
         let id = self.resolve(id);
-        let n = &self.nodes[id as usize];
-        let NodeKind::Scalar { value, style } = &n.kind else {
+        let NodeKind::Scalar { value, style } = self.node(id).kind else {
             return None;
         };
         if let Some(tag) = self.tag(id) {
@@ -198,7 +205,7 @@ impl<'a> Document<'a> {
         }
         *budget -= 1;
         let id = self.resolve(id);
-        match &self.nodes[id as usize].kind {
+        match self.node(id).kind {
             NodeKind::Scalar { .. } if self.scalar_type(id) == Some(ScalarType::Null) => {
                 Value::Null
             }
@@ -252,7 +259,7 @@ impl Document<'_> {
         }
         *budget -= 1;
         let id = self.resolve(id);
-        match &self.node(id).kind {
+        match self.node(id).kind {
             NodeKind::Scalar { value, .. } => {
                 value.len()
                     + 2

@@ -40,7 +40,7 @@ pub(super) fn parse(chunk: &str, base: usize) -> Option<Builder<'_>> {
         b: chunk.as_bytes(),
         base,
         // Renderer output holds about a node per 16 bytes.
-        builder: Builder::without_aliases(chunk.len() / 16 + 8),
+        builder: Builder::without_aliases(chunk, base, chunk.len() / 16 + 8),
         depth: 0,
     };
     fast.document().ok()?;
@@ -254,7 +254,7 @@ impl<'a> Fast<'a> {
             // general parser's.
             let root = self.builder.root.ok_or(Bail)?;
             let collection = matches!(
-                self.builder.nodes[root as usize].kind,
+                self.builder.node(root).kind,
                 NodeKind::Mapping {
                     style: CollectionStyle::Block,
                     ..

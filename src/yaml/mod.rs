@@ -56,27 +56,31 @@ pub enum CollectionStyle {
     Flow,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum NodeKind<'a> {
+/// What a node is, as read from its document: borrowed from the arena.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NodeKind<'d> {
     Scalar {
-        value: Cow<'a, str>,
+        value: &'d str,
         style: ScalarStyle,
     },
     Mapping {
         style: CollectionStyle,
-        entries: Vec<(NodeId, NodeId)>,
+        entries: &'d [(NodeId, NodeId)],
     },
     Sequence {
         style: CollectionStyle,
-        items: Vec<NodeId>,
+        items: &'d [NodeId],
     },
     /// A `*name` reference to an earlier anchored node, kept unexpanded.
-    Alias { target: NodeId },
+    Alias {
+        target: NodeId,
+    },
 }
 
+/// One node of a document, as [`Document::node`] reads it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node<'a> {
-    pub kind: NodeKind<'a>,
+pub struct Node<'d> {
+    pub kind: NodeKind<'d>,
     /// Byte range in the source. Block collections span from their first
     /// child to the end of their last; flow collections include brackets.
     pub span: Range<usize>,
@@ -86,6 +90,139 @@ pub struct Node<'a> {
     /// is in [`Document::tags`], so that the common untagged node costs no
     /// pointer.
     pub tagged: bool,
+}
+
+/// How a node is stored: 20 bytes, where a tree of owned values took 56.
+/// Offsets count from the document's base in the source; a collection's
+/// children sit together in the arena's `pairs` or `items`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    start: u32,
+    len: u32,
+    /// Scalar: offset of its text in the source (or index in `owned`);
+    /// collection: its first child's index in `pairs` or `items`; alias:
+    /// the target.
+    a: u32,
+    /// Scalar: length of its text; collection: number of children.
+    b: u32,
+    shape: Shape,
+    flags: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Scalar(ScalarStyle),
+    Mapping(CollectionStyle),
+    Sequence(CollectionStyle),
+    Alias,
+}
+
+const ANCHORED: u8 = 1;
+const TAGGED: u8 = 2;
+/// The scalar's text is `owned[a]`, not the source's (escapes, folding).
+const OWNED: u8 = 4;
+
+/// A document's nodes: slots, the children of its collections, and the
+/// scalar values that are not the source's own text.
+#[derive(Debug, Default)]
+struct Arena<'a> {
+    /// The document's chunk of the source, and where it starts there.
+    text: &'a str,
+    base: usize,
+    slots: Vec<Slot>,
+    pairs: Vec<(NodeId, NodeId)>,
+    items: Vec<NodeId>,
+    owned: Vec<Box<str>>,
+}
+
+impl<'a> Arena<'a> {
+    fn new(text: &'a str, base: usize) -> Self {
+        Arena {
+            text,
+            base,
+            ..Arena::default()
+        }
+    }
+
+    fn node(&self, id: NodeId) -> Node<'_> {
+        let s = &self.slots[id as usize];
+        let (a, b) = (s.a as usize, s.b as usize);
+        let kind = match s.shape {
+            Shape::Scalar(style) => NodeKind::Scalar {
+                value: if s.flags & OWNED != 0 {
+                    &self.owned[a]
+                } else {
+                    &self.text[a..a + b]
+                },
+                style,
+            },
+            Shape::Mapping(style) => NodeKind::Mapping {
+                style,
+                entries: &self.pairs[a..a + b],
+            },
+            Shape::Sequence(style) => NodeKind::Sequence {
+                style,
+                items: &self.items[a..a + b],
+            },
+            Shape::Alias => NodeKind::Alias { target: s.a },
+        };
+        let start = self.base + s.start as usize;
+        Node {
+            kind,
+            span: start..start + s.len as usize,
+            anchored: s.flags & ANCHORED != 0,
+            tagged: s.flags & TAGGED != 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// A new node; its span is absolute, as parsers give it.
+    fn push(&mut self, shape: Shape, span: Range<usize>, flags: u8, a: u32, b: u32) -> NodeId {
+        let id = self.slots.len() as NodeId;
+        self.slots.push(Slot {
+            start: (span.start - self.base) as u32,
+            len: span.len() as u32,
+            a,
+            b,
+            shape,
+            flags,
+        });
+        id
+    }
+
+    /// A scalar: its text where it is in the source, else kept aside.
+    fn push_scalar(
+        &mut self,
+        value: Cow<'a, str>,
+        style: ScalarStyle,
+        span: Range<usize>,
+        flags: u8,
+    ) -> NodeId {
+        let text = self.text.as_bytes().as_ptr_range();
+        let (a, b, flags) = match value {
+            v if v.is_empty() => (0, 0, flags),
+            Cow::Borrowed(v) if text.contains(&v.as_ptr()) => {
+                let at = v.as_ptr() as usize - text.start as usize;
+                (at as u32, v.len() as u32, flags)
+            }
+            other => {
+                self.owned.push(other.into_owned().into_boxed_str());
+                ((self.owned.len() - 1) as u32, 0, flags | OWNED)
+            }
+        };
+        self.push(Shape::Scalar(style), span, flags, a, b)
+    }
+
+    /// The arena lives as long as the run: give back its slack.
+    fn shrink(&mut self) {
+        self.slots.shrink_to_fit();
+        self.pairs.shrink_to_fit();
+        self.items.shrink_to_fit();
+        self.owned.shrink_to_fit();
+    }
 }
 
 /// A parse failure, located by byte offset in the source.
@@ -101,7 +238,7 @@ pub struct Document<'a> {
     /// The bytes of this document in the source, from its `---` line (if any)
     /// up to the next document's.
     pub span: Range<usize>,
-    pub nodes: Vec<Node<'a>>,
+    arena: Arena<'a>,
     /// `None` for a document that holds only comments, or an explicit null.
     pub root: Option<NodeId>,
     /// The template path from Helm's `# Source: chart/templates/x.yaml`.
@@ -275,6 +412,13 @@ pub fn parse_stream_lenient(
 /// document, but `...` end markers can put several in one.
 fn parse_chunk(text: &str, range: Range<usize>, keep: Keep) -> Result<Chunk<'_>, YamlError> {
     crate::progress::parsed(1);
+    // Nodes count their offsets from the document's start in 32 bits.
+    if range.len() > u32::MAX as usize {
+        return Err(YamlError {
+            offset: range.start,
+            message: "a document of over 4 GiB".into(),
+        });
+    }
     let chunk = &text[range.clone()];
     if let Some(builder) = fast::parse(chunk, range.start) {
         let template = find_template_comment(chunk);
@@ -307,7 +451,7 @@ fn parse_chunk_general(text: &str, range: Range<usize>) -> Result<Vec<Document<'
         block_nesting_limit: NESTING_LIMIT,
         flow_nesting_limit: NESTING_LIMIT,
     };
-    let mut builder = Builder::new();
+    let mut builder = Builder::new(chunk, base);
     let mut docs = Vec::new();
     let mut doc_start = base;
     for item in Parser::new_from_str_with_options(chunk, options) {
@@ -320,11 +464,11 @@ fn parse_chunk_general(text: &str, range: Range<usize>) -> Result<Vec<Document<'
         match event {
             Event::StreamStart | Event::StreamEnd => {}
             Event::DocumentStart(..) => {
-                builder = Builder::new();
+                builder = Builder::new(chunk, base);
                 doc_start = if docs.is_empty() { base } else { r.start };
             }
             Event::DocumentEnd => {
-                let b = std::mem::replace(&mut builder, Builder::new());
+                let b = std::mem::replace(&mut builder, Builder::new(chunk, base));
                 docs.push(finish_document(b, doc_start..range.end, template, crlf));
             }
             other => builder.event(other, r, span.tag_span().and_then(|t| t.slice(chunk)))?,
@@ -337,8 +481,8 @@ fn parse_chunk_general(text: &str, range: Range<usize>) -> Result<Vec<Document<'
     }
     if docs.is_empty() {
         docs.push(Document {
+            arena: Arena::new(chunk, base),
             span: range,
-            nodes: Vec::new(),
             root: None,
             template,
             crlf,
@@ -357,9 +501,9 @@ fn finish_document<'a>(
 ) -> Document<'a> {
     let mut root = b.root;
     if let Some(id) = root {
-        let n = &b.nodes[id as usize];
-        if let NodeKind::Scalar { value, style } = &n.kind {
-            let null = *style == ScalarStyle::Plain
+        let n = b.arena.node(id);
+        if let NodeKind::Scalar { value, style } = n.kind {
+            let null = style == ScalarStyle::Plain
                 && !n.tagged
                 && (n.span.is_empty() || resolve_plain(value) == ScalarType::Null);
             if null {
@@ -373,12 +517,11 @@ fn finish_document<'a>(
         tags: b.tags,
     }
     .boxed();
-    let mut nodes = b.nodes;
-    // The arena lives as long as the run: give back its slack.
-    nodes.shrink_to_fit();
+    let mut arena = b.arena;
+    arena.shrink();
     Document {
         span,
-        nodes,
+        arena,
         root,
         template,
         crlf,
@@ -411,87 +554,84 @@ fn kept(mut doc: Document<'_>, keep: Keep) -> Parsed<'_> {
 fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     let mut budget = usize::MAX;
     let pruned_json_len = Some(doc.json_len(root, &mut budget));
-    let old = std::mem::take(&mut doc.nodes);
-    let old_tags = doc.rare.take().map(|r| r.tags).unwrap_or_default();
-    let mut new: Vec<Node<'_>> = Vec::with_capacity(64);
+    let old = &doc.arena;
+    let old_tags = doc
+        .rare
+        .as_ref()
+        .map(|r| r.tags.clone())
+        .unwrap_or_default();
+    let mut new = Arena::new(old.text, old.base);
     // Each node is copied once, however many aliases reach it.
     let mut copied: Vec<Option<NodeId>> = vec![None; old.len()];
     fn copy<'a>(
-        old: &[Node<'a>],
-        new: &mut Vec<Node<'a>>,
+        old: &Arena<'a>,
+        new: &mut Arena<'a>,
         copied: &mut Vec<Option<NodeId>>,
         id: NodeId,
     ) -> NodeId {
         if let Some(done) = copied[id as usize] {
             return done;
         }
-        let n = &old[id as usize];
-        let kind = match &n.kind {
-            NodeKind::Scalar { value, style } => NodeKind::Scalar {
-                value: value.clone(),
-                style: *style,
-            },
-            NodeKind::Mapping { style, entries } => NodeKind::Mapping {
-                style: *style,
-                entries: entries
+        let slot = old.slots[id as usize];
+        let n = old.node(id);
+        let (a, b) = match n.kind {
+            NodeKind::Scalar { value, .. } if slot.flags & OWNED != 0 => {
+                new.owned.push(value.into());
+                ((new.owned.len() - 1) as u32, 0)
+            }
+            NodeKind::Scalar { .. } => (slot.a, slot.b),
+            NodeKind::Mapping { entries, .. } => {
+                let kept: Vec<(NodeId, NodeId)> = entries
                     .iter()
                     .map(|&(k, v)| (copy(old, new, copied, k), copy(old, new, copied, v)))
-                    .collect(),
-            },
-            NodeKind::Sequence { style, items } => NodeKind::Sequence {
-                style: *style,
-                items: items.iter().map(|&i| copy(old, new, copied, i)).collect(),
-            },
+                    .collect();
+                let at = new.pairs.len() as u32;
+                new.pairs.extend(kept);
+                (at, slot.b)
+            }
+            NodeKind::Sequence { items, .. } => {
+                let kept: Vec<NodeId> = items.iter().map(|&i| copy(old, new, copied, i)).collect();
+                let at = new.items.len() as u32;
+                new.items.extend(kept);
+                (at, slot.b)
+            }
             // The anchored node comes along, wherever it was.
-            NodeKind::Alias { target } => NodeKind::Alias {
-                target: copy(old, new, copied, *target),
-            },
+            NodeKind::Alias { target } => (copy(old, new, copied, target), 0),
         };
-        new.push(Node {
-            kind,
-            span: n.span.clone(),
-            anchored: n.anchored,
-            tagged: n.tagged,
-        });
-        let id_new = (new.len() - 1) as NodeId;
+        let id_new = new.push(slot.shape, n.span, slot.flags, a, b);
         copied[id as usize] = Some(id_new);
         id_new
     }
-    let NodeKind::Mapping { style, entries } = &old[root as usize].kind else {
-        doc.nodes = old;
+    let NodeKind::Mapping { entries, .. } = old.node(root).kind else {
         return;
     };
     let kept: Vec<(NodeId, NodeId)> = entries
         .iter()
         .filter(|&&(k, _)| {
-            matches!(&old[k as usize].kind, NodeKind::Scalar { value, .. } if keys.contains(&value.as_ref()))
+            matches!(old.node(k).kind, NodeKind::Scalar { value, .. } if keys.contains(&value))
         })
         .map(|&(k, v)| {
             (
-                copy(&old, &mut new, &mut copied, k),
-                copy(&old, &mut new, &mut copied, v),
+                copy(old, &mut new, &mut copied, k),
+                copy(old, &mut new, &mut copied, v),
             )
         })
         .collect();
-    new.push(Node {
-        kind: NodeKind::Mapping {
-            style: *style,
-            entries: kept,
-        },
-        span: old[root as usize].span.clone(),
-        anchored: old[root as usize].anchored,
-        tagged: old[root as usize].tagged,
-    });
-    copied[root as usize] = Some((new.len() - 1) as NodeId);
-    doc.root = Some((new.len() - 1) as NodeId);
-    new.shrink_to_fit();
-    doc.nodes = new;
+    let slot = old.slots[root as usize];
+    let at = new.pairs.len() as u32;
+    let count = kept.len() as u32;
+    new.pairs.extend(kept);
+    let new_root = new.push(slot.shape, old.node(root).span, slot.flags, at, count);
+    copied[root as usize] = Some(new_root);
+    new.shrink();
     // The tags of the nodes kept, under their new ids.
     let mut tags: Vec<(NodeId, Box<str>)> = old_tags
         .into_iter()
         .filter_map(|(id, tag)| Some((copied[id as usize]?, tag)))
         .collect();
     tags.sort_by_key(|&(id, _)| id);
+    doc.arena = new;
+    doc.root = Some(new_root);
     doc.rare = Rare {
         duplicate_keys: Vec::new(),
         pruned_json_len,
@@ -518,18 +658,21 @@ pub fn fast_path_agrees(chunk: &str) -> Result<bool, String> {
     };
     let fast = finish_document(builder, 0..chunk.len(), None, false);
     match parse_general(chunk) {
-        Ok(docs) if docs.len() == 1 && docs[0].root == fast.root && docs[0].nodes == fast.nodes => {
+        Ok(docs) if docs.len() == 1 && docs[0].root == fast.root && docs[0].same_nodes(&fast) => {
             Ok(true)
         }
         Ok(docs) if docs.len() == 1 => {
             let general = &docs[0];
-            let at = (0..fast.nodes.len().max(general.nodes.len()))
-                .find(|&i| fast.nodes.get(i) != general.nodes.get(i));
+            let get = |d: &Document<'_>, i: usize| {
+                (i < d.node_count()).then(|| format!("{:?}", d.node(i as NodeId)))
+            };
+            let at = (0..fast.node_count().max(general.node_count()))
+                .find(|&i| get(&fast, i) != get(general, i));
             Err(match at {
                 Some(i) => format!(
                     "node {i} differs:\n  fast path:      {:?}\n  general parser: {:?}",
-                    fast.nodes.get(i),
-                    general.nodes.get(i)
+                    get(&fast, i),
+                    get(general, i)
                 ),
                 None => format!("roots differ: {:?} and {:?}", fast.root, general.root),
             })

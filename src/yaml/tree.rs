@@ -35,7 +35,7 @@ pub(super) struct Open {
 /// Builds one document's arena from parser events with an explicit stack, so
 /// that depth costs heap, not call stack.
 pub(super) struct Builder<'a> {
-    pub(super) nodes: Vec<Node<'a>>,
+    pub(super) arena: Arena<'a>,
     stack: Vec<Open>,
     /// Children of the open collections, innermost last (mappings: key,
     /// value, key, ...): each collection gets one exact allocation when it
@@ -56,9 +56,11 @@ pub(super) struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    pub(super) fn new() -> Self {
+    /// A builder for a document of `text`, which starts at `base` in the
+    /// source.
+    pub(super) fn new(text: &'a str, base: usize) -> Self {
         Builder {
-            nodes: Vec::new(),
+            arena: Arena::new(text, base),
             stack: Vec::new(),
             children: Vec::new(),
             root: None,
@@ -71,17 +73,21 @@ impl<'a> Builder<'a> {
     }
 
     /// A builder for input that has no aliases, with room for `nodes`.
-    pub(super) fn without_aliases(nodes: usize) -> Self {
-        Builder {
-            nodes: Vec::with_capacity(nodes),
+    pub(super) fn without_aliases(text: &'a str, base: usize, nodes: usize) -> Self {
+        let mut b = Builder {
             track_aliases: false,
-            ..Builder::new()
-        }
+            ..Builder::new(text, base)
+        };
+        b.arena.slots.reserve(nodes);
+        b
     }
 
-    pub(super) fn push(&mut self, node: Node<'a>) -> NodeId {
-        let id = self.nodes.len() as NodeId;
-        self.nodes.push(node);
+    /// The shape of node `id`.
+    pub(super) fn node(&self, id: NodeId) -> Node<'_> {
+        self.arena.node(id)
+    }
+
+    fn pushed(&mut self, id: NodeId) -> NodeId {
         if self.track_aliases {
             self.expanded.push(0);
         }
@@ -122,12 +128,8 @@ impl<'a> Builder<'a> {
             }
             Event::Alias(anchor) => {
                 let target = anchored(&self.anchors, anchor, span.start)?;
-                let id = self.push(Node {
-                    kind: NodeKind::Alias { target },
-                    span,
-                    anchored: false,
-                    tagged: false,
-                });
+                let id = self.arena.push(Shape::Alias, span, 0, target, 0);
+                let id = self.pushed(id);
                 self.attach(id)
             }
             Event::MappingStart(style, anchor, t) | Event::SequenceStart(style, anchor, t) => {
@@ -150,12 +152,9 @@ impl<'a> Builder<'a> {
         tag: Option<Box<str>>,
         anchor: usize,
     ) -> Result<(), YamlError> {
-        let id = self.push(Node {
-            kind: NodeKind::Scalar { value, style },
-            span,
-            anchored: anchor != 0,
-            tagged: tag.is_some(),
-        });
+        let flags = flags_of(anchor, &tag);
+        let id = self.arena.push_scalar(value, style, span, flags);
+        let id = self.pushed(id);
         if let Some(tag) = tag {
             self.tags.push((id, tag));
         }
@@ -181,23 +180,13 @@ impl<'a> Builder<'a> {
                 message: format!("nesting deeper than {NESTING_LIMIT} levels"),
             });
         }
-        let kind = if is_map {
-            NodeKind::Mapping {
-                style,
-                entries: Vec::new(),
-            }
+        let shape = if is_map {
+            Shape::Mapping(style)
         } else {
-            NodeKind::Sequence {
-                style,
-                items: Vec::new(),
-            }
+            Shape::Sequence(style)
         };
-        let id = self.push(Node {
-            kind,
-            span,
-            anchored: anchor != 0,
-            tagged: tag.is_some(),
-        });
+        let id = self.arena.push(shape, span, flags_of(anchor, &tag), 0, 0);
+        let id = self.pushed(id);
         if let Some(tag) = tag {
             self.tags.push((id, tag));
         }
@@ -219,29 +208,33 @@ impl<'a> Builder<'a> {
         let open = self.stack.pop().expect("parser balances collections");
         let id = open.id;
         let children = &self.children[open.first_child..];
-        let end = match &self.nodes[id as usize].kind {
-            NodeKind::Mapping {
-                style: CollectionStyle::Flow,
-                ..
+        let slot = self.arena.slots[id as usize];
+        let start = self.arena.base + slot.start as usize;
+        let end = match slot.shape {
+            Shape::Mapping(CollectionStyle::Flow) | Shape::Sequence(CollectionStyle::Flow) => {
+                span.end
             }
-            | NodeKind::Sequence {
-                style: CollectionStyle::Flow,
-                ..
-            } => span.end,
             _ => match children.last() {
-                Some(&last) => self.nodes[last as usize].span.end,
-                None => self.nodes[id as usize].span.start,
+                Some(&last) => self.arena.node(last).span.end,
+                None => start,
             },
         };
-        let node = &mut self.nodes[id as usize];
-        match &mut node.kind {
-            NodeKind::Mapping { entries, .. } => {
-                *entries = children.chunks_exact(2).map(|c| (c[0], c[1])).collect();
-            }
-            NodeKind::Sequence { items, .. } => *items = children.to_vec(),
-            _ => {}
-        }
-        node.span.end = end.max(node.span.start);
+        // The children move to the arena together, in order.
+        let (at, count) = if open.is_map {
+            let at = self.arena.pairs.len();
+            self.arena
+                .pairs
+                .extend(children.chunks_exact(2).map(|c| (c[0], c[1])));
+            (at, self.arena.pairs.len() - at)
+        } else {
+            let at = self.arena.items.len();
+            self.arena.items.extend_from_slice(children);
+            (at, children.len())
+        };
+        let slot = &mut self.arena.slots[id as usize];
+        slot.a = at as u32;
+        slot.b = count as u32;
+        slot.len = (end.max(start) - start) as u32;
         self.children.truncate(open.first_child);
         self.attach(id)
     }
@@ -257,7 +250,7 @@ impl<'a> Builder<'a> {
         };
         let is_key = top.is_map && (self.children.len() - top.first_child).is_multiple_of(2);
         if is_key
-            && let NodeKind::Scalar { value, .. } = &self.nodes[id as usize].kind
+            && let NodeKind::Scalar { value, .. } = self.arena.node(id).kind
             && value != "<<"
         {
             // A duplicate key: Helm's and Kubernetes' decoding keep the last
@@ -270,18 +263,18 @@ impl<'a> Builder<'a> {
             let may_be_duplicate = if count < 16 {
                 true
             } else {
-                let nodes = &self.nodes;
+                let arena = &self.arena;
                 let seen = top.keys.get_or_insert_with(|| {
                     keys.iter()
                         .step_by(2)
-                        .map(|&k| key_hash(&nodes[k as usize].kind))
+                        .map(|&k| key_hash(arena.node(k).kind))
                         .collect()
                 });
-                !seen.insert(key_hash(&self.nodes[id as usize].kind))
+                !seen.insert(key_hash(self.arena.node(id).kind))
             };
             let earlier = if may_be_duplicate {
                 keys.iter().step_by(2).rev().copied().find(|&k| {
-                    matches!(&self.nodes[k as usize].kind, NodeKind::Scalar { value: other, .. } if other == value)
+                    matches!(self.arena.node(k).kind, NodeKind::Scalar { value: other, .. } if other == value)
                 })
             } else {
                 None
@@ -296,9 +289,10 @@ impl<'a> Builder<'a> {
 
     /// Record a finished node's size with aliases expanded; refuse a bomb.
     pub(super) fn check_expansion(&mut self, id: NodeId) -> Result<(), YamlError> {
-        let size = match &self.nodes[id as usize].kind {
+        let node = self.arena.node(id);
+        let size = match node.kind {
             NodeKind::Scalar { .. } => 1,
-            NodeKind::Alias { target } => self.expanded[*target as usize],
+            NodeKind::Alias { target } => self.expanded[target as usize],
             NodeKind::Mapping { entries, .. } => entries.iter().fold(1u64, |n, (k, v)| {
                 n.saturating_add(self.expanded[*k as usize])
                     .saturating_add(self.expanded[*v as usize])
@@ -308,9 +302,9 @@ impl<'a> Builder<'a> {
                 .fold(1u64, |n, i| n.saturating_add(self.expanded[*i as usize])),
         };
         self.expanded[id as usize] = size;
-        if size > MAX_EXPANDED_NODES && size > 100 * self.nodes.len() as u64 {
+        if size > MAX_EXPANDED_NODES && size > 100 * self.arena.len() as u64 {
             return Err(YamlError {
-                offset: self.nodes[id as usize].span.start,
+                offset: node.span.start,
                 message: format!("excessive aliasing: the aliases here expand to {size} nodes"),
             });
         }
@@ -319,11 +313,15 @@ impl<'a> Builder<'a> {
 }
 
 /// FNV-1a of a key's text: cheap, and only a filter before comparing.
-pub(super) fn key_hash(kind: &NodeKind<'_>) -> u64 {
+pub(super) fn key_hash(kind: NodeKind<'_>) -> u64 {
     let NodeKind::Scalar { value, .. } = kind else {
         return 0;
     };
     value.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+fn flags_of(anchor: usize, tag: &Option<Box<str>>) -> u8 {
+    (if anchor != 0 { ANCHORED } else { 0 }) | (if tag.is_some() { TAGGED } else { 0 })
 }
