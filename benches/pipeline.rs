@@ -49,10 +49,12 @@ struct Run {
     peak_kb: u64,
 }
 
-/// Run a command with stdin from `input`, stdout discarded: wall time, and
-/// from the kernel's own accounting of the child (`wait4`), CPU time (user
-/// and system, to the microsecond) and peak resident memory. Polling
-/// /proc counts CPU in 10 ms ticks and can miss a short peak.
+/// Run a command with stdin from `input`, stdout discarded: wall time,
+/// CPU time (user and system) from the kernel's accounting of the child
+/// (`wait4`, to the microsecond, where /proc counts 10 ms ticks), and peak
+/// resident memory (`VmHWM`, polled every 2 ms). Not `ru_maxrss`: a child
+/// inherits its parent's high-water mark through fork and exec, and this
+/// process holds hundreds of MB.
 #[expect(clippy::zombie_processes, reason = "wait4 reaps the child")]
 fn run_with_cpu(cmd: &mut Command, input: &Path) -> Run {
     let started = Instant::now();
@@ -62,19 +64,32 @@ fn run_with_cpu(cmd: &mut Command, input: &Path) -> Run {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut status = 0;
+    let pid = child.id() as libc::pid_t;
+    let mut peak_kb = 0u64;
     // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child,
     // which std then never waits for again.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as libc::pid_t, "wait4 failed");
+    let mut status = 0;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            && let Some(line) = s.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            let kb = line.split_whitespace().nth(1).and_then(|v| v.parse().ok());
+            peak_kb = peak_kb.max(kb.unwrap_or(0));
+        }
+        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if done == pid {
+            break;
+        }
+        assert_eq!(done, 0, "wait4 failed");
+        std::thread::sleep(Duration::from_millis(2));
+    }
     let wall = started.elapsed();
     let seconds = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Run {
         wall,
         cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
-        // Linux reports ru_maxrss in kilobytes.
-        peak_kb: usage.ru_maxrss as u64,
+        peak_kb,
     }
 }
 
