@@ -35,9 +35,9 @@ impl<'a> Document<'a> {
         let mut id = id;
         // Aliases always point backwards, so this ends; the bound is a guard.
         for _ in 0..64 {
-            match self.node(id).kind {
-                NodeKind::Alias { target } => id = target,
-                _ => return id,
+            match self.arena.alias_target(id) {
+                Some(target) => id = target,
+                None => return id,
             }
         }
         id
@@ -55,9 +55,7 @@ impl<'a> Document<'a> {
 
     fn get_entry_depth(&self, map: NodeId, key: &str, depth: u32) -> Option<(NodeId, NodeId)> {
         let map = self.resolve(map);
-        let NodeKind::Mapping { entries, .. } = self.node(map).kind else {
-            return None;
-        };
+        let entries = self.arena.entries(map)?;
         // The last of duplicate keys wins, as in Kubernetes' decoding.
         for &(k, v) in entries.iter().rev() {
             if self.scalar(k) == Some(key) {
@@ -93,17 +91,12 @@ impl<'a> Document<'a> {
     /// The (key, value) pair written in `map` itself: no alias on `map`, no
     /// `<<` merge. This is what an editor may touch.
     pub fn get_direct_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        let NodeKind::Mapping { entries, .. } = self.node(map).kind else {
-            return None;
-        };
-        entries
+        self.arena
+            .entries(map)?
             .iter()
             .rev()
             .copied()
-            .find(|&(k, _)| match self.node(k).kind {
-                NodeKind::Scalar { value, .. } => value == key,
-                _ => false,
-            })
+            .find(|&(k, _)| self.arena.scalar(k) == Some(key))
     }
 
     /// Walk `path` through directly written entries. `Ok(None)` when a key is
@@ -130,10 +123,7 @@ impl<'a> Document<'a> {
 
     /// Entries of a mapping (aliases resolved on the mapping, not the values).
     pub fn entries(&self, map: NodeId) -> &[(NodeId, NodeId)] {
-        match self.node(self.resolve(map)).kind {
-            NodeKind::Mapping { entries, .. } => entries,
-            _ => &[],
-        }
+        self.arena.entries(self.resolve(map)).unwrap_or(&[])
     }
 
     /// Items of a sequence, each resolved through aliases.
@@ -147,10 +137,7 @@ impl<'a> Document<'a> {
 
     /// A scalar's text, after following an alias.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
-        match self.node(self.resolve(id)).kind {
-            NodeKind::Scalar { value, .. } => Some(value),
-            _ => None,
-        }
+        self.arena.scalar(self.resolve(id))
     }
 
     /// A scalar's text at `path` of mappings below `from`.
@@ -167,7 +154,7 @@ impl<'a> Document<'a> {
     }
 
     pub fn is_mapping(&self, id: NodeId) -> bool {
-        matches!(self.node(self.resolve(id)).kind, NodeKind::Mapping { .. })
+        self.arena.entries(self.resolve(id)).is_some()
     }
 
     /// How Kubernetes' decoder types this scalar (None for collections).

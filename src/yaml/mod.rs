@@ -144,6 +144,34 @@ impl<'a> Arena<'a> {
         }
     }
 
+    /// A scalar's text; `None` for any other node. Lookups compare keys
+    /// by this, without the whole view.
+    #[inline]
+    fn scalar(&self, id: NodeId) -> Option<&str> {
+        let s = &self.slots[id as usize];
+        let (a, b) = (s.a as usize, s.b as usize);
+        match s.shape {
+            Shape::Scalar(_) if s.flags & OWNED != 0 => Some(&self.owned[a]),
+            Shape::Scalar(_) => Some(&self.text[a..a + b]),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn alias_target(&self, id: NodeId) -> Option<NodeId> {
+        let s = &self.slots[id as usize];
+        (s.shape == Shape::Alias).then_some(s.a)
+    }
+
+    /// A mapping's entries; `None` for any other node.
+    #[inline]
+    fn entries(&self, id: NodeId) -> Option<&[(NodeId, NodeId)]> {
+        let s = &self.slots[id as usize];
+        let (a, b) = (s.a as usize, s.b as usize);
+        matches!(s.shape, Shape::Mapping(_)).then(|| &self.pairs[a..a + b])
+    }
+
+    #[inline]
     fn node(&self, id: NodeId) -> Node<'_> {
         let s = &self.slots[id as usize];
         let (a, b) = (s.a as usize, s.b as usize);
