@@ -49,7 +49,7 @@ impl Injected {
             .filter(|(s, _)| !s.context)
             .map(|(s, e)| (s.text, e))
             .unzip();
-        super::Deferred { texts, edits }
+        super::Deferred::Manifests { texts, edits }
     }
 }
 

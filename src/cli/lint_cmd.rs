@@ -75,7 +75,12 @@ fn attach_fixes(analysis: &confsum::Analysis<'_>, findings: &[lint::Finding], it
     }
 }
 
-pub fn run(mut args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<Status, Error> {
+pub fn run(
+    mut args: LintArgs,
+    out: &mut Vec<u8>,
+    err: &mut Vec<u8>,
+    deferred: &mut Option<super::Deferred>,
+) -> Result<Status, Error> {
     let run = RunConfig::resolve_with_file(
         args.input.namespace.as_deref(),
         &args.digest,
@@ -100,6 +105,18 @@ pub fn run(mut args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<S
     if !charts.is_empty() {
         items.extend(lint_charts(&args, &charts, &run, &config, err)?);
     }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let failing = threshold.is_some_and(|t| report::any_at_least(&items, t));
+    if matches!(args.format, LintFormat::Json) && args.output.is_none() {
+        // Written to stdout as it is made, once the run has succeeded.
+        *deferred = Some(super::Deferred::LintJson(items));
+        return Ok(Status::findings_if(failing));
+    }
     let text = match args.format {
         LintFormat::Human => report::human(&items, stdout_color(), !args.quiet),
         LintFormat::Json => report::json(&items),
@@ -114,13 +131,6 @@ pub fn run(mut args: LintArgs, out: &mut Vec<u8>, err: &mut Vec<u8>) -> Result<S
             .map_err(|e| Error::io(format!("cannot write `{}`: {e}", path.display()), e))?;
     }
     super::emit(out, text);
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    let failing = threshold.is_some_and(|t| report::any_at_least(&items, t));
     Ok(Status::findings_if(failing))
 }
 

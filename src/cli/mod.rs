@@ -122,7 +122,7 @@ fn run(
         Command::Graph(a) => graph_cmd::run(a, out, err),
         Command::Inject(a) => inject_cmd::run(a, out, err, deferred),
         Command::PostRender(a) => inject_cmd::post_render(a, err, deferred),
-        Command::Lint(a) => lint_cmd::run(a, out, err),
+        Command::Lint(a) => lint_cmd::run(a, out, err, deferred),
         Command::Plan(a) => plan_cmd::run(a, out),
         Command::Krm(a) => krm_cmd::run(a, out, err),
         Command::Explain(a) => lint_cmd::explain(a, out),
@@ -162,33 +162,49 @@ pub fn announce(sources: &[confsum::source::Source]) {
     }
 }
 
-/// Transformed manifests, written straight from the sources and the edits
-/// once the run has succeeded: no copy of the whole output is ever built.
-pub struct Deferred {
-    pub texts: Vec<std::sync::Arc<String>>,
-    pub edits: Vec<Vec<confsum::inject::Edit>>,
+/// Output written once the run has succeeded, straight from what made it:
+/// no copy of the whole output is ever built.
+pub enum Deferred {
+    /// Transformed manifests: the sources and their edits.
+    Manifests {
+        texts: Vec<std::sync::Arc<String>>,
+        edits: Vec<Vec<confsum::inject::Edit>>,
+    },
+    /// A lint report as JSON (a stream of 250k ConfigMaps has 180 MB of it).
+    LintJson(Vec<confsum::report::lint::Item>),
 }
 
 impl Deferred {
     fn write_to(&self, w: &mut impl Write) -> std::io::Result<()> {
-        let mut ends_in_newline = true;
-        for (i, (text, edits)) in self.texts.iter().zip(&self.edits).enumerate() {
-            // Several inputs on stdout stay separate documents.
-            if i > 0 {
-                if !ends_in_newline {
-                    w.write_all(b"\n")?;
-                }
-                if !text.trim_start_matches('\u{feff}').starts_with("---") {
-                    w.write_all(b"---\n")?;
-                }
-            }
-            for piece in confsum::inject::pieces(text, edits) {
-                w.write_all(piece.as_bytes())?;
-            }
-            ends_in_newline = text.is_empty() || text.ends_with('\n');
+        match self {
+            Deferred::Manifests { texts, edits } => write_manifests(texts, edits, w),
+            Deferred::LintJson(items) => confsum::report::lint::json_to(items, w),
         }
-        Ok(())
     }
+}
+
+fn write_manifests(
+    texts: &[std::sync::Arc<String>],
+    edits: &[Vec<confsum::inject::Edit>],
+    w: &mut impl Write,
+) -> std::io::Result<()> {
+    let mut ends_in_newline = true;
+    for (i, (text, edits)) in texts.iter().zip(edits).enumerate() {
+        // Several inputs on stdout stay separate documents.
+        if i > 0 {
+            if !ends_in_newline {
+                w.write_all(b"\n")?;
+            }
+            if !text.trim_start_matches('\u{feff}').starts_with("---") {
+                w.write_all(b"---\n")?;
+            }
+        }
+        for piece in confsum::inject::pieces(text, edits) {
+            w.write_all(piece.as_bytes())?;
+        }
+        ends_in_newline = text.is_empty() || text.ends_with('\n');
+    }
+    Ok(())
 }
 
 /// `confsum` alone. With manifests piped in, it is most likely a Helm

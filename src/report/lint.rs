@@ -393,6 +393,14 @@ pub fn human(items: &[Item], color: bool, summary: bool) -> String {
 /// The JSON report, serialised straight from the items (no value tree per
 /// finding). Keys in alphabetical order, as they always were.
 pub fn json(items: &[Item]) -> String {
+    let mut out = Vec::new();
+    json_to(items, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// [`json`], written to `w` as it is made: no copy of the report is held,
+/// however many findings it has.
+pub fn json_to(items: &[Item], w: &mut impl std::io::Write) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
     struct Object<'i> {
         kind: &'i str,
@@ -449,63 +457,70 @@ pub fn json(items: &[Item]) -> String {
         info: usize,
         warning: usize,
     }
+    /// The findings, serialised one by one from the items.
+    struct Findings<'i>(&'i [Item]);
+    impl serde::Serialize for Findings<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(finding))
+        }
+    }
     #[derive(serde::Serialize)]
     struct Report<'i> {
-        findings: Vec<Finding<'i>>,
+        findings: Findings<'i>,
         summary: Summary,
         version: u32,
     }
-    let [info, warning, error] = counts(items);
-    let report = Report {
-        findings: items
-            .iter()
-            .map(|i| Finding {
-                column: i.column,
-                end_column: i.end_column,
-                end_line: i.end_line,
-                file: &i.file,
-                fix: i.fix.as_ref().map(|f| Fix {
-                    description: &f.description,
-                    edits: f
-                        .replacements
-                        .iter()
-                        .map(|r| Edit {
-                            column: r.column,
-                            end_column: r.end_column,
-                            end_line: r.end_line,
-                            line: r.line,
-                            text: &r.text,
-                        })
-                        .collect(),
-                    file: &f.file,
-                }),
-                help: &i.help,
-                line: i.line,
-                message: &i.message,
-                object: Object {
-                    kind: &i.object[0],
-                    name: &i.object[2],
-                    namespace: &i.object[1],
-                },
-                related: i
-                    .related
+    fn finding(i: &Item) -> Finding<'_> {
+        Finding {
+            column: i.column,
+            end_column: i.end_column,
+            end_line: i.end_line,
+            file: &i.file,
+            fix: i.fix.as_ref().map(|f| Fix {
+                description: &f.description,
+                edits: f
+                    .replacements
                     .iter()
-                    .map(|r| Related {
+                    .map(|r| Edit {
                         column: r.column,
-                        file: &r.file,
-                        label: &r.label,
+                        end_column: r.end_column,
+                        end_line: r.end_line,
                         line: r.line,
+                        text: &r.text,
                     })
                     .collect(),
-                rule: i.rule,
-                scope: i.scope.as_deref(),
-                severity: i.severity.as_str(),
-                template: i.template.as_deref(),
-                template_file: i.template_file.as_deref(),
-                template_line: i.template_line,
-                values: &i.values,
-            })
-            .collect(),
+                file: &f.file,
+            }),
+            help: &i.help,
+            line: i.line,
+            message: &i.message,
+            object: Object {
+                kind: &i.object[0],
+                name: &i.object[2],
+                namespace: &i.object[1],
+            },
+            related: i
+                .related
+                .iter()
+                .map(|r| Related {
+                    column: r.column,
+                    file: &r.file,
+                    label: &r.label,
+                    line: r.line,
+                })
+                .collect(),
+            rule: i.rule,
+            scope: i.scope.as_deref(),
+            severity: i.severity.as_str(),
+            template: i.template.as_deref(),
+            template_file: i.template_file.as_deref(),
+            template_line: i.template_line,
+            values: &i.values,
+        }
+    }
+    let [info, warning, error] = counts(items);
+    let report = Report {
+        findings: Findings(items),
         summary: Summary {
             error,
             info,
@@ -513,9 +528,8 @@ pub fn json(items: &[Item]) -> String {
         },
         version: 1,
     };
-    let mut s = serde_json::to_string_pretty(&report).expect("the report serialises");
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
 }
 
 pub fn sarif(items: &[Item]) -> String {
