@@ -51,7 +51,7 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
         .map(|f| sources[0].line_col(f.span.start).0)
         .collect();
     let human = confsum::report::lint::human(
-        &confsum::report::lint::items(&analysis, &findings, &Default::default()),
+        &confsum::report::lint::items(&analysis, findings, &Default::default()),
         false,
         true,
     );

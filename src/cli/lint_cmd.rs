@@ -42,17 +42,25 @@ fn lint_sources(
     if let Some(notes) = verbose {
         super::skipped_notes(&analysis.model, notes);
     }
-    let mut items = report::items(&analysis, &findings, &templates);
-    attach_fixes(&analysis, &findings, &mut items);
+    let fixes = fix_edits(&analysis, &findings);
+    // The findings' texts move into the items: no second copy of them.
+    let mut items = report::items(&analysis, findings, &templates);
+    for (at, fix) in fixes {
+        items[at].fix = Some(fix);
+    }
     Ok(items)
 }
 
 /// The template edit of each fixable finding of a chart folder's render,
-/// for the reports that carry fixes (JSON, SARIF).
-fn attach_fixes(analysis: &confsum::Analysis<'_>, findings: &[lint::Finding], items: &mut [Item]) {
+/// by the finding's index, for the reports that carry fixes (JSON, SARIF).
+fn fix_edits(
+    analysis: &confsum::Analysis<'_>,
+    findings: &[lint::Finding],
+) -> Vec<(usize, confsum::fix::FileEdit)> {
     let mut files: std::collections::HashMap<PathBuf, confsum::fix::ChartFiles> =
         Default::default();
-    for (finding, item) in findings.iter().zip(items.iter_mut()) {
+    let mut edits = Vec::new();
+    for (at, finding) in findings.iter().enumerate() {
         let Some(request) = &finding.fix else {
             continue;
         };
@@ -71,8 +79,11 @@ fn attach_fixes(analysis: &confsum::Analysis<'_>, findings: &[lint::Finding], it
         let chart = files
             .entry(origin.path.clone())
             .or_insert_with(|| confsum::fix::ChartFiles::read(&origin.path));
-        item.fix = confsum::fix::FileEdit::of(&wanted, chart);
+        if let Some(edit) = confsum::fix::FileEdit::of(&wanted, chart) {
+            edits.push((at, edit));
+        }
     }
+    edits
 }
 
 pub fn run(

@@ -61,7 +61,7 @@ pub struct Item {
 /// Turn one run's findings into items.
 pub fn items(
     analysis: &Analysis<'_>,
-    findings: &[Finding],
+    findings: Vec<Finding>,
     templates: &crate::source::TemplateFiles,
 ) -> Vec<Item> {
     // Sorted and merged per file, so that the spans of a window are found
@@ -72,8 +72,11 @@ pub fn items(
         .collect();
     use rayon::prelude::*;
     findings
-        .par_iter()
-        .map(|f| item(analysis, f, &spans[f.file], templates))
+        .into_par_iter()
+        .map(|f| {
+            let file = f.file;
+            item(analysis, f, &spans[file], templates)
+        })
         .collect()
 }
 
@@ -109,7 +112,7 @@ fn masked_window(text: &str, window: Range<usize>, spans: &[Range<usize>]) -> Ar
 /// One finding as a report item: positions, template, masked snippet.
 fn item(
     analysis: &Analysis<'_>,
-    f: &Finding,
+    f: Finding,
     spans: &[Range<usize>],
     templates: &crate::source::TemplateFiles,
 ) -> Item {
@@ -134,11 +137,16 @@ fn item(
     // The unmasked line: it is compared, never printed.
     let template_line = template_file.and_then(|f| templates.line_of(f, source.line_text(line)));
     let shown = |s: &str| escape_control(s).into_owned();
+    // A text with nothing to escape is moved, not copied.
+    let shown_owned = |s: String| match escape_control(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    };
     Item {
         rule: f.rule,
         severity: f.severity,
-        message: shown(&f.message),
-        help: shown(&f.help),
+        message: shown_owned(f.message),
+        help: shown_owned(f.help),
         file: shown(&source.name),
         line,
         column,
@@ -169,7 +177,7 @@ fn item(
         scope: (!source.scope.is_empty()).then(|| shown(&source.scope)),
         fix: None,
         window_text,
-        span: f.span.clone(),
+        span: f.span,
         window,
     }
 }
