@@ -545,11 +545,9 @@ fn finish_document<'a>(
         tags: b.tags,
     }
     .boxed();
-    let mut arena = b.arena;
-    arena.shrink();
     Document {
         span,
-        arena,
+        arena: b.arena,
         root,
         template,
         crlf,
@@ -560,6 +558,7 @@ fn finish_document<'a>(
 /// What `keep` keeps of a parsed document.
 fn kept(mut doc: Document<'_>, keep: Keep) -> Parsed<'_> {
     let Keep::Decide(decide) = keep else {
+        doc.arena.shrink();
         return Parsed::Kept(doc);
     };
     match decide(&doc) {
@@ -574,6 +573,9 @@ fn kept(mut doc: Document<'_>, keep: Keep) -> Parsed<'_> {
             }
         }
     }
+    // The arena lives as long as the run: its slack is given back, but only
+    // once the document is known to be kept.
+    doc.arena.shrink();
     Parsed::Kept(doc)
 }
 
