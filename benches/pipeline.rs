@@ -98,6 +98,15 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// Runs of one command summed up: median wall and CPU time, highest peak.
+fn summary(runs: &[Run]) -> Run {
+    Run {
+        wall: median(runs.iter().map(|r| r.wall).collect()),
+        cpu: median(runs.iter().map(|r| r.cpu).collect()),
+        peak_kb: runs.iter().map(|r| r.peak_kb).max().unwrap_or(0),
+    }
+}
+
 /// Wall time and peak resident memory of one run.
 fn run_measured(cmd: &mut Command, input: &Path) -> (Duration, u64) {
     let r = run_with_cpu(cmd, input);
@@ -352,11 +361,8 @@ fn lint_targets(bin: &str, streams: &[(&str, PathBuf)], report: &mut String) {
             }
         }
         let stat = |i: usize| {
-            (
-                median(runs[i].iter().map(|r| r.wall).collect()),
-                median(runs[i].iter().map(|r| r.cpu).collect()),
-                runs[i].iter().map(|r| r.peak_kb).max().unwrap_or(0),
-            )
+            let s = summary(&runs[i]);
+            (s.wall, s.cpu, s.peak_kb)
         };
         for (i, (label, _, _)) in commands.iter().enumerate() {
             let (wall, cpu, kb) = stat(i);
@@ -433,12 +439,13 @@ fn memory_shapes(bin: &str, dir: &Path, report: &mut String) {
             let runs: Vec<Run> = (0..3)
                 .map(|_| run_with_cpu(Command::new(bin).args(args), &path))
                 .collect();
-            let peak = runs.iter().map(|r| r.peak_kb).max().unwrap_or(0) as f64 * 1024.0 / 1e6;
+            let s = summary(&runs);
+            let peak = s.peak_kb as f64 * 1024.0 / 1e6;
             let target = 3.0 * mb + 20.0;
             report.push_str(&format!(
                 "| {name} | {mb:.1} | {label} | {:.2} | {:.2} | {peak:.0} | {target:.0} | {} |\n",
-                median(runs.iter().map(|r| r.wall).collect()).as_secs_f64(),
-                median(runs.iter().map(|r| r.cpu).collect()).as_secs_f64(),
+                s.wall.as_secs_f64(),
+                s.cpu.as_secs_f64(),
                 if peak <= target { "yes" } else { "no" }
             ));
         }
@@ -526,8 +533,7 @@ fn doubling(bin: &str, dir: &Path, report: &mut String) {
                     run_with_cpu(&mut c, &path)
                 })
                 .collect();
-            let wall = median(runs.iter().map(|r| r.wall).collect());
-            let cpu = median(runs.iter().map(|r| r.cpu).collect());
+            let Run { wall, cpu, .. } = summary(&runs);
             let ratio = previous
                 .map(|p| format!("{:.2}x", cpu.as_secs_f64() / p.as_secs_f64().max(0.01)))
                 .unwrap_or_default();

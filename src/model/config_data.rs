@@ -93,16 +93,12 @@ impl Effective {
     /// Sort entries pushed in document order: for a key written twice, the
     /// later wins, since fields come in the API server's overlay order.
     fn settle(&mut self) {
-        // A stable sort keeps equal keys in document order: keep the last.
+        // Reversed, a stable sort puts the last-written of equal keys
+        // first, and `dedup_by` keeps the first of each run.
+        self.0.reverse();
         self.0.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut settled: Vec<(Box<str>, DataEntry)> = Vec::with_capacity(self.0.len());
-        for entry in self.0.drain(..) {
-            match settled.last_mut() {
-                Some(last) if last.0 == entry.0 => *last = entry,
-                _ => settled.push(entry),
-            }
-        }
-        self.0 = settled;
+        self.0.dedup_by(|later, kept| later.0 == kept.0);
+        self.0.shrink_to_fit();
     }
 
     pub fn get(&self, key: &str) -> Option<&DataEntry> {
@@ -123,14 +119,6 @@ impl Effective {
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(k, _)| k.as_ref())
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 

@@ -112,12 +112,10 @@ pub fn matters_to_graph(kind: &str) -> bool {
 /// graph, or a `metadata` that is not a mapping (an error for the model to
 /// report, so that every mode fails alike), whole; the rest is counted.
 pub fn keep_for_graph(doc: &Document<'_>) -> Keeping {
-    let Some(root) = doc.root else {
-        return Tally::Empty.drop();
+    let root = match object_root(doc) {
+        Ok(root) => root,
+        Err(settled) => return settled,
     };
-    if let Some(kept) = keep_any_mode(doc, root) {
-        return kept;
-    }
     let odd_metadata = doc
         .get(root, "metadata")
         .is_some_and(|m| !doc.is_mapping(m) && !is_null(doc, m));
@@ -133,12 +131,10 @@ pub fn keep_for_graph(doc: &Document<'_>) -> Keeping {
 /// schema, often two thirds of a chart's bytes, is read by no rule once its
 /// JSON length is known.
 pub fn keep_for_lint(doc: &Document<'_>) -> Keeping {
-    let Some(root) = doc.root else {
-        return Tally::Empty.drop();
+    let root = match object_root(doc) {
+        Ok(root) => root,
+        Err(settled) => return settled,
     };
-    if let Some(kept) = keep_any_mode(doc, root) {
-        return kept;
-    }
     let crd = doc.str_at(root, &["kind"]) == Some("CustomResourceDefinition")
         && doc
             .str_at(root, &["apiVersion"])
@@ -150,22 +146,26 @@ pub fn keep_for_lint(doc: &Document<'_>) -> Keeping {
     }
 }
 
-/// What every mode keeps alike: a root that is no mapping, whole (an error
-/// for the model to report); a mapping with no `kind` (a values file, a
-/// playbook; no object, for no mode), only counted, unless it may be a
-/// kustomization (by its `apiVersion`; a `kustomization.yaml` file is kept
-/// whole by [`keep_for_source`]).
-fn keep_any_mode(doc: &Document<'_>, root: NodeId) -> Option<Keeping> {
+/// The root of a document that each mode decides on by its kind, or what
+/// every mode keeps alike: an empty document, only counted; a root that
+/// is no mapping, whole (an error for the model to report); a mapping with
+/// no `kind` (a values file, a playbook; no object, for no mode), only
+/// counted, unless it may be a kustomization (by its `apiVersion`; a
+/// `kustomization.yaml` file is kept whole by [`keep_for_source`]).
+fn object_root(doc: &Document<'_>) -> std::result::Result<NodeId, Keeping> {
+    let Some(root) = doc.root else {
+        return Err(Tally::Empty.drop());
+    };
     if !doc.is_mapping(root) {
-        return Some(Keeping::Whole);
+        return Err(Keeping::Whole);
     }
     if doc.get(root, "kind").is_some() {
-        return None;
+        return Ok(root);
     }
     let kustomize = doc
         .str_at(root, &["apiVersion"])
         .is_some_and(|a| a.starts_with("kustomize.config.k8s.io/"));
-    Some(if kustomize {
+    Err(if kustomize {
         Keeping::Whole
     } else {
         Tally::NotAnObject.drop()
@@ -768,7 +768,6 @@ fn document_objects(
     doc: &Document<'_>,
     namespace: &str,
 ) -> Result<Vec<Object>> {
-    let mut found = Vec::new();
     let Some(root) = doc.root else {
         return Ok(Vec::new());
     };
@@ -816,6 +815,7 @@ fn document_objects(
             ),
         ));
     }
+    let mut found = Vec::new();
     for item in doc.items(items) {
         if !doc.is_mapping(item) {
             return Err(err(

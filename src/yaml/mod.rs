@@ -149,11 +149,17 @@ impl<'a> Arena<'a> {
     #[inline]
     fn scalar(&self, id: NodeId) -> Option<&str> {
         let s = &self.slots[id as usize];
+        matches!(s.shape, Shape::Scalar(_)).then(|| self.text_of(s))
+    }
+
+    /// The text of a scalar's slot: the source's, or kept aside.
+    #[inline]
+    fn text_of(&self, s: &Slot) -> &str {
         let (a, b) = (s.a as usize, s.b as usize);
-        match s.shape {
-            Shape::Scalar(_) if s.flags & OWNED != 0 => Some(&self.owned[a]),
-            Shape::Scalar(_) => Some(&self.text[a..a + b]),
-            _ => None,
+        if s.flags & OWNED != 0 {
+            &self.owned[a]
+        } else {
+            &self.text[a..a + b]
         }
     }
 
@@ -177,11 +183,7 @@ impl<'a> Arena<'a> {
         let (a, b) = (s.a as usize, s.b as usize);
         let kind = match s.shape {
             Shape::Scalar(style) => NodeKind::Scalar {
-                value: if s.flags & OWNED != 0 {
-                    &self.owned[a]
-                } else {
-                    &self.text[a..a + b]
-                },
+                value: self.text_of(s),
                 style,
             },
             Shape::Mapping(style) => NodeKind::Mapping {
@@ -368,26 +370,32 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
 /// [`parse_stream`], keeping only what `keep` asks for.
 pub fn parse_stream_keeping(text: &str, keep: Keep) -> Result<Stream<'_>, YamlError> {
     let mut stream = Stream::default();
-    for batch in split_documents(text).chunks(BATCH) {
-        for parsed in parse_batch(text, batch, keep) {
-            parsed?.add_to(&mut stream);
-        }
-    }
+    parse_batches(text, keep, |_, parsed| {
+        parsed?.add_to(&mut stream);
+        Ok(())
+    })?;
     stream.docs.shrink_to_fit();
     Ok(stream)
 }
 
-/// Parse a batch of chunks on all cores, in order.
-fn parse_batch<'a>(
+/// Parse the chunks of `text` a batch at a time, each batch on all cores,
+/// and hand each chunk's result to `each`, in order, until it fails.
+fn parse_batches<'a>(
     text: &'a str,
-    batch: &[Range<usize>],
     keep: Keep,
-) -> Vec<Result<Chunk<'a>, YamlError>> {
+    mut each: impl FnMut(&Range<usize>, Result<Chunk<'a>, YamlError>) -> Result<(), YamlError>,
+) -> Result<(), YamlError> {
     use rayon::prelude::*;
-    batch
-        .par_iter()
-        .map(|range| parse_chunk(text, range.clone(), keep))
-        .collect()
+    for batch in split_documents(text).chunks(BATCH) {
+        let parsed: Vec<Result<Chunk<'a>, YamlError>> = batch
+            .par_iter()
+            .map(|range| parse_chunk(text, range.clone(), keep))
+            .collect();
+        for (range, p) in batch.iter().zip(parsed) {
+            each(range, p)?;
+        }
+    }
+    Ok(())
 }
 
 /// A document as parsed and kept, or only counted.
@@ -424,14 +432,14 @@ pub fn parse_stream_lenient(
 ) -> (Stream<'_>, Vec<(Range<usize>, YamlError)>) {
     let mut stream = Stream::default();
     let mut broken = Vec::new();
-    for batch in split_documents(text).chunks(BATCH) {
-        for (range, parsed) in batch.iter().zip(parse_batch(text, batch, keep)) {
-            match parsed {
-                Ok(c) => c.add_to(&mut stream),
-                Err(e) => broken.push((range.clone(), e)),
-            }
+    parse_batches(text, keep, |range, parsed| {
+        match parsed {
+            Ok(c) => c.add_to(&mut stream),
+            Err(e) => broken.push((range.clone(), e)),
         }
-    }
+        Ok(())
+    })
+    .expect("a lenient parse goes on past every error");
     stream.docs.shrink_to_fit();
     (stream, broken)
 }
@@ -557,11 +565,11 @@ fn finish_document<'a>(
 
 /// What `keep` keeps of a parsed document.
 fn kept(mut doc: Document<'_>, keep: Keep) -> Parsed<'_> {
-    let Keep::Decide(decide) = keep else {
-        doc.arena.shrink();
-        return Parsed::Kept(doc);
+    let keeping = match keep {
+        Keep::All => Keeping::Whole,
+        Keep::Decide(decide) => decide(&doc),
     };
-    match decide(&doc) {
+    match keeping {
         Keeping::Whole => {}
         Keeping::Drop { tally } => return Parsed::Dropped { tally },
         Keeping::Prune(keys) => {
@@ -585,11 +593,10 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     let mut budget = usize::MAX;
     let pruned_json_len = Some(doc.json_len(root, &mut budget));
     let old = &doc.arena;
-    let old_tags = doc
-        .rare
-        .as_ref()
-        .map(|r| r.tags.clone())
-        .unwrap_or_default();
+    let NodeKind::Mapping { entries, .. } = old.node(root).kind else {
+        return;
+    };
+    let old_tags = doc.rare.take().map(|r| r.tags).unwrap_or_default();
     let mut new = Arena::new(old.text, old.base);
     // Each node is copied once, however many aliases reach it.
     let mut copied: Vec<Option<NodeId>> = vec![None; old.len()];
@@ -632,9 +639,6 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
         copied[id as usize] = Some(id_new);
         id_new
     }
-    let NodeKind::Mapping { entries, .. } = old.node(root).kind else {
-        return;
-    };
     let kept: Vec<(NodeId, NodeId)> = entries
         .iter()
         .filter(|&&(k, _)| {

@@ -87,9 +87,17 @@ impl<'a> Builder<'a> {
         self.arena.node(id)
     }
 
-    fn pushed(&mut self, id: NodeId) -> NodeId {
+    /// Record what a new node carries besides its slot: its room in the
+    /// alias count, its tag, its anchor.
+    fn pushed(&mut self, id: NodeId, tag: Option<Box<str>>, anchor: usize) -> NodeId {
         if self.track_aliases {
             self.expanded.push(0);
+        }
+        if let Some(tag) = tag {
+            self.tags.push((id, tag));
+        }
+        if anchor != 0 {
+            self.anchors.push((anchor, id));
         }
         id
     }
@@ -129,7 +137,7 @@ impl<'a> Builder<'a> {
             Event::Alias(anchor) => {
                 let target = anchored(&self.anchors, anchor, span.start)?;
                 let id = self.arena.push(Shape::Alias, span, 0, target, 0);
-                let id = self.pushed(id);
+                let id = self.pushed(id, None, 0);
                 self.attach(id)
             }
             Event::MappingStart(style, anchor, t) | Event::SequenceStart(style, anchor, t) => {
@@ -152,15 +160,10 @@ impl<'a> Builder<'a> {
         tag: Option<Box<str>>,
         anchor: usize,
     ) -> Result<(), YamlError> {
-        let flags = flags_of(anchor, &tag);
-        let id = self.arena.push_scalar(value, style, span, flags);
-        let id = self.pushed(id);
-        if let Some(tag) = tag {
-            self.tags.push((id, tag));
-        }
-        if anchor != 0 {
-            self.anchors.push((anchor, id));
-        }
+        let id = self
+            .arena
+            .push_scalar(value, style, span, flags_of(anchor, &tag));
+        let id = self.pushed(id, tag, anchor);
         self.attach(id)
     }
 
@@ -186,13 +189,7 @@ impl<'a> Builder<'a> {
             Shape::Sequence(style)
         };
         let id = self.arena.push(shape, span, flags_of(anchor, &tag), 0, 0);
-        let id = self.pushed(id);
-        if let Some(tag) = tag {
-            self.tags.push((id, tag));
-        }
-        if anchor != 0 {
-            self.anchors.push((anchor, id));
-        }
+        let id = self.pushed(id, tag, anchor);
         self.stack.push(Open {
             id,
             is_map,
@@ -250,7 +247,7 @@ impl<'a> Builder<'a> {
         };
         let is_key = top.is_map && (self.children.len() - top.first_child).is_multiple_of(2);
         if is_key
-            && let NodeKind::Scalar { value, .. } = self.arena.node(id).kind
+            && let Some(value) = self.arena.scalar(id)
             && value != "<<"
         {
             // A duplicate key: Helm's and Kubernetes' decoding keep the last
@@ -267,15 +264,17 @@ impl<'a> Builder<'a> {
                 let seen = top.keys.get_or_insert_with(|| {
                     keys.iter()
                         .step_by(2)
-                        .map(|&k| key_hash(arena.node(k).kind))
+                        .map(|&k| key_hash(arena.scalar(k)))
                         .collect()
                 });
-                !seen.insert(key_hash(self.arena.node(id).kind))
+                !seen.insert(key_hash(Some(value)))
             };
             let earlier = if may_be_duplicate {
-                keys.iter().step_by(2).rev().copied().find(|&k| {
-                    matches!(self.arena.node(k).kind, NodeKind::Scalar { value: other, .. } if other == value)
-                })
+                keys.iter()
+                    .step_by(2)
+                    .rev()
+                    .copied()
+                    .find(|&k| self.arena.scalar(k) == Some(value))
             } else {
                 None
             };
@@ -313,8 +312,8 @@ impl<'a> Builder<'a> {
 }
 
 /// FNV-1a of a key's text: cheap, and only a filter before comparing.
-pub(super) fn key_hash(kind: NodeKind<'_>) -> u64 {
-    let NodeKind::Scalar { value, .. } = kind else {
+pub(super) fn key_hash(text: Option<&str>) -> u64 {
+    let Some(value) = text else {
         return 0;
     };
     value.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
