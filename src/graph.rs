@@ -180,11 +180,43 @@ pub struct Graph {
     pub workloads: Vec<Workload>,
     /// Workloads referencing each object (any way), by object index.
     pub consumers: HashMap<ObjId, Vec<usize>>,
-    index: HashMap<ConfigKey, ObjId>,
+    /// Every ConfigMap and Secret, sorted by [`config_key`], the first
+    /// definition of each key only: a lookup is a binary search, and the
+    /// index costs a word per object, not a copy of its names.
+    index: Vec<ObjId>,
 }
 
-/// A ConfigMap or Secret by scope, namespace and name.
-type ConfigKey = (ConfigKind, usize, String, String);
+/// A ConfigMap or Secret by kind, scope, namespace and name.
+type ConfigKey<'m> = (ConfigKind, usize, &'m str, &'m str);
+
+fn config_key<'m>(model: &'m Model<'_>, obj: ObjId) -> Option<ConfigKey<'m>> {
+    let o = &model.objects[obj];
+    match o.kind {
+        Kind::Config(k) => Some((k, o.scope, o.namespace.as_str(), o.name.as_str())),
+        _ => None,
+    }
+}
+
+/// The index of [`Graph::find_in`].
+fn config_index(model: &Model<'_>) -> Vec<ObjId> {
+    let mut index: Vec<ObjId> = (0..model.objects.len())
+        .filter(|&i| config_key(model, i).is_some())
+        .collect();
+    // Stable: of equal keys, the first definition stays first and wins
+    // (duplicates are a lint finding).
+    index.sort_by_key(|&i| config_key(model, i));
+    index.dedup_by_key(|&mut i| config_key(model, i));
+    index.shrink_to_fit();
+    index
+}
+
+/// The object of `key` in `index`.
+fn lookup(model: &Model<'_>, index: &[ObjId], key: ConfigKey<'_>) -> Option<ObjId> {
+    index
+        .binary_search_by(|&i| config_key(model, i).cmp(&Some(key)))
+        .ok()
+        .map(|at| index[at])
+}
 
 impl Graph {
     /// The graph with the default policy: every consumed key enters the
@@ -194,15 +226,7 @@ impl Graph {
     }
 
     pub fn build_with(model: &Model<'_>, policy: &Policy) -> Graph {
-        let mut index = HashMap::new();
-        for (i, o) in model.objects.iter().enumerate() {
-            if let Kind::Config(k) = o.kind {
-                // The first definition wins; duplicates are a lint finding.
-                index
-                    .entry((k, o.scope, o.namespace.clone(), o.name.clone()))
-                    .or_insert(i);
-            }
-        }
+        let index = config_index(model);
         use rayon::prelude::*;
         // Each workload's references on all cores; then, in order, who
         // consumes what.
@@ -242,21 +266,27 @@ impl Graph {
 
     /// The ConfigMap or Secret `name` that `from` (a workload) would
     /// read: in `from`'s scope and namespace, if the input has it.
-    pub fn find(&self, kind: ConfigKind, from: &crate::model::Object, name: &str) -> Option<ObjId> {
-        self.find_in(kind, from.scope, &from.namespace, name)
+    pub fn find(
+        &self,
+        model: &Model<'_>,
+        kind: ConfigKind,
+        from: &crate::model::Object,
+        name: &str,
+    ) -> Option<ObjId> {
+        self.find_in(model, kind, from.scope, &from.namespace, name)
     }
 
     /// The ConfigMap or Secret `name` in `namespace` of scope `scope`.
+    /// `model` is the one the graph was built from.
     pub fn find_in(
         &self,
+        model: &Model<'_>,
         kind: ConfigKind,
         scope: usize,
         namespace: &str,
         name: &str,
     ) -> Option<ObjId> {
-        self.index
-            .get(&(kind, scope, namespace.to_string(), name.to_string()))
-            .copied()
+        lookup(model, &self.index, (kind, scope, namespace, name))
     }
 
     pub fn consumers_of(&self, obj: ObjId) -> &[usize] {
@@ -318,7 +348,7 @@ fn use_excluded(u: &Use, reloaders: &[String], policy: &Policy) -> Option<Exclud
 /// the checksum (all uses' keys when none does), and why none does.
 fn merge_refs(
     model: &Model<'_>,
-    index: &HashMap<ConfigKey, ObjId>,
+    index: &[ObjId],
     o: &crate::model::Object,
     uses: &[Use],
     reloaders: &[String],
@@ -330,9 +360,7 @@ fn merge_refs(
     // (kind, name) → index in `refs`: linear in uses, however many.
     let mut at_of: HashMap<(ConfigKind, &str), usize> = HashMap::new();
     for u in uses {
-        let target = index
-            .get(&(u.kind, o.scope, o.namespace.clone(), u.name.clone()))
-            .copied();
+        let target = lookup(model, index, (u.kind, o.scope, &o.namespace, &u.name));
         let excluded = use_excluded(u, reloaders, policy);
         let at = match at_of.get(&(u.kind, u.name.as_str())) {
             Some(&at) => at,

@@ -46,7 +46,7 @@ fn lint_sources(
     // The findings' texts move into the items: no second copy of them.
     let mut items = report::items(&analysis, findings, &templates);
     for (at, fix) in fixes {
-        items[at].fix = Some(fix);
+        items[at].fix = Some(Box::new(fix));
     }
     Ok(items)
 }

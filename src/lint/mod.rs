@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod rules;
 pub mod usage;
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::Analysis;
@@ -131,7 +132,8 @@ pub struct Finding {
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub help: String,
+    /// Most rules' help is a fixed text: borrowed, not copied per finding.
+    pub help: Cow<'static, str>,
     /// Index of the source.
     pub file: usize,
     pub span: Range<usize>,
@@ -217,7 +219,7 @@ impl Reporter {
         obj: ObjId,
         node: NodeId,
         message: String,
-        help: impl Into<String>,
+        help: impl Into<Cow<'static, str>>,
     ) {
         let span = ctx.doc(obj).node(node).span.clone();
         self.report_span(ctx, obj, span, message, help);
@@ -229,7 +231,7 @@ impl Reporter {
         obj: ObjId,
         span: Range<usize>,
         message: String,
-        help: impl Into<String>,
+        help: impl Into<Cow<'static, str>>,
     ) {
         self.found.push(Finding {
             rule: self.rule,
@@ -245,7 +247,7 @@ impl Reporter {
     }
 
     /// Report a document that is no object: at `offset` of source `file`.
-    pub fn report_broken(&mut self, b: &crate::model::Broken, help: impl Into<String>) {
+    pub fn report_broken(&mut self, b: &crate::model::Broken, help: impl Into<Cow<'static, str>>) {
         self.found.push(Finding {
             rule: self.rule,
             severity: self.severity,

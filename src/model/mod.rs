@@ -371,7 +371,8 @@ pub struct Model<'a> {
     /// with the reason, for `--verbose`.
     pub skipped: Vec<(usize, &'static str)>,
     /// Each ConfigMap's and Secret's data, read on first use, then kept.
-    config_data: Vec<std::sync::OnceLock<ConfigData>>,
+    /// Boxed: most objects are never asked, and an empty cell costs a word.
+    config_data: Vec<std::sync::OnceLock<Box<ConfigData>>>,
     /// The scopes of the input, as shown (empty for a stream), in order of
     /// first appearance.
     pub scopes: Vec<String>,
@@ -639,7 +640,12 @@ impl<'a> Model<'a> {
     pub fn config_data(&self, obj: ObjId) -> &ConfigData {
         self.config_data[obj].get_or_init(|| {
             let o = &self.objects[obj];
-            ConfigData::read(self.doc(o), o.node, o.kind, &self.source(o).text)
+            Box::new(ConfigData::read(
+                self.doc(o),
+                o.node,
+                o.kind,
+                &self.source(o).text,
+            ))
         })
     }
 

@@ -25,9 +25,10 @@ pub struct Item {
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub help: String,
-    /// The rendered stream's name, and the position in it (1-based).
-    pub file: String,
+    pub help: std::borrow::Cow<'static, str>,
+    /// The rendered stream's name (shared by its items), and the position
+    /// in it (1-based).
+    pub file: Arc<str>,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,
@@ -49,7 +50,8 @@ pub struct Item {
     /// chart (none for a stream).
     pub scope: Option<String>,
     /// The edit of the chart's template that fixes it, when one is known.
-    pub fix: Option<crate::fix::FileEdit>,
+    /// Boxed: few items have one.
+    pub fix: Option<Box<crate::fix::FileEdit>>,
     /// The lines a snippet shows (the finding's, one more on each side),
     /// sensitive values masked: rendering reads these, never the whole file.
     window_text: Arc<str>,
@@ -70,12 +72,18 @@ pub fn items(
         .into_iter()
         .map(merged)
         .collect();
+    let names: Vec<Arc<str>> = analysis
+        .model
+        .files
+        .iter()
+        .map(|f| Arc::from(escape_control(&f.source.name)))
+        .collect();
     use rayon::prelude::*;
     findings
         .into_par_iter()
         .map(|f| {
             let file = f.file;
-            item(analysis, f, &spans[file], templates)
+            item(analysis, f, &spans[file], names[file].clone(), templates)
         })
         .collect()
 }
@@ -114,6 +122,7 @@ fn item(
     analysis: &Analysis<'_>,
     f: Finding,
     spans: &[Range<usize>],
+    file: Arc<str>,
     templates: &crate::source::TemplateFiles,
 ) -> Item {
     let source = analysis.model.files[f.file].source;
@@ -146,8 +155,11 @@ fn item(
         rule: f.rule,
         severity: f.severity,
         message: shown_owned(f.message),
-        help: shown_owned(f.help),
-        file: shown(&source.name),
+        help: match escape_control(&f.help) {
+            std::borrow::Cow::Owned(escaped) => std::borrow::Cow::Owned(escaped),
+            std::borrow::Cow::Borrowed(_) => f.help,
+        },
+        file,
         line,
         column,
         end_line,
@@ -374,7 +386,7 @@ pub fn human(items: &[Item], color: bool, summary: bool) -> String {
         // Only the lines around the finding: a snippet costs its window, not
         // a scan of the file from its start (linear in findings).
         let window = crate::error::DocumentSource {
-            name: i.file.clone(),
+            name: i.file.to_string(),
             text: i.window_text.to_string(),
             first_line: i.line.saturating_sub(1).max(1),
         };
@@ -734,7 +746,7 @@ pub fn junit(items: &[Item]) -> String {
             i.severity.as_str(),
             escape(i.rule),
             escape(&i.message),
-            escape(&i.help),
+            escape(i.help.as_ref()),
         ));
     }
     if items.is_empty() {

@@ -27,33 +27,45 @@ rule! {
     DuplicateObject, "duplicate-object", Error, check
 }
 
+/// What tells objects apart in a scope: (scope, group, kind, namespace
+/// unless cluster-scoped, name).
+type Identity<'m> = (usize, &'m str, &'m str, &'m str, &'m str);
+
+fn identity<'m>(ctx: &Context<'m, '_>, i: usize) -> Identity<'m> {
+    let o = &ctx.analysis.model.objects[i];
+    let namespace = if is_cluster_scoped(&o.group, &o.kind_name) {
+        ""
+    } else {
+        o.namespace.as_str()
+    };
+    (o.scope, &o.group, &o.kind_name, namespace, &o.name)
+}
+
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let model = &ctx.analysis.model;
-    let mut seen: HashMap<(usize, &str, &str, &str, &str), usize> = HashMap::new();
+    // Named objects sorted by identity (stably: a group's first is the
+    // first definition): a word per object, where a map of identities
+    // cost 80 bytes a bucket.
+    let mut by_identity: Vec<usize> = ctx
+        .objects()
+        .filter(|(_, o)| !o.name.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    by_identity.sort_by(|&a, &b| identity(ctx, a).cmp(&identity(ctx, b)));
+    // (object, its first definition), in object order.
+    let mut duplicates: Vec<(usize, usize)> = by_identity
+        .chunk_by(|&a, &b| identity(ctx, a) == identity(ctx, b))
+        .flat_map(|group| group[1..].iter().map(|&i| (i, group[0])))
+        .collect();
+    drop(by_identity);
+    duplicates.sort_unstable();
     // Duplicates between two files of a scope, grouped per pair of files:
     // (later file, earlier file) → (object, first definition) pairs.
     let mut across: HashMap<(usize, usize), Vec<(usize, usize)>> = HashMap::new();
     let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for (i, o) in ctx.objects() {
-        if o.name.is_empty() {
-            continue;
-        }
+    for (i, first) in duplicates {
+        let o = ctx.object(i);
         let cluster_scoped = is_cluster_scoped(&o.group, &o.kind_name);
-        let key = (
-            o.scope,
-            o.group.as_str(),
-            o.kind_name.as_str(),
-            if cluster_scoped {
-                ""
-            } else {
-                o.namespace.as_str()
-            },
-            o.name.as_str(),
-        );
-        let Some(&first) = seen.get(&key) else {
-            seen.insert(key, i);
-            continue;
-        };
         let f = ctx.object(first);
         if f.file != o.file {
             let list = across.entry((o.file, f.file)).or_default();

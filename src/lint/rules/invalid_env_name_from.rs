@@ -36,7 +36,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for w in &graph.workloads {
         let from = ctx.object(w.object);
         for u in w.uses.iter().filter(|u| u.via == Via::EnvFrom) {
-            let Some(target) = graph.find(u.kind, from, &u.name) else {
+            let Some(target) = graph.find(&ctx.analysis.model, u.kind, from, &u.name) else {
                 continue;
             };
             let data = ctx.analysis.model.config_data(target);

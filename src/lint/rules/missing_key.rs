@@ -26,7 +26,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             if u.optional {
                 continue;
             }
-            let Some(target) = graph.find(u.kind, from, &u.name) else {
+            let Some(target) = graph.find(&ctx.analysis.model, u.kind, from, &u.name) else {
                 continue;
             };
             let data = ctx.analysis.model.config_data(target);

@@ -76,7 +76,10 @@ fn changed_targets(
         }) else {
             continue;
         };
-        let Some(twin) = other.graph.find_in(kind, t.scope, &t.namespace, &t.name) else {
+        let Some(twin) = other
+            .graph
+            .find_in(&other.model, kind, t.scope, &t.namespace, &t.name)
+        else {
             continue;
         };
         let (Ok(a), Ok(b)) = (

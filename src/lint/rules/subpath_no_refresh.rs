@@ -38,7 +38,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             // A checksum that rolls the pod on a change makes the mount
             // current again.
             let annotations = annotations.get_or_insert_with(|| Annotations::of(ctx, w));
-            if let Some(t) = graph.find(u.kind, from, &u.name)
+            if let Some(t) = graph.find(&ctx.analysis.model, u.kind, from, &u.name)
                 && matches!(
                     annotations.cover(ctx, t),
                     Cover::Rolled | Cover::LikelyRolled
