@@ -241,13 +241,13 @@ fn result_of(a: &analysis::Analysis<'_>, f: &lint::Finding) -> KrmResult {
         severity: f.severity,
         rule: f.rule,
         resource: [
-            o.api_version.clone(),
-            o.kind_name.clone(),
-            o.name.clone(),
+            o.api_version.to_string(),
+            o.kind_name.to_string(),
+            o.name.to_string(),
             if o.namespace_defaulted {
                 String::new()
             } else {
-                o.namespace.clone()
+                o.namespace.to_string()
             },
         ],
         file: annotation("internal.config.kubernetes.io/path")

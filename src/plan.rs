@@ -36,9 +36,9 @@ impl std::fmt::Display for Ident {
 fn ident(model: &crate::model::Model<'_>, o: &Object) -> Ident {
     Ident {
         scope: model.scopes[o.scope].clone(),
-        kind: o.kind_name.clone(),
-        namespace: o.namespace.clone(),
-        name: o.name.clone(),
+        kind: o.kind_name.to_string(),
+        namespace: o.namespace.to_string(),
+        name: o.name.to_string(),
     }
 }
 

@@ -197,7 +197,7 @@ pub fn wanted(
     Ok(Wanted {
         template: template.to_string(),
         workload,
-        kind: o.kind_name.clone(),
+        kind: o.kind_name.to_string(),
         pod_template_path: kind.template_path(),
         nth,
         rendered: same.len(),

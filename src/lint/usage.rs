@@ -136,7 +136,7 @@ impl<'m, 'a> Usage<'m, 'a> {
                 for token in tokens(&s) {
                     if is_job {
                         self.named_by_job
-                            .insert((o.scope, o.namespace.clone(), token.clone()));
+                            .insert((o.scope, o.namespace.to_string(), token.clone()));
                     }
                     let by = self.named.entry((o.scope, token)).or_default();
                     if by.last() != Some(&i) {
@@ -194,22 +194,22 @@ impl<'m, 'a> Usage<'m, 'a> {
     /// references, if it is.
     pub fn other_use(&self, obj: ObjId, kind: ConfigKind) -> Option<OtherUse> {
         let o = &self.model.objects[obj];
-        let ns = Some(o.namespace.clone());
+        let ns = Some(o.namespace.to_string());
         for namespace in [ns.clone(), None] {
             if let Some(&w) = self.read_all.get(&(o.scope, namespace.clone(), kind)) {
                 return Some(OtherUse::ReadThroughApi(w));
             }
             if let Some(&w) = self
                 .read_named
-                .get(&(o.scope, namespace, kind, o.name.clone()))
+                .get(&(o.scope, namespace, kind, o.name.to_string()))
             {
                 return Some(OtherUse::ReadThroughApi(w));
             }
         }
-        if let Some(by) = self.named.get(&(o.scope, o.name.clone())) {
+        if let Some(by) = self.named.get(&(o.scope, o.name.to_string())) {
             return Some(OtherUse::NamedBy(by[0]));
         }
-        if let Some((r, kinds)) = self.referenced.get(&(o.scope, o.name.clone()))
+        if let Some((r, kinds)) = self.referenced.get(&(o.scope, o.name.to_string()))
             && kinds.contains(&kind)
         {
             return Some(OtherUse::ReferencedBy(*r));
@@ -266,10 +266,10 @@ impl<'m, 'a> Usage<'m, 'a> {
         let mut names: Vec<String> = Vec::new();
         match (o.group.as_str(), o.kind_name.as_str()) {
             ("bitnami.com", "SealedSecret") | ("onepassword.com", "OnePasswordItem") => {
-                names.push(o.name.clone());
+                names.push(o.name.to_string());
             }
             ("external-secrets.io", "ExternalSecret") => {
-                names.push(at(&["spec", "target", "name"]).unwrap_or_else(|| o.name.clone()));
+                names.push(at(&["spec", "target", "name"]).unwrap_or_else(|| o.name.to_string()));
             }
             ("cert-manager.io", "Certificate") => names.extend(at(&["spec", "secretName"])),
             ("secrets.hashicorp.com", _) => names.extend(at(&["spec", "destination", "name"])),
@@ -285,7 +285,7 @@ impl<'m, 'a> Usage<'m, 'a> {
         }
         for n in names {
             self.produced
-                .insert((o.scope, o.namespace.clone(), ConfigKind::Secret, n));
+                .insert((o.scope, o.namespace.to_string(), ConfigKind::Secret, n));
         }
     }
 }

@@ -2,6 +2,8 @@
 //! every workload kind and where its pod template lives, flattens `kind:
 //! List`, and fills in the release namespace. It hands [`Model`] to `graph`.
 
+use compact_str::CompactString;
+
 use crate::display::escape_control;
 use crate::error::{Error, Result};
 use crate::source::Source;
@@ -350,11 +352,13 @@ pub struct Object {
     /// The object's mapping node (an item, for a `List`).
     pub node: NodeId,
     pub kind: Kind,
-    pub api_version: String,
-    pub kind_name: String,
-    pub group: String,
-    pub name: String,
-    pub namespace: String,
+    // Names are short: held inline, with no allocation per object (a
+    // million small objects must not cost a million times five).
+    pub api_version: CompactString,
+    pub kind_name: CompactString,
+    pub group: CompactString,
+    pub name: CompactString,
+    pub namespace: CompactString,
     /// Whether `metadata.namespace` was absent (the release namespace applies).
     pub namespace_defaulted: bool,
     /// Index of the object's scope in [`Model::scopes`]: objects resolve
@@ -884,17 +888,15 @@ fn object(
             ),
         ));
     }
-    let group = api_version
-        .rsplit_once('/')
-        .map_or("", |(g, _)| g)
-        .to_string();
+    let group = CompactString::from(api_version.rsplit_once('/').map_or("", |(g, _)| g));
     // Names are shown everywhere: a control character in one (which the API
     // server would refuse anyway) is kept as visible `\u{..}` text.
-    let name = escape_control(doc.str_at(node, &["metadata", "name"]).unwrap_or("")).into_owned();
-    let kind_name = escape_control(&kind_name).into_owned();
+    let shown = |s: &str| CompactString::from(escape_control(s).as_ref());
+    let name = shown(doc.str_at(node, &["metadata", "name"]).unwrap_or(""));
+    let kind_name = shown(&kind_name);
     let (namespace, namespace_defaulted) = match doc.str_at(node, &["metadata", "namespace"]) {
-        Some(ns) if !ns.is_empty() => (escape_control(ns).into_owned(), false),
-        _ => (namespace.to_string(), true),
+        Some(ns) if !ns.is_empty() => (shown(ns), false),
+        _ => (CompactString::from(namespace), true),
     };
     let kind = match (group.as_str(), kind_name.as_str()) {
         ("", "ConfigMap") => Kind::Config(ConfigKind::ConfigMap),
@@ -906,7 +908,7 @@ fn object(
         doc: doc_index,
         node,
         kind,
-        api_version,
+        api_version: CompactString::from(api_version.as_str()),
         kind_name,
         group,
         name,

@@ -63,12 +63,12 @@ impl Rbac {
         let mut roles: HashMap<(usize, String, String), Rules> = HashMap::new();
         for o in model.objects.iter().filter(|o| is_rbac(o)) {
             let ns = match o.kind_name.as_str() {
-                "Role" => o.namespace.clone(),
+                "Role" => o.namespace.to_string(),
                 "ClusterRole" => String::new(),
                 _ => continue,
             };
             roles.insert(
-                (o.scope, ns, o.name.clone()),
+                (o.scope, ns, o.name.to_string()),
                 rules_of(model.doc(o), o.node),
             );
         }
@@ -87,7 +87,7 @@ impl Rbac {
                 continue;
             };
             let role_ns = if ref_kind == "Role" {
-                o.namespace.clone()
+                o.namespace.to_string()
             } else {
                 String::new()
             };
@@ -113,7 +113,7 @@ impl Rbac {
                     .or_default();
                 for (resources, verbs, names) in rules {
                     of_account.push(Grant {
-                        namespace: (!cluster).then(|| o.namespace.clone()),
+                        namespace: (!cluster).then(|| o.namespace.to_string()),
                         resources: resources.clone(),
                         verbs: verbs.clone(),
                         names: names.clone(),
@@ -136,7 +136,7 @@ impl Rbac {
         self.grants
             .get(&(
                 workload.scope,
-                workload.namespace.clone(),
+                workload.namespace.to_string(),
                 account.to_string(),
             ))
             .into_iter()

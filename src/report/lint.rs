@@ -6,6 +6,7 @@
 //! carry their location in the rendered stream and, for a chart, in the
 //! chart's template: the formats render items, whatever run produced them.
 
+use compact_str::CompactString;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -41,7 +42,7 @@ pub struct Item {
     pub template_line: Option<usize>,
     /// For a chart: the values that produced the finding.
     pub values: Vec<String>,
-    pub object: [String; 3],
+    pub object: [CompactString; 3],
     /// The offending line, with sensitive values masked.
     pub snippet: String,
     /// Secondary places.
@@ -265,7 +266,7 @@ pub fn merge(items: Vec<Item>) -> Vec<Item> {
         let message = if item.template_line.is_some() {
             String::new()
         } else {
-            item.message.replace(&item.object[2], &name)
+            item.message.replace(item.object[2].as_str(), &name)
         };
         let id = (item.rule, place, item.template_line, name, message);
         match at.get(&id) {
