@@ -493,59 +493,68 @@ impl<'a> Model<'a> {
             .flat_map(|(fi, file)| (0..file.docs.len()).map(move |di| (fi as u32, di as u32)))
             .collect();
         let foreign: Vec<Option<&'static str>> = files.iter().map(not_manifests).collect();
-        // Chunks keep the work indexed (results land in order, with no
-        // merge of per-thread vectors), and only documents that yield
-        // objects or an error are kept: most documents of a stream of
-        // values or comments yield nothing.
-        type Found = (usize, usize, std::result::Result<Vec<Object>, Box<Error>>);
-        let per_document: Vec<Vec<Found>> = documents
-            .par_chunks(1024)
-            .map(|chunk| {
-                chunk
-                    .iter()
-                    .map(|&(fi, di)| (fi as usize, di as usize))
-                    .filter(|&(fi, _)| foreign[fi].is_none())
-                    .filter_map(|(fi, di)| {
-                        let doc = &files[fi].docs[di];
-                        match document_objects(files[fi].source, fi, di, doc, namespace) {
-                            Ok(found) if found.is_empty() => None,
-                            result => Some((fi, di, result.map_err(Box::new))),
-                        }
-                    })
-                    .collect()
+        // One result per kept document, in order (an indexed collect, in
+        // place). Nearly every document is one object: the results are then
+        // turned into the objects in the same buffer, with no second copy.
+        let found: Vec<Found> = documents
+            .par_iter()
+            .map(|&(fi, di)| {
+                let (fi, di) = (fi as usize, di as usize);
+                if foreign[fi].is_some() {
+                    return Found::Nothing;
+                }
+                let doc = &files[fi].docs[di];
+                match document_objects(files[fi].source, fi, di, doc, namespace) {
+                    Ok(mut found) if found.len() <= 1 => {
+                        found.pop().map_or(Found::Nothing, Found::One)
+                    }
+                    Ok(found) => Found::Many(found),
+                    Err(e) => Found::Failed(Box::new(e)),
+                }
             })
             .collect();
-        drop(documents);
         let skipped = foreign
             .iter()
             .enumerate()
             .filter_map(|(fi, why)| Some((fi, (*why)?)))
             .collect();
-        let mut objects: Vec<Object> = Vec::with_capacity(
-            per_document
-                .iter()
-                .flatten()
-                .map(|(_, _, r)| r.as_ref().map_or(0, Vec::len))
-                .sum(),
-        );
         let mut broken: Vec<Broken> = files.iter().flat_map(|f| f.broken.clone()).collect();
-        for (fi, di, result) in per_document.into_iter().flatten() {
-            let doc = &files[fi].docs[di];
-            match result {
-                Ok(found) => objects.extend(found),
-                Err(e) if lenient => broken.push(Broken {
-                    file: fi,
-                    offset: e.location.as_ref().map_or(doc.span.start, |l| l.offset),
-                    document: doc.span.clone(),
-                    message: e.message,
-                    shown: doc
-                        .root
-                        .and_then(|r| doc.str_at(r, &["kind"]))
-                        .is_some_and(kind_may_be_shown),
-                }),
-                Err(e) => return Err(*e),
+        let mut objects: Vec<Object> = if found
+            .iter()
+            .all(|f| matches!(f, Found::Nothing | Found::One(_)))
+        {
+            drop(documents);
+            found
+                .into_iter()
+                .filter_map(|f| match f {
+                    Found::One(o) => Some(o),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            let mut objects = Vec::new();
+            for (&(fi, di), f) in documents.iter().zip(found) {
+                let doc = &files[fi as usize].docs[di as usize];
+                match f {
+                    Found::Nothing => {}
+                    Found::One(o) => objects.push(o),
+                    Found::Many(found) => objects.extend(found),
+                    Found::Failed(e) if lenient => broken.push(Broken {
+                        file: fi as usize,
+                        offset: e.location.as_ref().map_or(doc.span.start, |l| l.offset),
+                        document: doc.span.clone(),
+                        message: e.message,
+                        shown: doc
+                            .root
+                            .and_then(|r| doc.str_at(r, &["kind"]))
+                            .is_some_and(kind_may_be_shown),
+                    }),
+                    Found::Failed(e) => return Err(*e),
+                }
             }
-        }
+            objects.shrink_to_fit();
+            objects
+        };
         broken.sort_by_key(|b| (b.file, b.offset));
         let mut scopes: Vec<String> = Vec::new();
         let file_scope: Vec<usize> = files
@@ -771,6 +780,15 @@ fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
 }
 
 /// The objects of one document: the document itself, or a List's items.
+/// What one document yields.
+enum Found {
+    Nothing,
+    One(Object),
+    /// A `List`'s items.
+    Many(Vec<Object>),
+    Failed(Box<Error>),
+}
+
 fn document_objects(
     source: &Source,
     fi: usize,
