@@ -40,6 +40,9 @@ pub struct Item {
     /// when the offending rendered line occurs exactly once in it.
     pub template_file: Option<String>,
     pub template_line: Option<usize>,
+    /// Whether the template names its object with a random suffix
+    /// (`randAlphaNum` on a `name:` line): renders differ in it.
+    random_name: bool,
     /// For a chart: the values that produced the finding.
     pub values: Vec<String>,
     pub object: [CompactString; 3],
@@ -168,6 +171,7 @@ fn item(
         template: template.map(shown),
         template_file: template_file.map(|f| shown(&f.path)),
         template_line,
+        random_name: template_file.is_some_and(|f| names_randomly(&f.text)),
         values: source.origin.iter().map(|o| o.values_label()).collect(),
         object: obj
             .map(|o| [o.kind_name.clone(), o.namespace.clone(), o.name.clone()])
@@ -262,7 +266,7 @@ pub fn merge(items: Vec<Item>) -> Vec<Item> {
             out.push(item);
             continue;
         };
-        let name = without_random_suffix(&item.object[2]);
+        let name = without_random_suffix(&item.object[2], item.random_name);
         let message = if item.template_line.is_some() {
             String::new()
         } else {
@@ -287,21 +291,34 @@ pub fn merge(items: Vec<Item>) -> Vec<Item> {
     out
 }
 
-/// A name without a final `-xxxxx` segment that looks like Helm's
-/// `randAlphaNum`/`randAlpha`/`randNumeric` output: 4 to 16 characters with
-/// a digit, or with upper case (names are lower case otherwise).
-fn without_random_suffix(name: &str) -> String {
+/// A name without a final `-xxxxx` segment that is Helm's
+/// `randAlphaNum`/`randAlpha`/`randNumeric` output: 4 to 16 letters and
+/// digits, when the template is known to name randomly; else only with a
+/// digit or upper case (names are lower case otherwise), as `| lower`
+/// output cannot be told from a word.
+fn without_random_suffix(name: &str, random: bool) -> String {
     match name.rsplit_once('-') {
         Some((stem, tail))
             if (4..=16).contains(&tail.len())
                 && tail.chars().all(|c| c.is_ascii_alphanumeric())
-                && (tail.chars().any(|c| c.is_ascii_digit())
+                && (random
+                    || tail.chars().any(|c| c.is_ascii_digit())
                     || tail.chars().any(|c| c.is_ascii_uppercase())) =>
         {
             format!("{stem}-*")
         }
         _ => name.to_string(),
     }
+}
+
+/// Whether a template file has a `name:` line with a random function.
+fn names_randomly(template: &str) -> bool {
+    template.lines().any(|line| {
+        line.trim_start().starts_with("name:")
+            && ["randAlpha", "randNumeric", "randAscii"]
+                .iter()
+                .any(|f| line.contains(f))
+    })
 }
 
 fn counts(items: &[Item]) -> [usize; 3] {
@@ -856,4 +873,40 @@ fn escape_property(s: &str) -> String {
 
 fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('<', "&lt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_random_suffix_is_set_aside_by_its_look_or_by_the_template() {
+        assert_eq!(
+            without_random_suffix("rel-test-aB3xYz", false),
+            "rel-test-*"
+        );
+        assert_eq!(
+            without_random_suffix("rel-test-x7kq2m", false),
+            "rel-test-*"
+        );
+        // `randAlpha 6 | lower` looks like a word: only the template tells.
+        assert_eq!(
+            without_random_suffix("rel-test-qwerty", false),
+            "rel-test-qwerty"
+        );
+        assert_eq!(without_random_suffix("rel-test-qwerty", true), "rel-test-*");
+        assert_eq!(without_random_suffix("rel-test-db", true), "rel-test-db");
+        assert_eq!(without_random_suffix("plain", true), "plain");
+    }
+
+    #[test]
+    fn a_template_names_randomly_only_on_a_name_line() {
+        assert!(names_randomly(
+            "metadata:\n  name: {{ .Release.Name }}-{{ randAlphaNum 5 | lower }}\n"
+        ));
+        assert!(names_randomly("  name: x-{{ randNumeric 4 }}\n"));
+        assert!(!names_randomly(
+            "metadata:\n  name: x\ndata:\n  token: {{ randAlphaNum 32 | b64enc }}\n"
+        ));
+    }
 }
