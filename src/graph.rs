@@ -4,13 +4,14 @@
 //! keys it consumes, resolved in the workload's namespace against the
 //! objects of the input. Rules and the digest query this; nothing rescans.
 
+use compact_str::CompactString;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::model::{ConfigKind, Kind, Model, ObjId};
 use crate::yaml::{Document, NodeId};
 
 /// How a reference is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Hash, PartialOrd, Ord, enumset::EnumSetType)]
 pub enum Via {
     Env,
     EnvFrom,
@@ -35,23 +36,24 @@ impl Via {
 #[derive(Debug, Clone)]
 pub struct Use {
     pub kind: ConfigKind,
-    pub name: String,
+    // Names inline: a pod may have tens of thousands of uses.
+    pub name: CompactString,
     /// The keys read; `None` means every key.
     pub keys: Option<Vec<String>>,
     pub optional: bool,
     pub via: Via,
     /// The container that reads it (env, envFrom), if any.
-    pub container: Option<String>,
+    pub container: Option<CompactString>,
     /// The env var (env) or volume (volume, projected) name.
-    pub item: Option<String>,
+    pub item: Option<CompactString>,
     /// The node that names the object (the `name:` value, or the entry).
     pub node: NodeId,
     /// The node of each key reference (`key:` values), parallel to `keys`.
     pub key_nodes: Vec<NodeId>,
     /// Mounts of this volume with `subPath` (container, mount node).
-    pub sub_path_mounts: Vec<(String, NodeId)>,
+    pub sub_path_mounts: Vec<(CompactString, NodeId)>,
     /// Containers that mount this volume whole (no `subPath`).
-    pub whole_mounts: Vec<String>,
+    pub whole_mounts: Vec<CompactString>,
 }
 
 impl Use {
@@ -66,12 +68,14 @@ impl Use {
 #[derive(Debug, Clone)]
 pub struct Ref {
     pub kind: ConfigKind,
-    pub name: String,
+    pub name: CompactString,
     /// Union of consumed keys; `None` when some use reads every key.
     pub keys: Option<BTreeSet<String>>,
     /// True only when every use is optional.
     pub optional: bool,
-    pub via: BTreeSet<Via>,
+    /// A set of bits, in declaration order (a B-tree leaf per reference
+    /// cost more than the rest of it).
+    pub via: enumset::EnumSet<Via>,
     /// The object in the input, if any.
     pub target: Option<ObjId>,
     /// Why no use of this object enters the checksum, when none does.
@@ -89,7 +93,7 @@ impl Ref {
             && !self.optional
             && !self.external
             && self.excluded.is_none()
-            && self.via.iter().any(|v| *v != Via::ImagePullSecrets)
+            && self.via.iter().any(|v| v != Via::ImagePullSecrets)
     }
 
     /// Whether the reference enters a checksum: pull secrets never do, nor
@@ -97,7 +101,7 @@ impl Ref {
     pub fn enters_checksum(&self) -> bool {
         self.target.is_some()
             && self.excluded.is_none()
-            && self.via.iter().any(|v| *v != Via::ImagePullSecrets)
+            && self.via.iter().any(|v| v != Via::ImagePullSecrets)
     }
 }
 
@@ -336,9 +340,13 @@ fn use_excluded(u: &Use, reloaders: &[String], policy: &Policy) -> Option<Exclud
     if !matches!(u.via, Via::Volume | Via::Projected) || !u.sub_path_mounts.is_empty() {
         return None;
     }
-    if let Some(c) = u.whole_mounts.iter().find(|c| reloaders.contains(c)) {
+    if let Some(c) = u
+        .whole_mounts
+        .iter()
+        .find(|c| reloaders.iter().any(|r| r == c.as_str()))
+    {
         return Some(Excluded::ReloadedInPlace {
-            container: c.clone(),
+            container: c.to_string(),
         });
     }
     policy.frozen_only.then_some(Excluded::RefreshedInPlace)
@@ -371,11 +379,13 @@ fn merge_refs(
                     name: u.name.clone(),
                     keys: Some(BTreeSet::new()),
                     optional: true,
-                    via: BTreeSet::new(),
+                    via: enumset::EnumSet::new(),
                     target,
                     excluded: None,
                     external: target.is_none()
-                        && (model.generated.contains(&(o.scope, u.kind, u.name.clone()))
+                        && (model
+                            .generated
+                            .contains(&(o.scope, u.kind, u.name.to_string()))
                             || policy
                                 .external
                                 .iter()
@@ -491,17 +501,17 @@ struct Collector<'d, 'a> {
     doc: &'d Document<'a>,
     uses: Vec<Use>,
     /// subPath mounts per volume name: (container, mount node).
-    sub_paths: HashMap<String, Vec<(String, NodeId)>>,
+    sub_paths: HashMap<CompactString, Vec<(CompactString, NodeId)>>,
     /// Containers that mount each volume whole, per volume name.
-    whole_mounts: HashMap<String, Vec<String>>,
+    whole_mounts: HashMap<CompactString, Vec<CompactString>>,
 }
 
 impl Collector<'_, '_> {
     /// A scalar's text; as the model's names, control characters kept as
     /// visible text.
-    fn text(&self, id: Option<NodeId>) -> Option<String> {
+    fn text(&self, id: Option<NodeId>) -> Option<CompactString> {
         id.and_then(|i| self.doc.scalar(i))
-            .map(|v| crate::display::escape_control(v).into_owned())
+            .map(|v| CompactString::from(crate::display::escape_control(v).as_ref()))
     }
 
     fn optional(&self, at: NodeId) -> bool {
@@ -556,7 +566,7 @@ impl Collector<'_, '_> {
                 self.uses.push(Use {
                     kind,
                     name: self.text(doc.get(r, "name")).unwrap_or_default(),
-                    keys: Some(vec![self.text(key_node).unwrap_or_default()]),
+                    keys: Some(vec![self.text(key_node).unwrap_or_default().to_string()]),
                     optional: self.optional(r),
                     via: Via::Env,
                     container: Some(cname.clone()),
@@ -634,7 +644,7 @@ impl Collector<'_, '_> {
             optional: self.optional(src),
             via,
             container: None,
-            item: Some(vname.to_string()),
+            item: Some(vname.into()),
             node: doc.get(src, name_field).unwrap_or(src),
             key_nodes,
             sub_path_mounts: self.sub_paths.get(vname).cloned().unwrap_or_default(),

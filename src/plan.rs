@@ -371,7 +371,7 @@ fn changed_config(
         .chain(&nw.refs)
         .filter(|r| r.enters_checksum())
     {
-        names.insert((r.kind, r.name.clone()));
+        names.insert((r.kind, r.name.to_string()));
     }
     let mut out = Vec::new();
     for (kind, name) in names {

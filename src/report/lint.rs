@@ -46,8 +46,6 @@ pub struct Item {
     /// For a chart: the values that produced the finding.
     pub values: Vec<String>,
     pub object: [CompactString; 3],
-    /// The offending line, with sensitive values masked.
-    pub snippet: String,
     /// Secondary places.
     pub related: Vec<RelatedItem>,
     /// The scope of the object: a folder of committed manifests, or a
@@ -135,16 +133,6 @@ fn item(
     let obj = f.object.map(|o| &analysis.model.objects[o]);
     let window = source.lines_range(line.saturating_sub(1), end_line + 1);
     let window_text = masked_window(&source.text, window.clone(), spans);
-    let at = f.span.start - window.start;
-    let start = window_text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let end = window_text[at..]
-        .find('\n')
-        .map_or(window_text.len(), |i| at + i);
-    let snippet: String = window_text[start..end]
-        .trim_end_matches('\r')
-        .chars()
-        .take(300)
-        .collect();
     let template = obj.and_then(|o| analysis.model.doc(o).template);
     let template_file = template.and_then(|t| templates.get(&source.name, t));
     // The unmasked line: it is compared, never printed.
@@ -176,7 +164,6 @@ fn item(
         object: obj
             .map(|o| [o.kind_name.clone(), o.namespace.clone(), o.name.clone()])
             .unwrap_or_default(),
-        snippet: shown(&snippet),
         related: f
             .related
             .iter()
@@ -221,6 +208,21 @@ pub struct Place<'i> {
 }
 
 impl Item {
+    /// The offending line (its first 300 characters), with sensitive
+    /// values masked: made when shown, from the window.
+    pub fn snippet(&self) -> String {
+        let text = &self.window_text;
+        let at = self.span.start - self.window.start;
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        let line: String = text[start..end]
+            .trim_end_matches('\r')
+            .chars()
+            .take(300)
+            .collect();
+        escape_control(&line).into_owned()
+    }
+
     pub fn place(&self) -> Place<'_> {
         match &self.template_file {
             Some(f) => Place {
@@ -390,7 +392,7 @@ pub fn human(items: &[Item], color: bool, summary: bool) -> String {
         let mut diag = MietteDiagnostic::new(i.message.clone())
             .with_severity(severity)
             .with_help(i.help.clone());
-        if i.snippet.chars().count() < 300 {
+        if i.snippet().chars().count() < 300 {
             let len = if i.end_line == i.line {
                 i.span.len()
             } else {
@@ -620,7 +622,7 @@ fn sarif_result(i: &Item, index: usize) -> Value {
     match (place.line, place.column) {
         (Some(l), Some(c)) => {
             location["region"] =
-                json!({"startLine": l, "startColumn": c, "snippet": {"text": i.snippet}});
+                json!({"startLine": l, "startColumn": c, "snippet": {"text": i.snippet()}});
         }
         (Some(l), None) => location["region"] = json!({"startLine": l}),
         _ => {}

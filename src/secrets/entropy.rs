@@ -165,7 +165,7 @@ pub fn guessable_secret_checksum_cached(
                 return None;
             }
         }
-        consumed.push((r.name.clone(), keys));
+        consumed.push((r.name.to_string(), keys));
     }
     (bytes > 0 && bits < GUESSABLE_BELOW_BITS).then_some(SecretGuessability { bits, consumed })
 }

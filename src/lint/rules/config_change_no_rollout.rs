@@ -77,7 +77,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         let mut seen_keys = std::collections::HashSet::new();
         let annotations = Annotations::of(ctx, w);
         for rf in w.refs.iter().filter(|rf| {
-            rf.via.iter().any(|v| *v != Via::ImagePullSecrets)
+            rf.via.iter().any(|v| v != Via::ImagePullSecrets)
                 && frozen_uses.contains(&(rf.kind, rf.name.as_str()))
         }) {
             let Some(target) = rf.target else {
