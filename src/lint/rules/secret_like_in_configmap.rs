@@ -1,6 +1,8 @@
 use super::configmap_data;
 use crate::lint::{Context, Reporter};
+use crate::model::ObjId;
 use crate::secrets::looks_like_credential;
+use crate::yaml::NodeId;
 
 rule! {
     /// ## What it does
@@ -35,17 +37,27 @@ rule! {
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    for (obj, k, v) in configmap_data(ctx) {
-        let doc = ctx.doc(obj);
-        let key = doc.scalar(k).unwrap_or("");
-        if let Some(why) = looks_like_credential(key, doc.scalar(v).unwrap_or("")) {
-            r.report(
-                ctx,
-                obj,
-                k,
-                format!("ConfigMap `{}` key `{key}` {why}", ctx.object(obj).name),
-                "move the value into a Secret and mount it as a volume",
-            );
-        }
+    use rayon::prelude::*;
+    // The credential checks on all cores (rules run side by side, and this
+    // one is among the longest); the findings in order.
+    let entries: Vec<(ObjId, NodeId, NodeId)> = configmap_data(ctx).collect();
+    let found: Vec<(ObjId, NodeId, String)> = entries
+        .par_iter()
+        .filter_map(|&(obj, k, v)| {
+            let doc = ctx.doc(obj);
+            let why =
+                looks_like_credential(doc.scalar(k).unwrap_or(""), doc.scalar(v).unwrap_or(""))?;
+            Some((obj, k, why))
+        })
+        .collect();
+    for (obj, k, why) in found {
+        let key = ctx.doc(obj).scalar(k).unwrap_or("");
+        r.report(
+            ctx,
+            obj,
+            k,
+            format!("ConfigMap `{}` key `{key}` {why}", ctx.object(obj).name),
+            "move the value into a Secret and mount it as a volume",
+        );
     }
 }

@@ -1,5 +1,6 @@
 use crate::lint::{Context, Reporter};
 use crate::secrets::redact::literal_credential_env;
+use crate::yaml::NodeId;
 
 rule! {
     /// ## What it does
@@ -28,22 +29,31 @@ rule! {
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
+    use rayon::prelude::*;
     let model = &ctx.analysis.model;
-    for w in &ctx.analysis.graph.workloads {
-        let o = ctx.object(w.object);
-        let Some(spec) = model.pod_spec(o) else {
-            continue;
-        };
-        let doc = ctx.doc(w.object);
-        for (entry, value) in literal_credential_env(doc, spec) {
+    // The credential checks on all cores, per workload; the findings in order.
+    let found: Vec<(usize, Vec<(NodeId, NodeId)>)> = ctx
+        .analysis
+        .graph
+        .workloads
+        .par_iter()
+        .filter_map(|w| {
+            let spec = model.pod_spec(ctx.object(w.object))?;
+            let literals = literal_credential_env(ctx.doc(w.object), spec);
+            (!literals.is_empty()).then_some((w.object, literals))
+        })
+        .collect();
+    for (obj, literals) in found {
+        let doc = ctx.doc(obj);
+        for (entry, value) in literals {
             let name = doc.str_at(entry, &["name"]).unwrap_or("");
             let why = crate::secrets::known_token(doc.scalar(value).unwrap_or(""))
                 .unwrap_or("is named like a credential and has a literal value");
             r.report(
                 ctx,
-                w.object,
+                obj,
                 value,
-                format!("env var `{name}` of {} {why}", ctx.name(w.object)),
+                format!("env var `{name}` of {} {why}", ctx.name(obj)),
                 "put the value in a Secret and read it with `valueFrom.secretKeyRef`, or mount it as a file",
             );
         }
