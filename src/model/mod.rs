@@ -504,13 +504,8 @@ impl<'a> Model<'a> {
                     return Found::Nothing;
                 }
                 let doc = &files[fi].docs[di];
-                match document_objects(files[fi].source, fi, di, doc, namespace) {
-                    Ok(mut found) if found.len() <= 1 => {
-                        found.pop().map_or(Found::Nothing, Found::One)
-                    }
-                    Ok(found) => Found::Many(found),
-                    Err(e) => Found::Failed(Box::new(e)),
-                }
+                document_objects(files[fi].source, fi, di, doc, namespace)
+                    .unwrap_or_else(|e| Found::Failed(Box::new(e)))
             })
             .collect();
         let skipped = foreign
@@ -779,7 +774,6 @@ fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
     }
 }
 
-/// The objects of one document: the document itself, or a List's items.
 /// What one document yields.
 enum Found {
     Nothing,
@@ -789,15 +783,18 @@ enum Found {
     Failed(Box<Error>),
 }
 
+/// The objects of one document: the document itself, or a List's items.
+/// An error is returned, for the caller to keep as [`Found::Failed`] or
+/// stop on.
 fn document_objects(
     source: &Source,
     fi: usize,
     di: usize,
     doc: &Document<'_>,
     namespace: &str,
-) -> Result<Vec<Object>> {
+) -> Result<Found> {
     let Some(root) = doc.root else {
-        return Ok(Vec::new());
+        return Ok(Found::Nothing);
     };
     let err = |id: NodeId, msg: String| {
         let shown = doc
@@ -824,13 +821,10 @@ fn document_objects(
         .with_help("each YAML document must be a mapping with apiVersion, kind and metadata"));
     }
     if !is_list(doc, root) {
-        // Exactly one: a growing vector would hold four objects' room.
-        return Ok(object(fi, di, doc, root, namespace, &err)?
-            .into_iter()
-            .collect());
+        return Ok(object(fi, di, doc, root, namespace, &err)?.map_or(Found::Nothing, Found::One));
     }
     let Some(items) = doc.get(root, "items") else {
-        return Ok(Vec::new());
+        return Ok(Found::Nothing);
     };
     if !matches!(doc.node(items).kind, NodeKind::Sequence { .. })
         && doc.scalar_type(items) != Some(yaml::ScalarType::Null)
@@ -856,7 +850,7 @@ fn document_objects(
         }
         found.extend(object(fi, di, doc, item, namespace, &err)?);
     }
-    Ok(found)
+    Ok(Found::Many(found))
 }
 
 fn is_list(doc: &Document<'_>, root: NodeId) -> bool {
@@ -889,9 +883,10 @@ fn object(
 ) -> Result<Option<Object>> {
     // A mapping without apiVersion and kind (a values file, Chart.yaml) is
     // not a Kubernetes object; it is skipped, not an error.
-    let (Some(api_version), Some(kind_name)) =
-        (str_of(doc, node, "apiVersion"), str_of(doc, node, "kind"))
-    else {
+    let (Some(api_version), Some(kind_name)) = (
+        doc.str_at(node, &["apiVersion"]),
+        doc.str_at(node, &["kind"]),
+    ) else {
         return Ok(None);
     };
     if let Some(meta) = doc.get(node, "metadata")
@@ -911,7 +906,7 @@ fn object(
     // server would refuse anyway) is kept as visible `\u{..}` text.
     let shown = |s: &str| CompactString::from(escape_control(s).as_ref());
     let name = shown(doc.str_at(node, &["metadata", "name"]).unwrap_or(""));
-    let kind_name = shown(&kind_name);
+    let kind_name = shown(kind_name);
     let (namespace, namespace_defaulted) = match doc.str_at(node, &["metadata", "namespace"]) {
         Some(ns) if !ns.is_empty() => (shown(ns), false),
         _ => (CompactString::from(namespace), true),
@@ -926,7 +921,7 @@ fn object(
         doc: doc_index,
         node,
         kind,
-        api_version: CompactString::from(api_version.as_str()),
+        api_version: CompactString::from(api_version),
         kind_name,
         group,
         name,
@@ -956,10 +951,6 @@ fn object(
         }
     }
     Ok(Some(o))
-}
-
-fn str_of(doc: &Document<'_>, node: NodeId, key: &str) -> Option<String> {
-    doc.str_at(node, &[key]).map(str::to_string)
 }
 
 #[cfg(test)]

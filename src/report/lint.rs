@@ -159,7 +159,7 @@ fn item(
         template: template.map(shown),
         template_file: template_file.map(|f| shown(&f.path)),
         template_line,
-        random_name: template_file.is_some_and(|f| names_randomly(&f.text)),
+        random_name: template_file.is_some_and(|f| f.names_randomly),
         values: source.origin.iter().map(|o| o.values_label()).collect(),
         object: obj
             .map(|o| [o.kind_name.clone(), o.namespace.clone(), o.name.clone()])
@@ -311,16 +311,6 @@ fn without_random_suffix(name: &str, random: bool) -> String {
         }
         _ => name.to_string(),
     }
-}
-
-/// Whether a template file has a `name:` line with a random function.
-fn names_randomly(template: &str) -> bool {
-    template.lines().any(|line| {
-        line.trim_start().starts_with("name:")
-            && ["randAlpha", "randNumeric", "randAscii"]
-                .iter()
-                .any(|f| line.contains(f))
-    })
 }
 
 fn counts(items: &[Item]) -> [usize; 3] {
@@ -899,16 +889,5 @@ mod tests {
         assert_eq!(without_random_suffix("rel-test-qwerty", true), "rel-test-*");
         assert_eq!(without_random_suffix("rel-test-db", true), "rel-test-db");
         assert_eq!(without_random_suffix("plain", true), "plain");
-    }
-
-    #[test]
-    fn a_template_names_randomly_only_on_a_name_line() {
-        assert!(names_randomly(
-            "metadata:\n  name: {{ .Release.Name }}-{{ randAlphaNum 5 | lower }}\n"
-        ));
-        assert!(names_randomly("  name: x-{{ randNumeric 4 }}\n"));
-        assert!(!names_randomly(
-            "metadata:\n  name: x\ndata:\n  token: {{ randAlphaNum 32 | b64enc }}\n"
-        ));
     }
 }

@@ -12,6 +12,9 @@ pub struct TemplateFile {
     /// The path shown to users.
     pub path: String,
     pub text: String,
+    /// Whether a `name:` line calls a random function (`randAlphaNum`...):
+    /// its objects' names differ in every render.
+    pub names_randomly: bool,
 }
 
 /// Template files by (rendered source name, `# Source:` path).
@@ -36,6 +39,7 @@ impl TemplateFiles {
                     let text = std::fs::read_to_string(&path).ok()?;
                     Some(TemplateFile {
                         path: path.display().to_string(),
+                        names_randomly: names_randomly(&text),
                         text,
                     })
                 });
@@ -66,5 +70,31 @@ impl TemplateFiles {
             (Some((i, _)), None) => Some(i + 1),
             _ => None,
         }
+    }
+}
+
+/// Whether a template file has a `name:` line with a random function.
+fn names_randomly(template: &str) -> bool {
+    template.lines().any(|line| {
+        line.trim_start().starts_with("name:")
+            && ["randAlpha", "randNumeric", "randAscii"]
+                .iter()
+                .any(|f| line.contains(f))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_names_randomly_only_on_a_name_line() {
+        assert!(names_randomly(
+            "metadata:\n  name: {{ .Release.Name }}-{{ randAlphaNum 5 | lower }}\n"
+        ));
+        assert!(names_randomly("  name: x-{{ randNumeric 4 }}\n"));
+        assert!(!names_randomly(
+            "metadata:\n  name: x\ndata:\n  token: {{ randAlphaNum 32 | b64enc }}\n"
+        ));
     }
 }
