@@ -2,7 +2,7 @@
 //! and their references resolved. Every command starts from an [`Analysis`].
 
 use crate::error::Result;
-use crate::{graph, model, source, yaml};
+use crate::{graph, model, source};
 
 /// Everything known about an input after the graph stage.
 pub struct Analysis<'a> {
@@ -34,7 +34,7 @@ pub fn analyze_with<'a>(
     namespace: &str,
     policy: &graph::Policy,
 ) -> Result<Analysis<'a>> {
-    build(model::parse(sources)?, namespace, policy)
+    build(model::parse(sources, namespace)?, policy)
 }
 
 /// [`analyze_with`] for lint: a document that does not parse, or is no
@@ -45,14 +45,16 @@ pub fn analyze_lenient<'a>(
     namespace: &str,
     policy: &graph::Policy,
 ) -> Result<Analysis<'a>> {
-    let model = model::Model::build_lenient(model::parse_lenient(sources)?, namespace)?;
+    let model = model::Model::build_lenient(model::parse_lenient(sources, namespace)?)?;
     let graph = graph::Graph::build_with(&model, policy);
     Ok(Analysis { model, graph })
 }
 
 /// As [`analyze`], for the graph alone (inject, graph, plan): every document
-/// is parsed and checked, but only ConfigMaps, Secrets, workloads and lists
-/// keep their trees. The graph and checksums are the same; memory is less.
+/// is parsed and checked, but only workloads and lists keep their trees,
+/// and ConfigMaps and Secrets keep theirs only once a checksum reads them
+/// ([`model::parse_for_graph`]). The graph and checksums are the same;
+/// memory is less.
 pub fn analyze_for_graph<'a>(
     sources: &'a [source::Source],
     namespace: &str,
@@ -66,19 +68,71 @@ pub fn analyze_for_graph_with<'a>(
     namespace: &str,
     policy: &graph::Policy,
 ) -> Result<Analysis<'a>> {
-    build(
-        model::parse_keeping(sources, yaml::Keep::Decide(model::keep_for_graph))?,
-        namespace,
-        policy,
-    )
+    build(model::parse_for_graph(sources, namespace)?, policy)
 }
 
-fn build<'a>(
-    files: Vec<model::ParsedSource<'a>>,
-    namespace: &str,
-    policy: &graph::Policy,
-) -> Result<Analysis<'a>> {
-    let model = model::Model::build(files, namespace)?;
+fn build<'a>(files: Vec<model::ParsedSource<'a>>, policy: &graph::Policy) -> Result<Analysis<'a>> {
+    let model = model::Model::build(files)?;
     let graph = graph::Graph::build_with(&model, policy);
     Ok(Analysis { model, graph })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest;
+
+    const INPUT: &str = "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: used}
+data: {k: v}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: unused}
+stringData: {password: hunter2}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app}
+spec:
+  template:
+    spec:
+      containers:
+      - name: c
+        image: x
+        envFrom: [{configMapRef: {name: used}}]
+";
+
+    /// Graph mode reads again only the config that is referenced, and its
+    /// checksums are those of the full parse.
+    #[test]
+    fn graph_mode_keeps_the_trees_of_consumed_config_only() {
+        let sources = [source::Source::new("-", None, INPUT)];
+        let full = analyze(&sources, "default").unwrap();
+        let lean = analyze_for_graph(&sources, "default").unwrap();
+        let held = |a: &Analysis<'_>| -> Vec<bool> {
+            a.model.files[0]
+                .docs
+                .iter()
+                .map(|d| d.holds_tree())
+                .collect()
+        };
+        assert_eq!(held(&full), [true, true, true]);
+        // The graph reads the referenced ConfigMap (its keys); nothing reads
+        // the Secret.
+        assert_eq!(held(&lean)[1..], [false, true], "an unused tree let go");
+        let sums = |a: &Analysis<'_>| -> Vec<(Option<String>, Option<String>)> {
+            digest::checksums(&a.model, &a.graph, None)
+                .unwrap()
+                .into_iter()
+                .map(|c| (c.config, c.secret))
+                .collect()
+        };
+        let lean_sums = sums(&lean);
+        assert!(lean_sums[0].0.is_some(), "the ConfigMap is covered");
+        assert_eq!(lean_sums, sums(&full));
+        assert_eq!(held(&lean), [true, false, true], "the consumed one read");
+    }
 }

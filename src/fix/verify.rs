@@ -62,10 +62,10 @@ pub struct Renderer<'a> {
 
 /// The model of one render.
 fn model_of(render: &Source) -> Result<Model<'_>> {
-    Model::build_lenient(
-        crate::model::parse_lenient(std::slice::from_ref(render))?,
+    Model::build_lenient(crate::model::parse_lenient(
+        std::slice::from_ref(render),
         "default",
-    )
+    )?)
 }
 
 fn label(variant: &Option<PathBuf>, chart: &Path) -> String {

@@ -33,6 +33,9 @@ pub struct ParsedSource<'a> {
     pub broken: Vec<Broken>,
     /// Documents parsed and let go, by [`Tally`].
     pub dropped: [usize; yaml::TALLIES],
+    /// What each kept document yields, read as it was parsed; taken by
+    /// [`Model::build`].
+    read: Vec<Read>,
 }
 
 /// Why a parse let a document go (the tallies of [`yaml::Keeping::Drop`]).
@@ -55,13 +58,14 @@ impl Tally {
 }
 
 impl<'a> ParsedSource<'a> {
-    fn parsed(source: &'a Source, stream: yaml::Stream<'a>, broken: Vec<Broken>) -> Self {
+    fn parsed(source: &'a Source, stream: yaml::Stream<'a, Read>, broken: Vec<Broken>) -> Self {
         ParsedSource {
             source,
             docs: stream.docs,
             unparsed: None,
             broken,
             dropped: stream.dropped,
+            read: stream.visited,
         }
     }
 
@@ -78,6 +82,7 @@ impl<'a> ParsedSource<'a> {
             unparsed: Some(why),
             broken: Vec::new(),
             dropped: [0; yaml::TALLIES],
+            read: Vec::new(),
         }
     }
 }
@@ -97,9 +102,85 @@ pub struct Broken {
     pub shown: bool,
 }
 
-/// Parse every source. The first error stops the run, located in its file.
-pub fn parse<'a>(sources: &'a [Source]) -> Result<Vec<ParsedSource<'a>>> {
-    parse_keeping(sources, yaml::Keep::All)
+/// Parse every source and read its objects. The first error stops the
+/// run, located in its file. `namespace` is the release namespace, for
+/// objects that name none.
+pub fn parse<'a>(sources: &'a [Source], namespace: &str) -> Result<Vec<ParsedSource<'a>>> {
+    parse_keeping(sources, yaml::Keep::All, namespace, false)
+}
+
+/// [`parse`] for the graph alone (inject, graph, plan): every document is
+/// parsed and checked, but only ConfigMaps, Secrets, workloads and lists
+/// are kept, and a ConfigMap's or Secret's tree is let go once its object
+/// is read: only the checksum of a consumed one reads it again.
+pub fn parse_for_graph<'a>(
+    sources: &'a [Source],
+    namespace: &str,
+) -> Result<Vec<ParsedSource<'a>>> {
+    parse_keeping(sources, yaml::Keep::Decide(keep_for_graph), namespace, true)
+}
+
+/// What the model reads of each document as it is parsed: its objects,
+/// and whether it counts as a manifest.
+struct Reader<'s> {
+    source: &'s Source,
+    file: usize,
+    namespace: &'s str,
+    /// Let go of the trees of documents that are a ConfigMap or a Secret.
+    release_configs: bool,
+}
+
+impl<'a> yaml::Visit<'a> for Reader<'_> {
+    type Out = Read;
+    fn visit(&self, doc: &Document<'a>) -> (Read, bool) {
+        let manifest = manifest_kind(doc);
+        let kustomization = is_kustomization(self.source, doc);
+        let found = document_objects(self.source, self.file, doc, self.namespace)
+            .unwrap_or_else(|e| Found::Failed(Box::new(e)));
+        let release = self.release_configs
+            && matches!(&found, Found::One(o) if matches!(o.kind, Kind::Config(_)));
+        (
+            Read {
+                found,
+                manifest,
+                kustomization,
+            },
+            release,
+        )
+    }
+}
+
+/// What one document yields, and what it tells of its file.
+struct Read {
+    found: Found,
+    manifest: Manifest,
+    /// A kustomization, whose generators name ConfigMaps and Secrets.
+    kustomization: bool,
+}
+
+/// What a kept document is, to tell a file of manifests from another
+/// tool's YAML ([`not_manifests`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Manifest {
+    /// No mapping with `apiVersion` and `kind`.
+    None,
+    Object,
+    /// An object of kustomize's own configuration.
+    Kustomize,
+}
+
+fn manifest_kind(doc: &Document<'_>) -> Manifest {
+    let Some(root) = doc.root.filter(|&r| doc.is_mapping(r)) else {
+        return Manifest::None;
+    };
+    match (
+        doc.str_at(root, &["apiVersion"]),
+        doc.str_at(root, &["kind"]),
+    ) {
+        (Some(api), Some(_)) if api.starts_with("kustomize.config.k8s.io/") => Manifest::Kustomize,
+        (Some(_), Some(_)) => Manifest::Object,
+        _ => Manifest::None,
+    }
 }
 
 /// Whether a kind can matter to the graph: ConfigMaps, Secrets, workloads,
@@ -198,14 +279,21 @@ fn is_null(doc: &Document<'_>, id: NodeId) -> bool {
 
 /// Parse every source, going on past documents that do not parse: they are
 /// kept as [`Broken`], for lint to report.
-pub fn parse_lenient(sources: &[Source]) -> Result<Vec<ParsedSource<'_>>> {
+pub fn parse_lenient<'a>(sources: &'a [Source], namespace: &str) -> Result<Vec<ParsedSource<'a>>> {
     Ok(sources
         .iter()
         .enumerate()
         .map(|(fi, source)| {
+            let reader = Reader {
+                source,
+                file: fi,
+                namespace,
+                release_configs: false,
+            };
             let (docs, errors) = yaml::parse_stream_lenient(
                 &source.text,
                 keep_for_source(source, yaml::Keep::Decide(keep_for_lint)),
+                &reader,
             );
             if let Some((_, e)) = errors.first()
                 && let Some(why) = not_a_manifest_file(source, e.offset)
@@ -228,11 +316,27 @@ pub fn parse_lenient(sources: &[Source]) -> Result<Vec<ParsedSource<'_>>> {
 }
 
 /// Parse every source, keeping the trees `keep` asks for.
-pub fn parse_keeping<'a>(sources: &'a [Source], keep: yaml::Keep) -> Result<Vec<ParsedSource<'a>>> {
+fn parse_keeping<'a>(
+    sources: &'a [Source],
+    keep: yaml::Keep,
+    namespace: &str,
+    release_configs: bool,
+) -> Result<Vec<ParsedSource<'a>>> {
     sources
         .iter()
-        .map(|source| {
-            let parsed = yaml::parse_stream_keeping(&source.text, keep_for_source(source, keep));
+        .enumerate()
+        .map(|(fi, source)| {
+            let reader = Reader {
+                source,
+                file: fi,
+                namespace,
+                release_configs,
+            };
+            let parsed = yaml::parse_stream_visiting(
+                &source.text,
+                keep_for_source(source, keep),
+                &reader,
+            );
             if let Err(e) = &parsed
                 && let Some(why) = not_a_manifest_file(source, e.offset)
             {
@@ -469,88 +573,25 @@ pub type EffectiveData = std::collections::BTreeMap<String, Vec<u8>>;
 pub type ObjId = usize;
 
 impl<'a> Model<'a> {
-    /// Build the model. `namespace` is the release namespace for objects that
-    /// name none.
-    pub fn build(files: Vec<ParsedSource<'a>>, namespace: &str) -> Result<Self> {
-        Model::build_with(files, namespace, false)
+    /// Build the model from sources parsed by [`parse`] or
+    /// [`parse_for_graph`].
+    pub fn build(files: Vec<ParsedSource<'a>>) -> Result<Self> {
+        Model::build_with(files, false)
     }
 
     /// [`Model::build`] that goes on past a document it cannot read as an
     /// object, keeping it in [`Model::broken`] (lint reports it).
-    pub fn build_lenient(files: Vec<ParsedSource<'a>>, namespace: &str) -> Result<Self> {
-        Model::build_with(files, namespace, true)
+    pub fn build_lenient(files: Vec<ParsedSource<'a>>) -> Result<Self> {
+        Model::build_with(files, true)
     }
 
-    fn build_with(files: Vec<ParsedSource<'a>>, namespace: &str, lenient: bool) -> Result<Self> {
-        use rayon::prelude::*;
-        // Documents are independent: read them on all cores, keep their
-        // order, and report the first error in that order.
-        // (file, document) pairs, 8 bytes each: a stream of a million tiny
-        // documents must not cost a pointer-sized triple per document.
-        let documents: Vec<(u32, u32)> = files
-            .iter()
-            .enumerate()
-            .flat_map(|(fi, file)| (0..file.docs.len()).map(move |di| (fi as u32, di as u32)))
-            .collect();
+    fn build_with(mut files: Vec<ParsedSource<'a>>, lenient: bool) -> Result<Self> {
         let foreign: Vec<Option<&'static str>> = files.iter().map(not_manifests).collect();
-        // One result per kept document, in order (an indexed collect, in
-        // place). Nearly every document is one object: the results are then
-        // turned into the objects in the same buffer, with no second copy.
-        let found: Vec<Found> = documents
-            .par_iter()
-            .map(|&(fi, di)| {
-                let (fi, di) = (fi as usize, di as usize);
-                if foreign[fi].is_some() {
-                    return Found::Nothing;
-                }
-                let doc = &files[fi].docs[di];
-                document_objects(files[fi].source, fi, di, doc, namespace)
-                    .unwrap_or_else(|e| Found::Failed(Box::new(e)))
-            })
-            .collect();
         let skipped = foreign
             .iter()
             .enumerate()
             .filter_map(|(fi, why)| Some((fi, (*why)?)))
             .collect();
-        let mut broken: Vec<Broken> = files.iter().flat_map(|f| f.broken.clone()).collect();
-        let mut objects: Vec<Object> = if found
-            .iter()
-            .all(|f| matches!(f, Found::Nothing | Found::One(_)))
-        {
-            drop(documents);
-            found
-                .into_iter()
-                .filter_map(|f| match f {
-                    Found::One(o) => Some(o),
-                    _ => None,
-                })
-                .collect()
-        } else {
-            let mut objects = Vec::new();
-            for (&(fi, di), f) in documents.iter().zip(found) {
-                let doc = &files[fi as usize].docs[di as usize];
-                match f {
-                    Found::Nothing => {}
-                    Found::One(o) => objects.push(o),
-                    Found::Many(found) => objects.extend(found),
-                    Found::Failed(e) if lenient => broken.push(Broken {
-                        file: fi as usize,
-                        offset: e.location.as_ref().map_or(doc.span.start, |l| l.offset),
-                        document: doc.span.clone(),
-                        message: e.message,
-                        shown: doc
-                            .root
-                            .and_then(|r| doc.str_at(r, &["kind"]))
-                            .is_some_and(kind_may_be_shown),
-                    }),
-                    Found::Failed(e) => return Err(*e),
-                }
-            }
-            objects.shrink_to_fit();
-            objects
-        };
-        broken.sort_by_key(|b| (b.file, b.offset));
         let mut scopes: Vec<String> = Vec::new();
         let file_scope: Vec<usize> = files
             .iter()
@@ -562,11 +603,70 @@ impl<'a> Model<'a> {
                 }
             })
             .collect();
+        let generated = kustomize_generated(&files, &file_scope);
+        let mut broken: Vec<Broken> = files.iter().flat_map(|f| f.broken.clone()).collect();
+        let simple = |read: &[Read]| {
+            read.iter()
+                .all(|r| matches!(r.found, Found::Nothing | Found::One(_)))
+        };
+        let mut objects: Vec<Object> = if let [file] = files.as_mut_slice()
+            && foreign[0].is_none()
+            && simple(&file.read)
+        {
+            // Nearly every document of a stream is one object: what was read
+            // is turned into the objects in the same buffer, no second copy.
+            std::mem::take(&mut file.read)
+                .into_iter()
+                .enumerate()
+                .filter_map(|(di, r)| match r.found {
+                    Found::One(mut o) => {
+                        o.doc = di;
+                        Some(o)
+                    }
+                    _ => None,
+                })
+                .collect()
+        } else {
+            let mut objects = Vec::new();
+            for (fi, file) in files.iter_mut().enumerate() {
+                let read = std::mem::take(&mut file.read);
+                if foreign[fi].is_some() {
+                    continue;
+                }
+                for (di, r) in read.into_iter().enumerate() {
+                    let doc = &file.docs[di];
+                    match r.found {
+                        Found::Nothing => {}
+                        Found::One(mut o) => {
+                            o.doc = di;
+                            objects.push(o);
+                        }
+                        Found::Many(found) => objects.extend(found.into_iter().map(|mut o| {
+                            o.doc = di;
+                            o
+                        })),
+                        Found::Failed(e) if lenient => broken.push(Broken {
+                            file: fi,
+                            offset: e.location.as_ref().map_or(doc.span.start, |l| l.offset),
+                            document: doc.span.clone(),
+                            message: e.message,
+                            shown: doc
+                                .root
+                                .and_then(|r| doc.str_at(r, &["kind"]))
+                                .is_some_and(kind_may_be_shown),
+                        }),
+                        Found::Failed(e) => return Err(*e),
+                    }
+                }
+            }
+            objects.shrink_to_fit();
+            objects
+        };
+        broken.sort_by_key(|b| (b.file, b.offset));
         for o in &mut objects {
             o.scope = file_scope[o.file];
         }
         let config_data = objects.iter().map(|_| std::sync::OnceLock::new()).collect();
-        let generated = kustomize_generated(&files, &file_scope);
         Ok(Model {
             files,
             objects,
@@ -712,17 +812,15 @@ fn kustomize_generated(
 ) -> std::collections::HashSet<(usize, ConfigKind, String)> {
     let mut found = std::collections::HashSet::new();
     for (fi, file) in files.iter().enumerate() {
-        for doc in &file.docs {
-            let Some(root) = doc.root.filter(|&r| doc.is_mapping(r)) else {
+        for (doc, _) in file
+            .docs
+            .iter()
+            .zip(&file.read)
+            .filter(|(_, r)| r.kustomization)
+        {
+            let Some(root) = doc.root else {
                 continue;
             };
-            let is_kustomization = doc
-                .str_at(root, &["apiVersion"])
-                .is_some_and(|a| a.starts_with("kustomize.config.k8s.io/"))
-                || (doc.str_at(root, &["kind"]).is_none() && is_kustomization_file(file.source));
-            if !is_kustomization {
-                continue;
-            }
             for (field, kind) in [
                 ("configMapGenerator", ConfigKind::ConfigMap),
                 ("secretGenerator", ConfigKind::Secret),
@@ -741,26 +839,32 @@ fn kustomize_generated(
     found
 }
 
+/// Whether a document is a kustomization: kustomize's `apiVersion`, or no
+/// `kind` in a `kustomization.yaml`.
+fn is_kustomization(source: &Source, doc: &Document<'_>) -> bool {
+    let Some(root) = doc.root.filter(|&r| doc.is_mapping(r)) else {
+        return false;
+    };
+    doc.str_at(root, &["apiVersion"])
+        .is_some_and(|a| a.starts_with("kustomize.config.k8s.io/"))
+        || (doc.str_at(root, &["kind"]).is_none() && is_kustomization_file(source))
+}
+
 fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
     file.source.path.as_ref()?;
     if file.unparsed.is_some() {
         return file.unparsed;
     }
-    let mut kustomize = 0;
     let mut objects = file.dropped(Tally::Object);
-    for doc in &file.docs {
-        let Some(root) = doc.root.filter(|&r| doc.is_mapping(r)) else {
-            continue;
-        };
-        let (Some(api), Some(_)) = (
-            doc.str_at(root, &["apiVersion"]),
-            doc.str_at(root, &["kind"]),
-        ) else {
-            continue;
-        };
-        objects += 1;
-        if api.starts_with("kustomize.config.k8s.io/") {
-            kustomize += 1;
+    let mut kustomize = 0;
+    for r in &file.read {
+        match r.manifest {
+            Manifest::None => {}
+            Manifest::Object => objects += 1,
+            Manifest::Kustomize => {
+                objects += 1;
+                kustomize += 1;
+            }
         }
     }
     let has_content = file.docs.iter().any(|d| d.root.is_some())
@@ -789,7 +893,6 @@ enum Found {
 fn document_objects(
     source: &Source,
     fi: usize,
-    di: usize,
     doc: &Document<'_>,
     namespace: &str,
 ) -> Result<Found> {
@@ -821,7 +924,7 @@ fn document_objects(
         .with_help("each YAML document must be a mapping with apiVersion, kind and metadata"));
     }
     if !is_list(doc, root) {
-        return Ok(object(fi, di, doc, root, namespace, &err)?.map_or(Found::Nothing, Found::One));
+        return Ok(object(fi, doc, root, namespace, &err)?.map_or(Found::Nothing, Found::One));
     }
     let Some(items) = doc.get(root, "items") else {
         return Ok(Found::Nothing);
@@ -848,7 +951,7 @@ fn document_objects(
                 ),
             ));
         }
-        found.extend(object(fi, di, doc, item, namespace, &err)?);
+        found.extend(object(fi, doc, item, namespace, &err)?);
     }
     Ok(Found::Many(found))
 }
@@ -873,9 +976,10 @@ pub(crate) fn describe(doc: &Document<'_>, id: NodeId) -> &'static str {
     }
 }
 
+/// An object of a document; its `doc` index is set once the document's
+/// place among those kept is known.
 fn object(
     file: usize,
-    doc_index: usize,
     doc: &Document<'_>,
     node: NodeId,
     namespace: &str,
@@ -918,7 +1022,7 @@ fn object(
     };
     let o = Object {
         file,
-        doc: doc_index,
+        doc: 0,
         node,
         kind,
         api_version: CompactString::from(api_version),

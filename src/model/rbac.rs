@@ -251,7 +251,7 @@ spec:
     #[test]
     fn roles_and_cluster_roles_through_their_bindings() {
         let sources = [Source::new("-", None, INPUT)];
-        let model = Model::build(crate::model::parse(&sources).unwrap(), "default").unwrap();
+        let model = Model::build(crate::model::parse(&sources, "default").unwrap()).unwrap();
         let rbac = Rbac::build(&model);
         let w = model
             .objects

@@ -20,6 +20,7 @@ use tree::Builder;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use granit_parser::{Event, Parser, ScalarStyle as GScalarStyle, StructureStyle};
 
@@ -123,11 +124,12 @@ const TAGGED: u8 = 2;
 const OWNED: u8 = 4;
 
 /// A document's nodes: slots, the children of its collections, and the
-/// scalar values that are not the source's own text.
+/// scalar values that are not the source's own text. It holds no borrow of
+/// the source (a [`View`] pairs it with the text), so that a document can
+/// keep it in a cell and stay covariant in the source's lifetime.
 #[derive(Debug, Default)]
-struct Arena<'a> {
-    /// The document's chunk of the source, and where it starts there.
-    text: &'a str,
+struct Nodes {
+    /// Where the document's chunk starts in the source.
     base: usize,
     slots: Vec<Slot>,
     pairs: Vec<(NodeId, NodeId)>,
@@ -135,51 +137,60 @@ struct Arena<'a> {
     owned: Vec<Box<str>>,
 }
 
-impl<'a> Arena<'a> {
-    fn new(text: &'a str, base: usize) -> Self {
-        Arena {
-            text,
-            base,
-            ..Arena::default()
-        }
+impl Nodes {
+    /// The nodes live as long as the run: give back their slack.
+    fn shrink(&mut self) {
+        self.slots.shrink_to_fit();
+        self.pairs.shrink_to_fit();
+        self.items.shrink_to_fit();
+        self.owned.shrink_to_fit();
     }
+}
 
+/// A document's nodes read with the chunk of source they index.
+#[derive(Debug, Clone, Copy)]
+struct View<'t> {
+    text: &'t str,
+    nodes: &'t Nodes,
+}
+
+impl<'t> View<'t> {
     /// A scalar's text; `None` for any other node. Lookups compare keys
     /// by this, without the whole view.
     #[inline]
-    fn scalar(&self, id: NodeId) -> Option<&str> {
-        let s = &self.slots[id as usize];
+    fn scalar(self, id: NodeId) -> Option<&'t str> {
+        let s = &self.nodes.slots[id as usize];
         matches!(s.shape, Shape::Scalar(_)).then(|| self.text_of(s))
     }
 
     /// The text of a scalar's slot: the source's, or kept aside.
     #[inline]
-    fn text_of(&self, s: &Slot) -> &str {
+    fn text_of(self, s: &Slot) -> &'t str {
         let (a, b) = (s.a as usize, s.b as usize);
         if s.flags & OWNED != 0 {
-            &self.owned[a]
+            &self.nodes.owned[a]
         } else {
             &self.text[a..a + b]
         }
     }
 
     #[inline]
-    fn alias_target(&self, id: NodeId) -> Option<NodeId> {
-        let s = &self.slots[id as usize];
+    fn alias_target(self, id: NodeId) -> Option<NodeId> {
+        let s = &self.nodes.slots[id as usize];
         (s.shape == Shape::Alias).then_some(s.a)
     }
 
     /// A mapping's entries; `None` for any other node.
     #[inline]
-    fn entries(&self, id: NodeId) -> Option<&[(NodeId, NodeId)]> {
-        let s = &self.slots[id as usize];
+    fn entries(self, id: NodeId) -> Option<&'t [(NodeId, NodeId)]> {
+        let s = &self.nodes.slots[id as usize];
         let (a, b) = (s.a as usize, s.b as usize);
-        matches!(s.shape, Shape::Mapping(_)).then(|| &self.pairs[a..a + b])
+        matches!(s.shape, Shape::Mapping(_)).then(|| &self.nodes.pairs[a..a + b])
     }
 
     #[inline]
-    fn node(&self, id: NodeId) -> Node<'_> {
-        let s = &self.slots[id as usize];
+    fn node(self, id: NodeId) -> Node<'t> {
+        let s = &self.nodes.slots[id as usize];
         let (a, b) = (s.a as usize, s.b as usize);
         let kind = match s.shape {
             Shape::Scalar(style) => NodeKind::Scalar {
@@ -188,15 +199,15 @@ impl<'a> Arena<'a> {
             },
             Shape::Mapping(style) => NodeKind::Mapping {
                 style,
-                entries: &self.pairs[a..a + b],
+                entries: &self.nodes.pairs[a..a + b],
             },
             Shape::Sequence(style) => NodeKind::Sequence {
                 style,
-                items: &self.items[a..a + b],
+                items: &self.nodes.items[a..a + b],
             },
             Shape::Alias => NodeKind::Alias { target: s.a },
         };
-        let start = self.base + s.start as usize;
+        let start = self.nodes.base + s.start as usize;
         Node {
             kind,
             span: start..start + s.len as usize,
@@ -205,15 +216,57 @@ impl<'a> Arena<'a> {
         }
     }
 
+    fn len(self) -> usize {
+        self.nodes.slots.len()
+    }
+}
+
+/// A document's nodes as a builder grows them, with the chunk they index.
+#[derive(Debug)]
+struct Arena<'a> {
+    /// The document's chunk of the source.
+    text: &'a str,
+    nodes: Nodes,
+}
+
+impl<'a> Arena<'a> {
+    fn new(text: &'a str, base: usize) -> Self {
+        Arena {
+            text,
+            nodes: Nodes {
+                base,
+                ..Nodes::default()
+            },
+        }
+    }
+
+    #[inline]
+    fn view(&self) -> View<'_> {
+        View {
+            text: self.text,
+            nodes: &self.nodes,
+        }
+    }
+
+    #[inline]
+    fn scalar(&self, id: NodeId) -> Option<&str> {
+        self.view().scalar(id)
+    }
+
+    #[inline]
+    fn node(&self, id: NodeId) -> Node<'_> {
+        self.view().node(id)
+    }
+
     fn len(&self) -> usize {
-        self.slots.len()
+        self.nodes.slots.len()
     }
 
     /// A new node; its span is absolute, as parsers give it.
     fn push(&mut self, shape: Shape, span: Range<usize>, flags: u8, a: u32, b: u32) -> NodeId {
-        let id = self.slots.len() as NodeId;
-        self.slots.push(Slot {
-            start: (span.start - self.base) as u32,
+        let id = self.nodes.slots.len() as NodeId;
+        self.nodes.slots.push(Slot {
+            start: (span.start - self.nodes.base) as u32,
             len: span.len() as u32,
             a,
             b,
@@ -239,19 +292,11 @@ impl<'a> Arena<'a> {
                 (at as u32, v.len() as u32, flags)
             }
             other => {
-                self.owned.push(other.into_owned().into_boxed_str());
-                ((self.owned.len() - 1) as u32, 0, flags | OWNED)
+                self.nodes.owned.push(other.into_owned().into_boxed_str());
+                ((self.nodes.owned.len() - 1) as u32, 0, flags | OWNED)
             }
         };
         self.push(Shape::Scalar(style), span, flags, a, b)
-    }
-
-    /// The arena lives as long as the run: give back its slack.
-    fn shrink(&mut self) {
-        self.slots.shrink_to_fit();
-        self.pairs.shrink_to_fit();
-        self.items.shrink_to_fit();
-        self.owned.shrink_to_fit();
     }
 }
 
@@ -268,7 +313,15 @@ pub struct Document<'a> {
     /// The bytes of this document in the source, from its `---` line (if any)
     /// up to the next document's.
     pub span: Range<usize>,
-    arena: Arena<'a>,
+    /// The nodes. A released document ([`Document::release`]) has none
+    /// until it is read again: they are then parsed anew from `text`, and
+    /// kept.
+    tree: OnceLock<Box<Nodes>>,
+    /// The document's chunk of the source.
+    text: &'a str,
+    /// Whether the tree may be let go and parsed again from `text` alone:
+    /// the chunk is this one document, kept whole.
+    releasable: bool,
     /// `None` for a document that holds only comments, or an explicit null.
     pub root: Option<NodeId>,
     /// The template path from Helm's `# Source: chart/templates/x.yaml`.
@@ -298,6 +351,73 @@ impl Rare {
         (!self.duplicate_keys.is_empty() || self.pruned_json_len.is_some() || !self.tags.is_empty())
             .then(|| Box::new(self))
     }
+}
+
+impl<'a> Document<'a> {
+    fn new(
+        arena: Arena<'a>,
+        span: Range<usize>,
+        root: Option<NodeId>,
+        template: Option<&'a str>,
+        crlf: bool,
+        rare: Option<Box<Rare>>,
+    ) -> Self {
+        Document {
+            span,
+            text: arena.text,
+            tree: OnceLock::from(Box::new(arena.nodes)),
+            releasable: false,
+            root,
+            template,
+            crlf,
+            rare,
+        }
+    }
+
+    /// The nodes, parsed again if the document was released.
+    #[inline]
+    fn arena(&self) -> View<'_> {
+        let nodes = self.tree.get_or_init(|| {
+            let mut nodes = reparse(self.text, self.span.start)
+                .expect("a document that parsed once parses again alike");
+            nodes.shrink();
+            Box::new(nodes)
+        });
+        View {
+            text: self.text,
+            nodes,
+        }
+    }
+
+    /// Let go of the nodes, which a later read parses again from the
+    /// source: for a document that is seldom read after the model is
+    /// built (a ConfigMap no workload consumes), so that memory holds its
+    /// object, not its tree. A document that is not its own chunk whole
+    /// keeps its tree.
+    pub fn release(&mut self) {
+        if self.releasable {
+            self.tree = OnceLock::new();
+        }
+    }
+
+    /// Whether the nodes are held now (not released, or read since).
+    pub fn holds_tree(&self) -> bool {
+        self.tree.get().is_some()
+    }
+}
+
+/// The nodes of a chunk that is one document, parsed as the first parse
+/// did: the fast path if it takes the chunk, else the general parser.
+fn reparse(chunk: &str, base: usize) -> Option<Nodes> {
+    if let Some(builder) = fast::parse(chunk, base) {
+        return Some(builder.arena.nodes);
+    }
+    let mut docs = parse_chunk_general(chunk, base).ok()?;
+    if docs.len() != 1 {
+        return None;
+    }
+    let doc = docs.pop()?;
+    doc.tree.into_inner().map(|n| *n)
 }
 
 impl Document<'_> {
@@ -349,12 +469,45 @@ pub enum Keeping {
 /// How many counts of dropped documents a [`Stream`] keeps.
 pub const TALLIES: usize = 3;
 
-/// The documents of a stream that a parse kept, in order, and how many it
-/// dropped, by the tally [`Keeping::Drop`] named.
-#[derive(Debug, Default)]
-pub struct Stream<'a> {
+/// The documents of a stream that a parse kept, in order, what the
+/// parse's visitor made of each, and how many it dropped, by the tally
+/// [`Keeping::Drop`] named.
+#[derive(Debug)]
+pub struct Stream<'a, T = ()> {
     pub docs: Vec<Document<'a>>,
+    /// What the visitor made of each kept document, by its index in `docs`.
+    pub visited: Vec<T>,
     pub dropped: [usize; TALLIES],
+}
+
+impl<T> Default for Stream<'_, T> {
+    fn default() -> Self {
+        Stream {
+            docs: Vec::new(),
+            visited: Vec::new(),
+            dropped: [0; TALLIES],
+        }
+    }
+}
+
+/// What a parse does with each document it keeps, on the thread that parsed
+/// it, as soon as it is parsed: the value to keep beside the document, and
+/// whether the document's tree may be let go ([`Document::release`]).
+/// Reading a stream's objects here, not after the whole parse, means the
+/// trees that no later stage reads are never all held at once.
+pub trait Visit<'a>: Sync {
+    type Out: Send;
+    fn visit(&self, doc: &Document<'a>) -> (Self::Out, bool);
+}
+
+/// The visitor that makes nothing and keeps every tree.
+pub struct KeepTrees;
+
+impl<'a> Visit<'a> for KeepTrees {
+    type Out = ();
+    fn visit(&self, _: &Document<'a>) -> ((), bool) {
+        ((), false)
+    }
 }
 
 /// Documents parsed in parallel at a time: what the parse holds besides
@@ -369,27 +522,38 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
 
 /// [`parse_stream`], keeping only what `keep` asks for.
 pub fn parse_stream_keeping(text: &str, keep: Keep) -> Result<Stream<'_>, YamlError> {
+    parse_stream_visiting(text, keep, &KeepTrees)
+}
+
+/// [`parse_stream_keeping`], handing each kept document to `visit`.
+pub fn parse_stream_visiting<'a, V: Visit<'a>>(
+    text: &'a str,
+    keep: Keep,
+    visit: &V,
+) -> Result<Stream<'a, V::Out>, YamlError> {
     let mut stream = Stream::default();
-    parse_batches(text, keep, |_, parsed| {
+    parse_batches(text, keep, visit, |_, parsed| {
         parsed?.add_to(&mut stream);
         Ok(())
     })?;
     stream.docs.shrink_to_fit();
+    stream.visited.shrink_to_fit();
     Ok(stream)
 }
 
 /// Parse the chunks of `text` a batch at a time, each batch on all cores,
 /// and hand each chunk's result to `each`, in order, until it fails.
-fn parse_batches<'a>(
+fn parse_batches<'a, V: Visit<'a>>(
     text: &'a str,
     keep: Keep,
-    mut each: impl FnMut(&Range<usize>, Result<Chunk<'a>, YamlError>) -> Result<(), YamlError>,
+    visit: &V,
+    mut each: impl FnMut(&Range<usize>, Result<Chunk<'a, V::Out>, YamlError>) -> Result<(), YamlError>,
 ) -> Result<(), YamlError> {
     use rayon::prelude::*;
     for batch in split_documents(text).chunks(BATCH) {
-        let parsed: Vec<Result<Chunk<'a>, YamlError>> = batch
+        let parsed: Vec<Result<Chunk<'a, V::Out>, YamlError>> = batch
             .par_iter()
-            .map(|range| parse_chunk(text, range.clone(), keep))
+            .map(|range| parse_chunk(text, range.clone(), keep, visit))
             .collect();
         for (range, p) in batch.iter().zip(parsed) {
             each(range, p)?;
@@ -398,22 +562,26 @@ fn parse_batches<'a>(
     Ok(())
 }
 
-/// A document as parsed and kept, or only counted.
-enum Parsed<'a> {
-    Kept(Document<'a>),
+/// A document as parsed and kept, with what the visitor made of it, or
+/// only counted.
+enum Parsed<'a, T> {
+    Kept(Document<'a>, T),
     Dropped { tally: usize },
 }
 
 /// The documents of one chunk: nearly always one, held inline.
-enum Chunk<'a> {
-    One(Parsed<'a>),
-    Many(Vec<Parsed<'a>>),
+enum Chunk<'a, T> {
+    One(Parsed<'a, T>),
+    Many(Vec<Parsed<'a, T>>),
 }
 
-impl<'a> Chunk<'a> {
-    fn add_to(self, stream: &mut Stream<'a>) {
-        let mut add = |p: Parsed<'a>| match p {
-            Parsed::Kept(d) => stream.docs.push(d),
+impl<'a, T> Chunk<'a, T> {
+    fn add_to(self, stream: &mut Stream<'a, T>) {
+        let mut add = |p: Parsed<'a, T>| match p {
+            Parsed::Kept(d, t) => {
+                stream.docs.push(d);
+                stream.visited.push(t);
+            }
             Parsed::Dropped { tally } => stream.dropped[tally] += 1,
         };
         match self {
@@ -423,16 +591,18 @@ impl<'a> Chunk<'a> {
     }
 }
 
-/// [`parse_stream_keeping`], going on past a document that does not parse:
-/// the documents that parse, and for each one that does not, its byte
-/// range and error. For lint, which reports a broken document and goes on.
-pub fn parse_stream_lenient(
-    text: &str,
+/// [`parse_stream_visiting`], going on past a document that does not
+/// parse: the documents that parse, and for each one that does not, its
+/// byte range and error. For lint, which reports a broken document and
+/// goes on.
+pub fn parse_stream_lenient<'a, V: Visit<'a>>(
+    text: &'a str,
     keep: Keep,
-) -> (Stream<'_>, Vec<(Range<usize>, YamlError)>) {
+    visit: &V,
+) -> (Stream<'a, V::Out>, Vec<(Range<usize>, YamlError)>) {
     let mut stream = Stream::default();
     let mut broken = Vec::new();
-    parse_batches(text, keep, |range, parsed| {
+    parse_batches(text, keep, visit, |range, parsed| {
         match parsed {
             Ok(c) => c.add_to(&mut stream),
             Err(e) => broken.push((range.clone(), e)),
@@ -441,12 +611,18 @@ pub fn parse_stream_lenient(
     })
     .expect("a lenient parse goes on past every error");
     stream.docs.shrink_to_fit();
+    stream.visited.shrink_to_fit();
     (stream, broken)
 }
 
 /// Parse one chunk produced by [`split_documents`]. A chunk normally holds one
 /// document, but `...` end markers can put several in one.
-fn parse_chunk(text: &str, range: Range<usize>, keep: Keep) -> Result<Chunk<'_>, YamlError> {
+fn parse_chunk<'a, V: Visit<'a>>(
+    text: &'a str,
+    range: Range<usize>,
+    keep: Keep,
+    visit: &V,
+) -> Result<Chunk<'a, V::Out>, YamlError> {
     crate::progress::parsed(1);
     // Nodes count their offsets from the document's start in 32 bits.
     if range.len() > u32::MAX as usize {
@@ -459,26 +635,27 @@ fn parse_chunk(text: &str, range: Range<usize>, keep: Keep) -> Result<Chunk<'_>,
     if let Some(builder) = fast::parse(chunk, range.start) {
         let template = find_template_comment(chunk);
         // The fast path takes no carriage return.
-        return Ok(Chunk::One(kept(
-            finish_document(builder, range, template, false),
-            keep,
-        )));
+        let doc = finish_document(builder, range, template, false);
+        return Ok(Chunk::One(kept(doc, keep, visit, true)));
     }
-    let mut docs: Vec<Parsed<'_>> = parse_chunk_general(text, range)?
-        .into_iter()
-        .map(|d| kept(d, keep))
-        .collect();
-    Ok(if docs.len() == 1 {
-        Chunk::One(docs.pop().expect("one"))
+    let mut docs = parse_chunk_general(chunk, range.start)?;
+    let alone = docs.len() == 1;
+    Ok(if alone {
+        let doc = docs.pop().expect("one");
+        Chunk::One(kept(doc, keep, visit, true))
     } else {
-        Chunk::Many(docs)
+        Chunk::Many(
+            docs.into_iter()
+                .map(|d| kept(d, keep, visit, false))
+                .collect(),
+        )
     })
 }
 
-/// [`parse_chunk`] with the general parser, for what the fast path leaves.
-fn parse_chunk_general(text: &str, range: Range<usize>) -> Result<Vec<Document<'_>>, YamlError> {
-    let base = range.start;
-    let chunk = &text[range.clone()];
+/// [`parse_chunk`] with the general parser, for what the fast path leaves:
+/// `chunk` starts at `base` in the source.
+fn parse_chunk_general(chunk: &str, base: usize) -> Result<Vec<Document<'_>>, YamlError> {
+    let range = base..base + chunk.len();
     let template = find_template_comment(chunk);
     let crlf = chunk.contains("\r\n");
     let options = granit_parser::options! {
@@ -516,14 +693,14 @@ fn parse_chunk_general(text: &str, range: Range<usize>) -> Result<Vec<Document<'
         docs[i - 1].span.end = next;
     }
     if docs.is_empty() {
-        docs.push(Document {
-            arena: Arena::new(chunk, base),
-            span: range,
-            root: None,
+        docs.push(Document::new(
+            Arena::new(chunk, base),
+            range,
+            None,
             template,
             crlf,
-            rare: None,
-        });
+            None,
+        ));
     }
     Ok(docs)
 }
@@ -553,24 +730,24 @@ fn finish_document<'a>(
         tags: b.tags,
     }
     .boxed();
-    Document {
-        span,
-        arena: b.arena,
-        root,
-        template,
-        crlf,
-        rare,
-    }
+    Document::new(b.arena, span, root, template, crlf, rare)
 }
 
-/// What `keep` keeps of a parsed document.
-fn kept(mut doc: Document<'_>, keep: Keep) -> Parsed<'_> {
+/// What `keep` keeps of a parsed document, and what `visit` makes of it.
+/// `alone`: the document is its chunk, so its tree can be parsed again
+/// from the chunk.
+fn kept<'a, V: Visit<'a>>(
+    mut doc: Document<'a>,
+    keep: Keep,
+    visit: &V,
+    alone: bool,
+) -> Parsed<'a, V::Out> {
     let keeping = match keep {
         Keep::All => Keeping::Whole,
         Keep::Decide(decide) => decide(&doc),
     };
     match keeping {
-        Keeping::Whole => {}
+        Keeping::Whole => doc.releasable = alone,
         Keeping::Drop { tally } => return Parsed::Dropped { tally },
         Keeping::Prune(keys) => {
             if let Some(root) = doc.root
@@ -581,10 +758,15 @@ fn kept(mut doc: Document<'_>, keep: Keep) -> Parsed<'_> {
             }
         }
     }
-    // The arena lives as long as the run: its slack is given back, but only
-    // once the document is known to be kept.
-    doc.arena.shrink();
-    Parsed::Kept(doc)
+    let (out, release) = visit.visit(&doc);
+    if release {
+        doc.release();
+    } else if let Some(arena) = doc.tree.get_mut() {
+        // The arena lives as long as the run: its slack is given back, but
+        // only once the document is known to be kept.
+        arena.shrink();
+    }
+    Parsed::Kept(doc, out)
 }
 
 /// Keep only `keys` of the root mapping: their subtrees are copied into a
@@ -592,29 +774,28 @@ fn kept(mut doc: Document<'_>, keep: Keep) -> Parsed<'_> {
 fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     let mut budget = usize::MAX;
     let pruned_json_len = Some(doc.json_len(root, &mut budget));
-    let old = &doc.arena;
+    let old = doc.arena();
     let NodeKind::Mapping { entries, .. } = old.node(root).kind else {
         return;
     };
-    let old_tags = doc.rare.take().map(|r| r.tags).unwrap_or_default();
-    let mut new = Arena::new(old.text, old.base);
+    let mut new = Arena::new(old.text, old.nodes.base);
     // Each node is copied once, however many aliases reach it.
     let mut copied: Vec<Option<NodeId>> = vec![None; old.len()];
-    fn copy<'a>(
-        old: &Arena<'a>,
-        new: &mut Arena<'a>,
+    fn copy(
+        old: View<'_>,
+        new: &mut Arena<'_>,
         copied: &mut Vec<Option<NodeId>>,
         id: NodeId,
     ) -> NodeId {
         if let Some(done) = copied[id as usize] {
             return done;
         }
-        let slot = old.slots[id as usize];
+        let slot = old.nodes.slots[id as usize];
         let n = old.node(id);
         let (a, b) = match n.kind {
             NodeKind::Scalar { value, .. } if slot.flags & OWNED != 0 => {
-                new.owned.push(value.into());
-                ((new.owned.len() - 1) as u32, 0)
+                new.nodes.owned.push(value.into());
+                ((new.nodes.owned.len() - 1) as u32, 0)
             }
             NodeKind::Scalar { .. } => (slot.a, slot.b),
             NodeKind::Mapping { entries, .. } => {
@@ -622,14 +803,14 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
                     .iter()
                     .map(|&(k, v)| (copy(old, new, copied, k), copy(old, new, copied, v)))
                     .collect();
-                let at = new.pairs.len() as u32;
-                new.pairs.extend(kept);
+                let at = new.nodes.pairs.len() as u32;
+                new.nodes.pairs.extend(kept);
                 (at, slot.b)
             }
             NodeKind::Sequence { items, .. } => {
                 let kept: Vec<NodeId> = items.iter().map(|&i| copy(old, new, copied, i)).collect();
-                let at = new.items.len() as u32;
-                new.items.extend(kept);
+                let at = new.nodes.items.len() as u32;
+                new.nodes.items.extend(kept);
                 (at, slot.b)
             }
             // The anchored node comes along, wherever it was.
@@ -651,20 +832,22 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
             )
         })
         .collect();
-    let slot = old.slots[root as usize];
-    let at = new.pairs.len() as u32;
+    let slot = old.nodes.slots[root as usize];
+    let at = new.nodes.pairs.len() as u32;
     let count = kept.len() as u32;
-    new.pairs.extend(kept);
+    new.nodes.pairs.extend(kept);
     let new_root = new.push(slot.shape, old.node(root).span, slot.flags, at, count);
     copied[root as usize] = Some(new_root);
-    new.shrink();
+    new.nodes.shrink();
+    let new = new.nodes;
+    let old_tags = doc.rare.take().map(|r| r.tags).unwrap_or_default();
     // The tags of the nodes kept, under their new ids.
     let mut tags: Vec<(NodeId, Box<str>)> = old_tags
         .into_iter()
         .filter_map(|(id, tag)| Some((copied[id as usize]?, tag)))
         .collect();
     tags.sort_by_key(|&(id, _)| id);
-    doc.arena = new;
+    doc.tree = OnceLock::from(Box::new(new));
     doc.root = Some(new_root);
     doc.rare = Rare {
         duplicate_keys: Vec::new(),
@@ -678,7 +861,7 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
 /// compare it with the fast path).
 #[doc(hidden)]
 pub fn parse_general(chunk: &str) -> Result<Vec<Document<'_>>, YamlError> {
-    parse_chunk_general(chunk, 0..chunk.len())
+    parse_chunk_general(chunk, 0)
 }
 
 /// Whether the fast path reads `chunk` exactly as the general parser does:

@@ -426,3 +426,39 @@ fn tags_survive_pruning_under_new_ids() {
     assert_eq!(d.scalar_type(n), Some(ScalarType::Int));
     assert_eq!(d.tags().len(), 2);
 }
+
+/// A visitor that releases every tree it may.
+struct ReleaseAll;
+
+impl<'a> Visit<'a> for ReleaseAll {
+    type Out = usize;
+    fn visit(&self, doc: &Document<'a>) -> (usize, bool) {
+        (doc.node_count(), true)
+    }
+}
+
+#[test]
+fn a_released_document_reads_again_as_it_was_parsed() {
+    // The fast path's subset, the general parser's (anchors, tags, escapes,
+    // CRLF), and a chunk of two documents (`...`), which keeps its trees.
+    let text = "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  k: v\n---\na: &x {b: \"esc\\u00e9\", c: !!str 1}\nd: *x\ne: |\n  folded\n  text\n---\r\nk: v\r\nl: [1, 2]\r\n---\nx: 1\n...\ny: 2\n";
+    let whole = parse_stream(text).unwrap();
+    let stream = parse_stream_visiting(text, Keep::All, &ReleaseAll).unwrap();
+    assert_eq!(stream.docs.len(), whole.len());
+    let held: Vec<bool> = stream.docs.iter().map(|d| d.holds_tree()).collect();
+    assert_eq!(
+        held,
+        [false, false, false, true, true],
+        "only whole chunks let go"
+    );
+    for ((released, kept), count) in stream.docs.iter().zip(&whole).zip(&stream.visited) {
+        assert_eq!(released.span, kept.span);
+        assert_eq!(released.root, kept.root);
+        assert_eq!(released.template, kept.template);
+        // Reading parses again, and keeps what it parsed.
+        assert_eq!(released.node_count(), *count);
+        assert!(released.holds_tree());
+        assert!(released.same_nodes(kept), "{:?}", &text[kept.span.clone()]);
+        assert_eq!(released.tags(), kept.tags());
+    }
+}

@@ -78,7 +78,7 @@ impl<'a> Builder<'a> {
             track_aliases: false,
             ..Builder::new(text, base)
         };
-        b.arena.slots.reserve(nodes);
+        b.arena.nodes.slots.reserve(nodes);
         b
     }
 
@@ -205,8 +205,8 @@ impl<'a> Builder<'a> {
         let open = self.stack.pop().expect("parser balances collections");
         let id = open.id;
         let children = &self.children[open.first_child..];
-        let slot = self.arena.slots[id as usize];
-        let start = self.arena.base + slot.start as usize;
+        let slot = self.arena.nodes.slots[id as usize];
+        let start = self.arena.nodes.base + slot.start as usize;
         let end = match slot.shape {
             Shape::Mapping(CollectionStyle::Flow) | Shape::Sequence(CollectionStyle::Flow) => {
                 span.end
@@ -218,17 +218,18 @@ impl<'a> Builder<'a> {
         };
         // The children move to the arena together, in order.
         let (at, count) = if open.is_map {
-            let at = self.arena.pairs.len();
+            let at = self.arena.nodes.pairs.len();
             self.arena
+                .nodes
                 .pairs
                 .extend(children.chunks_exact(2).map(|c| (c[0], c[1])));
-            (at, self.arena.pairs.len() - at)
+            (at, self.arena.nodes.pairs.len() - at)
         } else {
-            let at = self.arena.items.len();
-            self.arena.items.extend_from_slice(children);
+            let at = self.arena.nodes.items.len();
+            self.arena.nodes.items.extend_from_slice(children);
             (at, children.len())
         };
-        let slot = &mut self.arena.slots[id as usize];
+        let slot = &mut self.arena.nodes.slots[id as usize];
         slot.a = at as u32;
         slot.b = count as u32;
         slot.len = (end.max(start) - start) as u32;
