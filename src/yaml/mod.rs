@@ -591,6 +591,9 @@ impl<'a, T> Chunk<'a, T> {
     }
 }
 
+/// A chunk that does not parse: its byte range, and why.
+pub type Unparsed = (Range<usize>, YamlError);
+
 /// [`parse_stream_visiting`], going on past a document that does not
 /// parse: the documents that parse, and for each one that does not, its
 /// byte range and error. For lint, which reports a broken document and
@@ -599,7 +602,7 @@ pub fn parse_stream_lenient<'a, V: Visit<'a>>(
     text: &'a str,
     keep: Keep,
     visit: &V,
-) -> (Stream<'a, V::Out>, Vec<(Range<usize>, YamlError)>) {
+) -> (Stream<'a, V::Out>, Vec<Unparsed>) {
     let mut stream = Stream::default();
     let mut broken = Vec::new();
     parse_batches(text, keep, visit, |range, parsed| {
