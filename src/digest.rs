@@ -75,7 +75,11 @@ fn compute(
         .map(|t| {
             (
                 t,
-                model.config_data(t).bad_base64.clone().map_or(Ok(()), Err),
+                model
+                    .config_data(t)
+                    .bad_base64
+                    .as_deref()
+                    .map_or(Ok(()), |bad| Err(bad.clone())),
             )
         })
         .collect();

@@ -34,7 +34,7 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
         Some(path),
         text,
     )];
-    let analysis = confsum::analyze_lenient(&sources, "default", &Default::default()).unwrap();
+    let mut analysis = confsum::analyze_lenient(&sources, "default", &Default::default()).unwrap();
     let sums = confsum::digest::checksums_lenient(&analysis.model, &analysis.graph, None);
     // A rule that compares two renders of a chart reads the second from
     // `<name>.rerender.yaml`.
@@ -51,7 +51,7 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
         .map(|f| sources[0].line_col(f.span.start).0)
         .collect();
     let human = confsum::report::lint::human(
-        &confsum::report::lint::items(&analysis, findings, &Default::default()),
+        &confsum::report::lint::items(&mut analysis, findings, &Default::default()),
         false,
         true,
     );

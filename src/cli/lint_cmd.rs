@@ -38,13 +38,13 @@ fn lint_sources(
     rerender: Option<&[Source]>,
 ) -> Result<Vec<Item>, Error> {
     super::announce(sources);
-    let (analysis, findings, templates) = lint_findings(sources, run, config, rerender)?;
+    let (mut analysis, findings, templates) = lint_findings(sources, run, config, rerender)?;
     if let Some(notes) = verbose {
         super::skipped_notes(&analysis.model, notes);
     }
     let fixes = fix_edits(&analysis, &findings);
     // The findings' texts move into the items: no second copy of them.
-    let mut items = report::items(&analysis, findings, &templates);
+    let mut items = report::items(&mut analysis, findings, &templates);
     for (at, fix) in fixes {
         items[at].fix = Some(Box::new(fix));
     }

@@ -264,7 +264,7 @@ impl<'m, 'a> Usage<'m, 'a> {
         let doc = self.model.doc(o);
         let at = |path: &[&str]| doc.str_at(o.node, path).map(str::to_string);
         let mut names: Vec<String> = Vec::new();
-        match (o.group.as_str(), o.kind_name.as_str()) {
+        match (o.group(), o.kind_name.as_str()) {
             ("bitnami.com", "SealedSecret") | ("onepassword.com", "OnePasswordItem") => {
                 names.push(o.name.to_string());
             }

@@ -34,18 +34,20 @@ pub struct BadValue {
 pub struct ConfigData {
     /// Every entry of every data field, in document order (overridden ones
     /// included), for checks of what is written.
-    pub written: Vec<DataEntry>,
+    pub written: Box<[DataEntry]>,
     /// The effective data: each key once, later fields over earlier (a
     /// Secret's `stringData` over its `data`), as the API server merges them.
     pub effective: Effective,
-    /// The first base64 value of a kind's own fields that does not decode.
-    pub bad_base64: Option<BadValue>,
+    /// The first base64 value of a kind's own fields that does not decode
+    /// (boxed: rare, and there is one of these per ConfigMap and Secret).
+    pub bad_base64: Option<Box<BadValue>>,
 }
 
 impl ConfigData {
     /// Read the data of the object at `node`, of `kind`.
     pub(super) fn read(doc: &Document<'_>, node: NodeId, kind: Kind, text: &str) -> ConfigData {
         let mut data = ConfigData::default();
+        let mut written = Vec::new();
         let own = data_fields(kind);
         for field in ALL_DATA_FIELDS {
             let Some(map) = doc.get(node, field) else {
@@ -59,7 +61,7 @@ impl ConfigData {
                     key: k,
                     value: v,
                 };
-                data.written.push(entry);
+                written.push(entry);
                 if !own.iter().any(|&(f, _)| f == field) {
                     continue;
                 }
@@ -68,16 +70,16 @@ impl ConfigData {
                     && data.bad_base64.is_none()
                     && decode_base64(value_text(doc, v, text)).is_none()
                 {
-                    data.bad_base64 = Some(BadValue {
+                    data.bad_base64 = Some(Box::new(BadValue {
                         field,
                         key: key.to_string(),
                         node: v,
-                    });
+                    }));
                 }
                 data.effective.0.push((key.into(), entry));
             }
         }
-        data.written.shrink_to_fit();
+        data.written = written.into_boxed_slice();
         data.effective.settle();
         data
     }

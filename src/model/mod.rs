@@ -460,7 +460,6 @@ pub struct Object {
     // million small objects must not cost a million times five).
     pub api_version: CompactString,
     pub kind_name: CompactString,
-    pub group: CompactString,
     pub name: CompactString,
     pub namespace: CompactString,
     /// Whether `metadata.namespace` was absent (the release namespace applies).
@@ -468,6 +467,17 @@ pub struct Object {
     /// Index of the object's scope in [`Model::scopes`]: objects resolve
     /// references only within their scope.
     pub scope: usize,
+}
+
+impl Object {
+    /// The API group: `apiVersion` before its `/` (empty for the core group).
+    pub fn group(&self) -> &str {
+        group_of(&self.api_version)
+    }
+}
+
+fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
 /// Every object of the input, in stream order.
@@ -480,7 +490,8 @@ pub struct Model<'a> {
     pub skipped: Vec<(usize, &'static str)>,
     /// Each ConfigMap's and Secret's data, read on first use, then kept.
     /// Boxed: most objects are never asked, and an empty cell costs a word.
-    config_data: Vec<std::sync::OnceLock<Box<ConfigData>>>,
+    /// Two threads that fill one cell at once read the same value; one is kept.
+    config_data: Vec<once_cell::race::OnceBox<ConfigData>>,
     /// The scopes of the input, as shown (empty for a stream), in order of
     /// first appearance.
     pub scopes: Vec<String>,
@@ -615,7 +626,7 @@ impl<'a> Model<'a> {
         {
             // Nearly every document of a stream is one object: what was read
             // is turned into the objects in the same buffer, no second copy.
-            std::mem::take(&mut file.read)
+            let mut objects: Vec<Object> = std::mem::take(&mut file.read)
                 .into_iter()
                 .enumerate()
                 .filter_map(|(di, r)| match r.found {
@@ -625,7 +636,10 @@ impl<'a> Model<'a> {
                     }
                     _ => None,
                 })
-                .collect()
+                .collect();
+            // The buffer was sized for what was read, which is larger.
+            objects.shrink_to_fit();
+            objects
         } else {
             let mut objects = Vec::new();
             for (fi, file) in files.iter_mut().enumerate() {
@@ -666,7 +680,7 @@ impl<'a> Model<'a> {
         for o in &mut objects {
             o.scope = file_scope[o.file];
         }
-        let config_data = objects.iter().map(|_| std::sync::OnceLock::new()).collect();
+        let config_data = objects.iter().map(|_| Default::default()).collect();
         Ok(Model {
             files,
             objects,
@@ -677,6 +691,19 @@ impl<'a> Model<'a> {
             rbac: std::sync::OnceLock::new(),
             broken,
         })
+    }
+
+    /// Let go of what the model read from trees (each document's nodes, each
+    /// config's data), once no stage will walk them: a later read parses
+    /// the document again. For a report made of many findings, which reads
+    /// the source text, names and templates only.
+    pub fn release_trees(&mut self) {
+        for file in &mut self.files {
+            file.docs.iter_mut().for_each(Document::release);
+        }
+        self.config_data
+            .iter_mut()
+            .for_each(|c| *c = Default::default());
     }
 
     /// The input's RBAC, read on first use.
@@ -785,7 +812,7 @@ impl<'a> Model<'a> {
     pub fn effective_data(&self, obj: ObjId) -> Result<EffectiveData, BadValue> {
         let data = self.config_data(obj);
         if let Some(bad) = &data.bad_base64 {
-            return Err(bad.clone());
+            return Err(BadValue::clone(bad));
         }
         data.effective
             .iter()
@@ -1005,7 +1032,6 @@ fn object(
             ),
         ));
     }
-    let group = CompactString::from(api_version.rsplit_once('/').map_or("", |(g, _)| g));
     // Names are shown everywhere: a control character in one (which the API
     // server would refuse anyway) is kept as visible `\u{..}` text.
     let shown = |s: &str| CompactString::from(escape_control(s).as_ref());
@@ -1015,7 +1041,7 @@ fn object(
         Some(ns) if !ns.is_empty() => (shown(ns), false),
         _ => (CompactString::from(namespace), true),
     };
-    let kind = match (group.as_str(), kind_name.as_str()) {
+    let kind = match (group_of(api_version), kind_name.as_str()) {
         ("", "ConfigMap") => Kind::Config(ConfigKind::ConfigMap),
         ("", "Secret") => Kind::Config(ConfigKind::Secret),
         (g, k) => WorkloadKind::from(g, k).map_or(Kind::Other, Kind::Workload),
@@ -1027,7 +1053,6 @@ fn object(
         kind,
         api_version: CompactString::from(api_version),
         kind_name,
-        group,
         name,
         namespace,
         namespace_defaulted,

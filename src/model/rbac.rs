@@ -58,7 +58,7 @@ fn rules_of(doc: &Document<'_>, node: NodeId) -> Rules {
 
 impl Rbac {
     pub fn build(model: &Model<'_>) -> Rbac {
-        let is_rbac = |o: &Object| o.group == "rbac.authorization.k8s.io";
+        let is_rbac = |o: &Object| o.group() == "rbac.authorization.k8s.io";
         // (scope, namespace or "" for a ClusterRole, name) → rules.
         let mut roles: HashMap<(usize, String, String), Rules> = HashMap::new();
         for o in model.objects.iter().filter(|o| is_rbac(o)) {

@@ -62,9 +62,10 @@ pub struct Item {
     window: Range<usize>,
 }
 
-/// Turn one run's findings into items.
+/// Turn one run's findings into items, letting go of the analysis' trees
+/// (see [`crate::model::Model::release_trees`]).
 pub fn items(
-    analysis: &Analysis<'_>,
+    analysis: &mut Analysis<'_>,
     findings: Vec<Finding>,
     templates: &crate::source::TemplateFiles,
 ) -> Vec<Item> {
@@ -74,6 +75,10 @@ pub fn items(
         .into_iter()
         .map(merged)
         .collect();
+    // Items read the source text, names and templates, never a tree: the
+    // trees go before the items come, not beside them.
+    analysis.model.release_trees();
+    let analysis = &*analysis;
     let names: Vec<Arc<str>> = analysis
         .model
         .files
