@@ -45,7 +45,8 @@ pub fn analyze_lenient<'a>(
     namespace: &str,
     policy: &graph::Policy,
 ) -> Result<Analysis<'a>> {
-    let model = model::Model::build_lenient(model::parse_lenient(sources, namespace)?)?;
+    let release = model::Release::Inert(crate::lint::inert);
+    let model = model::Model::build_lenient(model::parse_lenient(sources, namespace, release)?)?;
     let graph = graph::Graph::build_with(&model, policy);
     Ok(Analysis { model, graph })
 }

@@ -65,6 +65,7 @@ fn model_of(render: &Source) -> Result<Model<'_>> {
     Model::build_lenient(crate::model::parse_lenient(
         std::slice::from_ref(render),
         "default",
+        crate::model::Release::Nothing,
     )?)
 }
 

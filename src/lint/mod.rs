@@ -356,6 +356,24 @@ pub fn run_with(
     findings
 }
 
+/// Whether lint reads nothing of an object but its names, so that its tree
+/// can go as soon as it is parsed ([`crate::model::Release::Inert`]): an
+/// object of no kind the graph or RBAC reads, with no duplicate key, no
+/// `confsum.dev/ignore` annotation, no scalar that may name a ConfigMap or
+/// Secret, and too short to pass the client-side apply limit. A stream of
+/// 250k Services then holds objects, not trees.
+pub fn inert(doc: &Document<'_>, o: &Object) -> bool {
+    use crate::model::Kind;
+    matches!(o.kind, Kind::Other)
+        && o.group() != "rbac.authorization.k8s.io"
+        && doc.duplicate_keys().is_empty()
+        && doc
+            .path(o.node, &["metadata", "annotations", IGNORE_ANNOTATION])
+            .is_none()
+        && !rules::object_too_large_for_client_apply::may_pass_limit(doc)
+        && !usage::may_name_config(doc)
+}
+
 /// Whether a finding is about a given file, not only about files read for
 /// their scope (`--whole-scope`): its place or one of its related places.
 fn touches_given(ctx: &Context<'_, '_>, f: &Finding) -> bool {
@@ -372,6 +390,9 @@ fn suppressed(ctx: &Context<'_, '_>, f: &Finding) -> bool {
     let Some(obj) = f.object.map(|o| &model.objects[o]) else {
         return ctx.config.ignores_source(model.files[f.file].source);
     };
+    if obj.inert {
+        return ctx.config.ignores(model.source(obj), obj);
+    }
     let doc = model.doc(obj);
     let listed = |node: Option<NodeId>| {
         node.and_then(|n| doc.str_at(n, &["metadata", "annotations", IGNORE_ANNOTATION]))
@@ -386,3 +407,110 @@ fn suppressed(ctx: &Context<'_, '_>, f: &Finding) -> bool {
 }
 
 pub const IGNORE_ANNOTATION: &str = "confsum.dev/ignore";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{digest, graph, model, source::Source};
+
+    /// Letting go of inert objects' trees changes no finding: every fixture
+    /// (and every corpus chart, where `../shared` is) linted with and
+    /// without it gives the same findings.
+    #[test]
+    fn inert_objects_lint_alike_with_or_without_their_trees() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (mut files, mut inert) = (0, 0);
+        let walk = |dir: &str| walkdir::WalkDir::new(root.join(dir)).sort_by_file_name();
+        let entries = walk("fixtures").into_iter().map(Result::unwrap);
+        // The corpus is there in CI and a work tree, not in a bare clone.
+        let corpus = walk("../shared/corpus/rendered")
+            .into_iter()
+            .filter_map(Result::ok);
+        for entry in entries.chain(corpus) {
+            let path = entry.into_path();
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            // Some fixtures are not UTF-8, on purpose.
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let sources = [Source::new("in.yaml", Some(path.clone()), text)];
+            let Ok(lean) = crate::analyze_lenient(&sources, "default", &Default::default()) else {
+                continue;
+            };
+            let parsed = model::parse_lenient(&sources, "default", model::Release::Nothing);
+            let model = model::Model::build_lenient(parsed.unwrap()).unwrap();
+            let graph = graph::Graph::build_with(&model, &Default::default());
+            let full = Analysis { model, graph };
+            let lint = |a: &Analysis<'_>| {
+                let sums = digest::checksums_lenient(&a.model, &a.graph, None);
+                run_with(a, &sums, &LintConfig::default(), None, None)
+            };
+            assert_eq!(lint(&lean), lint(&full), "{}", path.display());
+            files += 1;
+            inert += lean.model.objects.iter().filter(|o| o.inert).count();
+            assert!(full.model.objects.iter().all(|o| !o.inert));
+        }
+        assert!(
+            files > 100 && inert > 0,
+            "{files} files, {inert} inert objects"
+        );
+    }
+
+    #[test]
+    fn what_lint_reads_is_not_inert() {
+        let text = "\
+apiVersion: v1
+kind: Service
+metadata: {name: plain}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ignored, annotations: {confsum.dev/ignore: unused-config}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: tls}
+spec: {tls: [{secretName: cert}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: r}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: twice, name: again}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+";
+        let sources = [Source::new("-", None, text)];
+        let a = crate::analyze_lenient(&sources, "default", &Default::default()).unwrap();
+        let inert: Vec<(&str, bool)> = a
+            .model
+            .objects
+            .iter()
+            .map(|o| (o.name.as_str(), o.inert))
+            .collect();
+        assert_eq!(
+            inert,
+            [
+                ("plain", true),
+                ("ignored", false),
+                ("tls", false),
+                ("r", false),
+                ("again", false),
+                ("c", false)
+            ]
+        );
+        let held: Vec<bool> = a.model.files[0]
+            .docs
+            .iter()
+            .map(|d| d.holds_tree())
+            .collect();
+        assert_eq!(held, [false, true, true, true, true, true]);
+    }
+}

@@ -155,6 +155,9 @@ impl<'m, 'a> Usage<'m, 'a> {
     /// (`secretName`, `configMapRef`, `secrets`, an RBAC rule's
     /// `resourceNames`), wherever they are.
     fn add_references(&mut self, i: ObjId, o: &Object) {
+        if o.inert {
+            return;
+        }
         let doc = self.model.doc(o);
         let mut stack: Vec<(NodeId, Vec<ConfigKind>)> = vec![(o.node, Vec::new())];
         while let Some((node, kinds)) = stack.pop() {
@@ -384,6 +387,22 @@ fn sidecar_discovery(
         _ => vec![ConfigKind::ConfigMap],
     };
     Some((label, value, kinds))
+}
+
+/// Whether some scalar of `doc` (a key or a value) may name a kind of
+/// config, as [`Usage::add_references`] reads keys: values are counted
+/// too, which errs on the side of reading the object.
+pub(super) fn may_name_config(doc: &Document<'_>) -> bool {
+    let has = |s: &str, word: &str| {
+        s.as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    (0..doc.node_count() as NodeId).any(|id| {
+        doc.scalar(id).is_some_and(|s| {
+            has(s, "secret") || has(s, "configmap") || s.eq_ignore_ascii_case("resourcenames")
+        })
+    })
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ pub struct Broken {
 /// run, located in its file. `namespace` is the release namespace, for
 /// objects that name none.
 pub fn parse<'a>(sources: &'a [Source], namespace: &str) -> Result<Vec<ParsedSource<'a>>> {
-    parse_keeping(sources, yaml::Keep::All, namespace, false)
+    parse_keeping(sources, yaml::Keep::All, namespace, Release::Nothing)
 }
 
 /// [`parse`] for the graph alone (inject, graph, plan): every document is
@@ -117,7 +117,26 @@ pub fn parse_for_graph<'a>(
     sources: &'a [Source],
     namespace: &str,
 ) -> Result<Vec<ParsedSource<'a>>> {
-    parse_keeping(sources, yaml::Keep::Decide(keep_for_graph), namespace, true)
+    parse_keeping(
+        sources,
+        yaml::Keep::Decide(keep_for_graph),
+        namespace,
+        Release::Configs,
+    )
+}
+
+/// Which trees a parse lets go as soon as their objects are read (a later
+/// read parses the document again).
+#[derive(Clone, Copy)]
+pub enum Release {
+    /// None: every stage may walk every tree.
+    Nothing,
+    /// ConfigMaps' and Secrets': the graph reads one only when a checksum
+    /// covers it.
+    Configs,
+    /// The trees of objects the predicate calls inert, which are marked
+    /// [`Object::inert`]: the caller reads nothing of them but their names.
+    Inert(fn(&Document<'_>, &Object) -> bool),
 }
 
 /// What the model reads of each document as it is parsed: its objects,
@@ -126,8 +145,7 @@ struct Reader<'s> {
     source: &'s Source,
     file: usize,
     namespace: &'s str,
-    /// Let go of the trees of documents that are a ConfigMap or a Secret.
-    release_configs: bool,
+    release: Release,
 }
 
 impl<'a> yaml::Visit<'a> for Reader<'_> {
@@ -135,10 +153,16 @@ impl<'a> yaml::Visit<'a> for Reader<'_> {
     fn visit(&self, doc: &Document<'a>) -> (Read, bool) {
         let manifest = manifest_kind(doc);
         let kustomization = is_kustomization(self.source, doc);
-        let found = document_objects(self.source, self.file, doc, self.namespace)
+        let mut found = document_objects(self.source, self.file, doc, self.namespace)
             .unwrap_or_else(|e| Found::Failed(Box::new(e)));
-        let release = self.release_configs
-            && matches!(&found, Found::One(o) if matches!(o.kind, Kind::Config(_)));
+        let release = match (&mut found, self.release) {
+            (Found::One(o), Release::Configs) => matches!(o.kind, Kind::Config(_)),
+            (Found::One(o), Release::Inert(inert)) => {
+                o.inert = inert(doc, o);
+                o.inert
+            }
+            _ => false,
+        };
         (
             Read {
                 found,
@@ -279,7 +303,11 @@ fn is_null(doc: &Document<'_>, id: NodeId) -> bool {
 
 /// Parse every source, going on past documents that do not parse: they are
 /// kept as [`Broken`], for lint to report.
-pub fn parse_lenient<'a>(sources: &'a [Source], namespace: &str) -> Result<Vec<ParsedSource<'a>>> {
+pub fn parse_lenient<'a>(
+    sources: &'a [Source],
+    namespace: &str,
+    release: Release,
+) -> Result<Vec<ParsedSource<'a>>> {
     Ok(sources
         .iter()
         .enumerate()
@@ -288,7 +316,7 @@ pub fn parse_lenient<'a>(sources: &'a [Source], namespace: &str) -> Result<Vec<P
                 source,
                 file: fi,
                 namespace,
-                release_configs: false,
+                release,
             };
             let (docs, errors) = yaml::parse_stream_lenient(
                 &source.text,
@@ -320,7 +348,7 @@ fn parse_keeping<'a>(
     sources: &'a [Source],
     keep: yaml::Keep,
     namespace: &str,
-    release_configs: bool,
+    release: Release,
 ) -> Result<Vec<ParsedSource<'a>>> {
     sources
         .iter()
@@ -330,7 +358,7 @@ fn parse_keeping<'a>(
                 source,
                 file: fi,
                 namespace,
-                release_configs,
+                release,
             };
             let parsed = yaml::parse_stream_visiting(
                 &source.text,
@@ -464,6 +492,9 @@ pub struct Object {
     pub namespace: CompactString,
     /// Whether `metadata.namespace` was absent (the release namespace applies).
     pub namespace_defaulted: bool,
+    /// Whether lint reads nothing of the object but its names (see
+    /// [`Release::Inert`]): its tree was let go as it was parsed.
+    pub inert: bool,
     /// Index of the object's scope in [`Model::scopes`]: objects resolve
     /// references only within their scope.
     pub scope: usize,
@@ -1056,6 +1087,7 @@ fn object(
         name,
         namespace,
         namespace_defaulted,
+        inert: false,
         scope: 0,
     };
     if let Kind::Workload(wk) = kind {

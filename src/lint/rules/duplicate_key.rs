@@ -25,6 +25,9 @@ rule! {
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (obj, o) in ctx.objects() {
         let doc = ctx.doc(obj);
+        if doc.duplicate_keys().is_empty() {
+            continue;
+        }
         let within = doc.node(o.node).span.clone();
         for &(first, second) in doc.duplicate_keys() {
             if !within.contains(&doc.node(second).span.start) {

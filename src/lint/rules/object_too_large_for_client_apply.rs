@@ -1,5 +1,6 @@
 use super::name_node;
 use crate::lint::{Context, Reporter};
+use crate::yaml::Document;
 
 rule! {
     /// ## What it does
@@ -27,10 +28,15 @@ const LIMIT: usize = 262_144;
 /// walked.
 const JSON_PER_YAML_BYTE: usize = 4;
 
+/// Whether a document is long enough that its JSON may pass the limit.
+pub(crate) fn may_pass_limit(doc: &Document<'_>) -> bool {
+    doc.span.len() * JSON_PER_YAML_BYTE >= LIMIT
+}
+
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (i, o) in ctx.objects() {
         let doc = ctx.doc(i);
-        if doc.span.len() * JSON_PER_YAML_BYTE < LIMIT {
+        if !may_pass_limit(doc) {
             continue;
         }
         let size = match doc.pruned_json_len() {

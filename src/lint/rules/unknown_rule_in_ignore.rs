@@ -24,7 +24,7 @@ rule! {
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let model = &ctx.analysis.model;
-    for (obj, o) in ctx.objects() {
+    for (obj, o) in ctx.objects().filter(|(_, o)| !o.inert) {
         let doc = ctx.doc(obj);
         for at in [Some(o.node), model.pod_template(o)].into_iter().flatten() {
             let Some(node) = doc.path(at, &["metadata", "annotations", IGNORE_ANNOTATION]) else {
