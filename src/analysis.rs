@@ -14,12 +14,11 @@ impl Analysis<'_> {
     /// The chart template files behind the documents rendered from chart
     /// folders (`# Source:`), each read once.
     pub fn template_files(&self) -> source::TemplateFiles {
-        source::TemplateFiles::read(
-            self.model
-                .files
+        source::TemplateFiles::read(self.model.files.iter().flat_map(|f| {
+            f.docs
                 .iter()
-                .flat_map(|f| f.docs.iter().filter_map(|d| Some((f.source, d.template?)))),
-        )
+                .filter_map(|d| Some((f.source, d.template()?)))
+        }))
     }
 }
 

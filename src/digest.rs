@@ -227,7 +227,7 @@ pub fn invalid_base64_error(model: &Model<'_>, obj: ObjId, bad: &BadValue) -> Er
             node.span.start,
             None,
         )
-        .with_template(model.doc(o).template)
+        .with_template(model.doc(o).template())
         .with_help("encode the value with `base64 -w0`, or move it to `stringData`")
 }
 

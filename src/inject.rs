@@ -237,7 +237,7 @@ struct Planned {
 fn located(model: &Model<'_>, obj: &crate::model::Object, node: NodeId) -> Location {
     let doc = model.doc(obj);
     let mut l = model.source(obj).location(doc.node(node).span.start);
-    l.template = doc.template.map(str::to_string);
+    l.template = doc.template().map(str::to_string);
     l
 }
 

@@ -150,7 +150,7 @@ fn fix_chart(
                     let place = analysis
                         .model
                         .doc(o)
-                        .template
+                        .template()
                         .map(|t| chart::in_chart(&origin.name, t).unwrap_or(t).to_string())
                         .unwrap_or_else(|| "(no template)".to_string());
                     push_once(refused.entry(place).or_default(), why);

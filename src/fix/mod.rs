@@ -119,7 +119,7 @@ pub fn wanted(
     let Kind::Workload(kind) = o.kind else {
         return Err(format!("{workload} is no workload"));
     };
-    let Some(source) = model.doc(o).template else {
+    let Some(source) = model.doc(o).template() else {
         return Err(format!(
             "{workload} has no `# Source:` line: not rendered from a template"
         ));
@@ -146,7 +146,9 @@ pub fn wanted(
         .iter()
         .enumerate()
         .filter(|(_, x)| {
-            x.file == o.file && x.kind_name == o.kind_name && model.doc(x).template == Some(source)
+            x.file == o.file
+                && x.kind_name == o.kind_name
+                && model.doc(x).template() == Some(source)
         })
         .map(|(i, _)| i)
         .collect();
@@ -161,7 +163,7 @@ pub fn wanted(
         let what = format!("{} `{}`", t.kind_name, t.name);
         let hashed = model
             .doc(t)
-            .template
+            .template()
             .and_then(|s| in_chart(&origin.name, s));
         match hashed {
             None => refused.push(format!(

@@ -369,7 +369,7 @@ fn template_text(m: &Model<'_>, source: &str) -> Vec<String> {
         .flat_map(|f| {
             f.docs
                 .iter()
-                .filter(|d| d.template == Some(source))
+                .filter(|d| d.template() == Some(source))
                 .map(|d| f.source.text[d.span.clone()].to_string())
         })
         .collect()
@@ -380,7 +380,7 @@ fn nth_workload(m: &Model<'_>, source: &str, kind: &str, nth: usize) -> Option<u
     m.objects
         .iter()
         .enumerate()
-        .filter(|(_, o)| o.kind_name == kind && m.doc(o).template == Some(source))
+        .filter(|(_, o)| o.kind_name == kind && m.doc(o).template() == Some(source))
         .map(|(i, _)| i)
         .nth(nth)
 }
@@ -402,7 +402,7 @@ fn annotation(m: &Model<'_>, obj: usize, key: &str) -> Option<String> {
 fn data_values(m: &Model<'_>, source: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, o) in m.objects.iter().enumerate() {
-        if !matches!(o.kind, Kind::Config(_)) || m.doc(o).template != Some(source) {
+        if !matches!(o.kind, Kind::Config(_)) || m.doc(o).template() != Some(source) {
             continue;
         }
         let doc = m.doc(o);
@@ -482,7 +482,7 @@ fn same_but_annotations(
     for o in &after.objects {
         let doc = after.doc(o);
         let Some(keys) = doc
-            .template
+            .template()
             .and_then(|t| chart::in_chart(chart_name, t))
             .and_then(|t| keys_of.get(t))
         else {
@@ -549,7 +549,7 @@ fn same_but_annotations(
             .docs
             .iter()
             .find(|d| d.span.contains(&offset))
-            .and_then(|d| d.template)
+            .and_then(|d| d.template())
             .map(str::to_string)
     };
     for (i, (no, line)) in kept.iter().enumerate() {

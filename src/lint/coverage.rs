@@ -51,7 +51,7 @@ fn checksum_keys<'c>(ctx: &'c Context<'_, '_>, w: &Workload) -> Vec<&'c str> {
 fn hashed_templates(ctx: &Context<'_, '_>, w: &Workload) -> Option<Vec<String>> {
     let model = &ctx.analysis.model;
     let o = &model.objects[w.object];
-    let template = model.doc(o).template?;
+    let template = model.doc(o).template()?;
     let file = ctx.templates?.get(&model.source(o).name, template)?;
     let mut found = Vec::new();
     for line in file.text.lines().filter(|l| l.contains("sha256sum")) {
@@ -142,7 +142,7 @@ fn cover_by_chart(
     hashed: Option<&[String]>,
 ) -> Cover {
     let model = &ctx.analysis.model;
-    let source = model.doc(t).template.unwrap_or("");
+    let source = model.doc(t).template().unwrap_or("");
     if let Some(hashed) = hashed {
         return if hashed.iter().any(|h| source.ends_with(h.as_str())) {
             Cover::Rolled

@@ -969,7 +969,7 @@ fn document_objects(
                 doc.node(id).span.start,
                 shown.then(|| doc.span.clone()),
             )
-            .with_template(doc.template)
+            .with_template(doc.template())
     };
     if !doc.is_mapping(root) {
         return Err(err(

@@ -83,7 +83,7 @@ pub fn json(a: &Analysis<'_>, sums: &[Checksums]) -> String {
                 "refs": refs,
                 "checksums": checksums,
                 "injectable": a.model.is_injectable(o),
-                "template": a.model.doc(o).template,
+                "template": a.model.doc(o).template(),
                 "file": a.model.source(o).name,
             });
             if let Some(l) = &w.left_alone {
@@ -178,7 +178,7 @@ pub fn text(a: &Analysis<'_>, sums: &[Checksums]) -> String {
             "{}/{} in {}{}\n",
             o.kind_name, o.name, o.namespace, note
         ));
-        if let Some(t) = a.model.doc(o).template {
+        if let Some(t) = a.model.doc(o).template() {
             out.push_str(&format!(
                 "│ template: {}\n",
                 crate::display::escape_control(t)

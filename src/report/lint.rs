@@ -138,7 +138,7 @@ fn item(
     let obj = f.object.map(|o| &analysis.model.objects[o]);
     let window = source.lines_range(line.saturating_sub(1), end_line + 1);
     let window_text = masked_window(&source.text, window.clone(), spans);
-    let template = obj.and_then(|o| analysis.model.doc(o).template);
+    let template = obj.and_then(|o| analysis.model.doc(o).template());
     let template_file = template.and_then(|t| templates.get(&source.name, t));
     // The unmasked line: it is compared, never printed.
     let template_line = template_file.and_then(|f| templates.line_of(f, source.line_text(line)));

@@ -324,8 +324,10 @@ pub struct Document<'a> {
     releasable: bool,
     /// `None` for a document that holds only comments, or an explicit null.
     pub root: Option<NodeId>,
-    /// The template path from Helm's `# Source: chart/templates/x.yaml`.
-    pub template: Option<&'a str>,
+    /// Where the template path from Helm's `# Source: chart/templates/x.yaml`
+    /// is in `text` (offset, length): read by [`Document::template`], half
+    /// the size of a borrowed string.
+    template: Option<(u32, u32)>,
     /// Whether the document's lines end in CRLF.
     pub crlf: bool,
     /// Duplicate keys, a pruned tree's JSON length and tags: few
@@ -362,6 +364,11 @@ impl<'a> Document<'a> {
         crlf: bool,
         rare: Option<Box<Rare>>,
     ) -> Self {
+        // The comment is in the chunk, which is under 4 GiB.
+        let template = template.map(|t| {
+            let at = t.as_ptr() as usize - arena.text.as_ptr() as usize;
+            (at as u32, t.len() as u32)
+        });
         Document {
             span,
             text: arena.text,
@@ -372,6 +379,12 @@ impl<'a> Document<'a> {
             crlf,
             rare,
         }
+    }
+
+    /// The template path from Helm's `# Source: chart/templates/x.yaml`.
+    pub fn template(&self) -> Option<&'a str> {
+        let (at, len) = self.template?;
+        Some(&self.text[at as usize..(at + len) as usize])
     }
 
     /// The nodes, parsed again if the document was released.
@@ -550,7 +563,11 @@ fn parse_batches<'a, V: Visit<'a>>(
     mut each: impl FnMut(&Range<usize>, Result<Chunk<'a, V::Out>, YamlError>) -> Result<(), YamlError>,
 ) -> Result<(), YamlError> {
     use rayon::prelude::*;
-    for batch in split_documents(text).chunks(BATCH) {
+    let starts = split::document_starts(text);
+    for first in (0..starts.len()).step_by(BATCH) {
+        let batch: Vec<Range<usize>> = (first..(first + BATCH).min(starts.len()))
+            .map(|i| split::document(&starts, i, text.len()))
+            .collect();
         let parsed: Vec<Result<Chunk<'a, V::Out>, YamlError>> = batch
             .par_iter()
             .map(|range| parse_chunk(text, range.clone(), keep, visit))

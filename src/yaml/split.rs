@@ -10,17 +10,27 @@ use std::ops::Range;
 
 /// Byte ranges of the documents of `text`, in order, covering it entirely.
 pub fn split_documents(text: &str) -> Vec<Range<usize>> {
+    let starts = document_starts(text);
+    (0..starts.len())
+        .map(|i| document(&starts, i, text.len()))
+        .collect()
+}
+
+/// Where each document of `text` starts, in order: half the size of their
+/// ranges, which [`document`] makes as they are needed.
+pub(super) fn document_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
-    let cuts = marker_lines(bytes).unwrap_or_else(|| cuts_line_by_line(bytes));
-    let mut ranges = Vec::with_capacity(cuts.len());
-    for (i, &start) in cuts.iter().enumerate() {
-        let end = cuts.get(i + 1).copied().unwrap_or(bytes.len());
-        ranges.push(start..end);
+    let mut starts = marker_lines(bytes).unwrap_or_else(|| cuts_line_by_line(bytes));
+    // A stream that opens with a marker has no document before it.
+    if starts.len() > 1 && starts[1] == 0 {
+        starts.remove(0);
     }
-    if ranges.len() > 1 && ranges[0].is_empty() {
-        ranges.remove(0);
-    }
-    ranges
+    starts
+}
+
+/// The byte range of document `i` of [`document_starts`] in a text of `len`.
+pub(super) fn document(starts: &[usize], i: usize, len: usize) -> Range<usize> {
+    starts[i]..starts.get(i + 1).copied().unwrap_or(len)
 }
 
 /// 0 and the start of every `---` marker line after the first line, found

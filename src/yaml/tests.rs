@@ -19,12 +19,12 @@ fn documents_templates_and_comment_only_documents() {
     let text = "---\n# Source: c/templates/a.yaml\na: 1\n---\n# Source: c/templates/pdb.yaml\n# only a comment\n---\n# Source: c/templates/b.yaml\nb: 2\n";
     let docs = parse_stream(text).unwrap();
     assert_eq!(docs.len(), 3);
-    assert_eq!(docs[0].template, Some("c/templates/a.yaml"));
+    assert_eq!(docs[0].template(), Some("c/templates/a.yaml"));
     assert!(
         docs[1].root.is_none(),
         "comment-only document is kept, empty"
     );
-    assert_eq!(docs[1].template, Some("c/templates/pdb.yaml"));
+    assert_eq!(docs[1].template(), Some("c/templates/pdb.yaml"));
     assert_eq!(
         &text[docs[1].span.clone()],
         "---\n# Source: c/templates/pdb.yaml\n# only a comment\n"
@@ -454,7 +454,7 @@ fn a_released_document_reads_again_as_it_was_parsed() {
     for ((released, kept), count) in stream.docs.iter().zip(&whole).zip(&stream.visited) {
         assert_eq!(released.span, kept.span);
         assert_eq!(released.root, kept.root);
-        assert_eq!(released.template, kept.template);
+        assert_eq!(released.template(), kept.template());
         // Reading parses again, and keeps what it parsed.
         assert_eq!(released.node_count(), *count);
         assert!(released.holds_tree());

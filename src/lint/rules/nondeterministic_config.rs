@@ -37,7 +37,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             let t = &model.objects[target];
             let template = model
                 .doc(t)
-                .template
+                .template()
                 .map(|tpl| format!(" (template {tpl})"))
                 .unwrap_or_default();
             r.report(
