@@ -35,7 +35,7 @@ pub struct ParsedSource<'a> {
     pub dropped: [usize; yaml::TALLIES],
     /// What each kept document yields, read as it was parsed; taken by
     /// [`Model::build`].
-    read: Vec<Read>,
+    read: Vec<Found>,
 }
 
 /// Why a parse let a document go (the tallies of [`yaml::Keeping::Drop`]).
@@ -58,7 +58,7 @@ impl Tally {
 }
 
 impl<'a> ParsedSource<'a> {
-    fn parsed(source: &'a Source, stream: yaml::Stream<'a, Read>, broken: Vec<Broken>) -> Self {
+    fn parsed(source: &'a Source, stream: yaml::Stream<'a, Found>, broken: Vec<Broken>) -> Self {
         ParsedSource {
             source,
             docs: stream.docs,
@@ -149,12 +149,14 @@ struct Reader<'s> {
 }
 
 impl<'a> yaml::Visit<'a> for Reader<'_> {
-    type Out = Read;
-    fn visit(&self, doc: &Document<'a>) -> (Read, bool) {
-        let manifest = manifest_kind(doc);
-        let kustomization = is_kustomization(self.source, doc);
-        let mut found = document_objects(self.source, self.file, doc, self.namespace)
-            .unwrap_or_else(|e| Found::Failed(Box::new(e)));
+    type Out = Found;
+    fn visit(&self, doc: &Document<'a>) -> (Found, bool) {
+        let facts = Facts {
+            manifest: manifest_kind(doc),
+            kustomization: is_kustomization(self.source, doc),
+        };
+        let mut found = document_objects(self.source, self.file, doc, self.namespace, facts)
+            .unwrap_or_else(|e| Found::Failed(Box::new(e), facts));
         let release = match (&mut found, self.release) {
             (Found::One(o), Release::Configs) => matches!(o.kind, Kind::Config(_)),
             (Found::One(o), Release::Inert(inert)) => {
@@ -163,20 +165,13 @@ impl<'a> yaml::Visit<'a> for Reader<'_> {
             }
             _ => false,
         };
-        (
-            Read {
-                found,
-                manifest,
-                kustomization,
-            },
-            release,
-        )
+        (found, release)
     }
 }
 
-/// What one document yields, and what it tells of its file.
-struct Read {
-    found: Found,
+/// What a document tells of its file, beside its objects.
+#[derive(Clone, Copy)]
+struct Facts {
     manifest: Manifest,
     /// A kustomization, whose generators name ConfigMaps and Secrets.
     kustomization: bool,
@@ -647,9 +642,9 @@ impl<'a> Model<'a> {
             .collect();
         let generated = kustomize_generated(&files, &file_scope);
         let mut broken: Vec<Broken> = files.iter().flat_map(|f| f.broken.clone()).collect();
-        let simple = |read: &[Read]| {
+        let simple = |read: &[Found]| {
             read.iter()
-                .all(|r| matches!(r.found, Found::Nothing | Found::One(_)))
+                .all(|r| matches!(r, Found::Nothing(_) | Found::One(_)))
         };
         let mut objects: Vec<Object> = if let [file] = files.as_mut_slice()
             && foreign[0].is_none()
@@ -660,7 +655,7 @@ impl<'a> Model<'a> {
             let mut objects: Vec<Object> = std::mem::take(&mut file.read)
                 .into_iter()
                 .enumerate()
-                .filter_map(|(di, r)| match r.found {
+                .filter_map(|(di, r)| match r {
                     Found::One(mut o) => {
                         o.doc = di;
                         Some(o)
@@ -680,17 +675,17 @@ impl<'a> Model<'a> {
                 }
                 for (di, r) in read.into_iter().enumerate() {
                     let doc = &file.docs[di];
-                    match r.found {
-                        Found::Nothing => {}
+                    match r {
+                        Found::Nothing(_) => {}
                         Found::One(mut o) => {
                             o.doc = di;
                             objects.push(o);
                         }
-                        Found::Many(found) => objects.extend(found.into_iter().map(|mut o| {
+                        Found::Many(found, _) => objects.extend(found.into_iter().map(|mut o| {
                             o.doc = di;
                             o
                         })),
-                        Found::Failed(e) if lenient => broken.push(Broken {
+                        Found::Failed(e, _) if lenient => broken.push(Broken {
                             file: fi,
                             offset: e.location.as_ref().map_or(doc.span.start, |l| l.offset),
                             document: doc.span.clone(),
@@ -700,7 +695,7 @@ impl<'a> Model<'a> {
                                 .and_then(|r| doc.str_at(r, &["kind"]))
                                 .is_some_and(kind_may_be_shown),
                         }),
-                        Found::Failed(e) => return Err(*e),
+                        Found::Failed(e, _) => return Err(*e),
                     }
                 }
             }
@@ -874,7 +869,7 @@ fn kustomize_generated(
             .docs
             .iter()
             .zip(&file.read)
-            .filter(|(_, r)| r.kustomization)
+            .filter(|(_, r)| r.facts().kustomization)
         {
             let Some(root) = doc.root else {
                 continue;
@@ -916,7 +911,7 @@ fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
     let mut objects = file.dropped(Tally::Object);
     let mut kustomize = 0;
     for r in &file.read {
-        match r.manifest {
+        match r.facts().manifest {
             Manifest::None => {}
             Manifest::Object => objects += 1,
             Manifest::Kustomize => {
@@ -936,13 +931,33 @@ fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
     }
 }
 
-/// What one document yields.
+/// What one document yields, and what it tells of its file.
 enum Found {
-    Nothing,
+    Nothing(Facts),
     One(Object),
     /// A `List`'s items.
-    Many(Vec<Object>),
-    Failed(Box<Error>),
+    Many(Vec<Object>, Facts),
+    Failed(Box<Error>, Facts),
+}
+
+impl Found {
+    fn facts(&self) -> Facts {
+        match self {
+            Found::Nothing(f) | Found::Many(_, f) | Found::Failed(_, f) => *f,
+            // A document that is one object: its apiVersion tells.
+            Found::One(o) => {
+                let kustomization = o.api_version.starts_with("kustomize.config.k8s.io/");
+                Facts {
+                    manifest: if kustomization {
+                        Manifest::Kustomize
+                    } else {
+                        Manifest::Object
+                    },
+                    kustomization,
+                }
+            }
+        }
+    }
 }
 
 /// The objects of one document: the document itself, or a List's items.
@@ -953,9 +968,10 @@ fn document_objects(
     fi: usize,
     doc: &Document<'_>,
     namespace: &str,
+    facts: Facts,
 ) -> Result<Found> {
     let Some(root) = doc.root else {
-        return Ok(Found::Nothing);
+        return Ok(Found::Nothing(facts));
     };
     let err = |id: NodeId, msg: String| {
         let shown = doc
@@ -982,10 +998,11 @@ fn document_objects(
         .with_help("each YAML document must be a mapping with apiVersion, kind and metadata"));
     }
     if !is_list(doc, root) {
-        return Ok(object(fi, doc, root, namespace, &err)?.map_or(Found::Nothing, Found::One));
+        let found = object(fi, doc, root, namespace, &err)?;
+        return Ok(found.map_or(Found::Nothing(facts), Found::One));
     }
     let Some(items) = doc.get(root, "items") else {
-        return Ok(Found::Nothing);
+        return Ok(Found::Nothing(facts));
     };
     if !matches!(doc.node(items).kind, NodeKind::Sequence { .. })
         && doc.scalar_type(items) != Some(yaml::ScalarType::Null)
@@ -1011,7 +1028,7 @@ fn document_objects(
         }
         found.extend(object(fi, doc, item, namespace, &err)?);
     }
-    Ok(Found::Many(found))
+    Ok(Found::Many(found, facts))
 }
 
 fn is_list(doc: &Document<'_>, root: NodeId) -> bool {
