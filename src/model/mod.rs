@@ -148,6 +148,25 @@ struct Reader<'s> {
     release: Release,
 }
 
+impl<'s> Reader<'s> {
+    /// A reader for each source, with the source and its index.
+    fn each<'a: 's>(
+        sources: &'a [Source],
+        namespace: &'s str,
+        release: Release,
+    ) -> impl Iterator<Item = (usize, &'a Source, Reader<'s>)> {
+        sources.iter().enumerate().map(move |(file, source)| {
+            let reader = Reader {
+                source,
+                file,
+                namespace,
+                release,
+            };
+            (file, source, reader)
+        })
+    }
+}
+
 impl<'a> yaml::Visit<'a> for Reader<'_> {
     type Out = Found;
     fn visit(&self, doc: &Document<'a>) -> (Found, bool) {
@@ -303,16 +322,8 @@ pub fn parse_lenient<'a>(
     namespace: &str,
     release: Release,
 ) -> Result<Vec<ParsedSource<'a>>> {
-    Ok(sources
-        .iter()
-        .enumerate()
-        .map(|(fi, source)| {
-            let reader = Reader {
-                source,
-                file: fi,
-                namespace,
-                release,
-            };
+    Ok(Reader::each(sources, namespace, release)
+        .map(|(fi, source, reader)| {
             let (docs, errors) = yaml::parse_stream_lenient(
                 &source.text,
                 keep_for_source(source, yaml::Keep::Decide(keep_for_lint)),
@@ -345,16 +356,8 @@ fn parse_keeping<'a>(
     namespace: &str,
     release: Release,
 ) -> Result<Vec<ParsedSource<'a>>> {
-    sources
-        .iter()
-        .enumerate()
-        .map(|(fi, source)| {
-            let reader = Reader {
-                source,
-                file: fi,
-                namespace,
-                release,
-            };
+    Reader::each(sources, namespace, release)
+        .map(|(_, source, reader)| {
             let parsed = yaml::parse_stream_visiting(
                 &source.text,
                 keep_for_source(source, keep),
