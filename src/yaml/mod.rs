@@ -390,16 +390,27 @@ impl<'a> Document<'a> {
     /// The nodes, parsed again if the document was released.
     #[inline]
     fn arena(&self) -> View<'_> {
-        let nodes = self.tree.get_or_init(|| {
-            let mut nodes = reparse(self.text, self.span.start)
-                .expect("a document that parsed once parses again alike");
-            nodes.shrink();
-            Box::new(nodes)
-        });
+        // Every node read comes here: the held tree is one load and a
+        // branch, the parse kept out of line.
+        let nodes = match self.tree.get() {
+            Some(nodes) => nodes,
+            None => self.parse_again(),
+        };
         View {
             text: self.text,
             nodes,
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn parse_again(&self) -> &Nodes {
+        self.tree.get_or_init(|| {
+            let mut nodes = reparse(self.text, self.span.start)
+                .expect("a document that parsed once parses again alike");
+            nodes.shrink();
+            Box::new(nodes)
+        })
     }
 
     /// Let go of the nodes, which a later read parses again from the
