@@ -365,7 +365,7 @@ pub fn run_with(
 pub fn inert(doc: &Document<'_>, o: &Object) -> bool {
     use crate::model::Kind;
     matches!(o.kind, Kind::Other)
-        && o.group() != "rbac.authorization.k8s.io"
+        && !crate::model::rbac::is_rbac(o)
         && doc.duplicate_keys().is_empty()
         && doc
             .path(o.node, &["metadata", "annotations", IGNORE_ANNOTATION])

@@ -170,12 +170,8 @@ impl<'s> Reader<'s> {
 impl<'a> yaml::Visit<'a> for Reader<'_> {
     type Out = Found;
     fn visit(&self, doc: &Document<'a>) -> (Found, bool) {
-        let facts = Facts {
-            manifest: manifest_kind(doc),
-            kustomization: is_kustomization(self.source, doc),
-        };
-        let mut found = document_objects(self.source, self.file, doc, self.namespace, facts)
-            .unwrap_or_else(|e| Found::Failed(Box::new(e), facts));
+        let mut found = document_objects(self.source, self.file, doc, self.namespace)
+            .unwrap_or_else(|e| Found::Failed(Box::new(e), Facts::of(self.source, doc)));
         let release = match (&mut found, self.release) {
             (Found::One(o), Release::Configs) => matches!(o.kind, Kind::Config(_)),
             (Found::One(o), Release::Inert(inert)) => {
@@ -188,12 +184,22 @@ impl<'a> yaml::Visit<'a> for Reader<'_> {
     }
 }
 
-/// What a document tells of its file, beside its objects.
+/// What a document tells of its file, beside its objects. Read from the
+/// tree only for a document that is not one object ([`Found::facts`]).
 #[derive(Clone, Copy)]
 struct Facts {
     manifest: Manifest,
     /// A kustomization, whose generators name ConfigMaps and Secrets.
     kustomization: bool,
+}
+
+impl Facts {
+    fn of(source: &Source, doc: &Document<'_>) -> Facts {
+        Facts {
+            manifest: manifest_kind(doc),
+            kustomization: is_kustomization(source, doc),
+        }
+    }
 }
 
 /// What a kept document is, to tell a file of manifests from another
@@ -971,10 +977,10 @@ fn document_objects(
     fi: usize,
     doc: &Document<'_>,
     namespace: &str,
-    facts: Facts,
 ) -> Result<Found> {
+    let facts = || Facts::of(source, doc);
     let Some(root) = doc.root else {
-        return Ok(Found::Nothing(facts));
+        return Ok(Found::Nothing(facts()));
     };
     let err = |id: NodeId, msg: String| {
         let shown = doc
@@ -1002,10 +1008,10 @@ fn document_objects(
     }
     if !is_list(doc, root) {
         let found = object(fi, doc, root, namespace, &err)?;
-        return Ok(found.map_or(Found::Nothing(facts), Found::One));
+        return Ok(found.map_or_else(|| Found::Nothing(facts()), Found::One));
     }
     let Some(items) = doc.get(root, "items") else {
-        return Ok(Found::Nothing(facts));
+        return Ok(Found::Nothing(facts()));
     };
     if !matches!(doc.node(items).kind, NodeKind::Sequence { .. })
         && doc.scalar_type(items) != Some(yaml::ScalarType::Null)
@@ -1031,7 +1037,7 @@ fn document_objects(
         }
         found.extend(object(fi, doc, item, namespace, &err)?);
     }
-    Ok(Found::Many(found, facts))
+    Ok(Found::Many(found, facts()))
 }
 
 fn is_list(doc: &Document<'_>, root: NodeId) -> bool {

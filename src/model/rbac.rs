@@ -58,7 +58,6 @@ fn rules_of(doc: &Document<'_>, node: NodeId) -> Rules {
 
 impl Rbac {
     pub fn build(model: &Model<'_>) -> Rbac {
-        let is_rbac = |o: &Object| o.group() == "rbac.authorization.k8s.io";
         // (scope, namespace or "" for a ClusterRole, name) → rules.
         let mut roles: HashMap<(usize, String, String), Rules> = HashMap::new();
         for o in model.objects.iter().filter(|o| is_rbac(o)) {
@@ -184,6 +183,11 @@ impl Rbac {
             .flat_map(|g| g.names.iter().map(|n| (g.namespace.clone(), n.clone())))
             .collect()
     }
+}
+
+/// Whether an object is of the RBAC API group, which [`Rbac::build`] reads.
+pub fn is_rbac(o: &Object) -> bool {
+    o.group() == "rbac.authorization.k8s.io"
 }
 
 fn resource(kind: ConfigKind) -> &'static str {

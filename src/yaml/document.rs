@@ -16,12 +16,12 @@ impl<'a> Document<'a> {
     }
 
     pub fn node(&self, id: NodeId) -> Node<'_> {
-        self.arena().node(id)
+        self.view().node(id)
     }
 
     /// How many nodes the document holds (ids are below it).
     pub fn node_count(&self) -> usize {
-        self.arena().len()
+        self.view().len()
     }
 
     /// Whether two documents hold the same nodes: kinds, texts, spans.
@@ -35,7 +35,7 @@ impl<'a> Document<'a> {
         let mut id = id;
         // Aliases always point backwards, so this ends; the bound is a guard.
         for _ in 0..64 {
-            match self.arena().alias_target(id) {
+            match self.view().alias_target(id) {
                 Some(target) => id = target,
                 None => return id,
             }
@@ -55,7 +55,7 @@ impl<'a> Document<'a> {
 
     fn get_entry_depth(&self, map: NodeId, key: &str, depth: u32) -> Option<(NodeId, NodeId)> {
         let map = self.resolve(map);
-        let entries = self.arena().entries(map)?;
+        let entries = self.view().entries(map)?;
         // The last of duplicate keys wins, as in Kubernetes' decoding.
         for &(k, v) in entries.iter().rev() {
             if self.scalar(k) == Some(key) {
@@ -91,12 +91,12 @@ impl<'a> Document<'a> {
     /// The (key, value) pair written in `map` itself: no alias on `map`, no
     /// `<<` merge. This is what an editor may touch.
     pub fn get_direct_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        self.arena()
+        self.view()
             .entries(map)?
             .iter()
             .rev()
             .copied()
-            .find(|&(k, _)| self.arena().scalar(k) == Some(key))
+            .find(|&(k, _)| self.view().scalar(k) == Some(key))
     }
 
     /// Walk `path` through directly written entries. `Ok(None)` when a key is
@@ -123,7 +123,7 @@ impl<'a> Document<'a> {
 
     /// Entries of a mapping (aliases resolved on the mapping, not the values).
     pub fn entries(&self, map: NodeId) -> &[(NodeId, NodeId)] {
-        self.arena().entries(self.resolve(map)).unwrap_or(&[])
+        self.view().entries(self.resolve(map)).unwrap_or(&[])
     }
 
     /// Items of a sequence, each resolved through aliases.
@@ -137,7 +137,7 @@ impl<'a> Document<'a> {
 
     /// A scalar's text, after following an alias.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
-        self.arena().scalar(self.resolve(id))
+        self.view().scalar(self.resolve(id))
     }
 
     /// A scalar's text at `path` of mappings below `from`.
@@ -154,7 +154,7 @@ impl<'a> Document<'a> {
     }
 
     pub fn is_mapping(&self, id: NodeId) -> bool {
-        self.arena().entries(self.resolve(id)).is_some()
+        self.view().entries(self.resolve(id)).is_some()
     }
 
     /// How Kubernetes' decoder types this scalar (None for collections).

@@ -389,7 +389,7 @@ impl<'a> Document<'a> {
 
     /// The nodes, parsed again if the document was released.
     #[inline]
-    fn arena(&self) -> View<'_> {
+    fn view(&self) -> View<'_> {
         // Every node read comes here: the held tree is one load and a
         // branch, the parse kept out of line.
         let nodes = match self.tree.get() {
@@ -805,7 +805,7 @@ fn kept<'a, V: Visit<'a>>(
 fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     let mut budget = usize::MAX;
     let pruned_json_len = Some(doc.json_len(root, &mut budget));
-    let old = doc.arena();
+    let old = doc.view();
     let NodeKind::Mapping { entries, .. } = old.node(root).kind else {
         return;
     };
