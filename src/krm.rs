@@ -224,7 +224,7 @@ fn injected(plan: &inject::Plan, a: &analysis::Analysis<'_>, obj: usize) -> bool
 fn result_of(a: &analysis::Analysis<'_>, f: &lint::Finding) -> KrmResult {
     let Some(o) = f.object.map(|o| &a.model.objects[o]) else {
         return KrmResult {
-            message: format!("{} ({})", f.message, f.help),
+            message: format!("{} ({})", f.message(&a.model), f.help),
             severity: f.severity,
             rule: f.rule,
             resource: Default::default(),
@@ -237,7 +237,7 @@ fn result_of(a: &analysis::Analysis<'_>, f: &lint::Finding) -> KrmResult {
             .map(str::to_string)
     };
     KrmResult {
-        message: format!("{} ({})", f.message, f.help),
+        message: format!("{} ({})", f.message(&a.model), f.help),
         severity: f.severity,
         rule: f.rule,
         resource: [

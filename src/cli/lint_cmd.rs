@@ -29,26 +29,70 @@ pub(super) fn lint_findings<'s>(
     Ok((analysis, findings, templates))
 }
 
-/// Lint one stream: parse, graph, run the rules, make report items.
-fn lint_sources(
-    sources: &[Source],
+/// One stream linted: what its report items are made from.
+pub(crate) struct Linted<'s> {
+    analysis: confsum::Analysis<'s>,
+    findings: Vec<lint::Finding>,
+    templates: TemplateFiles,
+    /// The template edit of each fixable finding, by the finding's index,
+    /// in order.
+    fixes: Vec<(usize, confsum::fix::FileEdit)>,
+}
+
+/// Lint one stream: parse, graph, run the rules.
+fn lint_sources<'s>(
+    sources: &'s [Source],
     run: &RunConfig,
     config: &LintConfig,
     verbose: Option<&mut Vec<u8>>,
     rerender: Option<&[Source]>,
-) -> Result<Vec<Item>, Error> {
+) -> Result<Linted<'s>, Error> {
     super::announce(sources);
-    let (mut analysis, findings, templates) = lint_findings(sources, run, config, rerender)?;
+    let (analysis, findings, templates) = lint_findings(sources, run, config, rerender)?;
     if let Some(notes) = verbose {
         super::skipped_notes(&analysis.model, notes);
     }
     let fixes = fix_edits(&analysis, &findings);
-    // The findings' texts move into the items: no second copy of them.
-    let mut items = report::items(&mut analysis, findings, &templates);
-    for (at, fix) in fixes {
-        items[at].fix = Some(Box::new(fix));
+    Ok(Linted {
+        analysis,
+        findings,
+        templates,
+        fixes,
+    })
+}
+
+impl Linted<'_> {
+    fn any_at_least(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity >= threshold)
     }
-    Ok(items)
+
+    /// The report items, a batch at a time, with their fixes.
+    fn write_batches<T>(
+        mut self,
+        write: impl FnOnce([usize; 3], &mut dyn Iterator<Item = Vec<Item>>) -> T,
+    ) -> T {
+        let counts = report::severity_counts(self.findings.iter().map(|f| f.severity));
+        let items = report::Items::new(&mut self.analysis, &self.templates);
+        let mut fixes = self.fixes.into_iter().peekable();
+        let mut first = 0;
+        let mut batches = items.batches(self.findings).map(|mut batch| {
+            while let Some((at, fix)) = fixes.next_if(|(at, _)| *at < first + batch.len()) {
+                batch[at - first].fix = Some(Box::new(fix));
+            }
+            first += batch.len();
+            batch
+        });
+        write(counts, &mut batches)
+    }
+
+    fn items(self) -> Vec<Item> {
+        self.write_batches(|_, batches| batches.flatten().collect())
+    }
+
+    /// The JSON report, written as its items are made.
+    pub(super) fn write_json(self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.write_batches(|counts, batches| report::json_batches(counts, batches, w))
+    }
 }
 
 /// The template edit of each fixable finding of a chart folder's render,
@@ -108,26 +152,31 @@ pub fn run(
             return Ok(Status::findings_if(!out.is_empty()));
         }
     }
-    let mut items = Vec::new();
-    if !manifests.is_empty() {
-        let notes = args.verbose.then_some(&mut *err);
-        items.extend(lint_sources(&manifests, &run, &config, notes, None)?);
-    }
-    if !charts.is_empty() {
-        items.extend(lint_charts(&args, &charts, &run, &config, err)?);
-    }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
     };
-    let failing = threshold.is_some_and(|t| report::any_at_least(&items, t));
-    if matches!(args.format, LintFormat::Json) && args.output.is_none() {
-        // Written to stdout as it is made, once the run has succeeded.
-        *deferred = Some(super::Deferred::LintJson(items));
+    let notes = args.verbose.then_some(&mut *err);
+    if matches!(args.format, LintFormat::Json) && args.output.is_none() && charts.is_empty() {
+        // Written to stdout once the run has succeeded, each item as it is
+        // made from the analysis. The sources live until the process ends,
+        // so that the analysis that borrows them outlives this call.
+        let sources: &'static [Source] = Vec::leak(manifests);
+        let linted = lint_sources(sources, &run, &config, notes, None)?;
+        let failing = threshold.is_some_and(|t| linted.any_at_least(t));
+        *deferred = Some(super::Deferred::LintJson(linted));
         return Ok(Status::findings_if(failing));
     }
+    let mut items = Vec::new();
+    if !manifests.is_empty() {
+        items.extend(lint_sources(&manifests, &run, &config, notes, None)?.items());
+    }
+    if !charts.is_empty() {
+        items.extend(lint_charts(&args, &charts, &run, &config, err)?);
+    }
+    let failing = threshold.is_some_and(|t| report::any_at_least(&items, t));
     let text = match args.format {
         LintFormat::Human => report::human(&items, stdout_color(), !args.quiet),
         LintFormat::Json => report::json(&items),
@@ -217,13 +266,16 @@ pub(super) fn lint_charts(
             // is generated on every render (nondeterministic-config).
             let source = chart::render(&helm, c, &opts, v.as_deref())?;
             let again = chart::render(&helm, c, &opts, v.as_deref())?;
-            chart_items.extend(lint_sources(
-                std::slice::from_ref(&source),
-                run,
-                config,
-                None,
-                Some(std::slice::from_ref(&again)),
-            )?);
+            chart_items.extend(
+                lint_sources(
+                    std::slice::from_ref(&source),
+                    run,
+                    config,
+                    None,
+                    Some(std::slice::from_ref(&again)),
+                )?
+                .items(),
+            );
         }
         items.extend(report::merge(chart_items));
     }

@@ -86,7 +86,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(status) => {
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            let written = stdout.write_all(&out).and_then(|_| match &deferred {
+            let written = stdout.write_all(&out).and_then(|_| match deferred {
                 Some(d) => d.write_to(&mut stdout),
                 None => Ok(()),
             });
@@ -170,15 +170,16 @@ pub enum Deferred {
         texts: Vec<std::sync::Arc<String>>,
         edits: Vec<Vec<confsum::inject::Edit>>,
     },
-    /// A lint report as JSON (a stream of 250k ConfigMaps has 180 MB of it).
-    LintJson(Vec<confsum::report::lint::Item>),
+    /// A lint report as JSON (a stream of 250k ConfigMaps has 180 MB of
+    /// it), made as it is written.
+    LintJson(lint_cmd::Linted<'static>),
 }
 
 impl Deferred {
-    fn write_to(&self, w: &mut impl Write) -> std::io::Result<()> {
+    fn write_to(self, w: &mut impl Write) -> std::io::Result<()> {
         match self {
-            Deferred::Manifests { texts, edits } => write_manifests(texts, edits, w),
-            Deferred::LintJson(items) => confsum::report::lint::json_to(items, w),
+            Deferred::Manifests { texts, edits } => write_manifests(&texts, &edits, w),
+            Deferred::LintJson(linted) => linted.write_json(w),
         }
     }
 }

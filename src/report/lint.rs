@@ -69,30 +69,75 @@ pub fn items(
     findings: Vec<Finding>,
     templates: &crate::source::TemplateFiles,
 ) -> Vec<Item> {
-    // Sorted and merged per file, so that the spans of a window are found
-    // by binary search: no masked copy of a whole file is made.
-    let spans: Vec<Vec<Range<usize>>> = redact::sensitive_spans(analysis)
-        .into_iter()
-        .map(merged)
-        .collect();
-    // Items read the source text, names and templates, never a tree: the
-    // trees go before the items come, not beside them.
-    analysis.model.release_trees();
-    let analysis = &*analysis;
-    let names: Vec<Arc<str>> = analysis
-        .model
-        .files
-        .iter()
-        .map(|f| Arc::from(escape_control(&f.source.name)))
-        .collect();
-    use rayon::prelude::*;
-    findings
-        .into_par_iter()
-        .map(|f| {
-            let file = f.file;
-            item(analysis, f, &spans[file], names[file].clone(), templates)
-        })
+    Items::new(analysis, templates)
+        .batches(findings)
+        .flatten()
         .collect()
+}
+
+/// Makes report items from one run's findings. Items read the source
+/// text, names and templates, never a tree: the trees go when it is made,
+/// before the items come.
+pub struct Items<'r, 'a> {
+    analysis: &'r Analysis<'a>,
+    /// Each file's sensitive spans, sorted and merged, so that the spans
+    /// of a window are found by binary search: no masked copy of a whole
+    /// file is made.
+    spans: Vec<Vec<Range<usize>>>,
+    /// Each file's name as shown, shared by its items.
+    names: Vec<Arc<str>>,
+    templates: &'r crate::source::TemplateFiles,
+}
+
+impl<'r, 'a> Items<'r, 'a> {
+    pub fn new(
+        analysis: &'r mut Analysis<'a>,
+        templates: &'r crate::source::TemplateFiles,
+    ) -> Self {
+        let spans = redact::sensitive_spans(analysis)
+            .into_iter()
+            .map(merged)
+            .collect();
+        analysis.model.release_trees();
+        let analysis = &*analysis;
+        let names = analysis
+            .model
+            .files
+            .iter()
+            .map(|f| Arc::from(escape_control(&f.source.name)))
+            .collect();
+        Items {
+            analysis,
+            spans,
+            names,
+            templates,
+        }
+    }
+
+    /// The items of `findings`, in their order, made on all cores a batch
+    /// at a time: a report written as they come holds one batch of items,
+    /// not all of them (250k findings made 96 MB of items).
+    pub fn batches(&self, findings: Vec<Finding>) -> impl Iterator<Item = Vec<Item>> + '_ {
+        use rayon::prelude::*;
+        const BATCH: usize = 4096;
+        let mut findings = findings.into_iter();
+        std::iter::from_fn(move || {
+            let batch: Vec<Finding> = findings.by_ref().take(BATCH).collect();
+            (!batch.is_empty()).then(|| batch.into_par_iter().map(|f| self.item(f)).collect())
+        })
+    }
+
+    /// One finding as a report item: positions, template, masked snippet.
+    pub fn item(&self, f: Finding) -> Item {
+        let file = f.file;
+        item(
+            self.analysis,
+            f,
+            &self.spans[file],
+            self.names[file].clone(),
+            self.templates,
+        )
+    }
 }
 
 /// Ranges sorted by start, overlapping ones joined.
@@ -133,9 +178,10 @@ fn item(
     templates: &crate::source::TemplateFiles,
 ) -> Item {
     let source = analysis.model.files[f.file].source;
+    let obj = f.object.map(|o| &analysis.model.objects[o]);
+    let message = f.message.into_text(obj);
     let (line, column) = source.line_col(f.span.start);
     let (end_line, end_column) = source.line_col(f.span.end.max(f.span.start));
-    let obj = f.object.map(|o| &analysis.model.objects[o]);
     let window = source.lines_range(line.saturating_sub(1), end_line + 1);
     let window_text = masked_window(&source.text, window.clone(), spans);
     let template = obj.and_then(|o| analysis.model.doc(o).template());
@@ -151,7 +197,7 @@ fn item(
     Item {
         rule: f.rule,
         severity: f.severity,
-        message: shown_owned(f.message),
+        message: shown_owned(message),
         help: match escape_control(&f.help) {
             std::borrow::Cow::Owned(escaped) => std::borrow::Cow::Owned(escaped),
             std::borrow::Cow::Borrowed(_) => f.help,
@@ -319,9 +365,14 @@ fn without_random_suffix(name: &str, random: bool) -> String {
 }
 
 fn counts(items: &[Item]) -> [usize; 3] {
+    severity_counts(items.iter().map(|i| i.severity))
+}
+
+/// How many of each severity (info, warning, error) there are.
+pub fn severity_counts(severities: impl Iterator<Item = Severity>) -> [usize; 3] {
     let mut c = [0; 3];
-    for i in items {
-        c[i.severity as usize] += 1;
+    for s in severities {
+        c[s as usize] += 1;
     }
     c
 }
@@ -436,6 +487,17 @@ pub fn json(items: &[Item]) -> String {
 /// [`json`], written to `w` as it is made: no copy of the report is held,
 /// however many findings it has.
 pub fn json_to(items: &[Item], w: &mut impl std::io::Write) -> std::io::Result<()> {
+    json_batches(counts(items), std::iter::once(items), w)
+}
+
+/// [`json_to`] of items that come a batch at a time ([`Items::batches`]),
+/// with `counts` of each severity (info, warning, error) known ahead:
+/// one batch of items is held at a time.
+pub fn json_batches<B: std::borrow::Borrow<[Item]>>(
+    counts: [usize; 3],
+    batches: impl Iterator<Item = B>,
+    mut w: impl std::io::Write,
+) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
     struct Object<'i> {
         kind: &'i str,
@@ -492,16 +554,23 @@ pub fn json_to(items: &[Item], w: &mut impl std::io::Write) -> std::io::Result<(
         info: usize,
         warning: usize,
     }
-    /// The findings, serialised one by one from the items.
-    struct Findings<'i>(&'i [Item]);
-    impl serde::Serialize for Findings<'_> {
+    /// The findings, serialised one by one from the items as they come.
+    struct Findings<I>(std::cell::Cell<Option<I>>);
+    impl<B: std::borrow::Borrow<[Item]>, I: Iterator<Item = B>> serde::Serialize for Findings<I> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_seq(self.0.iter().map(finding))
+            use serde::ser::SerializeSeq;
+            let mut seq = s.serialize_seq(None)?;
+            for batch in self.0.take().into_iter().flatten() {
+                for i in batch.borrow() {
+                    seq.serialize_element(&finding(i))?;
+                }
+            }
+            seq.end()
         }
     }
     #[derive(serde::Serialize)]
-    struct Report<'i> {
-        findings: Findings<'i>,
+    struct Report<I: serde::Serialize> {
+        findings: I,
         summary: Summary,
         version: u32,
     }
@@ -553,9 +622,9 @@ pub fn json_to(items: &[Item], w: &mut impl std::io::Write) -> std::io::Result<(
             values: &i.values,
         }
     }
-    let [info, warning, error] = counts(items);
+    let [info, warning, error] = counts;
     let report = Report {
-        findings: Findings(items),
+        findings: Findings(std::cell::Cell::new(Some(batches))),
         summary: Summary {
             error,
             info,
@@ -563,7 +632,7 @@ pub fn json_to(items: &[Item], w: &mut impl std::io::Write) -> std::io::Result<(
         },
         version: 1,
     };
-    serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::from)?;
+    serde_json::to_writer_pretty(&mut w, &report).map_err(std::io::Error::from)?;
     w.write_all(b"\n")
 }
 

@@ -1,5 +1,5 @@
 use super::{configs, name_node};
-use crate::lint::{Context, Reporter};
+use crate::lint::{Context, Message, Reporter};
 use crate::model::ConfigKind;
 
 rule! {
@@ -55,9 +55,8 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             ctx,
             obj,
             name_node(ctx, obj),
-            format!(
-                "nothing in the input consumes {}: no container reads or mounts it, no workload's ServiceAccount may read it, no container names it, and no other object refers to it",
-                ctx.name(obj)
+            Message::About(
+                "nothing in the input consumes {object}: no container reads or mounts it, no workload's ServiceAccount may read it, no container names it, and no other object refers to it",
             ),
             "if something outside this input reads it, mark it `confsum.dev/ignore: unused-config`; if nothing does, it is left over",
         );
