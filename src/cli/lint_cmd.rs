@@ -166,7 +166,7 @@ pub fn run(
         let sources: &'static [Source] = Vec::leak(manifests);
         let linted = lint_sources(sources, &run, &config, notes, None)?;
         let failing = threshold.is_some_and(|t| linted.any_at_least(t));
-        *deferred = Some(super::Deferred::LintJson(linted));
+        *deferred = Some(super::Deferred::LintJson(Box::new(linted)));
         return Ok(Status::findings_if(failing));
     }
     let mut items = Vec::new();

@@ -172,7 +172,7 @@ pub enum Deferred {
     },
     /// A lint report as JSON (a stream of 250k ConfigMaps has 180 MB of
     /// it), made as it is written.
-    LintJson(lint_cmd::Linted<'static>),
+    LintJson(Box<lint_cmd::Linted<'static>>),
 }
 
 impl Deferred {
