@@ -93,7 +93,7 @@ pub struct Node<'d> {
     pub tagged: bool,
 }
 
-/// How a node is stored: 20 bytes, where a tree of owned values took 56.
+/// How a node is stored: 16 bytes, where a tree of owned values took 56.
 /// Offsets count from the document's base in the source; a collection's
 /// children sit together in the arena's `pairs` or `items`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,10 +104,50 @@ struct Slot {
     /// collection: its first child's index in `pairs` or `items`; alias:
     /// the target.
     a: u32,
-    /// Scalar: length of its text; collection: number of children.
-    b: u32,
-    shape: Shape,
-    flags: u8,
+    /// The low [`B_BITS`]: a scalar's text length, a collection's number
+    /// of children; above them the shape (4 bits) and the flags (3 bits).
+    /// Packed: a slot of five words and two bytes took 20 bytes, and the
+    /// slots are most of a tree.
+    packed: u32,
+}
+
+const B_BITS: u32 = 24;
+/// The most a slot's `b` holds: a longer scalar text is kept aside
+/// (owned), a larger collection is refused.
+const B_MAX: u32 = (1 << B_BITS) - 1;
+
+impl Slot {
+    fn new(start: u32, len: u32, a: u32, b: u32, shape: Shape, flags: u8) -> Self {
+        debug_assert!(b <= B_MAX && flags < 8);
+        Slot {
+            start,
+            len,
+            a,
+            packed: b | u32::from(shape.bits()) << B_BITS | u32::from(flags) << (B_BITS + 4),
+        }
+    }
+
+    #[inline]
+    fn b(&self) -> u32 {
+        self.packed & B_MAX
+    }
+
+    #[inline]
+    fn shape(&self) -> Shape {
+        Shape::of_bits((self.packed >> B_BITS) as u8 & 0xf)
+    }
+
+    #[inline]
+    fn flags(&self) -> u8 {
+        (self.packed >> (B_BITS + 4)) as u8
+    }
+
+    /// A collection's children, once it is closed.
+    fn set_children(&mut self, at: u32, count: u32) {
+        debug_assert!(count <= B_MAX);
+        self.a = at;
+        self.packed = (self.packed & !B_MAX) | count;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +156,36 @@ enum Shape {
     Mapping(CollectionStyle),
     Sequence(CollectionStyle),
     Alias,
+}
+
+impl Shape {
+    const ALL: [Shape; 10] = [
+        Shape::Scalar(ScalarStyle::Plain),
+        Shape::Scalar(ScalarStyle::SingleQuoted),
+        Shape::Scalar(ScalarStyle::DoubleQuoted),
+        Shape::Scalar(ScalarStyle::Literal),
+        Shape::Scalar(ScalarStyle::Folded),
+        Shape::Mapping(CollectionStyle::Block),
+        Shape::Mapping(CollectionStyle::Flow),
+        Shape::Sequence(CollectionStyle::Block),
+        Shape::Sequence(CollectionStyle::Flow),
+        Shape::Alias,
+    ];
+
+    #[inline]
+    fn bits(self) -> u8 {
+        match self {
+            Shape::Scalar(style) => style as u8,
+            Shape::Mapping(style) => 5 + style as u8,
+            Shape::Sequence(style) => 7 + style as u8,
+            Shape::Alias => 9,
+        }
+    }
+
+    #[inline]
+    fn of_bits(bits: u8) -> Shape {
+        Shape::ALL[bits as usize]
+    }
 }
 
 const ANCHORED: u8 = 1;
@@ -160,14 +230,14 @@ impl<'t> View<'t> {
     #[inline]
     fn scalar(self, id: NodeId) -> Option<&'t str> {
         let s = &self.nodes.slots[id as usize];
-        matches!(s.shape, Shape::Scalar(_)).then(|| self.text_of(s))
+        matches!(s.shape(), Shape::Scalar(_)).then(|| self.text_of(s))
     }
 
     /// The text of a scalar's slot: the source's, or kept aside.
     #[inline]
     fn text_of(self, s: &Slot) -> &'t str {
-        let (a, b) = (s.a as usize, s.b as usize);
-        if s.flags & OWNED != 0 {
+        let (a, b) = (s.a as usize, s.b() as usize);
+        if s.flags() & OWNED != 0 {
             &self.nodes.owned[a]
         } else {
             &self.text[a..a + b]
@@ -177,22 +247,22 @@ impl<'t> View<'t> {
     #[inline]
     fn alias_target(self, id: NodeId) -> Option<NodeId> {
         let s = &self.nodes.slots[id as usize];
-        (s.shape == Shape::Alias).then_some(s.a)
+        (s.shape() == Shape::Alias).then_some(s.a)
     }
 
     /// A mapping's entries; `None` for any other node.
     #[inline]
     fn entries(self, id: NodeId) -> Option<&'t [(NodeId, NodeId)]> {
         let s = &self.nodes.slots[id as usize];
-        let (a, b) = (s.a as usize, s.b as usize);
-        matches!(s.shape, Shape::Mapping(_)).then(|| &self.nodes.pairs[a..a + b])
+        let (a, b) = (s.a as usize, s.b() as usize);
+        matches!(s.shape(), Shape::Mapping(_)).then(|| &self.nodes.pairs[a..a + b])
     }
 
     #[inline]
     fn node(self, id: NodeId) -> Node<'t> {
         let s = &self.nodes.slots[id as usize];
-        let (a, b) = (s.a as usize, s.b as usize);
-        let kind = match s.shape {
+        let (a, b) = (s.a as usize, s.b() as usize);
+        let kind = match s.shape() {
             Shape::Scalar(style) => NodeKind::Scalar {
                 value: self.text_of(s),
                 style,
@@ -211,8 +281,8 @@ impl<'t> View<'t> {
         Node {
             kind,
             span: start..start + s.len as usize,
-            anchored: s.flags & ANCHORED != 0,
-            tagged: s.flags & TAGGED != 0,
+            anchored: s.flags() & ANCHORED != 0,
+            tagged: s.flags() & TAGGED != 0,
         }
     }
 
@@ -265,14 +335,14 @@ impl<'a> Arena<'a> {
     /// A new node; its span is absolute, as parsers give it.
     fn push(&mut self, shape: Shape, span: Range<usize>, flags: u8, a: u32, b: u32) -> NodeId {
         let id = self.nodes.slots.len() as NodeId;
-        self.nodes.slots.push(Slot {
-            start: (span.start - self.nodes.base) as u32,
-            len: span.len() as u32,
+        self.nodes.slots.push(Slot::new(
+            (span.start - self.nodes.base) as u32,
+            span.len() as u32,
             a,
             b,
             shape,
             flags,
-        });
+        ));
         id
     }
 
@@ -287,7 +357,7 @@ impl<'a> Arena<'a> {
         let text = self.text.as_bytes().as_ptr_range();
         let (a, b, flags) = match value {
             v if v.is_empty() => (0, 0, flags),
-            Cow::Borrowed(v) if text.contains(&v.as_ptr()) => {
+            Cow::Borrowed(v) if text.contains(&v.as_ptr()) && v.len() <= B_MAX as usize => {
                 let at = v.as_ptr() as usize - text.start as usize;
                 (at as u32, v.len() as u32, flags)
             }
@@ -824,11 +894,11 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
         let slot = old.nodes.slots[id as usize];
         let n = old.node(id);
         let (a, b) = match n.kind {
-            NodeKind::Scalar { value, .. } if slot.flags & OWNED != 0 => {
+            NodeKind::Scalar { value, .. } if slot.flags() & OWNED != 0 => {
                 new.nodes.owned.push(value.into());
                 ((new.nodes.owned.len() - 1) as u32, 0)
             }
-            NodeKind::Scalar { .. } => (slot.a, slot.b),
+            NodeKind::Scalar { .. } => (slot.a, slot.b()),
             NodeKind::Mapping { entries, .. } => {
                 let kept: Vec<(NodeId, NodeId)> = entries
                     .iter()
@@ -836,18 +906,18 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
                     .collect();
                 let at = new.nodes.pairs.len() as u32;
                 new.nodes.pairs.extend(kept);
-                (at, slot.b)
+                (at, slot.b())
             }
             NodeKind::Sequence { items, .. } => {
                 let kept: Vec<NodeId> = items.iter().map(|&i| copy(old, new, copied, i)).collect();
                 let at = new.nodes.items.len() as u32;
                 new.nodes.items.extend(kept);
-                (at, slot.b)
+                (at, slot.b())
             }
             // The anchored node comes along, wherever it was.
             NodeKind::Alias { target } => (copy(old, new, copied, target), 0),
         };
-        let id_new = new.push(slot.shape, n.span, slot.flags, a, b);
+        let id_new = new.push(slot.shape(), n.span, slot.flags(), a, b);
         copied[id as usize] = Some(id_new);
         id_new
     }
@@ -867,7 +937,7 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     let at = new.nodes.pairs.len() as u32;
     let count = kept.len() as u32;
     new.nodes.pairs.extend(kept);
-    let new_root = new.push(slot.shape, old.node(root).span, slot.flags, at, count);
+    let new_root = new.push(slot.shape(), old.node(root).span, slot.flags(), at, count);
     copied[root as usize] = Some(new_root);
     new.nodes.shrink();
     let new = new.nodes;
@@ -944,6 +1014,29 @@ fn find_template_comment(chunk: &str) -> Option<&str> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod slot_tests {
+    use super::*;
+
+    #[test]
+    fn a_slot_reads_back_what_it_was_made_of() {
+        assert_eq!(std::mem::size_of::<Slot>(), 16);
+        for (i, &shape) in Shape::ALL.iter().enumerate() {
+            assert_eq!(shape.bits() as usize, i);
+            for (b, flags) in [(0, 0), (B_MAX, ANCHORED | TAGGED | OWNED), (12345, TAGGED)] {
+                let mut slot = Slot::new(7, 9, 11, b, shape, flags);
+                assert_eq!((slot.start, slot.len, slot.a), (7, 9, 11));
+                assert_eq!((slot.b(), slot.shape(), slot.flags()), (b, shape, flags));
+                slot.set_children(3, B_MAX - b);
+                assert_eq!(
+                    (slot.a, slot.b(), slot.shape(), slot.flags()),
+                    (3, B_MAX - b, shape, flags)
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -207,7 +207,7 @@ impl<'a> Builder<'a> {
         let children = &self.children[open.first_child..];
         let slot = self.arena.nodes.slots[id as usize];
         let start = self.arena.nodes.base + slot.start as usize;
-        let end = match slot.shape {
+        let end = match slot.shape() {
             Shape::Mapping(CollectionStyle::Flow) | Shape::Sequence(CollectionStyle::Flow) => {
                 span.end
             }
@@ -229,9 +229,14 @@ impl<'a> Builder<'a> {
             self.arena.nodes.items.extend_from_slice(children);
             (at, children.len())
         };
+        if count > B_MAX as usize {
+            return Err(YamlError {
+                offset: start,
+                message: format!("a collection of more than {B_MAX} entries"),
+            });
+        }
         let slot = &mut self.arena.nodes.slots[id as usize];
-        slot.a = at as u32;
-        slot.b = count as u32;
+        slot.set_children(at as u32, count as u32);
         slot.len = (end.max(start) - start) as u32;
         self.children.truncate(open.first_child);
         self.attach(id)
