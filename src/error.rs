@@ -165,14 +165,14 @@ impl std::error::Error for Error {
 /// document, line numbers the file's, control characters made visible, and
 /// no context line from a neighbouring document.
 #[derive(Debug)]
-pub(crate) struct DocumentSource {
-    pub(crate) name: String,
-    pub(crate) text: String,
+pub(crate) struct DocumentSource<'t> {
+    pub(crate) name: std::borrow::Cow<'t, str>,
+    pub(crate) text: std::borrow::Cow<'t, str>,
     /// 1-based line of the first byte of `text` in its file.
     pub(crate) first_line: usize,
 }
 
-impl SourceCode for DocumentSource {
+impl SourceCode for DocumentSource<'_> {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
@@ -181,10 +181,10 @@ impl SourceCode for DocumentSource {
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let inner =
             self.text
-                .as_str()
+                .as_ref()
                 .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
+            self.name.to_string(),
             inner.data(),
             *inner.span(),
             inner.line() + self.first_line - 1,
@@ -199,7 +199,7 @@ impl SourceCode for DocumentSource {
 pub struct Report<'e> {
     error: &'e Error,
     message: String,
-    source: Option<(DocumentSource, SourceSpan)>,
+    source: Option<(DocumentSource<'static>, SourceSpan)>,
 }
 
 impl Error {
@@ -210,9 +210,12 @@ impl Error {
             let len = self.span_len.min(s.range.end - loc.offset);
             (
                 DocumentSource {
-                    name: crate::display::escape_control(&loc.file).into_owned(),
+                    name: crate::display::escape_control(&loc.file)
+                        .into_owned()
+                        .into(),
                     text: crate::display::neutralize_controls(&s.text[s.range.clone()])
-                        .into_owned(),
+                        .into_owned()
+                        .into(),
                     first_line: s.first_line,
                 },
                 SourceSpan::from((at, len)),

@@ -29,6 +29,13 @@ pub(super) fn lint_findings<'s>(
     Ok((analysis, findings, templates))
 }
 
+/// A report written to stdout as it is made.
+#[derive(Clone, Copy)]
+pub(crate) enum Streamed {
+    Json,
+    Human { color: bool, summary: bool },
+}
+
 /// One stream linted: what its report items are made from.
 pub(crate) struct Linted<'s> {
     analysis: confsum::Analysis<'s>,
@@ -89,9 +96,25 @@ impl Linted<'_> {
         self.write_batches(|_, batches| batches.flatten().collect())
     }
 
-    /// The JSON report, written as its items are made.
-    pub(super) fn write_json(self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        self.write_batches(|counts, batches| report::json_batches(counts, batches, w))
+    /// The report on stdout, written as its items are made.
+    pub(super) fn write(
+        mut self,
+        format: Streamed,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        match format {
+            Streamed::Json => {
+                self.write_batches(|counts, batches| report::json_batches(counts, batches, w))
+            }
+            Streamed::Human { color, summary } => {
+                // Fixes are not shown: the findings are reordered by scope.
+                self.fixes.clear();
+                let grouped = report::group_by_scope(&self.analysis.model, &mut self.findings);
+                self.write_batches(|counts, batches| {
+                    report::human_batches(batches, color, summary.then_some(counts), grouped, w)
+                })
+            }
+        }
     }
 }
 
@@ -159,14 +182,22 @@ pub fn run(
         FailOn::Never => None,
     };
     let notes = args.verbose.then_some(&mut *err);
-    if matches!(args.format, LintFormat::Json) && args.output.is_none() && charts.is_empty() {
+    let streamed = match args.format {
+        LintFormat::Json => Some(Streamed::Json),
+        LintFormat::Human => Some(Streamed::Human {
+            color: stdout_color(),
+            summary: !args.quiet,
+        }),
+        _ => None,
+    };
+    if let Some(format) = streamed.filter(|_| args.output.is_none() && charts.is_empty()) {
         // Written to stdout once the run has succeeded, each item as it is
         // made from the analysis. The sources live until the process ends,
         // so that the analysis that borrows them outlives this call.
         let sources: &'static [Source] = Vec::leak(manifests);
         let linted = lint_sources(sources, &run, &config, notes, None)?;
         let failing = threshold.is_some_and(|t| linted.any_at_least(t));
-        *deferred = Some(super::Deferred::LintJson(Box::new(linted)));
+        *deferred = Some(super::Deferred::Lint(Box::new(linted), format));
         return Ok(Status::findings_if(failing));
     }
     let mut items = Vec::new();

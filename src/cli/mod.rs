@@ -170,16 +170,16 @@ pub enum Deferred {
         texts: Vec<std::sync::Arc<String>>,
         edits: Vec<Vec<confsum::inject::Edit>>,
     },
-    /// A lint report as JSON (a stream of 250k ConfigMaps has 180 MB of
-    /// it), made as it is written.
-    LintJson(Box<lint_cmd::Linted<'static>>),
+    /// A lint report (a stream of 250k ConfigMaps has 180 MB of it as
+    /// JSON), made as it is written.
+    Lint(Box<lint_cmd::Linted<'static>>, lint_cmd::Streamed),
 }
 
 impl Deferred {
     fn write_to(self, w: &mut impl Write) -> std::io::Result<()> {
         match self {
             Deferred::Manifests { texts, edits } => write_manifests(&texts, &edits, w),
-            Deferred::LintJson(linted) => linted.write_json(w),
+            Deferred::Lint(linted, format) => linted.write(format, w),
         }
     }
 }

@@ -409,7 +409,7 @@ pub fn run_with(
 /// Sort `items` by `key`, stably, with no copy of them: their indices are
 /// sorted (by key, then index), and the items moved into that order along
 /// its cycles. A stable sort of 250k findings held half of them again.
-fn sort_in_place<T, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K + Sync)
+pub(crate) fn sort_in_place<T, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K + Sync)
 where
     T: Sync,
 {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::display::escape_control;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, Report};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde_json::{Value, json};
 
 use crate::Analysis;
@@ -385,95 +385,223 @@ pub fn any_at_least(items: &[Item], threshold: Severity) -> bool {
 /// rustc-style diagnostics with a snippet of the rendered stream.
 /// The human report; `summary` adds the closing count line.
 pub fn human(items: &[Item], color: bool, summary: bool) -> String {
+    // Findings grouped by scope, in order of first appearance, when there
+    // are several: each is its own deploy target.
+    let order = scope_order(items.iter().map(|i| i.scope.as_deref()));
+    let mut ordered: Vec<&Item> = items.iter().collect();
+    ordered.sort_by_key(|i| order.rank(i.scope.as_deref()));
+    let mut out = Vec::new();
+    human_batches(
+        std::iter::once(ordered),
+        color,
+        summary.then(|| counts(items)),
+        order.grouped(),
+        &mut out,
+    )
+    .expect("writing to memory does not fail");
+    String::from_utf8(out).expect("the report is UTF-8")
+}
+
+/// The scopes of a run in order of first appearance.
+pub struct ScopeOrder<'s>(Vec<Option<&'s str>>);
+
+/// The order of the scopes of `scopes`, as they first appear.
+pub fn scope_order<'s>(scopes: impl Iterator<Item = Option<&'s str>>) -> ScopeOrder<'s> {
+    let mut seen: Vec<Option<&str>> = Vec::new();
+    for s in scopes {
+        if !seen.contains(&s) {
+            seen.push(s);
+        }
+    }
+    ScopeOrder(seen)
+}
+
+impl ScopeOrder<'_> {
+    /// Where `scope` comes among the scopes.
+    pub fn rank(&self, scope: Option<&str>) -> usize {
+        self.0
+            .iter()
+            .position(|&s| s == scope)
+            .unwrap_or(self.0.len())
+    }
+
+    /// Whether the report shows its items by scope: there are several.
+    pub fn grouped(&self) -> bool {
+        self.0.len() > 1
+    }
+}
+
+/// Put the findings of each scope together, scopes in order of first
+/// appearance, as [`human`] shows them (a stable reorder): whether there
+/// are several scopes.
+pub fn group_by_scope(model: &crate::model::Model<'_>, findings: &mut [Finding]) -> bool {
+    let scope = |f: &Finding| {
+        let scope = &model.files[f.file].source.scope;
+        (!scope.is_empty()).then(|| escape_control(scope))
+    };
+    let scopes: Vec<Option<std::borrow::Cow<'_, str>>> = findings.iter().map(scope).collect();
+    let order = scope_order(scopes.iter().map(|s| s.as_deref()));
+    if order.grouped() {
+        let ranks: Vec<usize> = model
+            .files
+            .iter()
+            .map(|f| {
+                order.rank(
+                    (!f.source.scope.is_empty())
+                        .then(|| escape_control(&f.source.scope))
+                        .as_deref(),
+                )
+            })
+            .collect();
+        crate::lint::sort_in_place(findings, |f| ranks[f.file]);
+    }
+    order.grouped()
+}
+
+/// [`human`] of items that come a batch at a time, already grouped by
+/// scope when `grouped`: each batch's blocks are rendered on all cores, then
+/// written in order. `summary` has the counts of each severity (info,
+/// warning, error), for the closing line.
+pub fn human_batches<I: std::borrow::Borrow<Item> + Sync, B: AsRef<[I]>>(
+    batches: impl Iterator<Item = B>,
+    color: bool,
+    summary: Option<[usize; 3]>,
+    grouped: bool,
+    mut w: impl std::io::Write,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+    let mut current: Option<Option<String>> = None;
+    for batch in batches {
+        let batch = batch.as_ref();
+        let blocks: Vec<String> = batch
+            .par_iter()
+            .map(|i| human_block(&handler, i.borrow()))
+            .collect();
+        for (i, block) in batch.iter().zip(blocks) {
+            let scope = &i.borrow().scope;
+            if grouped && current.as_ref() != Some(scope) {
+                writeln!(w, "== scope {} ==\n", scope.as_deref().unwrap_or("-"))?;
+                current = Some(scope.clone());
+            }
+            w.write_all(block.as_bytes())?;
+        }
+    }
+    if let Some(counts) = summary {
+        w.write_all(summary_of(counts).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// One item's block of the human report.
+fn human_block(handler: &GraphicalReportHandler, i: &Item) -> String {
+    use std::fmt::Write as _;
+    let severity = match i.severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    };
     let mut out = String::new();
-    // Findings grouped by scope, in order of first appearance, when there
-    // are several: each is its own deploy target.
-    let mut scopes: Vec<Option<&str>> = Vec::new();
-    for i in items {
-        if !scopes.contains(&i.scope.as_deref()) {
-            scopes.push(i.scope.as_deref());
-        }
+    let _ = writeln!(
+        out,
+        "{}:{}:{}: {}[{}]",
+        i.file,
+        i.line,
+        i.column,
+        i.severity.as_str(),
+        i.rule
+    );
+    let place = i.place();
+    if place.in_template {
+        let _ = writeln!(out, "  template: {}", place.short());
+    } else if let Some(t) = &i.template {
+        let _ = writeln!(out, "  template: {t}");
     }
-    let grouped = scopes.len() > 1;
-    let ordered = scopes
-        .iter()
-        .flat_map(|s| items.iter().filter(move |i| i.scope.as_deref() == *s));
-    let mut current = None;
-    for i in ordered {
-        if grouped && current != Some(i.scope.as_deref()) {
-            current = Some(i.scope.as_deref());
-            out.push_str(&format!(
-                "== scope {} ==\n\n",
-                i.scope.as_deref().unwrap_or("-")
-            ));
-        }
-        let severity = match i.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-            Severity::Info => miette::Severity::Advice,
+    if !i.values.is_empty() {
+        let _ = writeln!(out, "  values: {}", i.values.join(", "));
+    }
+    let label = (i.snippet().chars().count() < 300).then(|| {
+        let len = if i.end_line == i.line {
+            i.span.len()
+        } else {
+            0
         };
-        out.push_str(&format!(
-            "{}:{}:{}: {}[{}]\n",
-            i.file,
-            i.line,
-            i.column,
-            i.severity.as_str(),
-            i.rule
-        ));
-        let place = i.place();
-        if place.in_template {
-            out.push_str(&format!("  template: {}\n", place.short()));
-        } else if let Some(t) = &i.template {
-            out.push_str(&format!("  template: {t}\n"));
-        }
-        if !i.values.is_empty() {
-            out.push_str(&format!("  values: {}\n", i.values.join(", ")));
-        }
-        let mut diag = MietteDiagnostic::new(i.message.clone())
-            .with_severity(severity)
-            .with_help(i.help.clone());
-        if i.snippet().chars().count() < 300 {
-            let len = if i.end_line == i.line {
-                i.span.len()
-            } else {
-                0
-            };
-            diag = diag.with_label(LabeledSpan::new_primary_with_span(
-                Some("here".into()),
-                (i.span.start - i.window.start, len),
-            ));
-        }
-        // Only the lines around the finding: a snippet costs its window, not
-        // a scan of the file from its start (linear in findings).
-        let window = crate::error::DocumentSource {
-            name: i.file.to_string(),
-            text: i.window_text.to_string(),
+        LabeledSpan::new_primary_with_span(
+            Some("here".into()),
+            (i.span.start - i.window.start, len),
+        )
+    });
+    // Only the lines around the finding: a snippet costs its window, not
+    // a scan of the file from its start (linear in findings).
+    let shown = Shown {
+        item: i,
+        severity,
+        label,
+        window: crate::error::DocumentSource {
+            name: std::borrow::Cow::Borrowed(&i.file),
+            text: std::borrow::Cow::Borrowed(&i.window_text),
             first_line: i.line.saturating_sub(1).max(1),
-        };
-        let report = Report::new(diag).with_source_code(window);
-        let mut block = String::new();
-        if handler.render_report(&mut block, report.as_ref()).is_ok() {
-            out.push_str(&block);
-        }
-        // Secondary places as notes, as rustc shows them: each one line.
-        for r in &i.related {
-            out.push_str(&format!(
-                "  note: {}:{}:{}: {}\n",
-                r.file, r.line, r.column, r.label
-            ));
-        }
-        out.push('\n');
+        },
+    };
+    let _ = handler.render_report(&mut out, &shown);
+    // Secondary places as notes, as rustc shows them: each one line.
+    for r in &i.related {
+        let _ = writeln!(
+            out,
+            "  note: {}:{}:{}: {}",
+            r.file, r.line, r.column, r.label
+        );
     }
-    if summary {
-        out.push_str(&summary_line(items));
-    }
+    out.push('\n');
     out
+}
+
+/// An item as a miette diagnostic, rendered straight by the handler (a
+/// `miette::Report` looked up its default handler, and the terminal, per
+/// finding).
+struct Shown<'i> {
+    item: &'i Item,
+    severity: miette::Severity,
+    label: Option<LabeledSpan>,
+    window: crate::error::DocumentSource<'i>,
+}
+
+impl std::fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.item.message)
+    }
+}
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.item.message)
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl miette::Diagnostic for Shown<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.item.help))
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.window)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let label = self.label.clone()?;
+        Some(Box::new(std::iter::once(label)))
+    }
 }
 
 /// The JSON report, serialised straight from the items (no value tree per
@@ -882,10 +1010,16 @@ pub fn markdown(items: &[Item]) -> String {
 }
 
 pub fn summary_line(items: &[Item]) -> String {
-    if items.is_empty() {
+    summary_of(counts(items))
+}
+
+/// The closing line of a report with `counts` of each severity (info,
+/// warning, error).
+pub fn summary_of(counts: [usize; 3]) -> String {
+    if counts == [0; 3] {
         return "no findings\n".to_string();
     }
-    let [info, warning, error] = counts(items);
+    let [info, warning, error] = counts;
     let plural = |n: usize, w: &str| {
         if n == 1 {
             format!("{n} {w}")

@@ -349,6 +349,44 @@ fn output_file_gets_the_same_report() {
     assert_eq!(std::fs::read(&path).unwrap(), out.stdout);
 }
 
+/// The human and JSON reports on stdout are written as their items are
+/// made, a batch at a time; with `--output` they are made whole first. Both
+/// give the same bytes, on folders of 26 scopes (grouped in the human
+/// report) with thousands of findings.
+#[test]
+fn streamed_reports_equal_whole_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let many = tmp.path().join("many.yaml");
+    let mut text = String::new();
+    for i in 0..5000 {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  k: v\n"
+        ));
+    }
+    std::fs::write(&many, text).unwrap();
+    for input in [fixture("rules"), many] {
+        for format in ["human", "json"] {
+            let path = tmp.path().join(format!("out.{format}"));
+            let streamed = confsum()
+                .args(["lint", "--fail-on", "never", "--format", format])
+                .arg(&input)
+                .output()
+                .unwrap();
+            let whole = confsum()
+                .args(["lint", "--fail-on", "never", "--format", format, "--output"])
+                .arg(&path)
+                .arg(&input)
+                .output()
+                .unwrap();
+            assert!(streamed.status.success(), "{}", stderr(&streamed));
+            assert!(whole.status.success(), "{}", stderr(&whole));
+            let file = std::fs::read(&path).unwrap();
+            assert!(file.len() > 10_000, "{format}: a report of many findings");
+            assert_eq!(streamed.stdout, file, "{format} of {}", input.display());
+        }
+    }
+}
+
 #[test]
 fn explain_and_rules() {
     let out = confsum()
