@@ -26,7 +26,7 @@ fn main() {
                 .files
                 .iter()
                 .flat_map(|f| &f.docs)
-                .filter(|d| d.root.is_some())
+                .filter(|d| d.root().is_some())
                 .count();
             eprintln!(
                 "{nodes} nodes kept in {kept} documents, {} bytes per node",

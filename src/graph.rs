@@ -196,7 +196,7 @@ type ConfigKey<'m> = (ConfigKind, usize, &'m str, &'m str);
 fn config_key<'m>(model: &'m Model<'_>, obj: ObjId) -> Option<ConfigKey<'m>> {
     let o = &model.objects[obj];
     match o.kind {
-        Kind::Config(k) => Some((k, o.scope, o.namespace.as_str(), o.name.as_str())),
+        Kind::Config(k) => Some((k, o.scope(), o.namespace.as_str(), o.name.as_str())),
         _ => None,
     }
 }
@@ -206,9 +206,10 @@ fn config_index(model: &Model<'_>) -> Vec<ObjId> {
     let mut index: Vec<ObjId> = (0..model.objects.len())
         .filter(|&i| config_key(model, i).is_some())
         .collect();
-    // Stable: of equal keys, the first definition stays first and wins
-    // (duplicates are a lint finding).
-    index.sort_by_key(|&i| config_key(model, i));
+    // Of equal keys, the first definition stays first and wins
+    // (duplicates are a lint finding): ordered by index after the key, with
+    // no buffer of half the index that a stable sort takes.
+    index.sort_unstable_by_key(|&i| (config_key(model, i), i));
     index.dedup_by_key(|&mut i| config_key(model, i));
     index.shrink_to_fit();
     index
@@ -277,7 +278,7 @@ impl Graph {
         from: &crate::model::Object,
         name: &str,
     ) -> Option<ObjId> {
-        self.find_in(model, kind, from.scope, &from.namespace, name)
+        self.find_in(model, kind, from.scope(), &from.namespace, name)
     }
 
     /// The ConfigMap or Secret `name` in `namespace` of scope `scope`.
@@ -368,7 +369,7 @@ fn merge_refs(
     // (kind, name) → index in `refs`: linear in uses, however many.
     let mut at_of: HashMap<(ConfigKind, &str), usize> = HashMap::new();
     for u in uses {
-        let target = lookup(model, index, (u.kind, o.scope, &o.namespace, &u.name));
+        let target = lookup(model, index, (u.kind, o.scope(), &o.namespace, &u.name));
         let excluded = use_excluded(u, reloaders, policy);
         let at = match at_of.get(&(u.kind, u.name.as_str())) {
             Some(&at) => at,
@@ -385,7 +386,7 @@ fn merge_refs(
                     external: target.is_none()
                         && (model
                             .generated
-                            .contains(&(o.scope, u.kind, u.name.to_string()))
+                            .contains(&(o.scope(), u.kind, u.name.to_string()))
                             || policy
                                 .external
                                 .iter()

@@ -139,21 +139,19 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         }
         match plan_workload(model, obj, &wanted) {
             Ok(None) => {}
-            Ok(Some((edits, overwritten))) => {
-                by_doc
-                    .entry((obj.file, obj.doc))
-                    .or_default()
-                    .push(Planned {
-                        workload: wi,
-                        object: w.object,
-                        edits,
-                        wanted: wanted
-                            .iter()
-                            .map(|(k, v)| (k.to_string(), v.to_string()))
-                            .collect(),
-                        overwritten,
-                    })
-            }
+            Ok(Some((edits, overwritten))) => by_doc
+                .entry((obj.file(), obj.doc()))
+                .or_default()
+                .push(Planned {
+                    workload: wi,
+                    object: w.object,
+                    edits,
+                    wanted: wanted
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    overwritten,
+                }),
             Err((node, reason)) => notices.push((wi, unsafe_notice(model, obj, node, reason))),
         }
     }
@@ -176,7 +174,7 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
                     ));
                 }
             }
-            plan.edits[obj.file].extend(p.edits);
+            plan.edits[obj.file()].extend(p.edits);
             notices.push((
                 p.workload,
                 Notice::Injected {
@@ -352,17 +350,17 @@ fn check_document(model: &Model<'_>, planned: &[Planned]) -> Vec<Result<(), Unsa
         }
         return vec![bug(&planned[0], "would not parse")];
     };
-    let Some(new) = docs.iter().find(|d| d.root.is_some()) else {
+    let Some(new) = docs.iter().find(|d| d.root().is_some()) else {
         return planned
             .iter()
             .map(|p| bug(p, "lost the document"))
             .collect();
     };
-    let root = new.root.expect("found a root");
+    let root = new.root().expect("found a root");
     // The objects of the edited document: its root, or the items of a
     // List, by position (the edits add no item).
     let old_items: std::collections::HashMap<NodeId, usize> = doc
-        .root
+        .root()
         .and_then(|r| doc.get(r, "items"))
         .map(|items| doc.items(items).enumerate().map(|(i, n)| (n, i)).collect())
         .unwrap_or_default();
@@ -374,7 +372,7 @@ fn check_document(model: &Model<'_>, planned: &[Planned]) -> Vec<Result<(), Unsa
         .iter()
         .map(|p| {
             let o = &model.objects[p.object];
-            let object = if Some(o.node) == doc.root {
+            let object = if Some(o.node) == doc.root() {
                 Some(root)
             } else {
                 old_items

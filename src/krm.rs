@@ -155,13 +155,13 @@ pub fn run(
             None,
         )
     })?;
-    let mut roots = docs.iter().filter(|d| d.root.is_some());
+    let mut roots = docs.iter().filter(|d| d.root().is_some());
     let (Some(doc), None) = (roots.next(), roots.next()) else {
         return Err(Error::input(
             "a KRM function reads one ResourceList on standard input",
         ));
     };
-    let root = doc.root.expect("filtered");
+    let root = doc.root().expect("filtered");
     if doc.str_at(root, &["kind"]) != Some("ResourceList") {
         return Err(source
             .error_at(ErrorKind::Shape, "the input is not a ResourceList", doc.node(root).span.start, None)
@@ -358,7 +358,7 @@ mod tests {
         let out = run_str(LIST);
         let docs = crate::yaml::parse_stream(&out.text).expect("the output is YAML");
         let d = &docs[0];
-        let r = d.root.unwrap();
+        let r = d.root().unwrap();
         let items: Vec<_> = d.items(d.get(r, "items").unwrap()).collect();
         let annotations = d
             .path(items[1], &["spec", "template", "metadata", "annotations"])
@@ -417,7 +417,9 @@ mod tests {
         let out = run_str(&with);
         let docs = crate::yaml::parse_stream(&out.text).unwrap();
         let d = &docs[0];
-        let n = d.items(d.get(d.root.unwrap(), "results").unwrap()).count();
+        let n = d
+            .items(d.get(d.root().unwrap(), "results").unwrap())
+            .count();
         assert_eq!(n, 1 + out.results.len());
     }
 

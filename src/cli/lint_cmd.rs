@@ -132,7 +132,7 @@ fn fix_edits(
             continue;
         };
         let o = &analysis.model.objects[request.workload];
-        let Some(origin) = analysis.model.files[o.file]
+        let Some(origin) = analysis.model.files[o.file()]
             .source
             .origin
             .as_ref()

@@ -146,7 +146,7 @@ pub fn wanted(
         .iter()
         .enumerate()
         .filter(|(_, x)| {
-            x.file == o.file
+            x.file() == o.file()
                 && x.kind_name == o.kind_name
                 && model.doc(x).template() == Some(source)
         })

@@ -431,7 +431,7 @@ fn value_leaves(text: &str, out: &mut Vec<(Vec<String>, serde_json::Value)>) {
         return;
     };
     for d in &docs {
-        let Some(root) = d.root else { continue };
+        let Some(root) = d.root() else { continue };
         let mut stack = vec![(root, Vec::<String>::new())];
         while let Some((node, path)) = stack.pop() {
             if d.is_mapping(node) {

@@ -131,10 +131,10 @@ impl LintConfig {
                 Some(0..source.text.len()),
             )
         })?;
-        let Some(doc) = docs.iter().find(|d| d.root.is_some()) else {
+        let Some(doc) = docs.iter().find(|d| d.root().is_some()) else {
             return Ok(config);
         };
-        let root = doc.root.expect("found a root");
+        let root = doc.root().expect("found a root");
         let err = |node: NodeId, msg: String| {
             source
                 .error_at(

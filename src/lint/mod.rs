@@ -288,7 +288,7 @@ impl Reporter {
             severity: self.severity,
             message: message.into(),
             help: help.into(),
-            file: ctx.object(obj).file,
+            file: ctx.object(obj).file(),
             span,
             object: Some(obj),
             related: Vec::new(),
@@ -331,7 +331,7 @@ impl Reporter {
     pub fn related(&mut self, ctx: &Context<'_, '_>, obj: ObjId, node: NodeId, label: String) {
         if let Some(f) = self.found.last_mut() {
             f.related.push(Related {
-                file: ctx.object(obj).file,
+                file: ctx.object(obj).file(),
                 span: ctx.doc(obj).node(node).span.clone(),
                 label,
             });

@@ -107,11 +107,13 @@ impl<'m, 'a> Usage<'m, 'a> {
         for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
             for (namespace, names) in model.rbac().readable(o, account, kind) {
                 if names.is_empty() {
-                    self.read_all.entry((o.scope, namespace, kind)).or_insert(i);
+                    self.read_all
+                        .entry((o.scope(), namespace, kind))
+                        .or_insert(i);
                 } else {
                     for n in names {
                         self.read_named
-                            .entry((o.scope, namespace.clone(), kind, n))
+                            .entry((o.scope(), namespace.clone(), kind, n))
                             .or_insert(i);
                     }
                 }
@@ -121,7 +123,7 @@ impl<'m, 'a> Usage<'m, 'a> {
         for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
             for (namespace, name) in model.rbac().created_names(o, account, kind) {
                 self.produced
-                    .insert((o.scope, namespace.unwrap_or_default(), kind, name));
+                    .insert((o.scope(), namespace.unwrap_or_default(), kind, name));
             }
         }
         let Some(spec) = spec else {
@@ -135,10 +137,13 @@ impl<'m, 'a> Usage<'m, 'a> {
             for s in container_strings(doc, c) {
                 for token in tokens(&s) {
                     if is_job {
-                        self.named_by_job
-                            .insert((o.scope, o.namespace.to_string(), token.clone()));
+                        self.named_by_job.insert((
+                            o.scope(),
+                            o.namespace.to_string(),
+                            token.clone(),
+                        ));
                     }
-                    let by = self.named.entry((o.scope, token)).or_default();
+                    let by = self.named.entry((o.scope(), token)).or_default();
                     if by.last() != Some(&i) {
                         by.push(i);
                     }
@@ -146,7 +151,7 @@ impl<'m, 'a> Usage<'m, 'a> {
             }
             if let Some(sidecar) = sidecar_discovery(doc, c) {
                 let (label, value, kinds) = sidecar;
-                self.sidecars.push((o.scope, label, value, kinds));
+                self.sidecars.push((o.scope(), label, value, kinds));
             }
         }
     }
@@ -185,7 +190,7 @@ impl<'m, 'a> Usage<'m, 'a> {
                     // `namespace/name` (cert-manager's inject-ca-from-secret).
                     let name = value.rsplit('/').next().unwrap_or(value);
                     self.referenced
-                        .entry((o.scope, name.to_string()))
+                        .entry((o.scope(), name.to_string()))
                         .or_insert((i, kinds.clone()));
                 }
                 _ => {}
@@ -199,20 +204,20 @@ impl<'m, 'a> Usage<'m, 'a> {
         let o = &self.model.objects[obj];
         let ns = Some(o.namespace.to_string());
         for namespace in [ns.clone(), None] {
-            if let Some(&w) = self.read_all.get(&(o.scope, namespace.clone(), kind)) {
+            if let Some(&w) = self.read_all.get(&(o.scope(), namespace.clone(), kind)) {
                 return Some(OtherUse::ReadThroughApi(w));
             }
             if let Some(&w) = self
                 .read_named
-                .get(&(o.scope, namespace, kind, o.name.to_string()))
+                .get(&(o.scope(), namespace, kind, o.name.to_string()))
             {
                 return Some(OtherUse::ReadThroughApi(w));
             }
         }
-        if let Some(by) = self.named.get(&(o.scope, o.name.to_string())) {
+        if let Some(by) = self.named.get(&(o.scope(), o.name.to_string())) {
             return Some(OtherUse::NamedBy(by[0]));
         }
-        if let Some((r, kinds)) = self.referenced.get(&(o.scope, o.name.to_string()))
+        if let Some((r, kinds)) = self.referenced.get(&(o.scope(), o.name.to_string()))
             && kinds.contains(&kind)
         {
             return Some(OtherUse::ReferencedBy(*r));
@@ -220,7 +225,7 @@ impl<'m, 'a> Usage<'m, 'a> {
         let doc = self.model.doc(o);
         let label = |key: &str| doc.str_at(o.node, &["metadata", "labels", key]);
         for (scope, key, value, kinds) in &self.sidecars {
-            if *scope == o.scope
+            if *scope == o.scope()
                 && kinds.contains(&kind)
                 && label(key).is_some_and(|v| value.as_deref().is_none_or(|want| want == v))
             {
@@ -288,7 +293,7 @@ impl<'m, 'a> Usage<'m, 'a> {
         }
         for n in names {
             self.produced
-                .insert((o.scope, o.namespace.to_string(), ConfigKind::Secret, n));
+                .insert((o.scope(), o.namespace.to_string(), ConfigKind::Secret, n));
         }
     }
 }

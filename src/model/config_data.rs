@@ -171,7 +171,7 @@ mod tests {
         let d = &docs[0];
         let data = ConfigData::read(
             d,
-            d.root.unwrap(),
+            d.root().unwrap(),
             Kind::Config(super::super::kinds::ConfigKind::Secret),
             text,
         );

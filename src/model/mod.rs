@@ -214,7 +214,7 @@ enum Manifest {
 }
 
 fn manifest_kind(doc: &Document<'_>) -> Manifest {
-    let Some(root) = doc.root.filter(|&r| doc.is_mapping(r)) else {
+    let Some(root) = doc.root().filter(|&r| doc.is_mapping(r)) else {
         return Manifest::None;
     };
     match (
@@ -280,7 +280,7 @@ pub fn keep_for_lint(doc: &Document<'_>) -> Keeping {
 /// counted, unless it may be a kustomization (by its `apiVersion`; a
 /// `kustomization.yaml` file is kept whole by [`keep_for_source`]).
 fn object_root(doc: &Document<'_>) -> std::result::Result<NodeId, Keeping> {
-    let Some(root) = doc.root else {
+    let Some(root) = doc.root() else {
         return Err(Tally::Empty.drop());
     };
     if !doc.is_mapping(root) {
@@ -468,7 +468,7 @@ pub fn unparsed_kind_may_be_shown(doc_text: &str) -> bool {
             };
             let Some(k) = docs
                 .first()
-                .and_then(|d| d.root.and_then(|r| d.str_at(r, &["kind"])))
+                .and_then(|d| d.root().and_then(|r| d.str_at(r, &["kind"])))
             else {
                 return false;
             };
@@ -481,10 +481,12 @@ pub fn unparsed_kind_may_be_shown(doc_text: &str) -> bool {
 /// One Kubernetes object of the input.
 #[derive(Debug, Clone)]
 pub struct Object {
-    /// Index of the source in the model's sources.
-    pub file: usize,
-    /// Index of the document in its source.
-    pub doc: usize,
+    /// Index of the source in the model's sources ([`Object::file`]):
+    /// 32 bits, as are the document's and the scope's, so that an object
+    /// is 8 bytes smaller (a million objects are held at once).
+    file_at: u32,
+    /// Index of the document in its source ([`Object::doc`]).
+    doc_at: u32,
     /// The object's mapping node (an item, for a `List`).
     pub node: NodeId,
     pub kind: Kind,
@@ -499,16 +501,40 @@ pub struct Object {
     /// Whether lint reads nothing of the object but its names (see
     /// [`Release::Inert`]): its tree was let go as it was parsed.
     pub inert: bool,
-    /// Index of the object's scope in [`Model::scopes`]: objects resolve
-    /// references only within their scope.
-    pub scope: usize,
+    /// Index of the object's scope in [`Model::scopes`] ([`Object::scope`]).
+    scope_at: u32,
 }
 
 impl Object {
+    /// Index of the source in the model's sources.
+    #[inline]
+    pub fn file(&self) -> usize {
+        self.file_at as usize
+    }
+
+    /// Index of the document in its source.
+    #[inline]
+    pub fn doc(&self) -> usize {
+        self.doc_at as usize
+    }
+
+    /// Index of the object's scope in [`Model::scopes`]: objects resolve
+    /// references only within their scope.
+    #[inline]
+    pub fn scope(&self) -> usize {
+        self.scope_at as usize
+    }
+
     /// The API group: `apiVersion` before its `/` (empty for the core group).
     pub fn group(&self) -> &str {
         group_of(&self.api_version)
     }
+}
+
+/// An index of a file, document or scope, in 32 bits: a stream of over 4G
+/// documents is over 16 GB.
+fn index32(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than 2^32 files, documents and scopes")
 }
 
 fn group_of(api_version: &str) -> &str {
@@ -666,7 +692,7 @@ impl<'a> Model<'a> {
                 .enumerate()
                 .filter_map(|(di, r)| match r {
                     Found::One(mut o) => {
-                        o.doc = di;
+                        o.doc_at = index32(di);
                         Some(o)
                     }
                     _ => None,
@@ -687,11 +713,11 @@ impl<'a> Model<'a> {
                     match r {
                         Found::Nothing(_) => {}
                         Found::One(mut o) => {
-                            o.doc = di;
+                            o.doc_at = index32(di);
                             objects.push(o);
                         }
                         Found::Many(found, _) => objects.extend(found.into_iter().map(|mut o| {
-                            o.doc = di;
+                            o.doc_at = index32(di);
                             o
                         })),
                         Found::Failed(e, _) if lenient => broken.push(Broken {
@@ -700,7 +726,7 @@ impl<'a> Model<'a> {
                             document: doc.span.clone(),
                             message: e.message,
                             shown: doc
-                                .root
+                                .root()
                                 .and_then(|r| doc.str_at(r, &["kind"]))
                                 .is_some_and(kind_may_be_shown),
                         }),
@@ -713,7 +739,7 @@ impl<'a> Model<'a> {
         };
         broken.sort_by_key(|b| (b.file, b.offset));
         for o in &mut objects {
-            o.scope = file_scope[o.file];
+            o.scope_at = index32(file_scope[o.file()]);
         }
         let config_data = objects.iter().map(|_| Default::default()).collect();
         Ok(Model {
@@ -747,11 +773,11 @@ impl<'a> Model<'a> {
     }
 
     pub fn doc(&self, obj: &Object) -> &Document<'a> {
-        &self.files[obj.file].docs[obj.doc]
+        &self.files[obj.file()].docs[obj.doc()]
     }
 
     pub fn source(&self, obj: &Object) -> &'a Source {
-        self.files[obj.file].source
+        self.files[obj.file()].source
     }
 
     /// The pod template of a workload: `spec.template`, CronJob's
@@ -880,7 +906,7 @@ fn kustomize_generated(
             .zip(&file.read)
             .filter(|(_, r)| r.facts().kustomization)
         {
-            let Some(root) = doc.root else {
+            let Some(root) = doc.root() else {
                 continue;
             };
             for (field, kind) in [
@@ -904,7 +930,7 @@ fn kustomize_generated(
 /// Whether a document is a kustomization: kustomize's `apiVersion`, or no
 /// `kind` in a `kustomization.yaml`.
 fn is_kustomization(source: &Source, doc: &Document<'_>) -> bool {
-    let Some(root) = doc.root.filter(|&r| doc.is_mapping(r)) else {
+    let Some(root) = doc.root().filter(|&r| doc.is_mapping(r)) else {
         return false;
     };
     doc.str_at(root, &["apiVersion"])
@@ -929,7 +955,7 @@ fn not_manifests(file: &ParsedSource<'_>) -> Option<&'static str> {
             }
         }
     }
-    let has_content = file.docs.iter().any(|d| d.root.is_some())
+    let has_content = file.docs.iter().any(|d| d.root().is_some())
         || file.dropped(Tally::Object) + file.dropped(Tally::NotAnObject) > 0;
     if objects == 0 && has_content {
         Some("no document is a Kubernetes object")
@@ -979,12 +1005,12 @@ fn document_objects(
     namespace: &str,
 ) -> Result<Found> {
     let facts = || Facts::of(source, doc);
-    let Some(root) = doc.root else {
+    let Some(root) = doc.root() else {
         return Ok(Found::Nothing(facts()));
     };
     let err = |id: NodeId, msg: String| {
         let shown = doc
-            .root
+            .root()
             .and_then(|r| doc.str_at(r, &["kind"]))
             .is_some_and(kind_may_be_shown);
         source
@@ -1104,8 +1130,8 @@ fn object(
         (g, k) => WorkloadKind::from(g, k).map_or(Kind::Other, Kind::Workload),
     };
     let o = Object {
-        file,
-        doc: 0,
+        file_at: index32(file),
+        doc_at: 0,
         node,
         kind,
         api_version: CompactString::from(api_version),
@@ -1114,7 +1140,7 @@ fn object(
         namespace,
         namespace_defaulted,
         inert: false,
-        scope: 0,
+        scope_at: 0,
     };
     if let Kind::Workload(wk) = kind {
         check_workload_shape(doc, node, wk, err)?;
@@ -1143,6 +1169,18 @@ fn object(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stream of a million small documents holds an object each.
+    #[test]
+    fn an_object_stays_small() {
+        let size = std::mem::size_of::<Object>();
+        assert!(size <= 120, "{size}");
+        assert_eq!(
+            std::mem::size_of::<Found>(),
+            size,
+            "a result is an object's size"
+        );
+    }
     use crate::yaml::{Keep, parse_stream, parse_stream_keeping};
 
     /// Graph mode drops the trees of documents it does not keep: every input gives the

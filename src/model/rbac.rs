@@ -67,7 +67,7 @@ impl Rbac {
                 _ => continue,
             };
             roles.insert(
-                (o.scope, ns, o.name.to_string()),
+                (o.scope(), ns, o.name.to_string()),
                 rules_of(model.doc(o), o.node),
             );
         }
@@ -90,7 +90,7 @@ impl Rbac {
             } else {
                 String::new()
             };
-            let Some(rules) = roles.get(&(o.scope, role_ns, ref_name.to_string())) else {
+            let Some(rules) = roles.get(&(o.scope(), role_ns, ref_name.to_string())) else {
                 continue;
             };
             let Some(subjects) = doc.get(o.node, "subjects") else {
@@ -108,7 +108,7 @@ impl Rbac {
                     .unwrap_or(&o.namespace)
                     .to_string();
                 let of_account = grants
-                    .entry((o.scope, sa_ns, name.to_string()))
+                    .entry((o.scope(), sa_ns, name.to_string()))
                     .or_default();
                 for (resources, verbs, names) in rules {
                     of_account.push(Grant {
@@ -134,7 +134,7 @@ impl Rbac {
         let resource = resource(kind);
         self.grants
             .get(&(
-                workload.scope,
+                workload.scope(),
                 workload.namespace.to_string(),
                 account.to_string(),
             ))

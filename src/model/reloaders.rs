@@ -71,7 +71,7 @@ mod tests {
 
     fn container(yaml: &str) -> bool {
         let docs = crate::yaml::parse_stream(yaml).unwrap();
-        is_reloader_sidecar(&docs[0], docs[0].root.unwrap())
+        is_reloader_sidecar(&docs[0], docs[0].root().unwrap())
     }
 
     #[test]

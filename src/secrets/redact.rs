@@ -19,7 +19,7 @@ pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
     // all cores.
     let per_object: Vec<(usize, Vec<Range<usize>>)> = (0..a.model.objects.len())
         .into_par_iter()
-        .map(|i| (a.model.objects[i].file, object_spans(a, i)))
+        .map(|i| (a.model.objects[i].file(), object_spans(a, i)))
         .filter(|(_, found)| !found.is_empty())
         .collect();
     for (file, found) in per_object {

@@ -129,7 +129,7 @@ fn chart_name(helm: &Path, chart: &Path, timeout: Duration) -> Result<String> {
     })?;
     docs.iter()
         .find_map(|d| {
-            d.root
+            d.root()
                 .and_then(|r| d.str_at(r, &["name"]))
                 .map(str::to_string)
         })

@@ -20,7 +20,6 @@ use tree::Builder;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ops::Range;
-use std::sync::OnceLock;
 
 use granit_parser::{Event, Parser, ScalarStyle as GScalarStyle, StructureStyle};
 
@@ -29,6 +28,10 @@ pub use split::split_documents;
 
 /// Index of a node in its document's arena.
 pub type NodeId = u32;
+
+/// No node: a document without a root. Ids are indices of a document's
+/// nodes, so none reaches it.
+const NO_NODE: NodeId = NodeId::MAX;
 
 /// Deepest nesting accepted, in collections. Kubernetes objects rarely pass 20.
 const NESTING_LIMIT: usize = 200;
@@ -197,7 +200,7 @@ const OWNED: u8 = 4;
 /// scalar values that are not the source's own text. It holds no borrow of
 /// the source (a [`View`] pairs it with the text), so that a document can
 /// keep it in a cell and stay covariant in the source's lifetime.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Nodes {
     /// Where the document's chunk starts in the source.
     base: usize,
@@ -208,6 +211,13 @@ struct Nodes {
 }
 
 impl Nodes {
+    fn has_slack(&self) -> bool {
+        self.slots.capacity() > self.slots.len()
+            || self.pairs.capacity() > self.pairs.len()
+            || self.items.capacity() > self.items.len()
+            || self.owned.capacity() > self.owned.len()
+    }
+
     /// The nodes live as long as the run: give back their slack.
     fn shrink(&mut self) {
         self.slots.shrink_to_fit();
@@ -386,18 +396,20 @@ pub struct Document<'a> {
     /// The nodes. A released document ([`Document::release`]) has none
     /// until it is read again: they are then parsed anew from `text`, and
     /// kept.
-    tree: OnceLock<Box<Nodes>>,
+    /// A one-word cell: two threads that read a released document at once
+    /// both parse it, and one result is kept (they are the same).
+    tree: once_cell::race::OnceBox<Nodes>,
     /// The document's chunk of the source.
     text: &'a str,
     /// Whether the tree may be let go and parsed again from `text` alone:
     /// the chunk is this one document, kept whole.
     releasable: bool,
-    /// `None` for a document that holds only comments, or an explicit null.
-    pub root: Option<NodeId>,
+    /// The root node, or [`NO_NODE`] (see [`Document::root`]).
+    root: NodeId,
     /// Where the template path from Helm's `# Source: chart/templates/x.yaml`
-    /// is in `text` (offset, length): read by [`Document::template`], half
-    /// the size of a borrowed string.
-    template: Option<(u32, u32)>,
+    /// is in `text` (offset, length; no path: length 0): read by
+    /// [`Document::template`], half the size of a borrowed string.
+    template: (u32, u32),
     /// Whether the document's lines end in CRLF.
     pub crlf: bool,
     /// Duplicate keys, a pruned tree's JSON length and tags: few
@@ -435,16 +447,16 @@ impl<'a> Document<'a> {
         rare: Option<Box<Rare>>,
     ) -> Self {
         // The comment is in the chunk, which is under 4 GiB.
-        let template = template.map(|t| {
+        let template = template.map_or((0, 0), |t| {
             let at = t.as_ptr() as usize - arena.text.as_ptr() as usize;
             (at as u32, t.len() as u32)
         });
         Document {
             span,
             text: arena.text,
-            tree: OnceLock::from(Box::new(arena.nodes)),
+            tree: once_cell::race::OnceBox::with_value(Box::new(arena.nodes)),
             releasable: false,
-            root,
+            root: root.unwrap_or(NO_NODE),
             template,
             crlf,
             rare,
@@ -453,8 +465,15 @@ impl<'a> Document<'a> {
 
     /// The template path from Helm's `# Source: chart/templates/x.yaml`.
     pub fn template(&self) -> Option<&'a str> {
-        let (at, len) = self.template?;
-        Some(&self.text[at as usize..(at + len) as usize])
+        let (at, len) = self.template;
+        (len > 0).then(|| &self.text[at as usize..(at + len) as usize])
+    }
+
+    /// The root node; `None` for a document that holds only comments, or
+    /// an explicit null.
+    #[inline]
+    pub fn root(&self) -> Option<NodeId> {
+        (self.root != NO_NODE).then_some(self.root)
     }
 
     /// The nodes, parsed again if the document was released.
@@ -490,7 +509,7 @@ impl<'a> Document<'a> {
     /// keeps its tree.
     pub fn release(&mut self) {
         if self.releasable {
-            self.tree = OnceLock::new();
+            self.tree = once_cell::race::OnceBox::new();
         }
     }
 
@@ -510,8 +529,9 @@ fn reparse(chunk: &str, base: usize) -> Option<Nodes> {
     if docs.len() != 1 {
         return None;
     }
+    // Rare (what the fast path does not take), so a copy is cheap enough.
     let doc = docs.pop()?;
-    doc.tree.into_inner().map(|n| *n)
+    doc.tree.get().cloned()
 }
 
 impl Document<'_> {
@@ -851,7 +871,7 @@ fn kept<'a, V: Visit<'a>>(
         Keeping::Whole => doc.releasable = alone,
         Keeping::Drop { tally } => return Parsed::Dropped { tally },
         Keeping::Prune(keys) => {
-            if let Some(root) = doc.root
+            if let Some(root) = doc.root()
                 && doc.duplicate_keys().is_empty()
                 && doc.is_mapping(root)
             {
@@ -862,10 +882,12 @@ fn kept<'a, V: Visit<'a>>(
     let (out, release) = visit.visit(&doc);
     if release {
         doc.release();
-    } else if let Some(arena) = doc.tree.get_mut() {
-        // The arena lives as long as the run: its slack is given back, but
-        // only once the document is known to be kept.
-        arena.shrink();
+    } else if let Some(nodes) = doc.tree.get().filter(|n| n.has_slack()) {
+        // The nodes live as long as the run: their slack is given back (a
+        // clone of a vector is exact), but only once the document is known
+        // to be kept.
+        let exact = Box::new(nodes.clone());
+        doc.tree = once_cell::race::OnceBox::with_value(exact);
     }
     Parsed::Kept(doc, out)
 }
@@ -948,8 +970,8 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
         .filter_map(|(id, tag)| Some((copied[id as usize]?, tag)))
         .collect();
     tags.sort_by_key(|&(id, _)| id);
-    doc.tree = OnceLock::from(Box::new(new));
-    doc.root = Some(new_root);
+    doc.tree = once_cell::race::OnceBox::with_value(Box::new(new));
+    doc.root = new_root;
     doc.rare = Rare {
         duplicate_keys: Vec::new(),
         pruned_json_len,

@@ -21,7 +21,7 @@ fn documents_templates_and_comment_only_documents() {
     assert_eq!(docs.len(), 3);
     assert_eq!(docs[0].template(), Some("c/templates/a.yaml"));
     assert!(
-        docs[1].root.is_none(),
+        docs[1].root().is_none(),
         "comment-only document is kept, empty"
     );
     assert_eq!(docs[1].template(), Some("c/templates/pdb.yaml"));
@@ -36,7 +36,7 @@ fn documents_templates_and_comment_only_documents() {
 fn spans_are_bytes_under_bom_crlf_and_multibyte() {
     let text = "\u{feff}a: \"é☃\"\r\nb: plain ü\r\nc: [x, 'ÿ']\r\n";
     let doc = one(text);
-    let root = doc.root.unwrap();
+    let root = doc.root().unwrap();
     assert!(doc.crlf);
     let a = doc.get(root, "a").unwrap();
     assert_eq!(span_text(text, &doc, a), "\"é☃\"");
@@ -50,7 +50,7 @@ fn spans_are_bytes_under_bom_crlf_and_multibyte() {
 #[test]
 fn tabs_inside_scalars_are_content() {
     let doc = one("a: \"x\\ty\"\nb: 'p\tq'\nc: |\n  col1\tcol2\n");
-    let root = doc.root.unwrap();
+    let root = doc.root().unwrap();
     assert_eq!(doc.str_at(root, &["a"]), Some("x\ty"));
     assert_eq!(doc.str_at(root, &["b"]), Some("p\tq"));
     assert_eq!(doc.str_at(root, &["c"]), Some("col1\tcol2\n"));
@@ -62,7 +62,7 @@ fn block_scalars_literal_folded_keep_and_dashes_inside() {
     let docs = parse_stream(text).unwrap();
     assert_eq!(docs.len(), 1, "an indented --- is content");
     let doc = &docs[0];
-    let root = doc.root.unwrap();
+    let root = doc.root().unwrap();
     assert_eq!(doc.str_at(root, &["a"]), Some("line\n---\nmore\n\n"));
     assert_eq!(doc.str_at(root, &["b"]), Some("folded text"));
     assert_eq!(doc.str_at(root, &["c"]), Some("strip"));
@@ -80,7 +80,7 @@ fn block_scalars_literal_folded_keep_and_dashes_inside() {
 fn multi_line_plain_scalars_fold() {
     let doc = one("description: this is\n  a long\n  description\nnext: x\n");
     assert_eq!(
-        doc.str_at(doc.root.unwrap(), &["description"]),
+        doc.str_at(doc.root().unwrap(), &["description"]),
         Some("this is a long description")
     );
 }
@@ -90,7 +90,7 @@ fn flow_collections_and_indentless_sequences() {
     let text =
         "m: {key: a, values: [b, c]}\nempty: {}\nlist: []\nind:\n- one\n- two\nnested:\n  - x: 1\n";
     let doc = one(text);
-    let root = doc.root.unwrap();
+    let root = doc.root().unwrap();
     let m = doc.get(root, "m").unwrap();
     assert!(matches!(
         doc.node(m).kind,
@@ -118,7 +118,7 @@ fn quoted_keys_and_trailing_spaces_and_whitespace_lines() {
     let text =
         "\"helm.sh/hook\": pre-install\nsecret: \n  secretName: s\nannotations:\n    \nspec: 1\n";
     let doc = one(text);
-    let root = doc.root.unwrap();
+    let root = doc.root().unwrap();
     assert_eq!(doc.str_at(root, &["helm.sh/hook"]), Some("pre-install"));
     assert_eq!(doc.str_at(root, &["secret", "secretName"]), Some("s"));
     let ann = doc.get(root, "annotations").unwrap();
@@ -129,7 +129,7 @@ fn quoted_keys_and_trailing_spaces_and_whitespace_lines() {
 fn comments_less_indented_inside_a_sequence() {
     let text = "volumes:\n  - name: a\n\n# a comment at column 0\n  # and one indented less\n  - name: b\n    \n";
     let doc = one(text);
-    let v = doc.get(doc.root.unwrap(), "volumes").unwrap();
+    let v = doc.get(doc.root().unwrap(), "volumes").unwrap();
     assert_eq!(doc.items(v).count(), 2);
 }
 
@@ -137,7 +137,7 @@ fn comments_less_indented_inside_a_sequence() {
 fn anchors_and_aliases_are_pointers_not_copies() {
     let text = "base: &b {a: 1}\ncopy: *b\nmerged:\n  <<: *b\n  c: 2\n";
     let doc = one(text);
-    let root = doc.root.unwrap();
+    let root = doc.root().unwrap();
     let copy_entry = doc.get_direct_entry(root, "copy").unwrap().1;
     assert!(matches!(doc.node(copy_entry).kind, NodeKind::Alias { .. }));
     assert_eq!(span_text(text, &doc, copy_entry), "*b");
@@ -185,7 +185,7 @@ fn duplicate_keys_keep_the_last_value_and_are_recorded() {
     let text = "a: 1\nb: 2\na: 3\n";
     let docs = parse_stream(text).unwrap();
     let d = &docs[0];
-    let r = d.root.unwrap();
+    let r = d.root().unwrap();
     assert_eq!(d.str_at(r, &["a"]), Some("3"));
     assert_eq!(
         d.get_direct_entry(r, "a").map(|(_, v)| d.scalar(v)),
@@ -201,7 +201,10 @@ fn duplicate_keys_keep_the_last_value_and_are_recorded() {
     // Large mappings take the hashed path.
     let big: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect::<String>() + "k7: last\n";
     let docs = parse_stream(&big).unwrap();
-    assert_eq!(docs[0].str_at(docs[0].root.unwrap(), &["k7"]), Some("last"));
+    assert_eq!(
+        docs[0].str_at(docs[0].root().unwrap(), &["k7"]),
+        Some("last")
+    );
     assert_eq!(docs[0].duplicate_keys().len(), 1);
 }
 
@@ -221,32 +224,32 @@ fn end_markers_and_several_documents_in_one_chunk() {
     let docs = parse_stream(text).unwrap();
     let roots: Vec<_> = docs
         .iter()
-        .filter_map(|d| d.root.map(|r| d.entries(r).len()))
+        .filter_map(|d| d.root().map(|r| d.entries(r).len()))
         .collect();
     assert_eq!(roots, [1, 1]);
 }
 
 #[test]
 fn empty_input_and_explicit_null_documents() {
-    assert!(parse_stream("").unwrap().iter().all(|d| d.root.is_none()));
+    assert!(parse_stream("").unwrap().iter().all(|d| d.root().is_none()));
     assert!(
         parse_stream("---\n~\n")
             .unwrap()
             .iter()
-            .all(|d| d.root.is_none())
+            .all(|d| d.root().is_none())
     );
     assert!(
         parse_stream("---\nnull\n---\n")
             .unwrap()
             .iter()
-            .all(|d| d.root.is_none())
+            .all(|d| d.root().is_none())
     );
 }
 
 #[test]
 fn scalar_types_follow_kubernetes_decoder() {
     let doc = one("a: on\nb: \"on\"\nc: 0755\nd: !!str 8080\ne: ~\nf: 1.5\ng: text\nh:\n");
-    let r = doc.root.unwrap();
+    let r = doc.root().unwrap();
     let t = |k| doc.scalar_type(doc.get(r, k).unwrap()).unwrap();
     assert_eq!(t("a"), ScalarType::Bool);
     assert_eq!(t("b"), ScalarType::Str);
@@ -384,10 +387,10 @@ fn pruning_keeps_named_keys_and_the_json_length() {
     }
     let text = "kind: Big\nmetadata: {name: x, labels: &l {a: b}}\nspec:\n  schema: [1, 2, 3]\n  again: *l\n";
     let full = parse_stream(text).unwrap();
-    let whole = full[0].json_len(full[0].root.unwrap(), &mut usize::MAX.clone());
+    let whole = full[0].json_len(full[0].root().unwrap(), &mut usize::MAX.clone());
     let pruned = parse_stream_keeping(text, Keep::Decide(keys)).unwrap();
     let d = &pruned.docs[0];
-    let root = d.root.unwrap();
+    let root = d.root().unwrap();
     assert_eq!(d.pruned_json_len(), Some(whole));
     assert_eq!(d.str_at(root, &["metadata", "name"]), Some("x"));
     assert_eq!(d.str_at(root, &["metadata", "labels", "a"]), Some("b"));
@@ -396,7 +399,7 @@ fn pruning_keeps_named_keys_and_the_json_length() {
     // A duplicate key keeps the whole tree: lint reports it where it is.
     let dup = "kind: Big\nkind: Bigger\nspec: {a: 1}\n";
     let kept = parse_stream_keeping(dup, Keep::Decide(keys)).unwrap().docs;
-    assert!(kept[0].get(kept[0].root.unwrap(), "spec").is_some());
+    assert!(kept[0].get(kept[0].root().unwrap(), "spec").is_some());
     assert_eq!(kept[0].pruned_json_len(), None);
 }
 
@@ -409,6 +412,12 @@ fn a_node_stays_small() {
         "{}",
         std::mem::size_of::<super::Slot>()
     );
+    // A stream of a million small documents keeps one each.
+    assert!(
+        std::mem::size_of::<Document<'_>>() <= 64,
+        "{}",
+        std::mem::size_of::<Document<'_>>()
+    );
 }
 
 /// A scalar longer than a slot's length field holds is kept aside, and
@@ -418,7 +427,7 @@ fn a_scalar_longer_than_a_slot_holds_reads_back_whole() {
     let long = "x".repeat(B_MAX as usize + 1);
     for text in [format!("a: {long}\n"), format!("a: &x {long}\nb: *x\n")] {
         let doc = one(&text);
-        let value = doc.get(doc.root.unwrap(), "a").unwrap();
+        let value = doc.get(doc.root().unwrap(), "a").unwrap();
         assert_eq!(doc.scalar(value), Some(long.as_str()));
         assert_eq!(span_text(&text, &doc, value), long);
     }
@@ -431,7 +440,7 @@ fn tags_survive_pruning_under_new_ids() {
         .unwrap()
         .docs;
     let d = &docs[0];
-    let root = d.root.unwrap();
+    let root = d.root().unwrap();
     assert!(d.get(root, "spec").is_none(), "pruned");
     let name = d.path(root, &["metadata", "name"]).unwrap();
     assert_eq!(d.tag(name), Some("!!str"));

@@ -150,7 +150,7 @@ fn helm4_plugin_manifest_follows_the_v1_format() {
     let src = confsum::source::Source::new("plugin.yaml", None, text);
     let docs = confsum::yaml::parse_stream(&src.text).unwrap();
     let doc = &docs[0];
-    let root_node = doc.root.unwrap();
+    let root_node = doc.root().unwrap();
     let s = |k: &str| {
         doc.str_at(root_node, &[k])
             .unwrap_or_else(|| panic!("{k} missing"))
@@ -525,7 +525,7 @@ pub fn run_action_with(
     let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
     let docs = confsum::yaml::parse_stream(&text).expect("action.yml is valid YAML");
     let doc = &docs[0];
-    let r = doc.root.unwrap();
+    let r = doc.root().unwrap();
     assert_eq!(doc.str_at(r, &["runs", "using"]), Some("composite"));
     let mut values: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for &(k, v) in doc.entries(doc.get(r, "inputs").unwrap()) {
@@ -759,7 +759,7 @@ fn argocd_cmp_generate_command_runs() {
     let text = std::fs::read_to_string(root().join("integrations/argocd/cmp-plugin.yaml")).unwrap();
     let docs = confsum::yaml::parse_stream(&text).unwrap();
     let doc = &docs[0];
-    let r = doc.root.unwrap();
+    let r = doc.root().unwrap();
     assert_eq!(doc.str_at(r, &["kind"]), Some("ConfigManagementPlugin"));
     // Argo CD names a versioned plugin `<name>-<version>`; the comment
     // tells users that name.

@@ -38,7 +38,7 @@ fn identity<'m>(ctx: &Context<'m, '_>, i: usize) -> Identity<'m> {
     } else {
         o.namespace.as_str()
     };
-    (o.scope, o.group(), &o.kind_name, namespace, &o.name)
+    (o.scope(), o.group(), &o.kind_name, namespace, &o.name)
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
@@ -67,10 +67,10 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         let o = ctx.object(i);
         let cluster_scoped = is_cluster_scoped(o.group(), &o.kind_name);
         let f = ctx.object(first);
-        if f.file != o.file {
-            let list = across.entry((o.file, f.file)).or_default();
+        if f.file() != o.file() {
+            let list = across.entry((o.file(), f.file())).or_default();
             if list.is_empty() {
-                pairs.push((o.file, f.file));
+                pairs.push((o.file(), f.file()));
             }
             list.push((i, first));
             continue;

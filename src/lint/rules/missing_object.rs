@@ -53,7 +53,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 .ignores_name(rf.kind.as_str(), &o.namespace, &rf.name)
                 || ctx
                     .usage()
-                    .made_at_run_time(o.scope, &o.namespace, rf.kind, &rf.name)
+                    .made_at_run_time(o.scope(), &o.namespace, rf.kind, &rf.name)
             {
                 continue;
             }
@@ -70,7 +70,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 .map(|v| v.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
-            let key = (o.scope, o.namespace.as_str(), rf.kind, rf.name.as_str());
+            let key = (o.scope(), o.namespace.as_str(), rf.kind, rf.name.as_str());
             let list = refs.entry(key).or_insert_with(|| {
                 order.push(key);
                 Vec::new()

@@ -78,7 +78,7 @@ fn changed_targets(
         };
         let Some(twin) = other
             .graph
-            .find_in(&other.model, kind, t.scope, &t.namespace, &t.name)
+            .find_in(&other.model, kind, t.scope(), &t.namespace, &t.name)
         else {
             continue;
         };

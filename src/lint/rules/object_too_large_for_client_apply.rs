@@ -41,7 +41,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         }
         let size = match doc.pruned_json_len() {
             // Measured before lint let the bulk of its tree go.
-            Some(len) if o.node == doc.root.unwrap_or(o.node) => len,
+            Some(len) if o.node == doc.root().unwrap_or(o.node) => len,
             _ => doc.json_len(o.node, &mut 2_000_000),
         };
         if size > LIMIT {
