@@ -197,7 +197,9 @@ pub fn run(
         let sources: &'static [Source] = Vec::leak(manifests);
         let linted = lint_sources(sources, &run, &config, notes, None)?;
         let failing = threshold.is_some_and(|t| linted.any_at_least(t));
-        *deferred = Some(super::Deferred::Lint(Box::new(linted), format));
+        *deferred = Some(super::Deferred::Report(Box::new(move |w| {
+            linted.write(format, w)
+        })));
         return Ok(Status::findings_if(failing));
     }
     let mut items = Vec::new();

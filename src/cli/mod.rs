@@ -119,7 +119,7 @@ fn run(
     deferred: &mut Option<Deferred>,
 ) -> Result<Status, Error> {
     match command {
-        Command::Graph(a) => graph_cmd::run(a, out, err),
+        Command::Graph(a) => graph_cmd::run(a, out, err, deferred),
         Command::Inject(a) => inject_cmd::run(a, out, err, deferred),
         Command::PostRender(a) => inject_cmd::post_render(a, err, deferred),
         Command::Lint(a) => lint_cmd::run(a, out, err, deferred),
@@ -170,16 +170,19 @@ pub enum Deferred {
         texts: Vec<std::sync::Arc<String>>,
         edits: Vec<Vec<confsum::inject::Edit>>,
     },
-    /// A lint report (a stream of 250k ConfigMaps has 180 MB of it as
-    /// JSON), made as it is written.
-    Lint(Box<lint_cmd::Linted<'static>>, lint_cmd::Streamed),
+    /// A report (a lint of 250k ConfigMaps has 180 MB of it as JSON), made
+    /// as it is written, from what the run kept.
+    Report(WriteReport),
 }
+
+/// Writes a report to stdout, once.
+pub type WriteReport = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()>>;
 
 impl Deferred {
     fn write_to(self, w: &mut impl Write) -> std::io::Result<()> {
         match self {
             Deferred::Manifests { texts, edits } => write_manifests(&texts, &edits, w),
-            Deferred::Lint(linted, format) => linted.write(format, w),
+            Deferred::Report(write) => write(w),
         }
     }
 }

@@ -4,6 +4,28 @@ pub mod lint;
 
 pub use crate::display::{escape_control, neutralize_controls};
 
+/// A JSON array serialised from its elements as they come: a report holds
+/// one element at a time, not all of them.
+pub(crate) struct LazySeq<I>(std::cell::Cell<Option<I>>);
+
+impl<I> LazySeq<I> {
+    pub(crate) fn new(elements: I) -> Self {
+        LazySeq(std::cell::Cell::new(Some(elements)))
+    }
+}
+
+impl<T: serde::Serialize, I: Iterator<Item = T>> serde::Serialize for LazySeq<I> {
+    /// Once: the elements are consumed.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        for element in self.0.take().into_iter().flatten() {
+            seq.serialize_element(&element)?;
+        }
+        seq.end()
+    }
+}
+
 /// docs/rules.md, generated from the rules' doc comments.
 pub fn rules_markdown() -> String {
     let mut out = String::from(
