@@ -30,11 +30,10 @@ fn sorted_configs<'m>(a: &'m Analysis<'_>) -> impl Iterator<Item = (usize, &'m O
         .filter(|&i| matches!(objects[i].kind, Kind::Config(_)))
         .map(|i| u32::try_from(i).expect("fewer than 2^32 objects"))
         .collect();
-    // By index after the names: no buffer of half the order that a stable
-    // sort takes.
-    order.sort_unstable_by(|&x, &y| {
+    // Stable: equal names keep their input order.
+    order.sort_by(|&x, &y| {
         let (p, q) = (&objects[x as usize], &objects[y as usize]);
-        (&p.kind_name, &p.namespace, &p.name, x).cmp(&(&q.kind_name, &q.namespace, &q.name, y))
+        (&p.kind_name, &p.namespace, &p.name).cmp(&(&q.kind_name, &q.namespace, &q.name))
     });
     order
         .into_iter()
