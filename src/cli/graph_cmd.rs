@@ -15,29 +15,29 @@ pub fn run(
     let inputs = super::input::discover(&args.input.paths, &args.input, &config.file, err)?;
     let sources = super::input::rendered(inputs, &args.chart, args.input.namespace.as_deref())?;
     super::announce(&sources);
-    // The sources live until the process ends, so that the text report can
-    // be written from the analysis that borrows them once the run has
-    // succeeded (no copy of it is built).
+    // The sources live until the process ends, so that a text or JSON
+    // report can be written from the analysis that borrows them once the
+    // run has succeeded (no copy of it is built).
     let sources: &'static [confsum::source::Source] = Vec::leak(sources);
     let analysis = confsum::analyze_for_graph_with(sources, namespace, &config.policy)?;
     let sums = digest::checksums(&analysis.model, &analysis.graph, key.as_deref())?;
-    if let GraphFormat::Text | GraphFormat::Json = args.format {
-        let json = matches!(args.format, GraphFormat::Json);
-        *deferred = Some(super::Deferred::Report(Box::new(move |w| {
-            if json {
-                report::graph::json_to(&analysis, &sums, w)
-            } else {
-                report::graph::text_to(&analysis, &sums, w)
-            }
-        })));
-        return Ok(Status::Clean);
-    }
     let text = match args.format {
-        GraphFormat::Json => report::graph::json(&analysis, &sums),
-        GraphFormat::Text => report::graph::text(&analysis, &sums),
         GraphFormat::Dot => report::graph::dot(&analysis),
         GraphFormat::Mermaid => report::graph::mermaid(&analysis),
         GraphFormat::Svg => report::graph::svg(&analysis),
+        // Text and JSON, the reports a large input asks for, are written
+        // as they are made.
+        GraphFormat::Json | GraphFormat::Text => {
+            let json = matches!(args.format, GraphFormat::Json);
+            *deferred = Some(super::Deferred::Report(Box::new(move |w| {
+                if json {
+                    report::graph::json_to(&analysis, &sums, w)
+                } else {
+                    report::graph::text_to(&analysis, &sums, w)
+                }
+            })));
+            return Ok(Status::Clean);
+        }
     };
     super::emit(out, text);
     Ok(Status::Clean)

@@ -3,7 +3,6 @@
 
 use crate::model::ConfigKind;
 use serde_json::{Value, json};
-use std::fmt::Write as _;
 
 use crate::Analysis;
 use crate::digest::Checksums;
@@ -191,9 +190,10 @@ pub fn text_to(
     sums: &[Checksums],
     mut sink: impl std::io::Write,
 ) -> std::io::Result<()> {
-    // A workload's lines at a time.
+    // A workload's lines at a time (stdout is buffered).
     let mut out = String::new();
     for i in sorted_workloads(a) {
+        out.clear();
         let w = &a.graph.workloads[i];
         let o = &a.model.objects[w.object];
         let note = match (&w.left_alone, a.model.is_injectable(o)) {
@@ -237,24 +237,17 @@ pub fn text_to(
         if w.refs.is_empty() && lines.is_empty() {
             out.push_str("└── (no ConfigMap or Secret)\n");
         }
-        if out.len() >= 1 << 16 {
-            sink.write_all(out.as_bytes())?;
-            out.clear();
-        }
+        sink.write_all(out.as_bytes())?;
     }
     // Written as found: 250k unused ConfigMaps made 9 MB of lines to copy.
     let unused = sorted_configs(a).filter(|(i, _)| a.graph.consumers_of(*i).is_empty());
     for (n, (_, o)) in unused.enumerate() {
         if n == 0 {
-            out.push_str("\nnot consumed by any workload:\n");
+            sink.write_all(b"\nnot consumed by any workload:\n")?;
         }
-        let _ = writeln!(out, "  {}/{} in {}", o.kind_name, o.name, o.namespace);
-        if out.len() >= 1 << 16 {
-            sink.write_all(out.as_bytes())?;
-            out.clear();
-        }
+        writeln!(sink, "  {}/{} in {}", o.kind_name, o.name, o.namespace)?;
     }
-    sink.write_all(out.as_bytes())
+    Ok(())
 }
 
 fn node_id(kind: &str, ns: &str, name: &str) -> String {

@@ -435,24 +435,15 @@ impl ScopeOrder<'_> {
 /// appearance, as [`human`] shows them (a stable reorder): whether there
 /// are several scopes.
 pub fn group_by_scope(model: &crate::model::Model<'_>, findings: &mut [Finding]) -> bool {
-    let scope = |f: &Finding| {
-        let scope = &model.files[f.file].source.scope;
-        (!scope.is_empty()).then(|| escape_control(scope))
-    };
-    let scopes: Vec<Option<std::borrow::Cow<'_, str>>> = findings.iter().map(scope).collect();
-    let order = scope_order(scopes.iter().map(|s| s.as_deref()));
+    // Each file's scope as items show it.
+    let scopes: Vec<Option<std::borrow::Cow<'_, str>>> = model
+        .files
+        .iter()
+        .map(|f| (!f.source.scope.is_empty()).then(|| escape_control(&f.source.scope)))
+        .collect();
+    let order = scope_order(findings.iter().map(|f| scopes[f.file].as_deref()));
     if order.grouped() {
-        let ranks: Vec<usize> = model
-            .files
-            .iter()
-            .map(|f| {
-                order.rank(
-                    (!f.source.scope.is_empty())
-                        .then(|| escape_control(&f.source.scope))
-                        .as_deref(),
-                )
-            })
-            .collect();
+        let ranks: Vec<usize> = scopes.iter().map(|s| order.rank(s.as_deref())).collect();
         crate::lint::sort_in_place(findings, |f| ranks[f.file]);
     }
     order.grouped()
