@@ -466,13 +466,13 @@ pub fn human_batches<I: std::borrow::Borrow<Item> + Sync, B: AsRef<[I]>>(
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+    let handlers = Handlers::new(theme);
     let mut current: Option<Option<String>> = None;
     for batch in batches {
         let batch = batch.as_ref();
         let blocks: Vec<String> = batch
             .par_iter()
-            .map(|i| human_block(&handler, i.borrow()))
+            .map(|i| human_block(&handlers, i.borrow()))
             .collect();
         for (i, block) in batch.iter().zip(blocks) {
             let scope = &i.borrow().scope;
@@ -489,8 +489,61 @@ pub fn human_batches<I: std::borrow::Borrow<Item> + Sync, B: AsRef<[I]>>(
     Ok(())
 }
 
+/// miette's handler as the human report sets it up, and the same without
+/// line wrapping, for items whose texts need none.
+struct Handlers {
+    wrapping: GraphicalReportHandler,
+    plain: GraphicalReportHandler,
+}
+
+impl Handlers {
+    fn new(theme: GraphicalTheme) -> Self {
+        let wrapping = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+        Handlers {
+            plain: wrapping.clone().with_wrap_lines(false),
+            wrapping,
+        }
+    }
+
+    /// The handler for `item`: wrapping (textwrap measures every word of
+    /// every text, most of the human report's cost over JSON's) only when
+    /// a text may need it.
+    fn of(&self, item: &Item) -> &GraphicalReportHandler {
+        if wraps(item) {
+            &self.wrapping
+        } else {
+            &self.plain
+        }
+    }
+}
+
+/// Whether an item's texts may need wrapping.
+fn wraps(item: &Item) -> bool {
+    !(needs_no_wrapping(&item.message) && needs_no_wrapping(&item.help))
+}
+
+/// Widest text line that miette shows unwrapped, with its widest indent
+/// (8 columns) within its default width (200, less a margin of 2).
+const UNWRAPPED_WIDTH: usize = 190;
+
+/// Whether wrapping `text` would leave it as it is: lines of printable
+/// ASCII, none blank, none over [`UNWRAPPED_WIDTH`], no whitespace at an
+/// end or run of it (which wrapping trims or may break at).
+fn needs_no_wrapping(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('\n').all(|line| {
+            !line.is_empty()
+                && line.len() <= UNWRAPPED_WIDTH
+                && line.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+                && !line.starts_with(' ')
+                && !line.ends_with(' ')
+                && !line.contains("  ")
+        })
+}
+
 /// One item's block of the human report.
-fn human_block(handler: &GraphicalReportHandler, i: &Item) -> String {
+fn human_block(handlers: &Handlers, i: &Item) -> String {
+    let handler = handlers.of(i);
     use std::fmt::Write as _;
     let severity = match i.severity {
         Severity::Error => miette::Severity::Error,
@@ -1069,6 +1122,77 @@ fn md_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Leaving out wrapping changes no block it is left out of: every
+    /// finding of every rule fixture, and texts made to be long or odd,
+    /// render alike with and without it whenever [`needs_no_wrapping`]
+    /// says so (and it says so for most).
+    #[test]
+    fn unwrapped_blocks_equal_wrapped_ones() {
+        let handlers = Handlers::new(GraphicalTheme::unicode_nocolor());
+        let both = |i: &Item| {
+            let wrapped = human_block(
+                &Handlers {
+                    plain: handlers.wrapping.clone(),
+                    wrapping: handlers.wrapping.clone(),
+                },
+                i,
+            );
+            (wrapped, human_block(&handlers, i))
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+        let (mut plain, mut all, mut real, mut real_plain) = (0, 0, 0, 0);
+        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+            let path = entry.unwrap().into_path();
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            // Some fixtures are not UTF-8, on purpose.
+            let Ok(source) = crate::source::read_file(&path) else {
+                continue;
+            };
+            let sources = [source];
+            let Ok(mut a) = crate::analyze_lenient(&sources, "default", &Default::default()) else {
+                continue;
+            };
+            let sums = crate::digest::checksums_lenient(&a.model, &a.graph, None);
+            let findings = crate::lint::run(&a, &sums, &Default::default());
+            let mut items = items(&mut a, findings, &Default::default());
+            real += items.len();
+            real_plain += items.iter().filter(|i| !wraps(i)).count();
+            let odd = [
+                "word ".repeat(60),
+                "a  b".into(),
+                " lead".into(),
+                "trail ".into(),
+                "two\n\nparas".into(),
+                "ünïcode ".repeat(30),
+                "x".repeat(UNWRAPPED_WIDTH),
+                format!("{} tail", "y".repeat(UNWRAPPED_WIDTH - 4)),
+            ];
+            if let Some(first) = items.first().cloned() {
+                items.extend(odd.iter().map(|text| Item {
+                    message: text.clone(),
+                    help: text.clone().into(),
+                    ..first.clone()
+                }));
+            }
+            for i in &items {
+                all += 1;
+                if wraps(i) {
+                    continue;
+                }
+                plain += 1;
+                let (wrapped, unwrapped) = both(i);
+                assert_eq!(wrapped, unwrapped, "{}", i.message);
+            }
+        }
+        assert!(plain > 100, "{plain} of {all} unwrapped");
+        assert!(
+            real > 100 && real_plain * 10 > real * 9,
+            "{real_plain} of {real} findings unwrapped"
+        );
+    }
 
     #[test]
     fn a_random_suffix_is_set_aside_by_its_look_or_by_the_template() {
