@@ -520,20 +520,31 @@ fn doubling(bin: &str, dir: &Path, report: &mut String) {
             s
         }),
     ];
-    report.push_str("\n## Doubling (lint --format json, median of 5 wall and CPU seconds)\n\n| shape | N | wall s | CPU s | CPU vs N/2 |\n|---|---:|---:|---:|---:|\n");
+    const RUNS: usize = 7;
+    const SIZES: [usize; 4] = [6_250, 12_500, 25_000, 50_000];
+    report.push_str(&format!("\n## Doubling (lint --format json, median of {RUNS} wall and CPU seconds, the sizes of a shape run in turn)\n\n| shape | N | wall s | CPU s | CPU vs N/2 |\n|---|---:|---:|---:|---:|\n"));
     for (name, make) in shapes {
+        let paths: Vec<PathBuf> = SIZES
+            .iter()
+            .map(|n| {
+                let path = dir.join(format!("doubling-{n}.yaml"));
+                std::fs::write(&path, make(*n)).unwrap();
+                path
+            })
+            .collect();
+        // Each round runs every size once: a shared machine's slow spell
+        // falls on all sizes alike, not on one.
+        let mut runs: Vec<Vec<Run>> = vec![Vec::new(); SIZES.len()];
+        for _ in 0..RUNS {
+            for (path, runs) in paths.iter().zip(&mut runs) {
+                let mut c = Command::new(bin);
+                c.args(["lint", "--format", "json", "--fail-on", "never"]);
+                runs.push(run_with_cpu(&mut c, path));
+            }
+        }
         let mut previous: Option<Duration> = None;
-        for n in [6_250, 12_500, 25_000, 50_000] {
-            let path = dir.join(format!("doubling-{n}.yaml"));
-            std::fs::write(&path, make(n)).unwrap();
-            let runs: Vec<Run> = (0..5)
-                .map(|_| {
-                    let mut c = Command::new(bin);
-                    c.args(["lint", "--format", "json", "--fail-on", "never"]);
-                    run_with_cpu(&mut c, &path)
-                })
-                .collect();
-            let Run { wall, cpu, .. } = summary(&runs);
+        for (n, runs) in SIZES.iter().zip(&runs) {
+            let Run { wall, cpu, .. } = summary(runs);
             let ratio = previous
                 .map(|p| format!("{:.2}x", cpu.as_secs_f64() / p.as_secs_f64().max(0.01)))
                 .unwrap_or_default();
