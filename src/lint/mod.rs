@@ -432,22 +432,71 @@ where
     }
 }
 
-/// Whether lint reads nothing of an object but its names, so that its tree
-/// can go as soon as it is parsed ([`crate::model::Release::Inert`]): an
-/// object of no kind the graph or RBAC reads, with no duplicate key, no
-/// `confsum.dev/ignore` annotation, no scalar that may name a ConfigMap or
-/// Secret, and too short to pass the client-side apply limit. A stream of
-/// 250k Services then holds objects, not trees.
+/// Whether lint reads nothing of an object but its names, and of a
+/// ConfigMap its data as read while parsing, so that its tree can go as
+/// soon as it is parsed ([`crate::model::Release::Inert`]): an object with
+/// no duplicate key, no `confsum.dev/ignore` annotation, too short to pass
+/// the client-side apply limit, and either
+/// - of no kind the graph or RBAC reads, with no scalar that may name a
+///   ConfigMap or Secret, or
+/// - a ConfigMap on which no rule of its own data reports
+///   ([`quiet_configmap`]).
+///
+/// A stream of 250k Services or ConfigMaps then holds objects, not trees.
+/// What reads an inert ConfigMap's tree all the same (a checksum that
+/// covers it, a finding that points into it) parses it again.
 pub fn inert(doc: &Document<'_>, o: &Object) -> bool {
-    use crate::model::Kind;
-    matches!(o.kind, Kind::Other)
-        && !crate::model::rbac::is_rbac(o)
+    use crate::model::{ConfigKind, Kind};
+    let of_kind = match o.kind {
+        Kind::Other => !crate::model::rbac::is_rbac(o) && !usage::may_name_config(doc),
+        Kind::Config(ConfigKind::ConfigMap) => quiet_configmap(doc, o),
+        _ => false,
+    };
+    of_kind
         && doc.duplicate_keys().is_empty()
         && doc
             .path(o.node, &["metadata", "annotations", IGNORE_ANNOTATION])
             .is_none()
         && !rules::object_too_large_for_client_apply::may_pass_limit(doc)
-        && !usage::may_name_config(doc)
+}
+
+/// Whether no rule that reads a ConfigMap's own data reports on it: no
+/// `immutable`, no key in both `data` and `binaryData`, no invalid key or
+/// base64, every `data` value a string that does not look like a
+/// credential, no label merged in with `<<`, and no value an alias (so that its data is at most twice
+/// its document's bytes, for the size rules). Those rules skip an inert
+/// ConfigMap ([`rules::configs`]).
+fn quiet_configmap(doc: &Document<'_>, o: &Object) -> bool {
+    use crate::yaml::{NodeKind, ScalarType};
+    let Some(data) = o.data_read() else {
+        return false;
+    };
+    let node = o.node;
+    let both = doc.get(node, "data").is_some() && doc.get(node, "binaryData").is_some();
+    if both || data.bad_base64.is_some() || doc.get(node, "immutable").is_some() {
+        return false;
+    }
+    // Labels are read from the data, which holds those written in place.
+    let merged_labels = doc
+        .path(node, &["metadata", "labels"])
+        .is_some_and(|l| doc.get(l, "<<").is_some());
+    if merged_labels {
+        return false;
+    }
+    data.written.iter().all(|e| {
+        let key = doc.scalar(e.key).unwrap_or("");
+        let plain_value = !matches!(doc.node(e.value).kind, NodeKind::Alias { .. });
+        let in_data = e.field == "data";
+        rules::invalid_data_key::is_valid_data_key(key)
+            && plain_value
+            && (!in_data
+                || (doc.scalar_type(e.value) == Some(ScalarType::Str)
+                    && crate::secrets::looks_like_credential(
+                        key,
+                        doc.scalar(e.value).unwrap_or(""),
+                    )
+                    .is_none()))
+    })
 }
 
 /// Whether a finding is about a given file, not only about files read for
@@ -586,6 +635,53 @@ metadata: {name: twice, name: again}
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: c}
+data: {a: b, c.d_e-f: \"g\"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: binary}
+binaryData: {h: aGk=}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: number}
+data: {a: 1}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: credential}
+data: {password: hunter2-correct-horse}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: key}
+data: {a b: c}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: immutable}
+immutable: false
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: alias}
+data: {a: &x b, c: *x}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: both}
+data: {a: b}
+binaryData: {c: aGk=}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: base64}
+binaryData: {c: '!!'}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: secret}
+stringData: {a: b}
 ";
         let sources = [Source::new("-", None, text)];
         let a = crate::analyze_lenient(&sources, "default", &Default::default()).unwrap();
@@ -603,7 +699,16 @@ metadata: {name: c}
                 ("tls", false),
                 ("r", false),
                 ("again", false),
-                ("c", false)
+                ("c", true),
+                ("binary", true),
+                ("number", false),
+                ("credential", false),
+                ("key", false),
+                ("immutable", false),
+                ("alias", false),
+                ("both", false),
+                ("base64", false),
+                ("secret", false),
             ]
         );
         let held: Vec<bool> = a.model.files[0]
@@ -611,6 +716,85 @@ metadata: {name: c}
             .iter()
             .map(|d| d.holds_tree())
             .collect();
-        assert_eq!(held, [false, true, true, true, true, true]);
+        let mut expected = [true; 15];
+        expected[0] = false;
+        expected[5] = false;
+        expected[6] = false;
+        assert_eq!(held, expected);
+    }
+
+    /// The rules that still read an inert ConfigMap (unused-config, the
+    /// size rules, missing-key's note, a checksum) find what they find
+    /// with its tree: a ConfigMap no one reads, one over a small size
+    /// share, one a workload reads a missing key of.
+    #[test]
+    fn inert_configmaps_lint_alike_with_or_without_their_trees() {
+        let text = "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: unread}
+data: {a: b}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: dashboard, labels: {app: x, grafana_dashboard: \"1\"}}
+data: {a: b}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: big
+data:
+  a: \"\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\\L\"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: read}
+data: {a: b}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  template:
+    spec:
+      containers:
+      - name: c
+        image: x
+        env:
+        - {name: A, valueFrom: {configMapKeyRef: {name: read, key: a}}}
+        - {name: B, valueFrom: {configMapKeyRef: {name: read, key: missing}}}
+";
+        let sources = [Source::new("-", None, text)];
+        let lean = crate::analyze_lenient(&sources, "default", &Default::default()).unwrap();
+        let parsed = model::parse_lenient(&sources, "default", model::Release::Nothing);
+        let model = model::Model::build_lenient(parsed.unwrap()).unwrap();
+        let graph = graph::Graph::build_with(&model, &Default::default());
+        let full = Analysis { model, graph };
+        let inert: Vec<bool> = lean.model.objects.iter().map(|o| o.inert).collect();
+        assert_eq!(inert, [true, true, true, true, false]);
+        // 121 bytes of data (`\L` is three) from 83 of YAML: over a
+        // share of 100 bytes.
+        let mut config = LintConfig::default();
+        config.near_size_share = 100.0 / crate::lint::rules::API_SIZE_LIMIT as f64;
+        let lint = |a: &Analysis<'_>| {
+            let sums = digest::checksums_lenient(&a.model, &a.graph, None);
+            run_with(a, &sums, &config, None, None)
+        };
+        let found = lint(&lean);
+        assert_eq!(found, lint(&full));
+        let rules: Vec<(&str, &str)> = found
+            .iter()
+            .map(|f| (f.rule, &text[f.span.clone()]))
+            .collect();
+        for expected in [
+            ("unused-config", "unread"),
+            ("object-near-size-limit", "big"),
+            ("missing-key", "missing"),
+        ] {
+            assert!(rules.contains(&expected), "{expected:?} in {rules:?}");
+        }
+        // Found by its label, read with no tree.
+        assert!(!found.iter().any(|f| f.object == Some(1)), "{rules:?}");
     }
 }

@@ -222,8 +222,14 @@ impl<'m, 'a> Usage<'m, 'a> {
         {
             return Some(OtherUse::ReferencedBy(*r));
         }
+        // An inert ConfigMap's labels are read from its data: its tree
+        // has gone, and its labels merge in none with `<<`.
         let doc = self.model.doc(o);
-        let label = |key: &str| doc.str_at(o.node, &["metadata", "labels", key]);
+        let data = o.inert.then(|| self.model.config_data(obj));
+        let label = |key: &str| match data {
+            Some(data) => data.label(key),
+            None => doc.str_at(o.node, &["metadata", "labels", key]),
+        };
         for (scope, key, value, kinds) in &self.sidecars {
             if *scope == o.scope()
                 && kinds.contains(&kind)

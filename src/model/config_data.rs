@@ -30,7 +30,7 @@ pub struct BadValue {
 }
 
 /// The data of one ConfigMap or Secret.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ConfigData {
     /// Every entry of every data field, in document order (overridden ones
     /// included), for checks of what is written.
@@ -41,12 +41,47 @@ pub struct ConfigData {
     /// The first base64 value of a kind's own fields that does not decode
     /// (boxed: rare, and there is one of these per ConfigMap and Secret).
     pub bad_base64: Option<Box<BadValue>>,
+    /// Where the object's `metadata.name` value is: a place to point at
+    /// once its tree has gone.
+    pub name: Option<std::ops::Range<usize>>,
+    /// The labels written in the object's `metadata.labels` (not merged
+    /// in with `<<`) whose key and value are scalars, in document order:
+    /// what discovery by label reads once the tree has gone.
+    pub labels: Box<[(Box<str>, Box<str>)]>,
+}
+
+impl ConfigData {
+    /// The value of label `key`, as `metadata.labels` has it.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        // A later duplicate key is the one that counts, as in decoding.
+        self.labels
+            .iter()
+            .rev()
+            .find(|(k, _)| k.as_ref() == key)
+            .map(|(_, v)| v.as_ref())
+    }
 }
 
 impl ConfigData {
     /// Read the data of the object at `node`, of `kind`.
     pub(super) fn read(doc: &Document<'_>, node: NodeId, kind: Kind, text: &str) -> ConfigData {
-        let mut data = ConfigData::default();
+        let mut data = ConfigData {
+            name: doc
+                .path(node, &["metadata", "name"])
+                .map(|n| doc.node(n).span),
+            labels: doc
+                .path(node, &["metadata", "labels"])
+                .map(|labels| {
+                    doc.entries(doc.resolve(labels))
+                        .iter()
+                        .filter_map(|&(k, v)| {
+                            Some((doc.scalar(k)?.into(), doc.scalar(doc.resolve(v))?.into()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ..ConfigData::default()
+        };
         let mut written = Vec::new();
         let own = data_fields(kind);
         for field in ALL_DATA_FIELDS {
@@ -88,7 +123,7 @@ impl ConfigData {
 /// The effective keys of a ConfigMap or Secret, in key order: a sorted
 /// vector, not a tree, since a ConfigMap is read once and then only looked
 /// up (a B-tree leaf is 600 bytes, for one key as for eleven).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Effective(Vec<(Box<str>, DataEntry)>);
 
 impl Effective {

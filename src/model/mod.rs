@@ -175,6 +175,12 @@ impl<'a> yaml::Visit<'a> for Reader<'_> {
         let release = match (&mut found, self.release) {
             (Found::One(o), Release::Configs) => matches!(o.kind, Kind::Config(_)),
             (Found::One(o), Release::Inert(inert)) => {
+                if let Kind::Config(_) = o.kind {
+                    // Read while the tree is here: an inert config's data
+                    // is read after its tree has gone.
+                    let data = ConfigData::read(doc, o.node, o.kind, &self.source.text);
+                    o.data = once_cell::race::OnceBox::with_value(Box::new(data));
+                }
                 o.inert = inert(doc, o);
                 o.inert
             }
@@ -503,6 +509,10 @@ pub struct Object {
     pub inert: bool,
     /// Index of the object's scope in [`Model::scopes`] ([`Object::scope`]).
     scope_at: u32,
+    /// A ConfigMap's or Secret's data ([`Model::config_data`]): read on
+    /// first use, or as it is parsed for a config whose tree goes then.
+    /// Two threads that fill it at once read the same value; one is kept.
+    data: once_cell::race::OnceBox<ConfigData>,
 }
 
 impl Object {
@@ -523,6 +533,11 @@ impl Object {
     #[inline]
     pub fn scope(&self) -> usize {
         self.scope_at as usize
+    }
+
+    /// A config's data if it has been read ([`Model::config_data`] reads it).
+    pub fn data_read(&self) -> Option<&ConfigData> {
+        self.data.get()
     }
 
     /// The API group: `apiVersion` before its `/` (empty for the core group).
@@ -549,10 +564,6 @@ pub struct Model<'a> {
     /// playbook, a compose file, Helm values, a kustomization): left out,
     /// with the reason, for `--verbose`.
     pub skipped: Vec<(usize, &'static str)>,
-    /// Each ConfigMap's and Secret's data, read on first use, then kept.
-    /// Boxed: most objects are never asked, and an empty cell costs a word.
-    /// Two threads that fill one cell at once read the same value; one is kept.
-    config_data: Vec<once_cell::race::OnceBox<ConfigData>>,
     /// The scopes of the input, as shown (empty for a stream), in order of
     /// first appearance.
     pub scopes: Vec<String>,
@@ -741,12 +752,10 @@ impl<'a> Model<'a> {
         for o in &mut objects {
             o.scope_at = index32(file_scope[o.file()]);
         }
-        let config_data = objects.iter().map(|_| Default::default()).collect();
         Ok(Model {
             files,
             objects,
             skipped,
-            config_data,
             scopes,
             generated,
             rbac: std::sync::OnceLock::new(),
@@ -762,9 +771,9 @@ impl<'a> Model<'a> {
         for file in &mut self.files {
             file.docs.iter_mut().for_each(Document::release);
         }
-        self.config_data
+        self.objects
             .iter_mut()
-            .for_each(|c| *c = Default::default());
+            .for_each(|o| o.data = Default::default());
     }
 
     /// The input's RBAC, read on first use.
@@ -834,8 +843,8 @@ impl<'a> Model<'a> {
 
     /// The data of a ConfigMap or Secret (empty for any other object).
     pub fn config_data(&self, obj: ObjId) -> &ConfigData {
-        self.config_data[obj].get_or_init(|| {
-            let o = &self.objects[obj];
+        let o = &self.objects[obj];
+        o.data.get_or_init(|| {
             Box::new(ConfigData::read(
                 self.doc(o),
                 o.node,
@@ -1141,6 +1150,7 @@ fn object(
         namespace_defaulted,
         inert: false,
         scope_at: 0,
+        data: Default::default(),
     };
     if let Kind::Workload(wk) = kind {
         check_workload_shape(doc, node, wk, err)?;
@@ -1174,7 +1184,7 @@ mod tests {
     #[test]
     fn an_object_stays_small() {
         let size = std::mem::size_of::<Object>();
-        assert!(size <= 120, "{size}");
+        assert!(size <= 128, "{size}");
         assert_eq!(
             std::mem::size_of::<Found>(),
             size,

@@ -51,6 +51,9 @@ fn object_spans(a: &Analysis<'_>, i: usize) -> Vec<Range<usize>> {
                 }
             }
         }
+        // An inert ConfigMap has no value that looks like a credential
+        // (`crate::lint::inert`), and its tree has gone.
+        Kind::Config(ConfigKind::ConfigMap) if o.inert => {}
         Kind::Config(ConfigKind::ConfigMap) => {
             for e in &a.model.config_data(i).written {
                 let (k, v) = (e.key, e.value);

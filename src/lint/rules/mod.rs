@@ -86,8 +86,17 @@ pub fn find(id: &str) -> Option<&'static crate::lint::Rule> {
     ALL.iter().copied().find(|r| r.id == id)
 }
 
-/// ConfigMaps and Secrets of the input, with their kind.
+/// ConfigMaps and Secrets of the input, with their kind, for the rules of
+/// a config's own data: all but the inert ones, on which none of those
+/// rules reports ([`crate::lint::inert`]).
 pub(crate) fn configs<'c>(
+    ctx: &'c Context<'_, '_>,
+) -> impl Iterator<Item = (ObjId, ConfigKind)> + 'c {
+    all_configs(ctx).filter(|&(i, _)| !ctx.object(i).inert)
+}
+
+/// Every ConfigMap and Secret of the input, with its kind.
+pub(crate) fn all_configs<'c>(
     ctx: &'c Context<'_, '_>,
 ) -> impl Iterator<Item = (ObjId, ConfigKind)> + 'c {
     ctx.objects().filter_map(|(i, o)| match o.kind {
@@ -111,6 +120,22 @@ pub(crate) fn configmap_data<'c>(
                 .filter(|e| e.field == "data")
                 .map(move |e| (obj, e.key, e.value))
         })
+}
+
+/// Where to point at a whole config: its `metadata.name` value, else the
+/// object; read from its data, with no tree.
+pub(crate) fn config_name_span(ctx: &Context<'_, '_>, obj: ObjId) -> std::ops::Range<usize> {
+    match &ctx.analysis.model.config_data(obj).name {
+        Some(span) => span.clone(),
+        None => ctx.doc(obj).node(ctx.object(obj).node).span,
+    }
+}
+
+/// Whether a config's data may be over `bytes`: an inert config's data
+/// is at most twice its document's bytes ([`crate::lint::inert`]), so
+/// that its tree need not be read again to know it is not.
+pub(crate) fn data_may_pass(ctx: &Context<'_, '_>, obj: ObjId, bytes: usize) -> bool {
+    !ctx.object(obj).inert || ctx.doc(obj).span.len() * 2 > bytes
 }
 
 /// A node to point at for a whole object: its `metadata.name` value, else the object.

@@ -1,4 +1,4 @@
-use super::{API_SIZE_LIMIT, configs, data_size, name_node};
+use super::{API_SIZE_LIMIT, all_configs, data_may_pass, data_size, name_node};
 use crate::lint::{Context, Reporter};
 
 rule! {
@@ -19,7 +19,7 @@ rule! {
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let threshold = (API_SIZE_LIMIT as f64 * ctx.config.near_size_share) as usize;
-    for (obj, _) in configs(ctx) {
+    for (obj, _) in all_configs(ctx).filter(|&(obj, _)| data_may_pass(ctx, obj, threshold)) {
         let size = data_size(ctx, obj);
         if size > threshold && size <= API_SIZE_LIMIT {
             let pct = size * 100 / API_SIZE_LIMIT;

@@ -1,4 +1,4 @@
-use super::{API_SIZE_LIMIT, configs, data_size, name_node};
+use super::{API_SIZE_LIMIT, all_configs, data_may_pass, data_size, name_node};
 use crate::lint::{Context, Reporter};
 
 rule! {
@@ -18,7 +18,7 @@ rule! {
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    for (obj, _) in configs(ctx) {
+    for (obj, _) in all_configs(ctx).filter(|&(obj, _)| data_may_pass(ctx, obj, API_SIZE_LIMIT)) {
         let size = data_size(ctx, obj);
         if size > API_SIZE_LIMIT {
             r.report(

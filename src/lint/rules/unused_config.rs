@@ -1,4 +1,4 @@
-use super::{configs, name_node};
+use super::{all_configs, config_name_span};
 use crate::lint::{Context, Message, Reporter};
 use crate::model::ConfigKind;
 
@@ -37,7 +37,7 @@ rule! {
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    for (obj, kind) in configs(ctx) {
+    for (obj, kind) in all_configs(ctx) {
         if !ctx.analysis.graph.consumers_of(obj).is_empty() {
             continue;
         }
@@ -51,10 +51,10 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         if ctx.usage().other_use(obj, kind).is_some() {
             continue;
         }
-        r.report(
+        r.report_span(
             ctx,
             obj,
-            name_node(ctx, obj),
+            config_name_span(ctx, obj),
             Message::About(
                 "nothing in the input consumes {object}: no container reads or mounts it, no workload's ServiceAccount may read it, no container names it, and no other object refers to it",
             ),
