@@ -486,7 +486,7 @@ fn quiet_configmap(doc: &Document<'_>, o: &Object) -> bool {
     data.written.iter().all(|e| {
         let key = doc.scalar(e.key).unwrap_or("");
         let plain_value = !matches!(doc.node(e.value).kind, NodeKind::Alias { .. });
-        let in_data = e.field == "data";
+        let in_data = e.field() == "data";
         rules::invalid_data_key::is_valid_data_key(key)
             && plain_value
             && (!in_data

@@ -867,7 +867,7 @@ impl<'a> Model<'a> {
             return Ok(text.as_bytes().to_vec());
         }
         decode_base64(text).ok_or_else(|| BadValue {
-            field: e.field,
+            field: e.field(),
             key: self
                 .doc(&self.objects[obj])
                 .scalar(e.key)

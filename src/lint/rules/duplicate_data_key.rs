@@ -27,10 +27,10 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         let written = &ctx.analysis.model.config_data(obj).written;
         let in_data: std::collections::HashSet<&str> = written
             .iter()
-            .filter(|e| e.field == "data")
+            .filter(|e| e.field() == "data")
             .filter_map(|e| doc.scalar(e.key))
             .collect();
-        for e in written.iter().filter(|e| e.field == "binaryData") {
+        for e in written.iter().filter(|e| e.field() == "binaryData") {
             let k = e.key;
             let key = doc.scalar(k).unwrap_or("");
             if in_data.contains(key) {

@@ -25,7 +25,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (obj, kind) in configs(ctx) {
         let doc = ctx.doc(obj);
         for e in &ctx.analysis.model.config_data(obj).written {
-            let (field, v) = (e.field, e.value);
+            let (field, v) = (e.field(), e.value);
             if !e.base64 {
                 continue;
             }

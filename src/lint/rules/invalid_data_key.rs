@@ -32,7 +32,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (obj, kind) in configs(ctx) {
         let doc = ctx.doc(obj);
         for e in &ctx.analysis.model.config_data(obj).written {
-            let (field, k) = (e.field, e.key);
+            let (field, k) = (e.field(), e.key);
             let key = doc.scalar(k).unwrap_or("");
             if !is_valid_data_key(key) {
                 let shown: String = key.chars().take(60).collect();

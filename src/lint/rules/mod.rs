@@ -117,7 +117,7 @@ pub(crate) fn configmap_data<'c>(
                 .config_data(obj)
                 .written
                 .iter()
-                .filter(|e| e.field == "data")
+                .filter(|e| e.field() == "data")
                 .map(move |e| (obj, e.key, e.value))
         })
 }
