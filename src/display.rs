@@ -8,7 +8,7 @@ use std::borrow::Cow;
 /// Every control character (ESC, CR, LF, NUL, DEL, C1) shown as `\u{..}`.
 /// For names, keys, paths and messages: one line in, one line out.
 pub fn escape_control(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    if !may_have_control(s, |_| true) || !s.chars().any(char::is_control) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -22,16 +22,21 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether `s` may hold a control character (of the C0 bytes, those
+/// `c0` accepts): control characters are C0 bytes, DEL, or C1
+/// (U+0080..U+009F, which UTF-8 writes after a 0xC2 byte), so a byte scan
+/// rules most text out.
+fn may_have_control(s: &str, c0: impl Fn(u8) -> bool) -> bool {
+    s.bytes()
+        .any(|b| (b < 0x20 && c0(b)) || b == 0x7f || b == 0xc2)
+}
+
 /// Source text for a snippet, with the same byte length (offsets stay
 /// valid): each control character but tab and line breaks becomes `?`s,
 /// one per byte.
 pub fn neutralize_controls(s: &str) -> Cow<'_, str> {
     let is_bad = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
-    // Control characters are C0 bytes, DEL, or C1 (U+0080..U+009F, which
-    // UTF-8 writes after a 0xC2 byte): a byte scan rules most text out.
-    let may_have = s
-        .bytes()
-        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f || b == 0xc2);
+    let may_have = may_have_control(s, |b| !matches!(b, b'\t' | b'\n' | b'\r'));
     if !may_have || !s.chars().any(is_bad) {
         return Cow::Borrowed(s);
     }

@@ -262,16 +262,25 @@ impl Item {
     /// The offending line (its first 300 characters), with sensitive
     /// values masked: made when shown, from the window.
     pub fn snippet(&self) -> String {
+        let line: String = self.line_text().chars().take(300).collect();
+        escape_control(&line).into_owned()
+    }
+
+    /// Whether [`Item::snippet`] is under 300 characters, mostly told by
+    /// the line's bytes, without making it.
+    fn snippet_is_short(&self) -> bool {
+        let line = self.line_text();
+        let plain = line.len() < 300 && line.bytes().all(|b| (0x20..0x7f).contains(&b));
+        plain || self.snippet().chars().count() < 300
+    }
+
+    /// The finding's line of the window, without its line break.
+    fn line_text(&self) -> &str {
         let text = &self.window_text;
         let at = self.span.start - self.window.start;
         let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-        let line: String = text[start..end]
-            .trim_end_matches('\r')
-            .chars()
-            .take(300)
-            .collect();
-        escape_control(&line).into_owned()
+        text[start..end].trim_end_matches('\r')
     }
 
     pub fn place(&self) -> Place<'_> {
@@ -461,12 +470,7 @@ pub fn human_batches<I: std::borrow::Borrow<Item> + Sync, B: AsRef<[I]>>(
     mut w: impl std::io::Write,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handlers = Handlers::new(theme);
+    let handlers = Handlers::new(color);
     let mut current: Option<Option<String>> = None;
     for batch in batches {
         let batch = batch.as_ref();
@@ -494,26 +498,31 @@ pub fn human_batches<I: std::borrow::Borrow<Item> + Sync, B: AsRef<[I]>>(
 struct Handlers {
     wrapping: GraphicalReportHandler,
     plain: GraphicalReportHandler,
+    /// Whether blocks are drawn without colour, so that the common one may
+    /// be written straight out ([`super::snippet::write_plain`]).
+    colorless: bool,
 }
 
 impl Handlers {
-    fn new(theme: GraphicalTheme) -> Self {
+    fn new(color: bool) -> Self {
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
         let wrapping = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
         Handlers {
             plain: wrapping.clone().with_wrap_lines(false),
             wrapping,
+            colorless: !color,
         }
     }
 
-    /// The handler for `item`: wrapping (textwrap measures every word of
-    /// every text, most of the human report's cost over JSON's) only when
-    /// a text may need it.
-    fn of(&self, item: &Item) -> &GraphicalReportHandler {
-        if wraps(item) {
-            &self.wrapping
-        } else {
-            &self.plain
-        }
+    /// The handler: wrapping (textwrap measures every word of every text,
+    /// most of the human report's cost over JSON's) only when a text may
+    /// need it ([`wraps`]).
+    fn of(&self, wrap: bool) -> &GraphicalReportHandler {
+        if wrap { &self.wrapping } else { &self.plain }
     }
 }
 
@@ -526,30 +535,25 @@ fn wraps(item: &Item) -> bool {
 /// (8 columns) within its default width (200, less a margin of 2).
 const UNWRAPPED_WIDTH: usize = 190;
 
-/// Whether wrapping `text` would leave it as it is: lines of printable
-/// ASCII, none blank, none over [`UNWRAPPED_WIDTH`], no whitespace at an
-/// end or run of it (which wrapping trims or may break at).
+/// Whether wrapping `text` would leave it as it is: one line of printable
+/// ASCII, not blank, not over [`UNWRAPPED_WIDTH`], with no whitespace at an
+/// end or run of it (which wrapping trims or may break at). One pass over
+/// its bytes: every finding's texts are asked.
 fn needs_no_wrapping(text: &str) -> bool {
-    !text.is_empty()
-        && text.split('\n').all(|line| {
-            !line.is_empty()
-                && line.len() <= UNWRAPPED_WIDTH
-                && line.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-                && !line.starts_with(' ')
-                && !line.ends_with(' ')
-                && !line.contains("  ")
-        })
+    let bytes = text.as_bytes();
+    let ends = |b: Option<&u8>| b.is_some_and(|&b| b != b' ');
+    bytes.len() <= UNWRAPPED_WIDTH
+        && ends(bytes.first())
+        && ends(bytes.last())
+        && bytes.iter().all(|&b| b.is_ascii_graphic() || b == b' ')
+        && !bytes.windows(2).any(|w| w == b"  ")
 }
 
 /// One item's block of the human report.
 fn human_block(handlers: &Handlers, i: &Item) -> String {
-    let handler = handlers.of(i);
+    let wrap = wraps(i);
+    let handler = handlers.of(wrap);
     use std::fmt::Write as _;
-    let severity = match i.severity {
-        Severity::Error => miette::Severity::Error,
-        Severity::Warning => miette::Severity::Warning,
-        Severity::Info => miette::Severity::Advice,
-    };
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -569,30 +573,11 @@ fn human_block(handlers: &Handlers, i: &Item) -> String {
     if !i.values.is_empty() {
         let _ = writeln!(out, "  values: {}", i.values.join(", "));
     }
-    let label = (i.snippet().chars().count() < 300).then(|| {
-        let len = if i.end_line == i.line {
-            i.span.len()
-        } else {
-            0
-        };
-        LabeledSpan::new_primary_with_span(
-            Some("here".into()),
-            (i.span.start - i.window.start, len),
-        )
-    });
-    // Only the lines around the finding: a snippet costs its window, not
-    // a scan of the file from its start (linear in findings).
-    let shown = Shown {
-        item: i,
-        severity,
-        label,
-        window: crate::error::DocumentSource {
-            name: std::borrow::Cow::Borrowed(&i.file),
-            text: std::borrow::Cow::Borrowed(&i.window_text),
-            first_line: i.line.saturating_sub(1).max(1),
-        },
-    };
-    let _ = handler.render_report(&mut out, &shown);
+    let shown = Shown::of(i);
+    let written = handlers.colorless && !wrap && shown.write_plain(&mut out);
+    if !written {
+        let _ = handler.render_report(&mut out, &shown);
+    }
     // Secondary places as notes, as rustc shows them: each one line.
     for r in &i.related {
         let _ = writeln!(
@@ -613,6 +598,61 @@ struct Shown<'i> {
     severity: miette::Severity,
     label: Option<LabeledSpan>,
     window: crate::error::DocumentSource<'i>,
+}
+
+impl<'i> Shown<'i> {
+    /// `item` with its snippet: only the lines around the finding, so that
+    /// a snippet costs its window, not a scan of the file from its start
+    /// (linear in findings).
+    fn of(item: &'i Item) -> Self {
+        let severity = match item.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        };
+        let label = item.snippet_is_short().then(|| {
+            let len = if item.end_line == item.line {
+                item.span.len()
+            } else {
+                0
+            };
+            LabeledSpan::new_primary_with_span(
+                Some("here".into()),
+                (item.span.start - item.window.start, len),
+            )
+        });
+        Shown {
+            item,
+            severity,
+            label,
+            window: crate::error::DocumentSource {
+                name: std::borrow::Cow::Borrowed(&item.file),
+                text: std::borrow::Cow::Borrowed(&item.window_text),
+                first_line: item.line.saturating_sub(1).max(1),
+            },
+        }
+    }
+
+    /// Write the block as miette's colourless handler would, without it,
+    /// when it is a case [`super::snippet::write_plain`] knows.
+    fn write_plain(&self, out: &mut String) -> bool {
+        let icon = match self.severity {
+            miette::Severity::Error => "×",
+            miette::Severity::Warning => "⚠",
+            miette::Severity::Advice => "☞",
+        };
+        self.label.as_ref().is_some_and(|label| {
+            super::snippet::write_plain(
+                out,
+                icon,
+                &self.item.message,
+                &self.window,
+                *label.inner(),
+                label.label().unwrap_or_default(),
+                &self.item.help,
+            )
+        })
+    }
 }
 
 impl std::fmt::Debug for Shown<'_> {
@@ -1123,25 +1163,23 @@ fn md_escape(s: &str) -> String {
 mod tests {
     use super::*;
 
-    /// Leaving out wrapping changes no block it is left out of: every
-    /// finding of every rule fixture, and texts made to be long or odd,
-    /// render alike with and without it whenever [`needs_no_wrapping`]
-    /// says so (and it says so for most).
+    /// Leaving out wrapping, and miette for the blocks written straight
+    /// out ([`Shown::write_plain`]), changes no block: every finding of
+    /// every rule fixture, and texts made to be long or odd, render alike
+    /// through miette with wrapping whenever [`needs_no_wrapping`] says so
+    /// (and it says so for most, and most are written straight out).
     #[test]
     fn unwrapped_blocks_equal_wrapped_ones() {
-        let handlers = Handlers::new(GraphicalTheme::unicode_nocolor());
-        let both = |i: &Item| {
-            let wrapped = human_block(
-                &Handlers {
-                    plain: handlers.wrapping.clone(),
-                    wrapping: handlers.wrapping.clone(),
-                },
-                i,
-            );
-            (wrapped, human_block(&handlers, i))
+        let handlers = Handlers::new(false);
+        // miette alone, wrapping every text.
+        let miette = Handlers {
+            plain: handlers.wrapping.clone(),
+            wrapping: handlers.wrapping.clone(),
+            colorless: false,
         };
+        let both = |i: &Item| (human_block(&miette, i), human_block(&handlers, i));
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
-        let (mut plain, mut all, mut real, mut real_plain) = (0, 0, 0, 0);
+        let (mut plain, mut all, mut real, mut real_plain, mut real_direct) = (0, 0, 0, 0, 0);
         for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
             let path = entry.unwrap().into_path();
             if path.extension().is_none_or(|e| e != "yaml") {
@@ -1160,6 +1198,10 @@ mod tests {
             let mut items = items(&mut a, findings, &Default::default());
             real += items.len();
             real_plain += items.iter().filter(|i| !wraps(i)).count();
+            real_direct += items
+                .iter()
+                .filter(|i| !wraps(i) && Shown::of(i).write_plain(&mut String::new()))
+                .count();
             let odd = [
                 "word ".repeat(60),
                 "a  b".into(),
@@ -1191,6 +1233,10 @@ mod tests {
         assert!(
             real > 100 && real_plain * 10 > real * 9,
             "{real_plain} of {real} findings unwrapped"
+        );
+        assert!(
+            real_direct * 10 > real * 8,
+            "{real_direct} of {real} findings written without miette"
         );
     }
 

@@ -1,6 +1,7 @@
 //! The report stage: turns results into text for people and machines.
 pub mod graph;
 pub mod lint;
+mod snippet;
 
 pub use crate::display::{escape_control, neutralize_controls};
 
