@@ -1169,7 +1169,7 @@ mod tests {
     /// through miette with wrapping whenever [`needs_no_wrapping`] says so
     /// (and it says so for most, and most are written straight out).
     #[test]
-    fn unwrapped_blocks_equal_wrapped_ones() {
+    fn blocks_written_plainly_equal_miettes() {
         let handlers = Handlers::new(false);
         // miette alone, wrapping every text.
         let miette = Handlers {
