@@ -562,6 +562,14 @@ mod tests {
     }
     use crate::{digest, graph, model, source::Source};
 
+    /// The analysis lint makes, but with every tree kept (none inert).
+    fn keeping_every_tree(sources: &[Source]) -> Analysis<'_> {
+        let parsed = model::parse_lenient(sources, "default", model::Release::Nothing);
+        let model = model::Model::build_lenient(parsed.unwrap()).unwrap();
+        let graph = graph::Graph::build_with(&model, &Default::default());
+        Analysis { model, graph }
+    }
+
     /// Letting go of inert objects' trees changes no finding: every fixture
     /// (and every corpus chart, where `../shared` is) linted with and
     /// without it gives the same findings.
@@ -588,10 +596,7 @@ mod tests {
             let Ok(lean) = crate::analyze_lenient(&sources, "default", &Default::default()) else {
                 continue;
             };
-            let parsed = model::parse_lenient(&sources, "default", model::Release::Nothing);
-            let model = model::Model::build_lenient(parsed.unwrap()).unwrap();
-            let graph = graph::Graph::build_with(&model, &Default::default());
-            let full = Analysis { model, graph };
+            let full = keeping_every_tree(&sources);
             let lint = |a: &Analysis<'_>| {
                 let sums = digest::checksums_lenient(&a.model, &a.graph, None);
                 run_with(a, &sums, &LintConfig::default(), None, None)
@@ -767,10 +772,7 @@ spec:
 ";
         let sources = [Source::new("-", None, text)];
         let lean = crate::analyze_lenient(&sources, "default", &Default::default()).unwrap();
-        let parsed = model::parse_lenient(&sources, "default", model::Release::Nothing);
-        let model = model::Model::build_lenient(parsed.unwrap()).unwrap();
-        let graph = graph::Graph::build_with(&model, &Default::default());
-        let full = Analysis { model, graph };
+        let full = keeping_every_tree(&sources);
         let inert: Vec<bool> = lean.model.objects.iter().map(|o| o.inert).collect();
         assert_eq!(inert, [true, true, true, true, false]);
         // 121 bytes of data (`\L` is three) from 83 of YAML: over a
