@@ -463,9 +463,9 @@ pub fn inert(doc: &Document<'_>, o: &Object) -> bool {
 /// Whether no rule that reads a ConfigMap's own data reports on it: no
 /// `immutable`, no key in both `data` and `binaryData`, no invalid key or
 /// base64, every `data` value a string that does not look like a
-/// credential, no label merged in with `<<`, and no value an alias (so that its data is at most twice
-/// its document's bytes, for the size rules). Those rules skip an inert
-/// ConfigMap ([`rules::configs`]).
+/// credential, no label merged in with `<<`, and no value an alias (so
+/// that its data is at most twice its document's bytes, for the size
+/// rules). Those rules skip an inert ConfigMap ([`rules::configs`]).
 fn quiet_configmap(doc: &Document<'_>, o: &Object) -> bool {
     use crate::yaml::{NodeKind, ScalarType};
     let Some(data) = o.data_read() else {

@@ -47,9 +47,7 @@ fn keys_json(r: &Ref) -> Value {
 }
 
 pub fn json(a: &Analysis<'_>, sums: &[Checksums]) -> String {
-    let mut out = Vec::new();
-    json_to(a, sums, &mut out).expect("writing to memory does not fail");
-    String::from_utf8(out).expect("JSON is UTF-8")
+    super::into_string(|out| json_to(a, sums, out))
 }
 
 /// [`json`], written to `w` as it is made: each workload's and object's
@@ -179,9 +177,7 @@ fn describe_ref(r: &Ref) -> String {
 }
 
 pub fn text(a: &Analysis<'_>, sums: &[Checksums]) -> String {
-    let mut out = Vec::new();
-    text_to(a, sums, &mut out).expect("writing to memory does not fail");
-    String::from_utf8(out).expect("the text is UTF-8")
+    super::into_string(|out| text_to(a, sums, out))
 }
 
 /// [`text`], written to `w` as it is made.

@@ -399,16 +399,15 @@ pub fn human(items: &[Item], color: bool, summary: bool) -> String {
     let order = scope_order(items.iter().map(|i| i.scope.as_deref()));
     let mut ordered: Vec<&Item> = items.iter().collect();
     ordered.sort_by_key(|i| order.rank(i.scope.as_deref()));
-    let mut out = Vec::new();
-    human_batches(
-        std::iter::once(ordered),
-        color,
-        summary.then(|| counts(items)),
-        order.grouped(),
-        &mut out,
-    )
-    .expect("writing to memory does not fail");
-    String::from_utf8(out).expect("the report is UTF-8")
+    super::into_string(|out| {
+        human_batches(
+            std::iter::once(ordered),
+            color,
+            summary.then(|| counts(items)),
+            order.grouped(),
+            out,
+        )
+    })
 }
 
 /// The scopes of a run in order of first appearance.
@@ -691,9 +690,7 @@ impl miette::Diagnostic for Shown<'_> {
 /// The JSON report, serialised straight from the items (no value tree per
 /// finding). Keys in alphabetical order, as they always were.
 pub fn json(items: &[Item]) -> String {
-    let mut out = Vec::new();
-    json_to(items, &mut out).expect("writing to memory does not fail");
-    String::from_utf8(out).expect("JSON is UTF-8")
+    super::into_string(|out| json_to(items, out))
 }
 
 /// [`json`], written to `w` as it is made: no copy of the report is held,
@@ -705,7 +702,7 @@ pub fn json_to(items: &[Item], w: &mut impl std::io::Write) -> std::io::Result<(
 /// [`json_to`] of items that come a batch at a time ([`Items::batches`]),
 /// with `counts` of each severity (info, warning, error) known ahead:
 /// one batch of items is held at a time.
-pub fn json_batches<B: std::borrow::Borrow<[Item]>>(
+pub fn json_batches<B: IntoIterator<Item = E>, E: std::borrow::Borrow<Item>>(
     counts: [usize; 3],
     batches: impl Iterator<Item = B>,
     mut w: impl std::io::Write,
@@ -766,18 +763,11 @@ pub fn json_batches<B: std::borrow::Borrow<[Item]>>(
         info: usize,
         warning: usize,
     }
-    /// The findings, serialised one by one from the items as they come.
-    struct Findings<I>(std::cell::Cell<Option<I>>);
-    impl<B: std::borrow::Borrow<[Item]>, I: Iterator<Item = B>> serde::Serialize for Findings<I> {
+    /// An item as its finding's JSON, made when it is written.
+    struct AsJson<E>(E);
+    impl<E: std::borrow::Borrow<Item>> serde::Serialize for AsJson<E> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeSeq;
-            let mut seq = s.serialize_seq(None)?;
-            for batch in self.0.take().into_iter().flatten() {
-                for i in batch.borrow() {
-                    seq.serialize_element(&finding(i))?;
-                }
-            }
-            seq.end()
+            finding(self.0.borrow()).serialize(s)
         }
     }
     #[derive(serde::Serialize)]
@@ -836,7 +826,7 @@ pub fn json_batches<B: std::borrow::Borrow<[Item]>>(
     }
     let [info, warning, error] = counts;
     let report = Report {
-        findings: Findings(std::cell::Cell::new(Some(batches))),
+        findings: super::LazySeq::new(batches.flatten().map(AsJson)),
         summary: Summary {
             error,
             info,

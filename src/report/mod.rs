@@ -5,6 +5,14 @@ mod snippet;
 
 pub use crate::display::{escape_control, neutralize_controls};
 
+/// A report that is written as it is made, made into a string instead
+/// (for `--output`, charts and tests).
+pub(crate) fn into_string(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("reports are UTF-8")
+}
+
 /// A JSON array serialised from its elements as they come: a report holds
 /// one element at a time, not all of them.
 pub(crate) struct LazySeq<I>(std::cell::Cell<Option<I>>);
