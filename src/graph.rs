@@ -5,7 +5,7 @@
 //! objects of the input. Rules and the digest query this; nothing rescans.
 
 use compact_str::CompactString;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use crate::model::{ConfigKind, Kind, Model, ObjId};
 use crate::yaml::{Document, NodeId};
@@ -39,7 +39,7 @@ pub struct Use {
     // Names inline: a pod may have tens of thousands of uses.
     pub name: CompactString,
     /// The keys read; `None` means every key.
-    pub keys: Option<Vec<String>>,
+    pub keys: Option<Box<[String]>>,
     pub optional: bool,
     pub via: Via,
     /// The container that reads it (env, envFrom), if any.
@@ -49,18 +49,73 @@ pub struct Use {
     /// The node that names the object (the `name:` value, or the entry).
     pub node: NodeId,
     /// The node of each key reference (`key:` values), parallel to `keys`.
-    pub key_nodes: Vec<NodeId>,
-    /// Mounts of this volume with `subPath` (container, mount node).
-    pub sub_path_mounts: Vec<(CompactString, NodeId)>,
-    /// Containers that mount this volume whole (no `subPath`).
-    pub whole_mounts: Vec<CompactString>,
+    pub key_nodes: Box<[NodeId]>,
+    /// How the containers mount this volume, if any does (a volume use):
+    /// boxed, since most uses are env and a pod may have tens of thousands.
+    mounts: Option<Box<Mounts>>,
+}
+
+/// The mounts of one volume in a pod's containers.
+#[derive(Debug, Clone, Default)]
+struct Mounts {
+    /// Mounts with `subPath` (container, mount node).
+    sub_path: Vec<(CompactString, NodeId)>,
+    /// Containers that mount the volume whole (no `subPath`).
+    whole: Vec<CompactString>,
 }
 
 impl Use {
     /// Whether this use can change what a running container sees: env and
     /// subPath mounts are frozen at container start.
     pub fn is_frozen_at_start(&self) -> bool {
-        matches!(self.via, Via::Env | Via::EnvFrom) || !self.sub_path_mounts.is_empty()
+        matches!(self.via, Via::Env | Via::EnvFrom) || !self.sub_path_mounts().is_empty()
+    }
+
+    /// Mounts of this volume with `subPath`: (container, mount node).
+    pub fn sub_path_mounts(&self) -> &[(CompactString, NodeId)] {
+        self.mounts.as_ref().map_or(&[], |m| &m.sub_path)
+    }
+
+    /// Containers that mount this volume whole (no `subPath`).
+    pub fn whole_mounts(&self) -> &[CompactString] {
+        self.mounts.as_ref().map_or(&[], |m| &m.whole)
+    }
+}
+
+/// The keys a reference reads: sorted, each once. (A B-tree per
+/// reference, one leaf of hundreds of bytes for a single key, cost more
+/// than the rest of the reference.)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeySet(Box<[String]>);
+
+impl KeySet {
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<String> for KeySet {
+    fn from_iter<I: IntoIterator<Item = String>>(keys: I) -> Self {
+        let mut keys: Vec<String> = keys.into_iter().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        KeySet(keys.into_boxed_slice())
+    }
+}
+
+impl<'k> IntoIterator for &'k KeySet {
+    type Item = &'k String;
+    type IntoIter = std::slice::Iter<'k, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
     }
 }
 
@@ -70,7 +125,7 @@ pub struct Ref {
     pub kind: ConfigKind,
     pub name: CompactString,
     /// Union of consumed keys; `None` when some use reads every key.
-    pub keys: Option<BTreeSet<String>>,
+    pub keys: Option<KeySet>,
     /// True only when every use is optional.
     pub optional: bool,
     /// A set of bits, in declaration order (a B-tree leaf per reference
@@ -339,11 +394,11 @@ fn reloader_sidecars(doc: &Document<'_>, spec: NodeId) -> Vec<String> {
 
 /// Why a use does not enter the checksum, if it does not.
 fn use_excluded(u: &Use, reloaders: &[String], policy: &Policy) -> Option<Excluded> {
-    if !matches!(u.via, Via::Volume | Via::Projected) || !u.sub_path_mounts.is_empty() {
+    if !matches!(u.via, Via::Volume | Via::Projected) || !u.sub_path_mounts().is_empty() {
         return None;
     }
     if let Some(c) = u
-        .whole_mounts
+        .whole_mounts()
         .iter()
         .find(|c| reloaders.iter().any(|r| r == c.as_str()))
     {
@@ -365,8 +420,9 @@ fn merge_refs(
     policy: &Policy,
 ) -> Vec<Ref> {
     let mut refs: Vec<Ref> = Vec::new();
-    // Per ref: whether some use counts, and the first reason one does not.
-    let mut counted: Vec<(bool, Option<Excluded>)> = Vec::new();
+    // Per ref: whether some use counts, the first reason one does not, and
+    // the keys so far (made a set once, at the end: linear in uses).
+    let mut merging: Vec<(bool, Option<Excluded>, Option<Vec<String>>)> = Vec::new();
     // (kind, name) → index in `refs`: linear in uses, however many.
     let mut at_of: HashMap<(ConfigKind, &str), usize> = HashMap::new();
     for u in uses {
@@ -379,7 +435,7 @@ fn merge_refs(
                 refs.push(Ref {
                     kind: u.kind,
                     name: u.name.clone(),
-                    keys: Some(BTreeSet::new()),
+                    keys: None,
                     optional: true,
                     via: enumset::EnumSet::new(),
                     target,
@@ -393,12 +449,12 @@ fn merge_refs(
                                 .iter()
                                 .any(|s| s.names(u.kind.as_str(), &o.namespace, &u.name))),
                 });
-                counted.push((false, None));
+                merging.push((false, None, Some(Vec::new())));
                 refs.len() - 1
             }
         };
         let r = &mut refs[at];
-        let (counts, why) = &mut counted[at];
+        let (counts, why, keys) = &mut merging[at];
         r.optional &= u.optional;
         r.via.insert(u.via);
         match excluded {
@@ -406,21 +462,23 @@ fn merge_refs(
                 // The first counting use: its keys replace those of uses
                 // that do not count.
                 *counts = true;
-                r.keys = u.keys.as_ref().map(|k| k.iter().cloned().collect());
+                *keys = u.keys.as_ref().map(|k| k.to_vec());
             }
-            None => merge_keys(&mut r.keys, &u.keys),
+            None => merge_keys(keys, &u.keys),
             Some(e) if !*counts => {
-                merge_keys(&mut r.keys, &u.keys);
+                merge_keys(keys, &u.keys);
                 why.get_or_insert(e);
             }
             Some(_) => {}
         }
     }
-    for (r, (counts, why)) in refs.iter_mut().zip(counted) {
+    for (r, (counts, why, keys)) in refs.iter_mut().zip(merging) {
         let opted_out = r.target.and_then(|t| object_opt_out(model, t, policy));
         r.excluded = opted_out.or(if counts { None } else { why });
+        r.keys = keys.map(KeySet::from_iter);
     }
     refs.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    refs.shrink_to_fit();
     refs
 }
 
@@ -447,7 +505,7 @@ fn object_opt_out(model: &Model<'_>, t: ObjId, policy: &Policy) -> Option<Exclud
         .map(|s| Excluded::OptedOut(format!(".confsum.yaml opt-out.hash `{s}`")))
 }
 
-fn merge_keys(into: &mut Option<BTreeSet<String>>, more: &Option<Vec<String>>) {
+fn merge_keys(into: &mut Option<Vec<String>>, more: &Option<Box<[String]>>) {
     match (into.as_mut(), more) {
         (Some(set), Some(keys)) => set.extend(keys.iter().cloned()),
         (Some(_), None) => *into = None,
@@ -482,18 +540,20 @@ fn collect_uses(doc: &Document<'_>, spec: NodeId) -> Vec<Use> {
             c.uses.push(Use {
                 kind: ConfigKind::Secret,
                 name: c.text(doc.get(p, "name")).unwrap_or_default(),
-                keys: Some(Vec::new()),
+                keys: Some(Box::default()),
                 optional: false,
                 via: Via::ImagePullSecrets,
                 container: None,
                 item: None,
                 node: doc.get(p, "name").unwrap_or(p),
-                key_nodes: Vec::new(),
-                sub_path_mounts: Vec::new(),
-                whole_mounts: Vec::new(),
+                key_nodes: Box::default(),
+                mounts: None,
             });
         }
     }
+    // One exact allocation: most pods have a use or two, for which the
+    // vector's first growth leaves room for four.
+    c.uses.shrink_to_fit();
     c.uses
 }
 
@@ -568,15 +628,17 @@ impl Collector<'_, '_> {
                 self.uses.push(Use {
                     kind,
                     name: self.text(doc.get(r, "name")).unwrap_or_default(),
-                    keys: Some(vec![self.text(key_node).unwrap_or_default().to_string()]),
+                    keys: Some(Box::new([self
+                        .text(key_node)
+                        .unwrap_or_default()
+                        .to_string()])),
                     optional: self.optional(r),
                     via: Via::Env,
                     container: Some(cname.clone()),
                     item: self.text(doc.get(e, "name")),
                     node: doc.get(r, "name").unwrap_or(r),
                     key_nodes: key_node.into_iter().collect(),
-                    sub_path_mounts: Vec::new(),
-                    whole_mounts: Vec::new(),
+                    mounts: None,
                 });
             }
         }
@@ -600,9 +662,8 @@ impl Collector<'_, '_> {
                     container: Some(cname.clone()),
                     item: self.text(doc.get(e, "prefix")),
                     node: doc.get(r, "name").unwrap_or(r),
-                    key_nodes: Vec::new(),
-                    sub_path_mounts: Vec::new(),
-                    whole_mounts: Vec::new(),
+                    key_nodes: Box::default(),
+                    mounts: None,
                 });
             }
         }
@@ -639,6 +700,12 @@ impl Collector<'_, '_> {
     ) {
         let doc = self.doc;
         let (keys, key_nodes) = items_keys(doc, src);
+        let mounts = Mounts {
+            sub_path: self.sub_paths.get(vname).cloned().unwrap_or_default(),
+            whole: self.whole_mounts.get(vname).cloned().unwrap_or_default(),
+        };
+        let mounts =
+            (!mounts.sub_path.is_empty() || !mounts.whole.is_empty()).then(|| Box::new(mounts));
         self.uses.push(Use {
             kind,
             name: self.text(doc.get(src, name_field)).unwrap_or_default(),
@@ -648,15 +715,14 @@ impl Collector<'_, '_> {
             container: None,
             item: Some(vname.into()),
             node: doc.get(src, name_field).unwrap_or(src),
-            key_nodes,
-            sub_path_mounts: self.sub_paths.get(vname).cloned().unwrap_or_default(),
-            whole_mounts: self.whole_mounts.get(vname).cloned().unwrap_or_default(),
+            key_nodes: key_nodes.into_boxed_slice(),
+            mounts,
         });
     }
 }
 
 /// `items[].key` of a volume source, or every key when there is no `items`.
-fn items_keys(doc: &Document<'_>, src: NodeId) -> (Option<Vec<String>>, Vec<NodeId>) {
+fn items_keys(doc: &Document<'_>, src: NodeId) -> (Option<Box<[String]>>, Vec<NodeId>) {
     let Some(items) = doc.get(src, "items") else {
         return (None, Vec::new());
     };
@@ -672,5 +738,33 @@ fn items_keys(doc: &Document<'_>, src: NodeId) -> (Option<Vec<String>>, Vec<Node
         // `items: []` selects nothing explicitly... Kubernetes then projects every key.
         return (None, Vec::new());
     }
-    (Some(keys), nodes)
+    (Some(keys.into_boxed_slice()), nodes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uses_and_refs_stay_small() {
+        // A pod may have tens of thousands of uses, a stream tens of
+        // thousands of pods.
+        assert!(
+            std::mem::size_of::<Use>() <= 120,
+            "{}",
+            std::mem::size_of::<Use>()
+        );
+        assert!(
+            std::mem::size_of::<Ref>() <= 96,
+            "{}",
+            std::mem::size_of::<Ref>()
+        );
+    }
+
+    #[test]
+    fn a_key_set_is_sorted_and_has_each_key_once() {
+        let keys: KeySet = ["b", "a", "b"].map(String::from).into_iter().collect();
+        assert_eq!(keys.iter().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(keys.contains("a") && keys.contains("b") && !keys.contains("c"));
+    }
 }

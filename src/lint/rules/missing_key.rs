@@ -33,7 +33,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             if data.bad_base64.is_some() {
                 continue;
             }
-            for (key, node) in u.keys.iter().flatten().zip(&u.key_nodes) {
+            for (key, node) in u.keys.iter().flatten().zip(u.key_nodes.iter()) {
                 if !data.effective.contains_key(key) {
                     r.report(
                         ctx,

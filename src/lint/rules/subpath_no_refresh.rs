@@ -34,7 +34,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         let mut seen = std::collections::HashSet::new();
         let from = ctx.object(w.object);
         let mut annotations = None;
-        for u in w.uses.iter().filter(|u| !u.sub_path_mounts.is_empty()) {
+        for u in w.uses.iter().filter(|u| !u.sub_path_mounts().is_empty()) {
             // A checksum that rolls the pod on a change makes the mount
             // current again.
             let annotations = annotations.get_or_insert_with(|| Annotations::of(ctx, w));
@@ -46,7 +46,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             {
                 continue;
             }
-            for (container, mount) in &u.sub_path_mounts {
+            for (container, mount) in u.sub_path_mounts() {
                 if !seen.insert(*mount) {
                     continue;
                 }
