@@ -178,7 +178,7 @@ fn workload_checksums(
             let mut keys: Vec<(&str, &DataEntry)> = if valid[&t] {
                 data.effective
                     .iter()
-                    .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(*k)))
+                    .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(k)))
                     .collect()
             } else {
                 Vec::new()

@@ -155,7 +155,7 @@ pub fn guessable_secret_checksum_cached(
         let mut keys = Vec::new();
         for (k, v) in data
             .iter()
-            .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(*k)))
+            .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(k)))
         {
             keys.push(k.clone());
             bytes += v.len();
