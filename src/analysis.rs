@@ -105,10 +105,10 @@ spec:
         envFrom: [{configMapRef: {name: used}}]
 ";
 
-    /// Graph mode reads again only the config that is referenced, and its
-    /// checksums are those of the full parse.
+    /// Graph mode keeps no config's tree: it reads the data of the config
+    /// that is referenced, and its checksums are those of the full parse.
     #[test]
-    fn graph_mode_keeps_the_trees_of_consumed_config_only() {
+    fn graph_mode_keeps_no_config_tree() {
         let sources = [source::Source::new("-", None, INPUT)];
         let full = analyze(&sources, "default").unwrap();
         let lean = analyze_for_graph(&sources, "default").unwrap();
@@ -120,9 +120,7 @@ spec:
                 .collect()
         };
         assert_eq!(held(&full), [true, true, true]);
-        // The graph reads the referenced ConfigMap (its keys); nothing reads
-        // the Secret.
-        assert_eq!(held(&lean)[1..], [false, true], "an unused tree let go");
+        assert_eq!(held(&lean), [false, false, true], "config trees let go");
         let sums = |a: &Analysis<'_>| -> Vec<(Option<String>, Option<String>)> {
             digest::checksums(&a.model, &a.graph, None)
                 .unwrap()
@@ -133,6 +131,14 @@ spec:
         let lean_sums = sums(&lean);
         assert!(lean_sums[0].0.is_some(), "the ConfigMap is covered");
         assert_eq!(lean_sums, sums(&full));
-        assert_eq!(held(&lean), [true, false, true], "the consumed one read");
+        assert_eq!(held(&lean), [false, false, true], "and not kept after");
+        let data_read: Vec<(&str, bool)> = lean
+            .model
+            .objects
+            .iter()
+            .filter(|o| matches!(o.kind, model::Kind::Config(_)))
+            .map(|o| (o.name.as_str(), o.data_read().is_some()))
+            .collect();
+        assert_eq!(data_read, [("used", true), ("unused", false)]);
     }
 }

@@ -77,8 +77,7 @@ fn compute(
                 t,
                 model
                     .config_data(t)
-                    .bad_base64
-                    .as_deref()
+                    .bad_base64()
                     .map_or(Ok(()), |bad| Err(bad.clone())),
             )
         })
@@ -176,7 +175,7 @@ fn workload_checksums(
             sink.write(b"{\"data\":{");
             let data = model.config_data(t);
             let mut keys: Vec<(&str, &DataEntry)> = if valid[&t] {
-                data.effective
+                data.effective()
                     .iter()
                     .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(k)))
                     .collect()
@@ -191,7 +190,7 @@ fn workload_checksums(
                 }
                 sink.json_string(k);
                 sink.write(b":\"");
-                let text = model.value_text(t, bytes.value);
+                let text = model.entry_text(t, bytes);
                 if bytes.base64 {
                     sink.base64(&decode_base64(text).expect("checked above"));
                 } else {

@@ -485,14 +485,9 @@ fn merge_refs(
 /// Why a ConfigMap or Secret is left out of every checksum, if it is.
 fn object_opt_out(model: &Model<'_>, t: ObjId, policy: &Policy) -> Option<Excluded> {
     let o = &model.objects[t];
-    let doc = model.doc(o);
-    if doc
-        .str_at(
-            o.node,
-            &["metadata", "annotations", crate::model::HASH_ANNOTATION],
-        )
-        .is_some_and(|v| v.eq_ignore_ascii_case("false"))
-    {
+    // From the data, read once with the annotations: a consumed config's
+    // tree is not kept for this.
+    if model.config_data(t).hash_off {
         return Some(Excluded::OptedOut(format!(
             "{}: \"false\"",
             crate::model::HASH_ANNOTATION

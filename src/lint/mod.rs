@@ -473,7 +473,7 @@ fn quiet_configmap(doc: &Document<'_>, o: &Object) -> bool {
     };
     let node = o.node;
     let both = doc.get(node, "data").is_some() && doc.get(node, "binaryData").is_some();
-    if both || data.bad_base64.is_some() || doc.get(node, "immutable").is_some() {
+    if both || data.bad_base64().is_some() || doc.get(node, "immutable").is_some() {
         return false;
     }
     // Labels are read from the data, which holds those written in place.

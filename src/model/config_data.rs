@@ -11,17 +11,26 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use super::kinds::{ALL_DATA_FIELDS, Kind, data_fields};
 use crate::yaml::{Document, NodeId};
 
-/// One key of a data field, as written: 12 bytes (a config's entries are
-/// held for the whole run, twice over).
+/// One key of a data field, as written: 20 bytes (a config's entries are
+/// held for the whole run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DataEntry {
     pub key: NodeId,
     pub value: NodeId,
+    /// Where the value's text is ([`ConfigData::text`]), so that it is read
+    /// without the document's tree: from the document's start, or, when
+    /// `text_len` is [`OWNED`], the index of a text kept aside (a block or
+    /// escaped scalar, whose text is not the source's).
+    text_at: u32,
+    text_len: u32,
     /// Index of the field in [`ALL_DATA_FIELDS`] ([`DataEntry::field`]).
     field_at: u8,
     /// Whether the field holds base64 (Secret `data`, ConfigMap `binaryData`).
     pub base64: bool,
 }
+
+/// [`DataEntry::text_len`] of a value whose text is kept aside.
+const OWNED: u32 = u32::MAX;
 
 impl DataEntry {
     /// The data field the key is written in.
@@ -38,7 +47,8 @@ pub struct BadValue {
     pub node: NodeId,
 }
 
-/// The data of one ConfigMap or Secret.
+/// The data of one ConfigMap or Secret: all that the checksum reads, so
+/// that a consumed config's tree is not needed once this is read.
 #[derive(Debug, Default, Clone)]
 pub struct ConfigData {
     /// Every entry of every data field, in document order (overridden ones
@@ -46,10 +56,10 @@ pub struct ConfigData {
     pub written: Box<[DataEntry]>,
     /// The effective data: each key once, later fields over earlier (a
     /// Secret's `stringData` over its `data`), as the API server merges them.
-    pub effective: Effective,
-    /// The first base64 value of a kind's own fields that does not decode
-    /// (boxed: rare, and there is one of these per ConfigMap and Secret).
-    pub bad_base64: Option<Box<BadValue>>,
+    effective: Effective,
+    /// What few configs have (boxed: there is one of these per ConfigMap
+    /// and Secret).
+    rare: Option<Box<RareData>>,
     /// Where the object's `metadata.name` value is: a place to point at
     /// once its tree has gone.
     pub name: Option<std::ops::Range<usize>>,
@@ -57,6 +67,16 @@ pub struct ConfigData {
     /// in with `<<`) whose key and value are scalars, in document order:
     /// what discovery by label reads once the tree has gone.
     pub labels: Box<[(Box<str>, Box<str>)]>,
+    /// Whether the object says `confsum.dev/hash: "false"`.
+    pub hash_off: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+struct RareData {
+    /// The first base64 value of a kind's own fields that does not decode.
+    bad_base64: Option<BadValue>,
+    /// Value texts that are not the source's (block and escaped scalars).
+    owned: Vec<Box<str>>,
 }
 
 impl ConfigData {
@@ -68,6 +88,30 @@ impl ConfigData {
             .rev()
             .find(|(k, _)| k.as_ref() == key)
             .map(|(_, v)| v.as_ref())
+    }
+
+    /// The first base64 value of a kind's own fields that does not decode.
+    pub fn bad_base64(&self) -> Option<&BadValue> {
+        self.rare.as_ref().and_then(|r| r.bad_base64.as_ref())
+    }
+
+    /// The effective data: each key once, later fields over earlier.
+    pub fn effective(&self) -> EffectiveView<'_> {
+        EffectiveView {
+            keys: &self.effective.0,
+            written: &self.written,
+        }
+    }
+
+    /// The text of `entry`'s value (see [`value_text`]): `document` is the
+    /// document's text in the source, from its start.
+    pub fn text<'t>(&'t self, entry: &DataEntry, document: &'t str) -> &'t str {
+        let at = entry.text_at as usize;
+        if entry.text_len == OWNED {
+            let owned = &self.rare.as_ref().expect("an owned text is kept").owned;
+            return &owned[at];
+        }
+        &document[at..at + entry.text_len as usize]
     }
 }
 
@@ -89,40 +133,74 @@ impl ConfigData {
                         .collect()
                 })
                 .unwrap_or_default(),
+            hash_off: doc
+                .str_at(node, &["metadata", "annotations", super::HASH_ANNOTATION])
+                .is_some_and(|v| v.eq_ignore_ascii_case("false")),
             ..ConfigData::default()
         };
-        let mut written = Vec::new();
-        let mut effective = Vec::new();
+        let mut rare = RareData::default();
         let own = data_fields(kind);
+        // Exact allocations: a vector grown and then shrunk leaves a
+        // small free piece beside each config's data, which a quarter of a
+        // million ConfigMaps turned into 24 MB more resident memory.
+        let fields = || {
+            ALL_DATA_FIELDS
+                .into_iter()
+                .filter_map(|f| doc.get(node, f).map(|m| (f, m)))
+        };
+        let count = |of_own: bool| -> usize {
+            fields()
+                .filter(|(f, _)| !of_own || own.iter().any(|&(o, _)| o == *f))
+                .map(|(_, m)| doc.entries(m).len())
+                .sum()
+        };
+        let mut written = Vec::with_capacity(count(false));
+        let mut effective = Vec::with_capacity(count(true));
+        let document = &text[doc.span.clone()];
+        let in_document = document.as_bytes().as_ptr_range();
         for (field_at, field) in ALL_DATA_FIELDS.into_iter().enumerate() {
             let Some(map) = doc.get(node, field) else {
                 continue;
             };
             let base64 = own.iter().any(|&(f, b)| b && f == field);
             for &(k, v) in doc.entries(map) {
+                let value = value_text(doc, v, text);
+                let (text_at, text_len) = if value.is_empty() {
+                    (0, 0)
+                } else if in_document.contains(&value.as_ptr()) {
+                    // Within one document, which is under 4 GiB.
+                    let at = value.as_ptr() as usize - in_document.start as usize;
+                    (at as u32, value.len() as u32)
+                } else {
+                    rare.owned.push(value.into());
+                    ((rare.owned.len() - 1) as u32, OWNED)
+                };
                 let entry = DataEntry {
                     field_at: field_at as u8,
                     base64,
                     key: k,
                     value: v,
+                    text_at,
+                    text_len,
                 };
                 written.push(entry);
                 if !own.iter().any(|&(f, _)| f == field) {
                     continue;
                 }
                 let key = doc.scalar(k).unwrap_or_default();
-                if base64
-                    && data.bad_base64.is_none()
-                    && decode_base64(value_text(doc, v, text)).is_none()
-                {
-                    data.bad_base64 = Some(Box::new(BadValue {
+                if base64 && rare.bad_base64.is_none() && decode_base64(value).is_none() {
+                    rare.bad_base64 = Some(BadValue {
                         field,
                         key: key.to_string(),
                         node: v,
-                    }));
+                    });
                 }
-                effective.push((key.into(), entry));
+                effective.push((key.into(), (written.len() - 1) as u32));
             }
+        }
+        if rare.bad_base64.is_some() || !rare.owned.is_empty() {
+            rare.owned.shrink_to_fit();
+            data.rare = Some(Box::new(rare));
         }
         data.written = written.into_boxed_slice();
         data.effective = Effective::settled(effective);
@@ -130,16 +208,17 @@ impl ConfigData {
     }
 }
 
-/// The effective keys of a ConfigMap or Secret, in key order: a sorted
-/// vector, not a tree, since a ConfigMap is read once and then only looked
-/// up (a B-tree leaf is 600 bytes, for one key as for eleven).
+/// The effective keys of a ConfigMap or Secret, in key order, each with
+/// its entry's index in `written`: a sorted vector, not a tree, since a
+/// ConfigMap is read once and then only looked up (a B-tree leaf is 600
+/// bytes, for one key as for eleven).
 #[derive(Debug, Default, Clone)]
-pub struct Effective(Box<[(Box<str>, DataEntry)]>);
+struct Effective(Box<[(Box<str>, u32)]>);
 
 impl Effective {
     /// Sort entries pushed in document order: for a key written twice, the
     /// later wins, since fields come in the API server's overlay order.
-    fn settled(mut entries: Vec<(Box<str>, DataEntry)>) -> Self {
+    fn settled(mut entries: Vec<(Box<str>, u32)>) -> Self {
         // Reversed, a stable sort puts the last-written of equal keys
         // first, and `dedup_by` keeps the first of each run.
         entries.reverse();
@@ -147,12 +226,21 @@ impl Effective {
         entries.dedup_by(|later, kept| later.0 == kept.0);
         Effective(entries.into_boxed_slice())
     }
+}
 
-    pub fn get(&self, key: &str) -> Option<&DataEntry> {
-        self.0
+/// The effective data of a config ([`ConfigData::effective`]).
+#[derive(Clone, Copy)]
+pub struct EffectiveView<'d> {
+    keys: &'d [(Box<str>, u32)],
+    written: &'d [DataEntry],
+}
+
+impl<'d> EffectiveView<'d> {
+    pub fn get(&self, key: &str) -> Option<&'d DataEntry> {
+        self.keys
             .binary_search_by(|(k, _)| k.as_ref().cmp(key))
             .ok()
-            .map(|i| &self.0[i].1)
+            .map(|i| &self.written[self.keys[i].1 as usize])
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -160,19 +248,22 @@ impl Effective {
     }
 
     /// Keys and entries, in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &DataEntry)> {
-        self.0.iter().map(|(k, e)| (k.as_ref(), e))
+    pub fn iter(&self) -> impl Iterator<Item = (&'d str, &'d DataEntry)> + use<'d> {
+        let written = self.written;
+        self.keys
+            .iter()
+            .map(move |(k, at)| (k.as_ref(), &written[*at as usize]))
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(k, _)| k.as_ref())
+    pub fn keys(&self) -> impl Iterator<Item = &'d str> + use<'d> {
+        self.keys.iter().map(|(k, _)| k.as_ref())
     }
 }
 
 /// The text of a data value: a scalar's text, or for anything else (which
 /// the API server rejects, and lint reports) its source text, so that it
 /// still counts and is never mistaken for an empty value.
-pub fn value_text<'t>(doc: &'t Document<'_>, node: NodeId, text: &'t str) -> &'t str {
+fn value_text<'t>(doc: &'t Document<'_>, node: NodeId, text: &'t str) -> &'t str {
     let n = doc.node(doc.resolve(node));
     match n.kind {
         crate::yaml::NodeKind::Scalar { value, .. } => value,
@@ -208,12 +299,48 @@ pub fn decode_base64(value: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// A config's entries are held for the run, in `written` and again in
-    /// `effective`: 12 bytes each, with 16 more for the key in `effective`.
+    /// A config's entries are held for the run, in `written`, and again
+    /// as a key and an index in `effective`.
     #[test]
     fn a_data_entry_stays_small() {
-        assert_eq!(std::mem::size_of::<DataEntry>(), 12);
-        assert!(std::mem::size_of::<ConfigData>() <= 80);
+        assert_eq!(std::mem::size_of::<DataEntry>(), 20);
+        assert_eq!(std::mem::size_of::<(Box<str>, u32)>(), 24);
+        assert!(std::mem::size_of::<ConfigData>() <= 88);
+    }
+
+    /// Each value's text is read from the data alone, as the tree has it:
+    /// from the source, or kept aside where the source's text is not the
+    /// value's.
+    #[test]
+    fn value_texts_are_read_without_the_tree() {
+        let text = "---\nkind: ConfigMap\ndata:\n  plain: a b\n  quoted: 'it''s'\n  \
+                    escaped: \"t\\tx\"\n  block: |\n    one\n    two\n  folded: >-\n    \
+                    three\n    four\n  empty:\n  list: [1, 2]\n";
+        let docs = crate::yaml::parse_stream(text).unwrap();
+        let d = &docs[0];
+        let kind = Kind::Config(super::super::kinds::ConfigKind::ConfigMap);
+        let data = ConfigData::read(d, d.root().unwrap(), kind, text);
+        let document = &text[d.span.clone()];
+        let texts: Vec<(&str, &str)> = data
+            .effective()
+            .iter()
+            .map(|(k, e)| (k, data.text(e, document)))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("block", "one\ntwo\n"),
+                ("empty", ""),
+                ("escaped", "t\tx"),
+                ("folded", "three four"),
+                ("list", "[1, 2]"),
+                ("plain", "a b"),
+                ("quoted", "it's"),
+            ]
+        );
+        for (_, e) in data.effective().iter() {
+            assert_eq!(data.text(e, document), value_text(d, e.value, text));
+        }
     }
 
     #[test]
@@ -228,13 +355,13 @@ mod tests {
             Kind::Config(super::super::kinds::ConfigKind::Secret),
             text,
         );
-        assert_eq!(data.effective.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(data.effective().keys().collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(
-            data.effective.get("b").map(|e| e.field()),
+            data.effective().get("b").map(|e| e.field()),
             Some("stringData")
         );
-        assert_eq!(data.effective.get("a").map(|e| e.field()), Some("data"));
-        assert!(!data.effective.contains_key("d"));
+        assert_eq!(data.effective().get("a").map(|e| e.field()), Some("data"));
+        assert!(!data.effective().contains_key("d"));
         assert_eq!(data.written.len(), 4);
     }
 }

@@ -845,24 +845,25 @@ impl<'a> Model<'a> {
     pub fn config_data(&self, obj: ObjId) -> &ConfigData {
         let o = &self.objects[obj];
         o.data.get_or_init(|| {
-            Box::new(ConfigData::read(
-                self.doc(o),
-                o.node,
-                o.kind,
-                &self.source(o).text,
-            ))
+            // A released tree is parsed for this and let go again: the
+            // data is all a checksum reads of a config.
+            self.doc(o).with_tree(|doc| {
+                Box::new(ConfigData::read(doc, o.node, o.kind, &self.source(o).text))
+            })
         })
     }
 
-    /// The text of a data value of `obj` (see [`config_data::value_text`]).
-    pub fn value_text(&self, obj: ObjId, node: NodeId) -> &str {
+    /// The text of a data entry of `obj` (see [`config_data::value_text`]),
+    /// read without the object's tree.
+    pub fn entry_text(&self, obj: ObjId, e: &DataEntry) -> &str {
         let o = &self.objects[obj];
-        config_data::value_text(self.doc(o), node, &self.source(o).text)
+        let document = &self.source(o).text[self.doc(o).span.clone()];
+        self.config_data(obj).text(e, document)
     }
 
     /// The bytes of a data entry, decoded when base64.
     pub fn entry_bytes(&self, obj: ObjId, e: &DataEntry) -> Result<Vec<u8>, BadValue> {
-        let text = self.value_text(obj, e.value);
+        let text = self.entry_text(obj, e);
         if !e.base64 {
             return Ok(text.as_bytes().to_vec());
         }
@@ -881,10 +882,10 @@ impl<'a> Model<'a> {
     /// is an error.
     pub fn effective_data(&self, obj: ObjId) -> Result<EffectiveData, BadValue> {
         let data = self.config_data(obj);
-        if let Some(bad) = &data.bad_base64 {
+        if let Some(bad) = data.bad_base64() {
             return Err(BadValue::clone(bad));
         }
-        data.effective
+        data.effective()
             .iter()
             .map(|(k, e)| Ok((k.to_string(), self.entry_bytes(obj, e)?)))
             .collect()

@@ -418,7 +418,7 @@ pub struct Document<'a> {
 }
 
 /// The parts of a [`Document`] that few documents have.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Rare {
     /// (earlier key, later key) of each duplicate mapping key: the later
     /// value is the one lookups return, as in Kubernetes' decoding.
@@ -500,6 +500,29 @@ impl<'a> Document<'a> {
             nodes.shrink();
             Box::new(nodes)
         })
+    }
+
+    /// `f` of this document with its nodes, without keeping them: a
+    /// released document is parsed for `f` alone, then let go again. For
+    /// what is read once of many documents (a consumed config's data),
+    /// which would otherwise hold every tree at once.
+    pub fn with_tree<R>(&self, f: impl FnOnce(&Document<'a>) -> R) -> R {
+        if self.holds_tree() {
+            return f(self);
+        }
+        let nodes = reparse(self.text, self.span.start)
+            .expect("a document that parsed once parses again alike");
+        let held = Document {
+            span: self.span.clone(),
+            tree: once_cell::race::OnceBox::with_value(Box::new(nodes)),
+            text: self.text,
+            releasable: self.releasable,
+            root: self.root,
+            template: self.template,
+            crlf: self.crlf,
+            rare: self.rare.clone(),
+        };
+        f(&held)
     }
 
     /// Let go of the nodes, which a later read parses again from the

@@ -40,12 +40,12 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 continue;
             };
             let data = ctx.analysis.model.config_data(target);
-            if data.bad_base64.is_some() {
+            if data.bad_base64().is_some() {
                 continue;
             }
             let prefix = u.item.as_deref().unwrap_or("");
             let bad: Vec<&str> = data
-                .effective
+                .effective()
                 .keys()
                 .filter(|k| !is_env_name(&format!("{prefix}{k}")))
                 .collect();

@@ -30,11 +30,11 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 continue;
             };
             let data = ctx.analysis.model.config_data(target);
-            if data.bad_base64.is_some() {
+            if data.bad_base64().is_some() {
                 continue;
             }
             for (key, node) in u.keys.iter().flatten().zip(u.key_nodes.iter()) {
-                if !data.effective.contains_key(key) {
+                if !data.effective().contains_key(key) {
                     r.report(
                         ctx,
                         w.object,

@@ -155,7 +155,7 @@ pub(crate) fn data_size(ctx: &Context<'_, '_>, obj: ObjId) -> usize {
         .iter()
         .map(|e| {
             let key = doc.scalar(e.key).map_or(0, str::len);
-            let value = model.value_text(obj, e.value);
+            let value = model.entry_text(obj, e);
             let bytes = if e.base64 {
                 crate::model::decode_base64(value).map_or(value.len(), |b| b.len())
             } else {

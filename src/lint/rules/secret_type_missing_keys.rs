@@ -34,7 +34,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             continue;
         };
         let data = ctx.analysis.model.config_data(obj);
-        let has = |k: &str| data.effective.contains_key(k);
+        let has = |k: &str| data.effective().contains_key(k);
         let missing: Vec<&str> = match ty {
             "kubernetes.io/tls" => ["tls.crt", "tls.key"]
                 .into_iter()
