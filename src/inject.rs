@@ -340,7 +340,7 @@ fn check_document(model: &Model<'_>, planned: &[Planned]) -> Vec<Result<(), Unsa
     }
     local.sort_by_key(|e| (e.range.start, e.range.end));
     let edited = apply(&text[span], &local);
-    let Ok(docs) = crate::yaml::parse_stream(&edited) else {
+    let Ok(docs) = crate::yaml::parse_stream_once(&edited) else {
         // Several edits together: find out which one breaks it.
         if planned.len() > 1 {
             return planned

@@ -635,6 +635,12 @@ impl<T> Default for Stream<'_, T> {
 pub trait Visit<'a>: Sync {
     type Out: Send;
     fn visit(&self, doc: &Document<'a>) -> (Self::Out, bool);
+
+    /// Whether the trees kept live as long as the run, and so are worth
+    /// a copy that gives back their slack.
+    fn kept_for_the_run(&self) -> bool {
+        true
+    }
 }
 
 /// The visitor that makes nothing and keeps every tree.
@@ -655,6 +661,27 @@ const BATCH: usize = 4096;
 /// Documents are independent, so they are parsed in parallel.
 pub fn parse_stream(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
     parse_stream_keeping(text, Keep::All).map(|s| s.docs)
+}
+
+/// [`parse_stream`] for trees that are read once and dropped: they keep
+/// the slack of their growth, where a tree kept for the run is copied
+/// without it (for a moment, both are held).
+pub fn parse_stream_once(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
+    parse_stream_visiting(text, Keep::All, &ReadOnce).map(|s| s.docs)
+}
+
+/// The visitor of [`parse_stream_once`].
+struct ReadOnce;
+
+impl<'a> Visit<'a> for ReadOnce {
+    type Out = ();
+    fn visit(&self, _: &Document<'a>) -> ((), bool) {
+        ((), false)
+    }
+
+    fn kept_for_the_run(&self) -> bool {
+        false
+    }
 }
 
 /// [`parse_stream`], keeping only what `keep` asks for.
@@ -905,7 +932,11 @@ fn kept<'a, V: Visit<'a>>(
     let (out, release) = visit.visit(&doc);
     if release {
         doc.release();
-    } else if let Some(nodes) = doc.tree.get().filter(|n| n.has_slack()) {
+    } else if let Some(nodes) = doc
+        .tree
+        .get()
+        .filter(|n| visit.kept_for_the_run() && n.has_slack())
+    {
         // The nodes live as long as the run: their slack is given back (a
         // clone of a vector is exact), but only once the document is known
         // to be kept.
