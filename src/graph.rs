@@ -237,8 +237,9 @@ pub struct Workload {
 
 pub struct Graph {
     pub workloads: Vec<Workload>,
-    /// Workloads referencing each object (any way), by object index.
-    pub consumers: HashMap<ObjId, Vec<usize>>,
+    /// Workloads referencing each object (any way), by object index
+    /// ([`Graph::consumers_of`]).
+    consumers: Consumers,
     /// Every ConfigMap and Secret, sorted by [`config_key`], the first
     /// definition of each key only: a lookup is a binary search, and the
     /// index costs a word per object, not a copy of its names.
@@ -310,14 +311,7 @@ impl Graph {
                 }
             })
             .collect();
-        let mut consumers: HashMap<ObjId, Vec<usize>> = HashMap::new();
-        for (w, workload) in workloads.iter().enumerate() {
-            for r in &workload.refs {
-                if let Some(t) = r.target {
-                    consumers.entry(t).or_default().push(w);
-                }
-            }
-        }
+        let consumers = Consumers::of(model.objects.len(), &workloads);
         Graph {
             workloads,
             consumers,
@@ -350,8 +344,58 @@ impl Graph {
         lookup(model, &self.index, (kind, scope, namespace, name))
     }
 
+    /// The workloads (indices in [`Graph::workloads`]) that reference
+    /// `obj`, in order.
     pub fn consumers_of(&self, obj: ObjId) -> &[usize] {
-        self.consumers.get(&obj).map_or(&[], Vec::as_slice)
+        let c = &self.consumers;
+        match (c.starts.get(obj), c.starts.get(obj + 1)) {
+            (Some(&from), Some(&to)) => &c.workloads[from as usize..to as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Who references what, as two flat vectors: the workloads of object `o`
+/// are `workloads[starts[o]..starts[o + 1]]`. (A map of vectors cost a
+/// hash entry and an allocation per consumed object.)
+#[derive(Debug, Default)]
+struct Consumers {
+    /// Empty when no workload references anything.
+    starts: Vec<u32>,
+    workloads: Vec<usize>,
+}
+
+impl Consumers {
+    fn of(objects: usize, workloads: &[Workload]) -> Consumers {
+        let targets = || {
+            workloads.iter().enumerate().flat_map(|(w, workload)| {
+                workload
+                    .refs
+                    .iter()
+                    .filter_map(move |r| Some((r.target?, w)))
+            })
+        };
+        let mut count = vec![0u32; objects + 1];
+        for (t, _) in targets() {
+            count[t + 1] += 1;
+        }
+        if count.iter().all(|&n| n == 0) {
+            return Consumers::default();
+        }
+        for o in 0..objects {
+            count[o + 1] += count[o];
+        }
+        let starts = count.clone();
+        let mut next = count;
+        let mut flat = vec![0; starts[objects] as usize];
+        for (t, w) in targets() {
+            flat[next[t] as usize] = w;
+            next[t] += 1;
+        }
+        Consumers {
+            starts,
+            workloads: flat,
+        }
     }
 }
 
@@ -754,6 +798,36 @@ mod tests {
             "{}",
             std::mem::size_of::<Ref>()
         );
+    }
+
+    #[test]
+    fn consumers_are_listed_per_object_in_workload_order() {
+        let yaml = "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: a}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: b}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p1}
+spec: {containers: [{name: c, envFrom: [{configMapRef: {name: b}}, {configMapRef: {name: x}}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p2}
+spec: {containers: [{name: c, envFrom: [{configMapRef: {name: b}}]}]}
+";
+        let sources = [crate::source::Source::new("-", None, yaml)];
+        let a = crate::analysis::analyze(&sources, "default").unwrap();
+        let g = &a.graph;
+        assert_eq!(g.consumers_of(0), [] as [usize; 0]);
+        assert_eq!(g.consumers_of(1), [0, 1]);
+        assert_eq!(g.consumers_of(2), [] as [usize; 0]);
+        assert_eq!(g.consumers_of(99), [] as [usize; 0]);
     }
 
     #[test]
