@@ -95,14 +95,18 @@ stringData: {password: hunter2}
 ---
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: app}
+metadata:
+  name: app
 spec:
   template:
     spec:
       containers:
       - name: c
-        image: x
-        envFrom: [{configMapRef: {name: used}}]
+        image: registry.example.com/team/the-image-of-this-workload-is-written-in-full:v1.2.3
+        args: [--a-long-argument-that-makes-the-text-outweigh-its-tree]
+        envFrom:
+        - configMapRef:
+            name: used
 ";
 
     /// Graph mode keeps no config's tree: it reads the data of the config
@@ -140,5 +144,44 @@ spec:
             .map(|o| (o.name.as_str(), o.data_read().is_some()))
             .collect();
         assert_eq!(data_read, [("used", true), ("unused", false)]);
+    }
+
+    /// A workload whose tree outweighs twice its text (flow style) is let
+    /// go in graph mode and parsed again where the graph and inject read
+    /// it: its checksums and edits are those of the full parse, and it is
+    /// not held after either.
+    #[test]
+    fn graph_mode_parses_a_dense_workload_again_and_lets_it_go() {
+        let input = format!(
+            "{INPUT}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: dense}}\n\
+             spec: {{template: {{spec: {{containers: [{{name: c, image: x, \
+             envFrom: [{{configMapRef: {{name: used}}}}]}}]}}}}}}\n"
+        );
+        let sources = [source::Source::new("-", None, &input)];
+        let full = analyze(&sources, "default").unwrap();
+        let lean = analyze_for_graph(&sources, "default").unwrap();
+        let held = |a: &Analysis<'_>| -> Vec<bool> {
+            a.model.files[0]
+                .docs
+                .iter()
+                .map(|d| d.holds_tree())
+                .collect()
+        };
+        assert_eq!(held(&lean), [false, false, true, false]);
+        let sums = |a: &Analysis<'_>| digest::checksums(&a.model, &a.graph, None).unwrap();
+        let (full_sums, lean_sums) = (sums(&full), sums(&lean));
+        assert_eq!(full_sums, lean_sums);
+        assert_eq!(full_sums[0], full_sums[1], "both read `used`");
+        let options = crate::inject::Options::default();
+        let full_plan = crate::inject::plan(&full.model, &full.graph, &full_sums, &options);
+        let lean_plan = crate::inject::plan(&lean.model, &lean.graph, &lean_sums, &options);
+        assert_eq!(full_plan.edits, lean_plan.edits);
+        assert_eq!(full_plan.notices, lean_plan.notices);
+        assert_eq!(lean_plan.edits[0].len(), 2, "both workloads edited");
+        assert_eq!(
+            held(&lean),
+            [false, false, true, false],
+            "and not kept after"
+        );
     }
 }

@@ -298,17 +298,21 @@ impl Graph {
             .enumerate()
             .filter(|(_, o)| matches!(o.kind, Kind::Workload(_)))
             .map(|(i, o)| {
-                let doc = model.doc(o);
-                let spec = model.pod_spec(o);
-                let uses = spec.map(|spec| collect_uses(doc, spec)).unwrap_or_default();
-                let reloaders = spec.map(|s| reloader_sidecars(doc, s)).unwrap_or_default();
-                let refs = merge_refs(model, &index, o, &uses, &reloaders, policy);
-                Workload {
-                    object: i,
-                    uses,
-                    refs,
-                    left_alone: left_alone(model, o, policy),
-                }
+                // A released workload is parsed for this alone: what the
+                // graph keeps of it is its uses.
+                model.doc(o).with_tree(|doc| {
+                    let template = model.pod_template_in(doc, o);
+                    let spec = template.and_then(|t| doc.get(t, "spec"));
+                    let uses = spec.map(|spec| collect_uses(doc, spec)).unwrap_or_default();
+                    let reloaders = spec.map(|s| reloader_sidecars(doc, s)).unwrap_or_default();
+                    let refs = merge_refs(model, &index, o, &uses, &reloaders, policy);
+                    Workload {
+                        object: i,
+                        uses,
+                        refs,
+                        left_alone: left_alone(model, doc, o, template, policy),
+                    }
+                })
             })
             .collect();
         let consumers = Consumers::of(model.objects.len(), &workloads);
@@ -400,8 +404,13 @@ impl Consumers {
 }
 
 /// Why inject leaves `o` alone, if it does.
-fn left_alone(model: &Model<'_>, o: &crate::model::Object, policy: &Policy) -> Option<LeftAlone> {
-    let doc = model.doc(o);
+fn left_alone(
+    model: &Model<'_>,
+    doc: &Document<'_>,
+    o: &crate::model::Object,
+    template: Option<NodeId>,
+    policy: &Policy,
+) -> Option<LeftAlone> {
     let says_false = |node: Option<NodeId>| {
         node.and_then(|n| {
             doc.str_at(
@@ -411,7 +420,7 @@ fn left_alone(model: &Model<'_>, o: &crate::model::Object, policy: &Policy) -> O
         })
         .is_some_and(|v| v.eq_ignore_ascii_case("false"))
     };
-    if says_false(Some(o.node)) || says_false(model.pod_template(o)) {
+    if says_false(Some(o.node)) || says_false(template) {
         return Some(LeftAlone::OptedOut(format!(
             "{}: \"false\"",
             crate::model::INJECT_ANNOTATION

@@ -118,28 +118,14 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
             ));
             continue;
         }
-        if let Some(notice) = unverified(model, w, options) {
-            notices.push((wi, notice));
-            continue;
-        }
-        if wanted.is_empty() {
-            continue;
-        }
-        if let Some(reason) = model.not_injectable(obj) {
-            if !model.is_helm_test(obj) {
-                notices.push((
-                    wi,
-                    Notice::NotInjectable {
-                        workload: model.display_name(obj),
-                        reason,
-                    },
-                ));
-            }
-            continue;
-        }
-        match plan_workload(model, obj, &wanted) {
-            Ok(None) => {}
-            Ok(Some((edits, overwritten))) => by_doc
+        // A released workload is parsed for its plan alone.
+        let step = model
+            .doc(obj)
+            .with_tree(|doc| plan_step(model, doc, w, &wanted, options));
+        match step {
+            Step::Nothing => {}
+            Step::Notice(notice) => notices.push((wi, notice)),
+            Step::Planned(edits, overwritten) => by_doc
                 .entry((obj.file(), obj.doc()))
                 .or_default()
                 .push(Planned {
@@ -152,24 +138,29 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
                         .collect(),
                     overwritten,
                 }),
-            Err((node, reason)) => notices.push((wi, unsafe_notice(model, obj, node, reason))),
         }
     }
     for planned in by_doc.into_values() {
         for (p, verdict) in verified(model, planned) {
             let obj = &model.objects[p.object];
             if let Err((node, reason)) = verdict {
-                notices.push((p.workload, unsafe_notice(model, obj, node, reason)));
+                let notice = model
+                    .doc(obj)
+                    .with_tree(|doc| unsafe_notice(model, doc, obj, node, reason));
+                notices.push((p.workload, notice));
                 continue;
             }
             for (key, node) in p.overwritten {
                 if !key.starts_with("confsum.dev/") {
+                    let location = model
+                        .doc(obj)
+                        .with_tree(|doc| located(model, doc, obj, node));
                     notices.push((
                         p.workload,
                         Notice::Overwritten {
                             workload: model.display_name(obj),
                             key,
-                            location: located(model, obj, node),
+                            location,
                         },
                     ));
                 }
@@ -194,7 +185,50 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
 
 /// A workload with an existing checksum annotation whose consumed objects
 /// are not all in the input: its checksum is kept, and reported.
-fn unverified(model: &Model<'_>, w: &crate::graph::Workload, options: &Options) -> Option<Notice> {
+/// What planning one workload comes to.
+enum Step {
+    Nothing,
+    Notice(Notice),
+    Planned(Vec<Edit>, Vec<(String, NodeId)>),
+}
+
+/// Plan one workload that is not left alone, in `doc`, its document.
+fn plan_step(
+    model: &Model<'_>,
+    doc: &Document<'_>,
+    w: &crate::graph::Workload,
+    wanted: &[(&str, &str)],
+    options: &Options,
+) -> Step {
+    let obj = &model.objects[w.object];
+    if let Some(notice) = unverified(model, doc, w, options) {
+        return Step::Notice(notice);
+    }
+    if wanted.is_empty() {
+        return Step::Nothing;
+    }
+    if let Some(reason) = model.not_injectable_in(doc, obj) {
+        if model.is_helm_test_in(doc, obj) {
+            return Step::Nothing;
+        }
+        return Step::Notice(Notice::NotInjectable {
+            workload: model.display_name(obj),
+            reason,
+        });
+    }
+    match plan_workload(model, doc, obj, wanted) {
+        Ok(None) => Step::Nothing,
+        Ok(Some((edits, overwritten))) => Step::Planned(edits, overwritten),
+        Err((node, reason)) => Step::Notice(unsafe_notice(model, doc, obj, node, reason)),
+    }
+}
+
+fn unverified(
+    model: &Model<'_>,
+    doc: &Document<'_>,
+    w: &crate::graph::Workload,
+    options: &Options,
+) -> Option<Notice> {
     let missing: Vec<String> = w
         .refs
         .iter()
@@ -205,8 +239,10 @@ fn unverified(model: &Model<'_>, w: &crate::graph::Workload, options: &Options) 
         return None;
     }
     let obj = &model.objects[w.object];
-    let doc = model.doc(obj);
-    let annotations = doc.path(model.pod_template(obj)?, &["metadata", "annotations"])?;
+    let annotations = doc.path(
+        model.pod_template_in(doc, obj)?,
+        &["metadata", "annotations"],
+    )?;
     let carried = [&options.config_annotation, &options.secret_annotation]
         .into_iter()
         .find_map(|key| {
@@ -218,7 +254,7 @@ fn unverified(model: &Model<'_>, w: &crate::graph::Workload, options: &Options) 
     Some(Notice::Unverified {
         workload: model.display_name(obj),
         missing,
-        location: located(model, obj, carried),
+        location: located(model, doc, obj, carried),
     })
 }
 
@@ -231,9 +267,13 @@ struct Planned {
     overwritten: Vec<(String, NodeId)>,
 }
 
-/// Where a node of `obj`'s document is, for a notice.
-fn located(model: &Model<'_>, obj: &crate::model::Object, node: NodeId) -> Location {
-    let doc = model.doc(obj);
+/// Where a node of `obj`'s document (`doc`) is, for a notice.
+fn located(
+    model: &Model<'_>,
+    doc: &Document<'_>,
+    obj: &crate::model::Object,
+    node: NodeId,
+) -> Location {
     let mut l = model.source(obj).location(doc.node(node).span.start);
     l.template = doc.template().map(str::to_string);
     l
@@ -241,6 +281,7 @@ fn located(model: &Model<'_>, obj: &crate::model::Object, node: NodeId) -> Locat
 
 fn unsafe_notice(
     model: &Model<'_>,
+    doc: &Document<'_>,
     obj: &crate::model::Object,
     node: NodeId,
     reason: String,
@@ -248,7 +289,7 @@ fn unsafe_notice(
     Notice::Unsafe {
         workload: model.display_name(obj),
         reason,
-        location: located(model, obj, node),
+        location: located(model, doc, obj, node),
     }
 }
 
@@ -259,10 +300,10 @@ type Written = (Vec<Edit>, Vec<(String, NodeId)>);
 /// has no pod template), or why it is left untouched.
 fn plan_workload(
     model: &Model<'_>,
+    doc: &Document<'_>,
     obj: &crate::model::Object,
     wanted: &[(&str, &str)],
 ) -> Result<Option<Written>, Unsafe> {
-    let doc = model.doc(obj);
     let source = model.source(obj);
     let ctx = Ctx {
         doc,
@@ -317,9 +358,26 @@ fn check_document(model: &Model<'_>, planned: &[Planned]) -> Vec<Result<(), Unsa
     let Some(first) = planned.first() else {
         return Vec::new();
     };
-    let obj = &model.objects[first.object];
-    let doc = model.doc(obj);
-    let text = &model.source(obj).text;
+    let doc = model.doc(&model.objects[first.object]);
+    if planned.iter().all(|p| is_root(model, doc, p)) {
+        // Nothing of the unedited tree is read.
+        return check_document_in(model, doc, planned);
+    }
+    doc.with_tree(|doc| check_document_in(model, doc, planned))
+}
+
+/// Whether the planned workload is its document's root (not a `List` item).
+fn is_root(model: &Model<'_>, doc: &Document<'_>, p: &Planned) -> bool {
+    Some(model.objects[p.object].node) == doc.root()
+}
+
+/// [`check_document`] of `doc`, the document of the planned workloads.
+fn check_document_in(
+    model: &Model<'_>,
+    doc: &Document<'_>,
+    planned: &[Planned],
+) -> Vec<Result<(), Unsafe>> {
+    let text = &model.source(&model.objects[planned[0].object]).text;
     let bug = |p: &Planned, what: &str| {
         Err((
             model.objects[p.object].node,
@@ -345,7 +403,7 @@ fn check_document(model: &Model<'_>, planned: &[Planned]) -> Vec<Result<(), Unsa
         if planned.len() > 1 {
             return planned
                 .iter()
-                .map(|p| check_document(model, std::slice::from_ref(p)).remove(0))
+                .map(|p| check_document_in(model, doc, std::slice::from_ref(p)).remove(0))
                 .collect();
         }
         return vec![bug(&planned[0], "would not parse")];
@@ -361,6 +419,7 @@ fn check_document(model: &Model<'_>, planned: &[Planned]) -> Vec<Result<(), Unsa
     // List, by position (the edits add no item).
     let old_items: std::collections::HashMap<NodeId, usize> = doc
         .root()
+        .filter(|_| !planned.iter().all(|p| is_root(model, doc, p)))
         .and_then(|r| doc.get(r, "items"))
         .map(|items| doc.items(items).enumerate().map(|(i, n)| (n, i)).collect())
         .unwrap_or_default();

@@ -139,6 +139,10 @@ pub enum Release {
     Inert(fn(&Document<'_>, &Object) -> bool),
 }
 
+/// How many times its text a workload's tree may take and be kept in graph
+/// mode ([`Release::Configs`]).
+const DENSE: usize = 2;
+
 /// What the model reads of each document as it is parsed: its objects,
 /// and whether it counts as a manifest.
 struct Reader<'s> {
@@ -173,7 +177,14 @@ impl<'a> yaml::Visit<'a> for Reader<'_> {
         let mut found = document_objects(self.source, self.file, doc, self.namespace)
             .unwrap_or_else(|e| Found::Failed(Box::new(e), Facts::of(self.source, doc)));
         let release = match (&mut found, self.release) {
-            (Found::One(o), Release::Configs) => matches!(o.kind, Kind::Config(_)),
+            (Found::One(o), Release::Configs) => match o.kind {
+                Kind::Config(_) => true,
+                // The graph and inject read a workload's tree in one place
+                // each ([`Document::with_tree`]): one that would hold over
+                // twice the input's bytes is parsed there again instead.
+                Kind::Workload(_) => doc.tree_outweighs(DENSE),
+                Kind::Other => false,
+            },
             (Found::One(o), Release::Inert(inert)) => {
                 if let Kind::Config(_) = o.kind {
                     // Read while the tree is here: an inert config's data
@@ -556,6 +567,12 @@ fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
+/// Whether `obj`, in `doc`, is a Helm hook.
+fn is_helm_hook_in(doc: &Document<'_>, obj: &Object) -> bool {
+    doc.str_at(obj.node, &["metadata", "annotations", "helm.sh/hook"])
+        .is_some()
+}
+
 /// Every object of the input, in stream order.
 pub struct Model<'a> {
     pub files: Vec<ParsedSource<'a>>,
@@ -792,10 +809,16 @@ impl<'a> Model<'a> {
     /// The pod template of a workload: `spec.template`, CronJob's
     /// `spec.jobTemplate.spec.template`, or a Pod itself.
     pub fn pod_template(&self, obj: &Object) -> Option<NodeId> {
+        self.pod_template_in(self.doc(obj), obj)
+    }
+
+    /// [`Model::pod_template`] in `doc`, the object's document as held for
+    /// a scope ([`Document::with_tree`]).
+    pub fn pod_template_in(&self, doc: &Document<'_>, obj: &Object) -> Option<NodeId> {
         let Kind::Workload(kind) = obj.kind else {
             return None;
         };
-        self.doc(obj).path(obj.node, kind.template_path())
+        doc.path(obj.node, kind.template_path())
     }
 
     /// The pod spec: the template's `spec`.
@@ -806,17 +829,19 @@ impl<'a> Model<'a> {
 
     /// Whether a workload is a Helm hook (`metadata.annotations["helm.sh/hook"]`).
     pub fn is_helm_hook(&self, obj: &Object) -> bool {
-        self.doc(obj)
-            .str_at(obj.node, &["metadata", "annotations", "helm.sh/hook"])
-            .is_some()
+        is_helm_hook_in(self.doc(obj), obj)
     }
 
     /// Whether a workload is a Helm test (`helm.sh/hook: test`,
     /// `test-success`, `test-failure`): run once by `helm test`, never
     /// rolled, so nothing to report about its checksum.
     pub fn is_helm_test(&self, obj: &Object) -> bool {
-        self.doc(obj)
-            .str_at(obj.node, &["metadata", "annotations", "helm.sh/hook"])
+        self.is_helm_test_in(self.doc(obj), obj)
+    }
+
+    /// [`Model::is_helm_test`] in `doc`, the object's document.
+    pub fn is_helm_test_in(&self, doc: &Document<'_>, obj: &Object) -> bool {
+        doc.str_at(obj.node, &["metadata", "annotations", "helm.sh/hook"])
             .is_some_and(|hooks| {
                 hooks
                     .split(',')
@@ -832,9 +857,14 @@ impl<'a> Model<'a> {
     /// Why a workload takes no checksum: plain Jobs are immutable and bare
     /// Pods never restart on an annotation.
     pub fn not_injectable(&self, obj: &Object) -> Option<NotInjectable> {
+        self.not_injectable_in(self.doc(obj), obj)
+    }
+
+    /// [`Model::not_injectable`] in `doc`, the object's document.
+    pub fn not_injectable_in(&self, doc: &Document<'_>, obj: &Object) -> Option<NotInjectable> {
         match obj.kind {
             Kind::Workload(WorkloadKind::Pod) => Some(NotInjectable::BarePod),
-            Kind::Workload(WorkloadKind::Job) if !self.is_helm_hook(obj) => {
+            Kind::Workload(WorkloadKind::Job) if !is_helm_hook_in(doc, obj) => {
                 Some(NotInjectable::PlainJob)
             }
             _ => None,

@@ -211,6 +211,19 @@ struct Nodes {
 }
 
 impl Nodes {
+    /// The bytes the nodes take (kept aside texts included).
+    fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.slots.len() * size_of::<Slot>()
+            + self.pairs.len() * size_of::<(NodeId, NodeId)>()
+            + self.items.len() * size_of::<NodeId>()
+            + self
+                .owned
+                .iter()
+                .map(|t| t.len() + size_of::<Box<str>>())
+                .sum::<usize>()
+    }
+
     fn has_slack(&self) -> bool {
         self.slots.capacity() > self.slots.len()
             || self.pairs.capacity() > self.pairs.len()
@@ -534,6 +547,15 @@ impl<'a> Document<'a> {
         if self.releasable {
             self.tree = once_cell::race::OnceBox::new();
         }
+    }
+
+    /// Whether the tree takes over `times` the bytes of the document's
+    /// text: dense flow-style YAML, about four bytes a node, where a
+    /// renderer's block style is about twelve.
+    pub fn tree_outweighs(&self, times: usize) -> bool {
+        self.tree
+            .get()
+            .is_some_and(|n| n.bytes() > times * self.span.len())
     }
 
     /// Whether the nodes are held now (not released, or read since).
