@@ -712,7 +712,16 @@ impl<'a> Fast<'a> {
                 self.scalar(v, quoted_style(q), at, end)?;
                 Ok(end)
             }
-            c if special_start(c) || c == b'-' || c == b' ' || c == b'\n' => Err(Bail),
+            // `-` starts a plain scalar when what follows is safe in flow
+            // context (`--flag`, `-1`), as YAML's `ns-plain-first` has it.
+            b'-' if matches!(
+                self.at(at + 1),
+                b' ' | b'\n' | b',' | b'[' | b']' | b'{' | b'}'
+            ) =>
+            {
+                Err(Bail)
+            }
+            c if special_start(c) || c == b' ' || c == b'\n' => Err(Bail),
             _ => {
                 let mut end = at;
                 loop {

@@ -291,6 +291,7 @@ fn fast_path_takes_renderer_yaml_and_agrees() {
         "k:\n- a\n  b\n",
         "k: 'one\n  two\n\n  three'\nl: \"four\n   five  \n  six\"\n",
         "k: [a, \"b\", 'c', [d], {e: f}, {}, []]\nl: {key: v, operator: In, values: [x, y]}\nm: {}\nn: []\n",
+        "args: [--flag=x, -1, -a-b, {k: -v}]\nl: [--, ---, -:x]\n",
         "\"helm.sh/hook\": pre-install\n'q': 1\nurl: http://x/#y\n",
         "a:\n  b:\n    c: 1\n  d: 2\ne: 3\n",
         "  a: 1\n  b: 2\n",
@@ -333,6 +334,9 @@ fn fast_path_leaves_the_rest_to_the_general_parser() {
         "a:\n  - b\n  c: d\n",
         "a: \"unterminated\n",
         "a: [b, c\n",
+        "a: [- b]\n",
+        "a: [b, -]\n",
+        "a: {b: - c}\n",
         "a: 'x' y\n",
         "- a\nb: c\n",
         // Found by fuzzing: document markers where a key would be.
