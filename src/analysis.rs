@@ -53,8 +53,9 @@ pub fn analyze_lenient<'a>(
 /// As [`analyze`], for the graph alone (inject, graph, plan): every document
 /// is parsed and checked, but only workloads and lists keep their trees,
 /// and ConfigMaps and Secrets keep theirs only once a checksum reads them
-/// ([`model::parse_for_graph`]). The graph and checksums are the same;
-/// memory is less.
+/// ([`model::parse_for_graph`]). The references and checksums are the
+/// same; the graph keeps no use of a workload ([`graph::Workload::uses`]
+/// is empty: only lint reads them). Memory is less.
 pub fn analyze_for_graph<'a>(
     sources: &'a [source::Source],
     namespace: &str,
@@ -68,7 +69,9 @@ pub fn analyze_for_graph_with<'a>(
     namespace: &str,
     policy: &graph::Policy,
 ) -> Result<Analysis<'a>> {
-    build(model::parse_for_graph(sources, namespace)?, policy)
+    let model = model::Model::build(model::parse_for_graph(sources, namespace)?)?;
+    let graph = graph::Graph::build_refs(&model, policy);
+    Ok(Analysis { model, graph })
 }
 
 fn build<'a>(files: Vec<model::ParsedSource<'a>>, policy: &graph::Policy) -> Result<Analysis<'a>> {

@@ -228,6 +228,8 @@ pub struct Policy {
 #[derive(Debug, Clone)]
 pub struct Workload {
     pub object: ObjId,
+    /// Every use, in pod spec order; empty in a graph made for the
+    /// references alone ([`Graph::build_refs`]).
     pub uses: Vec<Use>,
     /// Merged per (kind, name), sorted by kind then name.
     pub refs: Vec<Ref>,
@@ -288,6 +290,17 @@ impl Graph {
     }
 
     pub fn build_with(model: &Model<'_>, policy: &Policy) -> Graph {
+        Graph::build_keeping(model, policy, true)
+    }
+
+    /// [`Graph::build_with`] without the uses ([`Workload::uses`] is
+    /// empty): what inject, graph and plan read is the references, and a
+    /// pod may have tens of thousands of uses.
+    pub fn build_refs(model: &Model<'_>, policy: &Policy) -> Graph {
+        Graph::build_keeping(model, policy, false)
+    }
+
+    fn build_keeping(model: &Model<'_>, policy: &Policy, keep_uses: bool) -> Graph {
         let index = config_index(model);
         use rayon::prelude::*;
         // Each workload's references on all cores; then, in order, who
@@ -308,7 +321,7 @@ impl Graph {
                     let refs = merge_refs(model, &index, o, &uses, &reloaders, policy);
                     Workload {
                         object: i,
-                        uses,
+                        uses: if keep_uses { uses } else { Vec::new() },
                         refs,
                         left_alone: left_alone(model, doc, o, template, policy),
                     }
