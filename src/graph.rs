@@ -485,66 +485,67 @@ fn merge_refs(
     reloaders: &[String],
     policy: &Policy,
 ) -> Vec<Ref> {
-    let mut refs: Vec<Ref> = Vec::new();
-    // Per ref: whether some use counts, the first reason one does not, and
-    // the keys so far (made a set once, at the end: linear in uses).
-    let mut merging: Vec<(bool, Option<Excluded>, Option<Vec<String>>)> = Vec::new();
-    // (kind, name) → index in `refs`: linear in uses, however many.
-    let mut at_of: HashMap<(ConfigKind, &str), usize> = HashMap::new();
-    for u in uses {
-        let target = lookup(model, index, (u.kind, o.scope(), &o.namespace, &u.name));
-        let excluded = use_excluded(u, reloaders, policy);
-        let at = match at_of.get(&(u.kind, u.name.as_str())) {
-            Some(&at) => at,
-            None => {
-                at_of.insert((u.kind, u.name.as_str()), refs.len());
-                refs.push(Ref {
-                    kind: u.kind,
-                    name: u.name.clone(),
-                    keys: None,
-                    optional: true,
-                    via: enumset::EnumSet::new(),
-                    target,
-                    excluded: None,
-                    external: target.is_none()
-                        && (model
-                            .generated
-                            .contains(&(o.scope(), u.kind, u.name.to_string()))
-                            || policy
-                                .external
-                                .iter()
-                                .any(|s| s.names(u.kind.as_str(), &o.namespace, &u.name))),
-                });
-                merging.push((false, None, Some(Vec::new())));
-                refs.len() - 1
-            }
+    // The uses in (kind, name) order, each object's in pod spec order (a
+    // stable sort of indices): each run of one object is one reference,
+    // and the references come out sorted. Linear in uses but for the sort.
+    let key = |i: &u32| {
+        let u = &uses[*i as usize];
+        (u.kind, u.name.as_str())
+    };
+    let mut order: Vec<u32> = (0..uses.len() as u32).collect();
+    order.sort_by(|a, b| key(a).cmp(&key(b)));
+    let runs = || order.chunk_by(|a, b| key(a) == key(b));
+    let mut refs: Vec<Ref> = Vec::with_capacity(runs().count());
+    for run in runs() {
+        let first = &uses[run[0] as usize];
+        let target = lookup(
+            model,
+            index,
+            (first.kind, o.scope(), &o.namespace, &first.name),
+        );
+        let mut r = Ref {
+            kind: first.kind,
+            name: first.name.clone(),
+            keys: None,
+            optional: true,
+            via: enumset::EnumSet::new(),
+            target,
+            excluded: None,
+            external: target.is_none()
+                && (model
+                    .generated
+                    .contains(&(o.scope(), first.kind, first.name.to_string()))
+                    || policy
+                        .external
+                        .iter()
+                        .any(|s| s.names(first.kind.as_str(), &o.namespace, &first.name))),
         };
-        let r = &mut refs[at];
-        let (counts, why, keys) = &mut merging[at];
-        r.optional &= u.optional;
-        r.via.insert(u.via);
-        match excluded {
-            None if !*counts => {
-                // The first counting use: its keys replace those of uses
-                // that do not count.
-                *counts = true;
-                *keys = u.keys.as_ref().map(|k| k.to_vec());
+        // Whether some use counts, the first reason one does not, and the
+        // keys so far (made a set once, at the end).
+        let (mut counts, mut why, mut keys) = (false, None, Some(Vec::new()));
+        for u in run.iter().map(|&i| &uses[i as usize]) {
+            r.optional &= u.optional;
+            r.via.insert(u.via);
+            match use_excluded(u, reloaders, policy) {
+                None if !counts => {
+                    // The first counting use: its keys replace those of
+                    // uses that do not count.
+                    counts = true;
+                    keys = u.keys.as_ref().map(|k| k.to_vec());
+                }
+                None => merge_keys(&mut keys, &u.keys),
+                Some(e) if !counts => {
+                    merge_keys(&mut keys, &u.keys);
+                    why.get_or_insert(e);
+                }
+                Some(_) => {}
             }
-            None => merge_keys(keys, &u.keys),
-            Some(e) if !*counts => {
-                merge_keys(keys, &u.keys);
-                why.get_or_insert(e);
-            }
-            Some(_) => {}
         }
-    }
-    for (r, (counts, why, keys)) in refs.iter_mut().zip(merging) {
         let opted_out = r.target.and_then(|t| object_opt_out(model, t, policy));
         r.excluded = opted_out.or(if counts { None } else { why });
         r.keys = keys.map(KeySet::from_iter);
+        refs.push(r);
     }
-    refs.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-    refs.shrink_to_fit();
     refs
 }
 
