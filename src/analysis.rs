@@ -112,6 +112,15 @@ spec:
             name: used
 ";
 
+    /// Which documents of the first file hold their trees now.
+    fn held(a: &Analysis<'_>) -> Vec<bool> {
+        a.model.files[0]
+            .docs
+            .iter()
+            .map(|d| d.holds_tree())
+            .collect()
+    }
+
     /// Graph mode keeps no config's tree: it reads the data of the config
     /// that is referenced, and its checksums are those of the full parse.
     #[test]
@@ -119,13 +128,6 @@ spec:
         let sources = [source::Source::new("-", None, INPUT)];
         let full = analyze(&sources, "default").unwrap();
         let lean = analyze_for_graph(&sources, "default").unwrap();
-        let held = |a: &Analysis<'_>| -> Vec<bool> {
-            a.model.files[0]
-                .docs
-                .iter()
-                .map(|d| d.holds_tree())
-                .collect()
-        };
         assert_eq!(held(&full), [true, true, true]);
         assert_eq!(held(&lean), [false, false, true], "config trees let go");
         let sums = |a: &Analysis<'_>| -> Vec<(Option<String>, Option<String>)> {
@@ -163,13 +165,6 @@ spec:
         let sources = [source::Source::new("-", None, &input)];
         let full = analyze(&sources, "default").unwrap();
         let lean = analyze_for_graph(&sources, "default").unwrap();
-        let held = |a: &Analysis<'_>| -> Vec<bool> {
-            a.model.files[0]
-                .docs
-                .iter()
-                .map(|d| d.holds_tree())
-                .collect()
-        };
         assert_eq!(held(&lean), [false, false, true, false]);
         let sums = |a: &Analysis<'_>| digest::checksums(&a.model, &a.graph, None).unwrap();
         let (full_sums, lean_sums) = (sums(&full), sums(&lean));
