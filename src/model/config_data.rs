@@ -20,7 +20,8 @@ pub struct DataEntry {
     /// Where the value's text is ([`ConfigData::text`]), so that it is read
     /// without the document's tree: from the document's start, or, when
     /// `text_len` is [`OWNED`], the index of a text kept aside (a block or
-    /// escaped scalar, whose text is not the source's).
+    /// escaped scalar, whose text is not the source's), or, when it is
+    /// [`IN_TREE`], in the tree.
     text_at: u32,
     text_len: u32,
     /// Index of the field in [`ALL_DATA_FIELDS`] ([`DataEntry::field`]).
@@ -31,6 +32,10 @@ pub struct DataEntry {
 
 /// [`DataEntry::text_len`] of a value whose text is kept aside.
 const OWNED: u32 = u32::MAX;
+
+/// [`DataEntry::text_len`] of a value whose text is the tree's own: the
+/// tree is kept, or is let go with its texts and parsed again when read.
+const IN_TREE: u32 = u32::MAX - 1;
 
 impl DataEntry {
     /// The data field the key is written in.
@@ -90,6 +95,12 @@ impl ConfigData {
             .map(|(_, v)| v.as_ref())
     }
 
+    /// Whether some value's text is kept aside here (not the source's).
+    #[cfg(test)]
+    fn holds_texts(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| !r.owned.is_empty())
+    }
+
     /// The first base64 value of a kind's own fields that does not decode.
     pub fn bad_base64(&self) -> Option<&BadValue> {
         self.rare.as_ref().and_then(|r| r.bad_base64.as_ref())
@@ -104,20 +115,33 @@ impl ConfigData {
     }
 
     /// The text of `entry`'s value (see [`value_text`]): `document` is the
-    /// document's text in the source, from its start.
-    pub fn text<'t>(&'t self, entry: &DataEntry, document: &'t str) -> &'t str {
+    /// document's text in the source, from its start. `None`: it is the
+    /// tree's (read with [`value_text`]).
+    pub fn text<'t>(&'t self, entry: &DataEntry, document: &'t str) -> Option<&'t str> {
         let at = entry.text_at as usize;
-        if entry.text_len == OWNED {
-            let owned = &self.rare.as_ref().expect("an owned text is kept").owned;
-            return &owned[at];
+        match entry.text_len {
+            IN_TREE => None,
+            OWNED => {
+                let owned = &self.rare.as_ref().expect("an owned text is kept").owned;
+                Some(&owned[at])
+            }
+            len => Some(&document[at..at + len as usize]),
         }
-        &document[at..at + entry.text_len as usize]
     }
 }
 
 impl ConfigData {
-    /// Read the data of the object at `node`, of `kind`.
-    pub(super) fn read(doc: &Document<'_>, node: NodeId, kind: Kind, text: &str) -> ConfigData {
+    /// Read the data of the object at `node`, of `kind`. `copy_texts`: the
+    /// texts that are not the source's (block and escaped scalars) are
+    /// copied here, for a tree that is let go; else they are read from the
+    /// tree (kept, or parsed again when read).
+    pub(super) fn read(
+        doc: &Document<'_>,
+        node: NodeId,
+        kind: Kind,
+        text: &str,
+        copy_texts: bool,
+    ) -> ConfigData {
         let mut data = ConfigData {
             name: doc
                 .path(node, &["metadata", "name"])
@@ -171,9 +195,11 @@ impl ConfigData {
                     // Within one document, which is under 4 GiB.
                     let at = value.as_ptr() as usize - in_document.start as usize;
                     (at as u32, value.len() as u32)
-                } else {
+                } else if copy_texts {
                     rare.owned.push(value.into());
                     ((rare.owned.len() - 1) as u32, OWNED)
+                } else {
+                    (0, IN_TREE)
                 };
                 let entry = DataEntry {
                     field_at: field_at as u8,
@@ -263,7 +289,7 @@ impl<'d> EffectiveView<'d> {
 /// The text of a data value: a scalar's text, or for anything else (which
 /// the API server rejects, and lint reports) its source text, so that it
 /// still counts and is never mistaken for an empty value.
-fn value_text<'t>(doc: &'t Document<'_>, node: NodeId, text: &'t str) -> &'t str {
+pub(super) fn value_text<'t>(doc: &'t Document<'_>, node: NodeId, text: &'t str) -> &'t str {
     let n = doc.node(doc.resolve(node));
     match n.kind {
         crate::yaml::NodeKind::Scalar { value, .. } => value,
@@ -319,28 +345,43 @@ mod tests {
         let docs = crate::yaml::parse_stream(text).unwrap();
         let d = &docs[0];
         let kind = Kind::Config(super::super::kinds::ConfigKind::ConfigMap);
-        let data = ConfigData::read(d, d.root().unwrap(), kind, text);
         let document = &text[d.span.clone()];
+        let expected = [
+            ("block", "one\ntwo\n"),
+            ("empty", ""),
+            ("escaped", "t\tx"),
+            ("folded", "three four"),
+            ("list", "[1, 2]"),
+            ("plain", "a b"),
+            ("quoted", "it's"),
+        ];
+        let data = ConfigData::read(d, d.root().unwrap(), kind, text, true);
         let texts: Vec<(&str, &str)> = data
             .effective()
             .iter()
-            .map(|(k, e)| (k, data.text(e, document)))
+            .map(|(k, e)| (k, data.text(e, document).expect("no tree needed")))
             .collect();
-        assert_eq!(
-            texts,
-            [
-                ("block", "one\ntwo\n"),
-                ("empty", ""),
-                ("escaped", "t\tx"),
-                ("folded", "three four"),
-                ("list", "[1, 2]"),
-                ("plain", "a b"),
-                ("quoted", "it's"),
-            ]
-        );
-        for (_, e) in data.effective().iter() {
-            assert_eq!(data.text(e, document), value_text(d, e.value, text));
-        }
+        assert_eq!(texts, expected);
+        assert!(data.holds_texts());
+        // Not copied, the texts that are not the source's are the tree's.
+        let lean = ConfigData::read(d, d.root().unwrap(), kind, text, false);
+        assert!(!lean.holds_texts());
+        let texts: Vec<(&str, &str)> = lean
+            .effective()
+            .iter()
+            .map(|(k, e)| {
+                let t = lean.text(e, document);
+                (k, t.unwrap_or_else(|| value_text(d, e.value, text)))
+            })
+            .collect();
+        assert_eq!(texts, expected);
+        let in_tree: Vec<&str> = lean
+            .effective()
+            .iter()
+            .filter(|(_, e)| lean.text(e, document).is_none())
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(in_tree, ["block", "escaped", "folded", "quoted"]);
     }
 
     #[test]
@@ -354,6 +395,7 @@ mod tests {
             d.root().unwrap(),
             Kind::Config(super::super::kinds::ConfigKind::Secret),
             text,
+            false,
         );
         assert_eq!(data.effective().keys().collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(

@@ -189,7 +189,10 @@ impl<'a> yaml::Visit<'a> for Reader<'_> {
                 if let Kind::Config(_) = o.kind {
                     // Read while the tree is here: an inert config's data
                     // is read after its tree has gone.
-                    let data = ConfigData::read(doc, o.node, o.kind, &self.source.text);
+                    // A text that is not the source's (a block scalar) is
+                    // not copied: an inert config's is parsed again if it
+                    // is ever read, as the rest of its tree.
+                    let data = ConfigData::read(doc, o.node, o.kind, &self.source.text, false);
                     o.data = once_cell::race::OnceBox::with_value(Box::new(data));
                 }
                 o.inert = inert(doc, o);
@@ -877,18 +880,26 @@ impl<'a> Model<'a> {
         o.data.get_or_init(|| {
             // A released tree is parsed for this and let go again: the
             // data is all a checksum reads of a config.
-            self.doc(o).with_tree(|doc| {
-                Box::new(ConfigData::read(doc, o.node, o.kind, &self.source(o).text))
+            // Its texts that are not the source's are copied: the tree is
+            // not kept, and would be parsed again for each.
+            let doc = self.doc(o);
+            let copy_texts = !doc.holds_tree();
+            doc.with_tree(|doc| {
+                let text = &self.source(o).text;
+                Box::new(ConfigData::read(doc, o.node, o.kind, text, copy_texts))
             })
         })
     }
 
     /// The text of a data entry of `obj` (see [`config_data::value_text`]),
-    /// read without the object's tree.
+    /// read without the object's tree unless the tree is kept.
     pub fn entry_text(&self, obj: ObjId, e: &DataEntry) -> &str {
         let o = &self.objects[obj];
-        let document = &self.source(o).text[self.doc(o).span.clone()];
-        self.config_data(obj).text(e, document)
+        let text = &self.source(o).text;
+        let document = &text[self.doc(o).span.clone()];
+        self.config_data(obj)
+            .text(e, document)
+            .unwrap_or_else(|| config_data::value_text(self.doc(o), e.value, text))
     }
 
     /// The bytes of a data entry, decoded when base64.
