@@ -125,7 +125,7 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
         match step {
             Step::Nothing => {}
             Step::Notice(notice) => notices.push((wi, notice)),
-            Step::Planned(edits, overwritten) => by_doc
+            Step::Planned((edits, overwritten)) => by_doc
                 .entry((obj.file(), obj.doc()))
                 .or_default()
                 .push(Planned {
@@ -183,13 +183,11 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
     plan
 }
 
-/// A workload with an existing checksum annotation whose consumed objects
-/// are not all in the input: its checksum is kept, and reported.
 /// What planning one workload comes to.
 enum Step {
     Nothing,
     Notice(Notice),
-    Planned(Vec<Edit>, Vec<(String, NodeId)>),
+    Planned(Written),
 }
 
 /// Plan one workload that is not left alone, in `doc`, its document.
@@ -218,11 +216,13 @@ fn plan_step(
     }
     match plan_workload(model, doc, obj, wanted) {
         Ok(None) => Step::Nothing,
-        Ok(Some((edits, overwritten))) => Step::Planned(edits, overwritten),
+        Ok(Some(written)) => Step::Planned(written),
         Err((node, reason)) => Step::Notice(unsafe_notice(model, doc, obj, node, reason)),
     }
 }
 
+/// A workload with an existing checksum annotation whose consumed objects
+/// are not all in the input: its checksum is kept, and reported.
 fn unverified(
     model: &Model<'_>,
     doc: &Document<'_>,
@@ -359,23 +359,24 @@ fn check_document(model: &Model<'_>, planned: &[Planned]) -> Vec<Result<(), Unsa
         return Vec::new();
     };
     let doc = model.doc(&model.objects[first.object]);
-    if planned.iter().all(|p| is_root(model, doc, p)) {
+    let in_list = planned
+        .iter()
+        .any(|p| Some(model.objects[p.object].node) != doc.root());
+    if !in_list {
         // Nothing of the unedited tree is read.
-        return check_document_in(model, doc, planned);
+        return check_document_in(model, doc, planned, false);
     }
-    doc.with_tree(|doc| check_document_in(model, doc, planned))
+    doc.with_tree(|doc| check_document_in(model, doc, planned, true))
 }
 
-/// Whether the planned workload is its document's root (not a `List` item).
-fn is_root(model: &Model<'_>, doc: &Document<'_>, p: &Planned) -> bool {
-    Some(model.objects[p.object].node) == doc.root()
-}
-
-/// [`check_document`] of `doc`, the document of the planned workloads.
+/// [`check_document`] of `doc`, the document of the planned workloads;
+/// `in_list`: some of them are items of a `List`, found in the unedited
+/// tree.
 fn check_document_in(
     model: &Model<'_>,
     doc: &Document<'_>,
     planned: &[Planned],
+    in_list: bool,
 ) -> Vec<Result<(), Unsafe>> {
     let text = &model.source(&model.objects[planned[0].object]).text;
     let bug = |p: &Planned, what: &str| {
@@ -403,7 +404,7 @@ fn check_document_in(
         if planned.len() > 1 {
             return planned
                 .iter()
-                .map(|p| check_document_in(model, doc, std::slice::from_ref(p)).remove(0))
+                .map(|p| check_document_in(model, doc, std::slice::from_ref(p), in_list).remove(0))
                 .collect();
         }
         return vec![bug(&planned[0], "would not parse")];
@@ -419,7 +420,7 @@ fn check_document_in(
     // List, by position (the edits add no item).
     let old_items: std::collections::HashMap<NodeId, usize> = doc
         .root()
-        .filter(|_| !planned.iter().all(|p| is_root(model, doc, p)))
+        .filter(|_| in_list)
         .and_then(|r| doc.get(r, "items"))
         .map(|items| doc.items(items).enumerate().map(|(i, n)| (n, i)).collect())
         .unwrap_or_default();

@@ -879,9 +879,8 @@ impl<'a> Model<'a> {
         let o = &self.objects[obj];
         o.data.get_or_init(|| {
             // A released tree is parsed for this and let go again: the
-            // data is all a checksum reads of a config.
-            // Its texts that are not the source's are copied: the tree is
-            // not kept, and would be parsed again for each.
+            // data is all a checksum reads of a config, so its texts that
+            // are not the source's are copied.
             let doc = self.doc(o);
             let copy_texts = !doc.holds_tree();
             doc.with_tree(|doc| {

@@ -508,11 +508,15 @@ impl<'a> Document<'a> {
     #[inline(never)]
     fn parse_again(&self) -> &Nodes {
         self.tree.get_or_init(|| {
-            let mut nodes = reparse(self.text, self.span.start)
-                .expect("a document that parsed once parses again alike");
+            let mut nodes = self.nodes_again();
             nodes.shrink();
             Box::new(nodes)
         })
+    }
+
+    /// The nodes, parsed anew from the document's text.
+    fn nodes_again(&self) -> Nodes {
+        reparse(self.text, self.span.start).expect("a document that parsed once parses again alike")
     }
 
     /// `f` of this document with its nodes, without keeping them: a
@@ -523,11 +527,9 @@ impl<'a> Document<'a> {
         if self.holds_tree() {
             return f(self);
         }
-        let nodes = reparse(self.text, self.span.start)
-            .expect("a document that parsed once parses again alike");
         let held = Document {
             span: self.span.clone(),
-            tree: once_cell::race::OnceBox::with_value(Box::new(nodes)),
+            tree: once_cell::race::OnceBox::with_value(Box::new(self.nodes_again())),
             text: self.text,
             releasable: self.releasable,
             root: self.root,
