@@ -3,6 +3,7 @@
 //! List`, and fills in the release namespace. It hands [`Model`] to `graph`.
 
 use compact_str::CompactString;
+use ustr::Ustr;
 
 use crate::display::escape_control;
 use crate::error::{Error, Result};
@@ -512,10 +513,12 @@ pub struct Object {
     pub kind: Kind,
     // Names are short: held inline, with no allocation per object (a
     // million small objects must not cost a million times five).
-    pub api_version: CompactString,
-    pub kind_name: CompactString,
+    // Kinds, API versions and namespaces repeat across objects: each is
+    // interned once for the run, a pointer per object.
+    pub api_version: Ustr,
+    pub kind_name: Ustr,
     pub name: CompactString,
-    pub namespace: CompactString,
+    pub namespace: Ustr,
     /// Whether `metadata.namespace` was absent (the release namespace applies).
     pub namespace_defaulted: bool,
     /// Whether lint reads nothing of the object but its names (see
@@ -1168,11 +1171,12 @@ fn object(
     // Names are shown everywhere: a control character in one (which the API
     // server would refuse anyway) is kept as visible `\u{..}` text.
     let shown = |s: &str| CompactString::from(escape_control(s).as_ref());
+    let interned = |s: &str| Ustr::from(escape_control(s).as_ref());
     let name = shown(doc.str_at(node, &["metadata", "name"]).unwrap_or(""));
-    let kind_name = shown(kind_name);
+    let kind_name = interned(kind_name);
     let (namespace, namespace_defaulted) = match doc.str_at(node, &["metadata", "namespace"]) {
-        Some(ns) if !ns.is_empty() => (shown(ns), false),
-        _ => (CompactString::from(namespace), true),
+        Some(ns) if !ns.is_empty() => (interned(ns), false),
+        _ => (Ustr::from(namespace), true),
     };
     let kind = match (group_of(api_version), kind_name.as_str()) {
         ("", "ConfigMap") => Kind::Config(ConfigKind::ConfigMap),
@@ -1184,7 +1188,7 @@ fn object(
         doc_at: 0,
         node,
         kind,
-        api_version: CompactString::from(api_version),
+        api_version: Ustr::from(api_version),
         kind_name,
         name,
         namespace,
@@ -1225,7 +1229,7 @@ mod tests {
     #[test]
     fn an_object_stays_small() {
         let size = std::mem::size_of::<Object>();
-        assert!(size <= 128, "{size}");
+        assert!(size <= 80, "{size}");
         assert_eq!(
             std::mem::size_of::<Found>(),
             size,

@@ -87,8 +87,8 @@ pub fn json_to(
             checksums.insert("secret".into(), json!(s));
         }
         let mut w_json = json!({
-            "kind": o.kind_name,
-            "namespace": o.namespace,
+            "kind": o.kind_name.as_str(),
+            "namespace": o.namespace.as_str(),
             "name": o.name,
             "refs": refs,
             "checksums": checksums,
@@ -106,8 +106,8 @@ pub fn json_to(
     });
     let objects = sorted_configs(a).map(|(i, o)| {
         let mut v = json!({
-            "kind": o.kind_name,
-            "namespace": o.namespace,
+            "kind": o.kind_name.as_str(),
+            "namespace": o.namespace.as_str(),
             "name": o.name,
             "consumers": a.graph.consumers_of(i).len(),
             "file": a.model.source(o).name,

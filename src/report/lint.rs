@@ -213,7 +213,13 @@ fn item(
         random_name: template_file.is_some_and(|f| f.names_randomly),
         values: source.origin.iter().map(|o| o.values_label()).collect(),
         object: obj
-            .map(|o| [o.kind_name.clone(), o.namespace.clone(), o.name.clone()])
+            .map(|o| {
+                [
+                    o.kind_name.as_str().into(),
+                    o.namespace.as_str().into(),
+                    o.name.clone(),
+                ]
+            })
             .unwrap_or_default(),
         related: f
             .related
