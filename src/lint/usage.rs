@@ -89,7 +89,7 @@ impl<'m, 'a> Usage<'m, 'a> {
                 Kind::Workload(_) => u.add_workload(i, o),
                 Kind::Config(_) => {}
                 // A CRD's schema names fields, not objects.
-                Kind::Other if o.kind_name == "CustomResourceDefinition" => {}
+                Kind::Other if o.kind_name.as_str() == "CustomResourceDefinition" => {}
                 Kind::Other => {
                     u.add_references(i, o);
                     u.add_produced(o);

@@ -3,7 +3,6 @@
 //! List`, and fills in the release namespace. It hands [`Model`] to `graph`.
 
 use compact_str::CompactString;
-use ustr::Ustr;
 
 use crate::display::escape_control;
 use crate::error::{Error, Result};
@@ -499,6 +498,10 @@ pub fn unparsed_kind_may_be_shown(doc_text: &str) -> bool {
     kind.is_some_and(|k| kind_may_be_shown(&k))
 }
 
+/// A text that many objects share (a kind, a namespace): one copy for the
+/// whole run, never freed, compared and read through a pointer.
+pub type Interned = internment::Intern<CompactString>;
+
 /// One Kubernetes object of the input.
 #[derive(Debug, Clone)]
 pub struct Object {
@@ -514,11 +517,11 @@ pub struct Object {
     // Names are short: held inline, with no allocation per object (a
     // million small objects must not cost a million times five).
     // Kinds, API versions and namespaces repeat across objects: each is
-    // interned once for the run, a pointer per object.
-    pub api_version: Ustr,
-    pub kind_name: Ustr,
+    // held once for the run ([`Interned`]), a pointer per object.
+    pub api_version: Interned,
+    pub kind_name: Interned,
     pub name: CompactString,
-    pub namespace: Ustr,
+    pub namespace: Interned,
     /// Whether `metadata.namespace` was absent (the release namespace applies).
     pub namespace_defaulted: bool,
     /// Whether lint reads nothing of the object but its names (see
@@ -1171,12 +1174,12 @@ fn object(
     // Names are shown everywhere: a control character in one (which the API
     // server would refuse anyway) is kept as visible `\u{..}` text.
     let shown = |s: &str| CompactString::from(escape_control(s).as_ref());
-    let interned = |s: &str| Ustr::from(escape_control(s).as_ref());
+    let interned = |s: &str| Interned::from_ref(escape_control(s).as_ref());
     let name = shown(doc.str_at(node, &["metadata", "name"]).unwrap_or(""));
     let kind_name = interned(kind_name);
     let (namespace, namespace_defaulted) = match doc.str_at(node, &["metadata", "namespace"]) {
         Some(ns) if !ns.is_empty() => (interned(ns), false),
-        _ => (Ustr::from(namespace), true),
+        _ => (Interned::from_ref(namespace), true),
     };
     let kind = match (group_of(api_version), kind_name.as_str()) {
         ("", "ConfigMap") => Kind::Config(ConfigKind::ConfigMap),
@@ -1188,7 +1191,7 @@ fn object(
         doc_at: 0,
         node,
         kind,
-        api_version: Ustr::from(api_version),
+        api_version: Interned::from_ref(api_version),
         kind_name,
         name,
         namespace,

@@ -260,7 +260,7 @@ spec:
         let w = model
             .objects
             .iter()
-            .find(|o| o.kind_name == "Deployment")
+            .find(|o| o.kind_name.as_str() == "Deployment")
             .unwrap();
         let cm = ConfigKind::ConfigMap;
         // A Role: its namespace, its resourceNames.
