@@ -11,7 +11,9 @@
 //!   compute spec-v1 checksums), and the ratio.
 //!
 //! Writes the tables to stdout and to `target/bench/report.md`.
-//! `BENCH_QUICK=1` skips the 100 MB stream.
+//! `BENCH_QUICK=1` skips the 100 MB stream. `BENCH_INSTRUCTIONS=1` adds
+//! callgrind's instruction counts to the doubling table;
+//! `BENCH_ONLY=doubling` runs that table alone.
 
 #[path = "../examples/gen_stream.rs"]
 #[allow(dead_code)]
@@ -93,6 +95,23 @@ fn run_with_cpu(cmd: &mut Command, input: &Path) -> Run {
     }
 }
 
+/// Instructions `bin lint` runs on `input`, all threads, as callgrind
+/// counts them.
+fn instructions(valgrind: &Path, bin: &str, input: &Path) -> u64 {
+    let out = Command::new(valgrind)
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null", bin])
+        .args(["lint", "--format", "json", "--fail-on", "never"])
+        .stdin(std::fs::File::open(input).unwrap())
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    log.lines()
+        .find_map(|l| l.split("Collected : ").nth(1))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no instruction count from callgrind:\n{log}"))
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -125,6 +144,15 @@ fn best_measured(runs: usize, mut make: impl FnMut() -> Command, input: &Path) -
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let quick = std::env::var_os("BENCH_QUICK").is_some();
+    if std::env::var("BENCH_ONLY").is_ok_and(|o| o == "doubling") {
+        let bench_dir = root().join("target/bench");
+        std::fs::create_dir_all(&bench_dir).unwrap();
+        let mut report = String::new();
+        doubling(env!("CARGO_BIN_EXE_confsum"), &bench_dir, &mut report);
+        print!("{report}");
+        std::fs::write(bench_dir.join("doubling.md"), &report).unwrap();
+        return;
+    }
     let corpus_dir = root().join("../shared/corpus/rendered");
     let bench_dir = root().join("target/bench");
     std::fs::create_dir_all(&bench_dir).unwrap();
@@ -522,7 +550,12 @@ fn doubling(bin: &str, dir: &Path, report: &mut String) {
     ];
     const RUNS: usize = 7;
     const SIZES: [usize; 4] = [6_250, 12_500, 25_000, 50_000];
-    report.push_str(&format!("\n## Doubling (lint --format json, median of {RUNS} wall and CPU seconds, the sizes of a shape run in turn)\n\n| shape | N | wall s | CPU s | CPU vs N/2 |\n|---|---:|---:|---:|---:|\n"));
+    // CPU seconds of a 0.1 s run vary by a tenth on a shared machine;
+    // instructions counted by callgrind do not vary at all. Opt in: it
+    // takes about ten minutes more.
+    let valgrind =
+        std::env::var_os("BENCH_INSTRUCTIONS").and_then(|_| which::which("valgrind").ok());
+    report.push_str(&format!("\n## Doubling (lint --format json, median of {RUNS} wall and CPU seconds, the sizes of a shape run in turn; instructions by callgrind with `BENCH_INSTRUCTIONS=1`)\n\n| shape | N | wall s | CPU s | CPU vs N/2 | instructions | instructions vs N/2 |\n|---|---:|---:|---:|---:|---:|---:|\n"));
     for (name, make) in shapes {
         let paths: Vec<PathBuf> = SIZES
             .iter()
@@ -542,18 +575,27 @@ fn doubling(bin: &str, dir: &Path, report: &mut String) {
                 runs.push(run_with_cpu(&mut c, path));
             }
         }
-        let mut previous: Option<Duration> = None;
-        for (n, runs) in SIZES.iter().zip(&runs) {
+        let mut previous: Option<(Duration, Option<u64>)> = None;
+        for ((n, runs), path) in SIZES.iter().zip(&runs).zip(&paths) {
             let Run { wall, cpu, .. } = summary(runs);
-            let ratio = previous
-                .map(|p| format!("{:.2}x", cpu.as_secs_f64() / p.as_secs_f64().max(0.01)))
-                .unwrap_or_default();
+            let instructions = valgrind.as_deref().map(|v| instructions(v, bin, path));
+            let ratio = |now: f64, before: f64| format!("{:.2}x", now / before);
+            let (cpu_ratio, instructions_ratio) = match previous {
+                Some((p, pi)) => (
+                    ratio(cpu.as_secs_f64(), p.as_secs_f64().max(0.01)),
+                    pi.zip(instructions)
+                        .map(|(a, b)| ratio(b as f64, a as f64))
+                        .unwrap_or_default(),
+                ),
+                None => Default::default(),
+            };
             report.push_str(&format!(
-                "| {name} | {n} | {:.3} | {:.2} | {ratio} |\n",
+                "| {name} | {n} | {:.3} | {:.2} | {cpu_ratio} | {} | {instructions_ratio} |\n",
                 wall.as_secs_f64(),
-                cpu.as_secs_f64()
+                cpu.as_secs_f64(),
+                instructions.map_or_else(|| "-".to_string(), |i| i.to_string()),
             ));
-            previous = Some(cpu);
+            previous = Some((cpu, instructions));
         }
     }
 }

@@ -14,7 +14,7 @@ fn sorted_workloads(a: &Analysis<'_>) -> Vec<usize> {
     let mut order: Vec<usize> = (0..a.graph.workloads.len()).collect();
     let key = |i: &usize| {
         let o = &a.model.objects[a.graph.workloads[*i].object];
-        (o.kind_name.clone(), o.namespace.clone(), o.name.clone())
+        (o.kind_name, o.namespace, o.name.clone())
     };
     order.sort_by_key(key);
     order
