@@ -191,7 +191,7 @@ pub fn run(
         let lint_sums = digest::checksums_lenient(&analysis.model, &analysis.graph, hmac_key);
         for f in lint::run(&analysis, &lint_sums, &config) {
             if f.rule == "config-change-no-rollout"
-                && f.object.is_some_and(|o| injected(&plan, &analysis, o))
+                && f.object().is_some_and(|o| injected(&plan, &analysis, o))
             {
                 continue;
             }
@@ -222,7 +222,7 @@ fn injected(plan: &inject::Plan, a: &analysis::Analysis<'_>, obj: usize) -> bool
 }
 
 fn result_of(a: &analysis::Analysis<'_>, f: &lint::Finding) -> KrmResult {
-    let Some(o) = f.object.map(|o| &a.model.objects[o]) else {
+    let Some(o) = f.object().map(|o| &a.model.objects[o]) else {
         return KrmResult {
             message: format!("{} ({})", f.message(&a.model), f.help),
             severity: f.severity,

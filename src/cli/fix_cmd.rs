@@ -125,7 +125,7 @@ fn fix_chart(
         chart_name = origin.name.clone();
         let sources = [source];
         let (analysis, findings, _) = super::lint_cmd::lint_findings(&sources, run, config, None)?;
-        for request in findings.iter().filter_map(|f| f.fix.as_ref()) {
+        for request in findings.iter().filter_map(|f| f.fix()) {
             match fix::wanted(&analysis.model, request, &origin) {
                 Ok(w) => {
                     for why in &w.refused {

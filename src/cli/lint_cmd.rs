@@ -128,7 +128,7 @@ fn fix_edits(
         Default::default();
     let mut edits = Vec::new();
     for (at, finding) in findings.iter().enumerate() {
-        let Some(request) = &finding.fix else {
+        let Some(request) = finding.fix() else {
             continue;
         };
         let o = &analysis.model.objects[request.workload];

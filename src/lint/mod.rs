@@ -126,25 +126,31 @@ impl Rule {
     }
 }
 
-/// One problem found.
+/// One problem found. 88 bytes: a rule that reports on every object
+/// (unused-config on 250k ConfigMaps) holds one per object until the
+/// report is written, so what few findings have is boxed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub rule: &'static str,
     pub severity: Severity,
     pub message: Message,
-    /// Most rules' help is a fixed text: borrowed, not copied per finding.
-    pub help: Cow<'static, str>,
-    /// Index of the source.
-    pub file: usize,
+    pub help: Help,
     pub span: Range<usize>,
-    /// The object reported on; none for a document that is no object
-    /// (`invalid-object`).
-    pub object: Option<ObjId>,
-    /// Other places that explain the finding (the object that lacks a key).
-    pub related: Vec<Related>,
-    /// What would fix it in a chart's templates, when the rule knows.
-    /// Boxed: few findings have one.
-    pub fix: Option<Box<FixRequest>>,
+    /// Index of the source ([`Finding::file`]).
+    file_at: u32,
+    /// The object reported on ([`Finding::object`]), or [`NO_OBJECT`].
+    object_at: u32,
+    /// Other places and a fix: few findings have either.
+    extra: Option<Box<Extra>>,
+}
+
+/// [`Finding::object_at`] of a finding on a document that is no object.
+const NO_OBJECT: u32 = u32::MAX;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Extra {
+    related: Vec<Related>,
+    fix: Option<FixRequest>,
 }
 
 impl Finding {
@@ -152,20 +158,92 @@ impl Finding {
     pub fn message<'m>(&'m self, model: &crate::model::Model<'_>) -> Cow<'m, str> {
         match &self.message {
             Message::Text(text) => Cow::Borrowed(text),
-            Message::About(text) => Cow::Owned(about(text, self.object.map(|o| &model.objects[o]))),
+            Message::About(text) => {
+                Cow::Owned(about(text, self.object().map(|o| &model.objects[o])))
+            }
         }
+    }
+
+    /// Index of the source.
+    pub fn file(&self) -> usize {
+        self.file_at as usize
+    }
+
+    /// The object reported on; none for a document that is no object
+    /// (`invalid-object`).
+    pub fn object(&self) -> Option<ObjId> {
+        (self.object_at != NO_OBJECT).then_some(self.object_at as usize)
+    }
+
+    /// Other places that explain the finding (the object that lacks a key).
+    pub fn related(&self) -> &[Related] {
+        self.extra.as_ref().map_or(&[], |e| &e.related)
+    }
+
+    /// What would fix it in a chart's templates, when the rule knows.
+    pub fn fix(&self) -> Option<&FixRequest> {
+        self.extra.as_ref()?.fix.as_ref()
+    }
+
+    fn extra(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_default()
     }
 }
 
 /// What a finding says: its own text, or a fixed text about its object,
 /// whose name is put in when it is shown. A rule that reports every
 /// object of a kind (unused-config on 250k ConfigMaps) then holds no text
-/// per finding.
+/// per finding. An own text is boxed, so that a message is two words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
-    Text(String),
+    Text(Box<String>),
     /// [`OBJECT`] in the text stands for the object's kind and name.
     About(&'static str),
+}
+
+/// How to fix a finding: most rules' help is a fixed text, borrowed; an
+/// own text is boxed, so that help is two words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Help {
+    Fixed(&'static str),
+    Own(Box<String>),
+}
+
+impl std::ops::Deref for Help {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Help::Fixed(text) => text,
+            Help::Own(text) => text,
+        }
+    }
+}
+
+impl std::fmt::Display for Help {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl From<&'static str> for Help {
+    fn from(text: &'static str) -> Self {
+        Help::Fixed(text)
+    }
+}
+
+impl From<String> for Help {
+    fn from(text: String) -> Self {
+        Help::Own(Box::new(text))
+    }
+}
+
+impl From<Help> for Cow<'static, str> {
+    fn from(help: Help) -> Self {
+        match help {
+            Help::Fixed(text) => Cow::Borrowed(text),
+            Help::Own(text) => Cow::Owned(*text),
+        }
+    }
 }
 
 /// Where a [`Message::About`] names its object.
@@ -176,7 +254,7 @@ impl Message {
     /// is moved, not copied.
     pub fn into_text(self, object: Option<&Object>) -> String {
         match self {
-            Message::Text(text) => text,
+            Message::Text(text) => *text,
             Message::About(text) => about(text, object),
         }
     }
@@ -188,7 +266,7 @@ fn about(text: &str, object: Option<&Object>) -> String {
 
 impl From<String> for Message {
     fn from(text: String) -> Self {
-        Message::Text(text)
+        Message::Text(Box::new(text))
     }
 }
 
@@ -269,7 +347,7 @@ impl Reporter {
         obj: ObjId,
         node: NodeId,
         message: impl Into<Message>,
-        help: impl Into<Cow<'static, str>>,
+        help: impl Into<Help>,
     ) {
         let span = ctx.doc(obj).node(node).span.clone();
         self.report_span(ctx, obj, span, message, help);
@@ -281,40 +359,38 @@ impl Reporter {
         obj: ObjId,
         span: Range<usize>,
         message: impl Into<Message>,
-        help: impl Into<Cow<'static, str>>,
+        help: impl Into<Help>,
     ) {
         self.found.push(Finding {
             rule: self.rule,
             severity: self.severity,
             message: message.into(),
             help: help.into(),
-            file: ctx.object(obj).file(),
             span,
-            object: Some(obj),
-            related: Vec::new(),
-            fix: None,
+            file_at: ctx.object(obj).file_at(),
+            object_at: crate::model::index32(obj),
+            extra: None,
         });
     }
 
     /// Report a document that is no object: at `offset` of source `file`.
-    pub fn report_broken(&mut self, b: &crate::model::Broken, help: impl Into<Cow<'static, str>>) {
+    pub fn report_broken(&mut self, b: &crate::model::Broken, help: impl Into<Help>) {
         self.found.push(Finding {
             rule: self.rule,
             severity: self.severity,
-            message: Message::Text(b.message.clone()),
+            message: b.message.clone().into(),
             help: help.into(),
-            file: b.file,
             span: b.offset..b.offset,
-            object: None,
-            related: Vec::new(),
-            fix: None,
+            file_at: crate::model::index32(b.file),
+            object_at: NO_OBJECT,
+            extra: None,
         });
     }
 
     /// Attach a fix to the finding just reported.
     pub fn fix(&mut self, request: FixRequest) {
         if let Some(f) = self.found.last_mut() {
-            f.fix = Some(Box::new(request));
+            f.extra().fix = Some(request);
         }
     }
 
@@ -330,7 +406,7 @@ impl Reporter {
     /// `obj`'s document, labelled.
     pub fn related(&mut self, ctx: &Context<'_, '_>, obj: ObjId, node: NodeId, label: String) {
         if let Some(f) = self.found.last_mut() {
-            f.related.push(Related {
+            f.extra().related.push(Related {
                 file: ctx.object(obj).file(),
                 span: ctx.doc(obj).node(node).span.clone(),
                 label,
@@ -401,7 +477,7 @@ pub fn run_with(
     for mut found in per_rule {
         findings.append(&mut found);
     }
-    sort_in_place(&mut findings, |f| (f.file, f.span.start, f.rule));
+    sort_in_place(&mut findings, |f| (f.file_at, f.span.start, f.rule));
     findings.dedup();
     findings
 }
@@ -503,8 +579,8 @@ fn quiet_configmap(doc: &Document<'_>, o: &Object) -> bool {
 /// their scope (`--whole-scope`): its place or one of its related places.
 fn touches_given(ctx: &Context<'_, '_>, f: &Finding) -> bool {
     let files = &ctx.analysis.model.files;
-    std::iter::once(f.file)
-        .chain(f.related.iter().map(|r| r.file))
+    std::iter::once(f.file())
+        .chain(f.related().iter().map(|r| r.file))
         .any(|i| !files[i].source.context)
 }
 
@@ -512,8 +588,8 @@ fn touches_given(ctx: &Context<'_, '_>, f: &Finding) -> bool {
 /// `ignore:` entry of the configuration.
 fn suppressed(ctx: &Context<'_, '_>, f: &Finding) -> bool {
     let model = &ctx.analysis.model;
-    let Some(obj) = f.object.map(|o| &model.objects[o]) else {
-        return ctx.config.ignores_source(model.files[f.file].source);
+    let Some(obj) = f.object().map(|o| &model.objects[o]) else {
+        return ctx.config.ignores_source(model.files[f.file()].source);
     };
     if obj.inert {
         return ctx.config.ignores(model.source(obj), obj);
@@ -536,6 +612,14 @@ pub const IGNORE_ANNOTATION: &str = "confsum.dev/ignore";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A finding per object of 250k is held until the report is written.
+    #[test]
+    fn a_finding_stays_small() {
+        assert!(std::mem::size_of::<Finding>() <= 88);
+        assert_eq!(std::mem::size_of::<Message>(), 16);
+        assert_eq!(std::mem::size_of::<Help>(), 16);
+    }
 
     /// Sorting in place orders as the standard stable sort does: equal
     /// keys keep their order.
@@ -797,6 +881,6 @@ spec:
             assert!(rules.contains(&expected), "{expected:?} in {rules:?}");
         }
         // Found by its label, read with no tree.
-        assert!(!found.iter().any(|f| f.object == Some(1)), "{rules:?}");
+        assert!(!found.iter().any(|f| f.object() == Some(1)), "{rules:?}");
     }
 }

@@ -129,7 +129,7 @@ impl<'r, 'a> Items<'r, 'a> {
 
     /// One finding as a report item: positions, template, masked snippet.
     pub fn item(&self, f: Finding) -> Item {
-        let file = f.file;
+        let file = f.file();
         item(
             self.analysis,
             f,
@@ -177,9 +177,8 @@ fn item(
     file: Arc<str>,
     templates: &crate::source::TemplateFiles,
 ) -> Item {
-    let source = analysis.model.files[f.file].source;
-    let obj = f.object.map(|o| &analysis.model.objects[o]);
-    let message = f.message.into_text(obj);
+    let source = analysis.model.files[f.file()].source;
+    let obj = f.object().map(|o| &analysis.model.objects[o]);
     let (line, column) = source.line_col(f.span.start);
     let (end_line, end_column) = source.line_col(f.span.end.max(f.span.start));
     let window = source.lines_range(line.saturating_sub(1), end_line + 1);
@@ -194,13 +193,28 @@ fn item(
         std::borrow::Cow::Borrowed(_) => s,
         std::borrow::Cow::Owned(escaped) => escaped,
     };
+    let related = f
+        .related()
+        .iter()
+        .map(|r| {
+            let other = analysis.model.files[r.file].source;
+            let (line, column) = other.line_col(r.span.start);
+            RelatedItem {
+                file: shown(&other.name),
+                line,
+                column,
+                label: shown(&r.label),
+            }
+        })
+        .collect();
+    let message = f.message.into_text(obj);
     Item {
         rule: f.rule,
         severity: f.severity,
         message: shown_owned(message),
         help: match escape_control(&f.help) {
             std::borrow::Cow::Owned(escaped) => std::borrow::Cow::Owned(escaped),
-            std::borrow::Cow::Borrowed(_) => f.help,
+            std::borrow::Cow::Borrowed(_) => f.help.into(),
         },
         file,
         line,
@@ -221,20 +235,7 @@ fn item(
                 ]
             })
             .unwrap_or_default(),
-        related: f
-            .related
-            .iter()
-            .map(|r| {
-                let other = analysis.model.files[r.file].source;
-                let (line, column) = other.line_col(r.span.start);
-                RelatedItem {
-                    file: shown(&other.name),
-                    line,
-                    column,
-                    label: shown(&r.label),
-                }
-            })
-            .collect(),
+        related,
         scope: (!source.scope.is_empty()).then(|| shown(&source.scope)),
         fix: None,
         window_text,
@@ -455,10 +456,10 @@ pub fn group_by_scope(model: &crate::model::Model<'_>, findings: &mut [Finding])
         .iter()
         .map(|f| (!f.source.scope.is_empty()).then(|| escape_control(&f.source.scope)))
         .collect();
-    let order = scope_order(findings.iter().map(|f| scopes[f.file].as_deref()));
+    let order = scope_order(findings.iter().map(|f| scopes[f.file()].as_deref()));
     if order.grouped() {
         let ranks: Vec<usize> = scopes.iter().map(|s| order.rank(s.as_deref())).collect();
-        crate::lint::sort_in_place(findings, |f| ranks[f.file]);
+        crate::lint::sort_in_place(findings, |f| ranks[f.file()]);
     }
     order.grouped()
 }
