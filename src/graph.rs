@@ -312,20 +312,22 @@ impl Graph {
             .filter(|(_, o)| matches!(o.kind, Kind::Workload(_)))
             .map(|(i, o)| {
                 // A released workload is parsed for this alone: what the
-                // graph keeps of it is its uses.
-                model.doc(o).with_tree(|doc| {
+                // graph keeps of it is its uses, which are merged once
+                // that tree has gone (50k `envFrom` entries: 9 MB of tree).
+                let (uses, reloaders, left_alone) = model.doc(o).with_tree(|doc| {
                     let template = model.pod_template_in(doc, o);
                     let spec = template.and_then(|t| doc.get(t, "spec"));
                     let uses = spec.map(|spec| collect_uses(doc, spec)).unwrap_or_default();
                     let reloaders = spec.map(|s| reloader_sidecars(doc, s)).unwrap_or_default();
-                    let refs = merge_refs(model, &index, o, &uses, &reloaders, policy);
-                    Workload {
-                        object: i,
-                        uses: if keep_uses { uses } else { Vec::new() },
-                        refs,
-                        left_alone: left_alone(model, doc, o, template, policy),
-                    }
-                })
+                    (uses, reloaders, left_alone(model, doc, o, template, policy))
+                });
+                let refs = merge_refs(model, &index, o, &uses, &reloaders, policy);
+                Workload {
+                    object: i,
+                    uses: if keep_uses { uses } else { Vec::new() },
+                    refs,
+                    left_alone,
+                }
             })
             .collect();
         let consumers = Consumers::of(model.objects.len(), &workloads);
