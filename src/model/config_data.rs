@@ -11,12 +11,15 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use super::kinds::{ALL_DATA_FIELDS, Kind, data_fields};
 use crate::yaml::{Document, NodeId};
 
-/// One key of a data field, as written: 20 bytes (a config's entries are
-/// held for the whole run).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One key of a data field, as written, with its key's text (inline up
+/// to 24 bytes): 48 bytes, the one allocation a small config's entries
+/// take (a config's entries are held for the whole run).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataEntry {
     pub key: NodeId,
     pub value: NodeId,
+    /// The key's text, as the API server reads it.
+    key_text: compact_str::CompactString,
     /// Where the value's text is ([`ConfigData::text`]), so that it is read
     /// without the document's tree: from the document's start, or, when
     /// `text_len` is [`OWNED`], the index of a text kept aside (a block or
@@ -38,6 +41,11 @@ const OWNED: u32 = u32::MAX;
 const IN_TREE: u32 = u32::MAX - 1;
 
 impl DataEntry {
+    /// The key's text.
+    pub fn key_text(&self) -> &str {
+        &self.key_text
+    }
+
     /// The data field the key is written in.
     pub fn field(&self) -> &'static str {
         ALL_DATA_FIELDS[self.field_at as usize]
@@ -53,7 +61,8 @@ pub struct BadValue {
 }
 
 /// The data of one ConfigMap or Secret: all that the checksum reads, so
-/// that a consumed config's tree is not needed once this is read.
+/// that a consumed config's tree is not needed once this is read. 56
+/// bytes and its entries: one is held per ConfigMap and Secret.
 #[derive(Debug, Default, Clone)]
 pub struct ConfigData {
     /// Every entry of every data field, in document order (overridden ones
@@ -62,19 +71,19 @@ pub struct ConfigData {
     /// The effective data: each key once, later fields over earlier (a
     /// Secret's `stringData` over its `data`), as the API server merges them.
     effective: Effective,
-    /// What few configs have (boxed: there is one of these per ConfigMap
-    /// and Secret).
-    rare: Option<Box<RareData>>,
-    /// Where the object's `metadata.name` value is: a place to point at
-    /// once its tree has gone.
-    pub name: Option<std::ops::Range<usize>>,
-    /// The labels written in the object's `metadata.labels` (not merged
-    /// in with `<<`) whose key and value are scalars, in document order:
-    /// what discovery by label reads once the tree has gone.
-    pub labels: Box<[(Box<str>, Box<str>)]>,
+    /// Where the object's `metadata.name` value is, from the document's
+    /// start (offset, length; [`NO_NAME`] length: none): a place to point
+    /// at once its tree has gone ([`ConfigData::name`]).
+    name: (u32, u32),
     /// Whether the object says `confsum.dev/hash: "false"`.
     pub hash_off: bool,
+    /// What few configs have, and labels (boxed: there is one of these
+    /// per ConfigMap and Secret).
+    rare: Option<Box<RareData>>,
 }
+
+/// [`ConfigData::name`]'s length when the object has no name.
+const NO_NAME: u32 = u32::MAX;
 
 #[derive(Debug, Default, Clone)]
 struct RareData {
@@ -82,13 +91,18 @@ struct RareData {
     bad_base64: Option<BadValue>,
     /// Value texts that are not the source's (block and escaped scalars).
     owned: Vec<Box<str>>,
+    /// The labels written in the object's `metadata.labels` (not merged
+    /// in with `<<`) whose key and value are scalars, in document order:
+    /// what discovery by label reads once the tree has gone.
+    labels: Box<[(Box<str>, Box<str>)]>,
 }
 
 impl ConfigData {
     /// The value of label `key`, as `metadata.labels` has it.
     pub fn label(&self, key: &str) -> Option<&str> {
         // A later duplicate key is the one that counts, as in decoding.
-        self.labels
+        let labels = self.rare.as_ref().map_or(&[][..], |r| &r.labels);
+        labels
             .iter()
             .rev()
             .find(|(k, _)| k.as_ref() == key)
@@ -109,9 +123,17 @@ impl ConfigData {
     /// The effective data: each key once, later fields over earlier.
     pub fn effective(&self) -> EffectiveView<'_> {
         EffectiveView {
-            keys: &self.effective.0,
+            order: self.effective.0.as_deref(),
             written: &self.written,
         }
+    }
+
+    /// Where the object's `metadata.name` value is in the source, for a
+    /// document that starts at `document_start`.
+    pub fn name(&self, document_start: usize) -> Option<std::ops::Range<usize>> {
+        let (at, len) = self.name;
+        let start = document_start + at as usize;
+        (len != NO_NAME).then(|| start..start + len as usize)
     }
 
     /// The text of `entry`'s value (see [`value_text`]): `document` is the
@@ -142,10 +164,19 @@ impl ConfigData {
         text: &str,
         copy_texts: bool,
     ) -> ConfigData {
+        // Within one document, which is under 4 GiB.
+        let from_start = |at: usize| (at - doc.span.start) as u32;
         let mut data = ConfigData {
             name: doc
                 .path(node, &["metadata", "name"])
-                .map(|n| doc.node(n).span),
+                .map(|n| doc.node(n).span)
+                .map_or((0, NO_NAME), |s| (from_start(s.start), s.len() as u32)),
+            hash_off: doc
+                .str_at(node, &["metadata", "annotations", super::HASH_ANNOTATION])
+                .is_some_and(|v| v.eq_ignore_ascii_case("false")),
+            ..ConfigData::default()
+        };
+        let mut rare = RareData {
             labels: doc
                 .path(node, &["metadata", "labels"])
                 .map(|labels| {
@@ -157,12 +188,8 @@ impl ConfigData {
                         .collect()
                 })
                 .unwrap_or_default(),
-            hash_off: doc
-                .str_at(node, &["metadata", "annotations", super::HASH_ANNOTATION])
-                .is_some_and(|v| v.eq_ignore_ascii_case("false")),
-            ..ConfigData::default()
+            ..RareData::default()
         };
-        let mut rare = RareData::default();
         let own = data_fields(kind);
         // Exact allocations: a vector grown and then shrunk leaves a
         // small free piece beside each config's data, which a quarter of a
@@ -181,7 +208,7 @@ impl ConfigData {
                 .map(|(_, _, m)| doc.entries(m).len())
                 .sum()
         };
-        let mut written = Vec::with_capacity(count(false));
+        let mut written: Vec<DataEntry> = Vec::with_capacity(count(false));
         let mut effective = Vec::with_capacity(count(true));
         let document = &text[doc.span.clone()];
         let in_document = document.as_bytes().as_ptr_range();
@@ -201,19 +228,19 @@ impl ConfigData {
                 } else {
                     (0, IN_TREE)
                 };
-                let entry = DataEntry {
+                let key = doc.scalar(k).unwrap_or_default();
+                written.push(DataEntry {
                     field_at: field_at as u8,
                     base64,
                     key: k,
                     value: v,
+                    key_text: key.into(),
                     text_at,
                     text_len,
-                };
-                written.push(entry);
+                });
                 if !is_own(field) {
                     continue;
                 }
-                let key = doc.scalar(k).unwrap_or_default();
                 if base64 && rare.bad_base64.is_none() && decode_base64(value).is_none() {
                     rare.bad_base64 = Some(BadValue {
                         field,
@@ -221,52 +248,67 @@ impl ConfigData {
                         node: v,
                     });
                 }
-                effective.push((key.into(), (written.len() - 1) as u32));
+                effective.push((written.len() - 1) as u32);
             }
         }
-        if rare.bad_base64.is_some() || !rare.owned.is_empty() {
+        if rare.bad_base64.is_some() || !rare.owned.is_empty() || !rare.labels.is_empty() {
             rare.owned.shrink_to_fit();
             data.rare = Some(Box::new(rare));
         }
+        data.effective = Effective::settled(effective, &written);
         data.written = written.into_boxed_slice();
-        data.effective = Effective::settled(effective);
         data
     }
 }
 
-/// The effective keys of a ConfigMap or Secret, in key order, each with
-/// its entry's index in `written`: a sorted vector, not a tree, since a
-/// ConfigMap is read once and then only looked up (a B-tree leaf is 600
-/// bytes, for one key as for eleven).
+/// The effective keys of a ConfigMap or Secret, in key order, as indices
+/// in `written`; none when those are `written` itself, in order (each key
+/// once, sorted, of the kind's own fields: what renderers print). A
+/// sorted vector, not a tree, since a ConfigMap is read once and then
+/// only looked up (a B-tree leaf is 600 bytes, for one key as for eleven).
 #[derive(Debug, Default, Clone)]
-struct Effective(Box<[(Box<str>, u32)]>);
+struct Effective(Option<Box<[u32]>>);
 
 impl Effective {
-    /// Sort entries pushed in document order: for a key written twice, the
-    /// later wins, since fields come in the API server's overlay order.
-    fn settled(mut entries: Vec<(Box<str>, u32)>) -> Self {
+    /// The effective order of the own entries `own` (indices in `written`,
+    /// in document order): for a key written twice, the later wins, since
+    /// fields come in the API server's overlay order.
+    fn settled(mut own: Vec<u32>, written: &[DataEntry]) -> Self {
+        let key = |i: &u32| written[*i as usize].key_text();
+        let identity =
+            own.len() == written.len() && own.windows(2).all(|w| key(&w[0]) < key(&w[1]));
+        if identity {
+            return Effective(None);
+        }
         // Reversed, a stable sort puts the last-written of equal keys
         // first, and `dedup_by` keeps the first of each run.
-        entries.reverse();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        entries.dedup_by(|later, kept| later.0 == kept.0);
-        Effective(entries.into_boxed_slice())
+        own.reverse();
+        own.sort_by(|a, b| key(a).cmp(key(b)));
+        own.dedup_by(|later, kept| key(later) == key(kept));
+        Effective(Some(own.into_boxed_slice()))
     }
 }
 
 /// The effective data of a config ([`ConfigData::effective`]).
 #[derive(Clone, Copy)]
 pub struct EffectiveView<'d> {
-    keys: &'d [(Box<str>, u32)],
+    order: Option<&'d [u32]>,
     written: &'d [DataEntry],
 }
 
 impl<'d> EffectiveView<'d> {
     pub fn get(&self, key: &str) -> Option<&'d DataEntry> {
-        self.keys
-            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
-            .ok()
-            .map(|i| &self.written[self.keys[i].1 as usize])
+        let written = self.written;
+        match self.order {
+            Some(order) => order
+                .binary_search_by(|&i| written[i as usize].key_text().cmp(key))
+                .ok()
+                .map(|at| &written[order[at] as usize]),
+            None => written
+                .binary_search_by(|e| e.key_text().cmp(key))
+                .ok()
+                .map(|at| &written[at]),
+        }
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -276,13 +318,15 @@ impl<'d> EffectiveView<'d> {
     /// Keys and entries, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&'d str, &'d DataEntry)> + use<'d> {
         let written = self.written;
-        self.keys
-            .iter()
-            .map(move |(k, at)| (k.as_ref(), &written[*at as usize]))
+        let in_order: Box<dyn Iterator<Item = &'d DataEntry>> = match self.order {
+            Some(order) => Box::new(order.iter().map(move |&i| &written[i as usize])),
+            None => Box::new(written.iter()),
+        };
+        in_order.map(|e| (e.key_text(), e))
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &'d str> + use<'d> {
-        self.keys.iter().map(|(k, _)| k.as_ref())
+        self.iter().map(|(k, _)| k)
     }
 }
 
@@ -325,13 +369,12 @@ pub fn decode_base64(value: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// A config's entries are held for the run, in `written`, and again
-    /// as a key and an index in `effective`.
+    /// A config's entries are held for the run, in `written`, and its
+    /// effective order only where that is not the written order.
     #[test]
     fn a_data_entry_stays_small() {
-        assert_eq!(std::mem::size_of::<DataEntry>(), 20);
-        assert_eq!(std::mem::size_of::<(Box<str>, u32)>(), 24);
-        assert!(std::mem::size_of::<ConfigData>() <= 88);
+        assert_eq!(std::mem::size_of::<DataEntry>(), 48);
+        assert_eq!(std::mem::size_of::<ConfigData>(), 56);
     }
 
     /// Each value's text is read from the data alone, as the tree has it:

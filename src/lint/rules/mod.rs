@@ -125,9 +125,10 @@ pub(crate) fn configmap_data<'c>(
 /// Where to point at a whole config: its `metadata.name` value, else the
 /// object; read from its data, with no tree.
 pub(crate) fn config_name_span(ctx: &Context<'_, '_>, obj: ObjId) -> std::ops::Range<usize> {
-    match &ctx.analysis.model.config_data(obj).name {
-        Some(span) => span.clone(),
-        None => ctx.doc(obj).node(ctx.object(obj).node).span,
+    let doc = ctx.doc(obj);
+    match ctx.analysis.model.config_data(obj).name(doc.span.start) {
+        Some(span) => span,
+        None => doc.node(ctx.object(obj).node).span,
     }
 }
 
