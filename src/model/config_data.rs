@@ -427,6 +427,28 @@ mod tests {
         assert_eq!(in_tree, ["block", "escaped", "folded", "quoted"]);
     }
 
+    /// Sorted keys, each once, as renderers print them: the written
+    /// entries are the effective order, and no second order is held.
+    #[test]
+    fn written_order_serves_when_it_is_the_effective_one() {
+        let read = |text: &str| {
+            let docs = crate::yaml::parse_stream(text).unwrap();
+            let d = &docs[0];
+            let kind = Kind::Config(super::super::kinds::ConfigKind::ConfigMap);
+            ConfigData::read(d, d.root().unwrap(), kind, text, false)
+        };
+        let sorted = read("kind: ConfigMap\ndata:\n  a: '1'\n  b: '2'\n  c: '3'\n");
+        assert!(sorted.effective.0.is_none());
+        let unsorted = read("kind: ConfigMap\ndata:\n  c: '3'\n  a: '1'\n  b: '2'\n");
+        assert!(unsorted.effective.0.is_some());
+        for data in [&sorted, &unsorted] {
+            assert_eq!(data.effective().keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+            let b = data.effective().get("b").expect("b is there");
+            assert_eq!(b.key_text(), "b");
+            assert!(!data.effective().contains_key("d"));
+        }
+    }
+
     #[test]
     fn effective_keys_are_sorted_and_the_later_field_wins() {
         let text =
