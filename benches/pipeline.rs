@@ -144,9 +144,9 @@ fn best_measured(runs: usize, mut make: impl FnMut() -> Command, input: &Path) -
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let quick = std::env::var_os("BENCH_QUICK").is_some();
+    let bench_dir = root().join("target/bench");
+    std::fs::create_dir_all(&bench_dir).unwrap();
     if std::env::var("BENCH_ONLY").is_ok_and(|o| o == "doubling") {
-        let bench_dir = root().join("target/bench");
-        std::fs::create_dir_all(&bench_dir).unwrap();
         let mut report = String::new();
         doubling(env!("CARGO_BIN_EXE_confsum"), &bench_dir, &mut report);
         print!("{report}");
@@ -154,8 +154,6 @@ fn main() {
         return;
     }
     let corpus_dir = root().join("../shared/corpus/rendered");
-    let bench_dir = root().join("target/bench");
-    std::fs::create_dir_all(&bench_dir).unwrap();
     let corpus = gen_stream::corpus_texts(&corpus_dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus_dir)
         .unwrap()

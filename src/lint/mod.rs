@@ -367,7 +367,7 @@ impl Reporter {
             message: message.into(),
             help: help.into(),
             span,
-            file_at: ctx.object(obj).file_at(),
+            file_at: crate::model::index32(ctx.object(obj).file()),
             object_at: crate::model::index32(obj),
             extra: None,
         });

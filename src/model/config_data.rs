@@ -317,12 +317,12 @@ impl<'d> EffectiveView<'d> {
 
     /// Keys and entries, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&'d str, &'d DataEntry)> + use<'d> {
-        let written = self.written;
-        let in_order: Box<dyn Iterator<Item = &'d DataEntry>> = match self.order {
-            Some(order) => Box::new(order.iter().map(move |&i| &written[i as usize])),
-            None => Box::new(written.iter()),
-        };
-        in_order.map(|e| (e.key_text(), e))
+        let (written, order) = (self.written, self.order);
+        let len = order.map_or(written.len(), <[u32]>::len);
+        (0..len).map(move |at| {
+            let e = &written[order.map_or(at, |o| o[at] as usize)];
+            (e.key_text(), e)
+        })
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &'d str> + use<'d> {

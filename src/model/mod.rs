@@ -542,12 +542,6 @@ impl Object {
         self.file_at as usize
     }
 
-    /// [`Object::file`], as held.
-    #[inline]
-    pub(crate) fn file_at(&self) -> u32 {
-        self.file_at
-    }
-
     /// Index of the document in its source.
     #[inline]
     pub fn doc(&self) -> usize {
@@ -575,7 +569,7 @@ impl Object {
 /// An index of a file, document, scope or object, in 32 bits: a stream of
 /// over 4G documents is over 16 GB.
 pub(crate) fn index32(i: usize) -> u32 {
-    u32::try_from(i).expect("fewer than 2^32 files, documents and scopes")
+    u32::try_from(i).expect("fewer than 2^32 files, documents, scopes and objects")
 }
 
 fn group_of(api_version: &str) -> &str {
