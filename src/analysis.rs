@@ -151,6 +151,63 @@ spec:
         assert_eq!(data_read, [("used", true), ("unused", false)]);
     }
 
+    /// Lint lets go of the data of an inert ConfigMap with no labels: a
+    /// consumed one has its data read again for its checksum, which is
+    /// the full parse's; an unconsumed one holds none, and unused-config
+    /// still points at its name; one with labels keeps them for discovery.
+    #[test]
+    fn lint_holds_no_data_of_an_unconsumed_configmap_without_labels() {
+        let input = "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: used}
+data: {k: v}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: unused}
+data: {k: v}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dashboard
+  labels: {grafana_dashboard: '1'}
+data: {k: v}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app}
+spec:
+  template:
+    spec:
+      containers: [{name: c, image: x, envFrom: [{configMapRef: {name: used}}]}]
+";
+        let sources = [source::Source::new("-", None, input)];
+        let full = analyze(&sources, "default").unwrap();
+        let lint = analyze_lenient(&sources, "default", &graph::Policy::default()).unwrap();
+        let configs = |a: &Analysis<'_>| -> Vec<(bool, bool)> {
+            a.model.objects[..3]
+                .iter()
+                .map(|o| (o.inert, o.data_read().is_some()))
+                .collect()
+        };
+        // The graph read the consumed one's data for its opt-out.
+        assert_eq!(configs(&lint), [(true, true), (true, false), (true, true)]);
+        let sums = |a: &Analysis<'_>| digest::checksums(&a.model, &a.graph, None).unwrap();
+        let lint_sums = sums(&lint);
+        assert!(lint_sums[0].config.is_some());
+        assert_eq!(lint_sums, sums(&full));
+        let findings = crate::lint::run(&lint, &lint_sums, &crate::lint::LintConfig::default());
+        let unused: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.rule == "unused-config")
+            .map(|f| &input[f.span.clone()])
+            .collect();
+        assert_eq!(unused, ["unused"], "the labelled one is discovered");
+        assert_eq!(configs(&lint)[1], (true, false), "and holds no data after");
+    }
+
     /// A workload whose tree outweighs twice its text (flow style) is let
     /// go in graph mode and parsed again where the graph and inject read
     /// it: its checksums and edits are those of the full parse, and it is

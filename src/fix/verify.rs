@@ -406,7 +406,7 @@ fn data_values(m: &Model<'_>, source: &str) -> Vec<String> {
             continue;
         }
         let doc = m.doc(o);
-        for e in m.config_data(i).written.iter() {
+        for e in m.config_data(i).written().iter() {
             let Some(v) = doc.scalar(e.value) else {
                 continue;
             };

@@ -559,7 +559,7 @@ fn quiet_configmap(doc: &Document<'_>, o: &Object) -> bool {
     if merged_labels {
         return false;
     }
-    data.written.iter().all(|e| {
+    data.written().iter().all(|e| {
         let key = doc.scalar(e.key).unwrap_or("");
         let plain_value = !matches!(doc.node(e.value).kind, NodeKind::Alias { .. });
         let in_data = e.field() == "data";

@@ -223,12 +223,12 @@ impl<'m, 'a> Usage<'m, 'a> {
             return Some(OtherUse::ReferencedBy(*r));
         }
         // An inert ConfigMap's labels are read from its data: its tree
-        // has gone, and its labels merge in none with `<<`.
+        // has gone, and its labels merge in none with `<<`. One with no
+        // labels holds no data ([`crate::model::Release::Inert`]).
         let doc = self.model.doc(o);
-        let data = o.inert.then(|| self.model.config_data(obj));
-        let label = |key: &str| match data {
-            Some(data) => data.label(key),
-            None => doc.str_at(o.node, &["metadata", "labels", key]),
+        let label = |key: &str| match o.inert {
+            true => o.data_read().and_then(|d| d.label(key)),
+            false => doc.str_at(o.node, &["metadata", "labels", key]),
         };
         for (scope, key, value, kinds) in &self.sidecars {
             if *scope == o.scope()

@@ -66,8 +66,8 @@ pub struct BadValue {
 #[derive(Debug, Default, Clone)]
 pub struct ConfigData {
     /// Every entry of every data field, in document order (overridden ones
-    /// included), for checks of what is written.
-    pub written: Box<[DataEntry]>,
+    /// included), for checks of what is written ([`ConfigData::written`]).
+    written: Box<[DataEntry]>,
     /// The effective data: each key once, later fields over earlier (a
     /// Secret's `stringData` over its `data`), as the API server merges them.
     effective: Effective,
@@ -126,6 +126,17 @@ impl ConfigData {
             order: self.effective.0.as_deref(),
             written: &self.written,
         }
+    }
+
+    /// Every entry of every data field, in document order (overridden ones
+    /// included), for checks of what is written.
+    pub fn written(&self) -> &[DataEntry] {
+        &self.written
+    }
+
+    /// Whether the object has labels (written in place).
+    pub fn has_labels(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| !r.labels.is_empty())
     }
 
     /// Where the object's `metadata.name` value is in the source, for a
@@ -469,6 +480,6 @@ mod tests {
         );
         assert_eq!(data.effective().get("a").map(|e| e.field()), Some("data"));
         assert!(!data.effective().contains_key("d"));
-        assert_eq!(data.written.len(), 4);
+        assert_eq!(data.written().len(), 4);
     }
 }

@@ -196,6 +196,13 @@ impl<'a> yaml::Visit<'a> for Reader<'_> {
                     o.data = once_cell::race::OnceBox::with_value(Box::new(data));
                 }
                 o.inert = inert(doc, o);
+                if o.inert && o.data.get().is_some_and(|d| !d.has_labels()) {
+                    // Lint reads an inert ConfigMap's labels and, if
+                    // something consumes it, its keys: with no labels, the
+                    // data is read again then, and not held for the
+                    // quarter of a million that nothing consumes.
+                    o.data = once_cell::race::OnceBox::new();
+                }
                 o.inert
             }
             _ => false,
@@ -882,17 +889,37 @@ impl<'a> Model<'a> {
 
     /// The data of a ConfigMap or Secret (empty for any other object).
     pub fn config_data(&self, obj: ObjId) -> &ConfigData {
+        self.objects[obj]
+            .data
+            .get_or_init(|| self.read_config_data(obj))
+    }
+
+    /// Where a config's `metadata.name` value is. An inert ConfigMap that
+    /// holds no data has it read from its document, parsed for this and
+    /// let go: nothing consumes most of them, and their data is not read
+    /// for this.
+    pub fn config_name(&self, obj: ObjId) -> Option<std::ops::Range<usize>> {
         let o = &self.objects[obj];
-        o.data.get_or_init(|| {
-            // A released tree is parsed for this and let go again: the
-            // data is all a checksum reads of a config, so its texts that
-            // are not the source's are copied.
-            let doc = self.doc(o);
-            let copy_texts = !doc.holds_tree();
-            doc.with_tree(|doc| {
-                let text = &self.source(o).text;
-                Box::new(ConfigData::read(doc, o.node, o.kind, text, copy_texts))
-            })
+        let doc = self.doc(o);
+        match o.data.get() {
+            None if o.inert => doc.with_tree(|doc| {
+                doc.path(o.node, &["metadata", "name"])
+                    .map(|n| doc.node(n).span)
+            }),
+            _ => self.config_data(obj).name(doc.span.start),
+        }
+    }
+
+    fn read_config_data(&self, obj: ObjId) -> Box<ConfigData> {
+        // A released tree is parsed for this and let go again: the data is
+        // all a checksum reads of a config, so its texts that are not the
+        // source's are copied.
+        let o = &self.objects[obj];
+        let doc = self.doc(o);
+        let copy_texts = !doc.holds_tree();
+        doc.with_tree(|doc| {
+            let text = &self.source(o).text;
+            Box::new(ConfigData::read(doc, o.node, o.kind, text, copy_texts))
         })
     }
 

@@ -41,7 +41,7 @@ fn object_spans(a: &Analysis<'_>, i: usize) -> Vec<Range<usize>> {
     match o.kind {
         Kind::Config(ConfigKind::Secret) => {
             let mut seen = std::collections::HashSet::new();
-            for e in &a.model.config_data(i).written {
+            for e in a.model.config_data(i).written() {
                 push_through_aliases(doc, e.value, &mut spans, &mut seen);
             }
             // Annotations such as last-applied-configuration can hold the data too.
@@ -55,7 +55,7 @@ fn object_spans(a: &Analysis<'_>, i: usize) -> Vec<Range<usize>> {
         // (`crate::lint::inert`), and its tree has gone.
         Kind::Config(ConfigKind::ConfigMap) if o.inert => {}
         Kind::Config(ConfigKind::ConfigMap) => {
-            for e in &a.model.config_data(i).written {
+            for e in a.model.config_data(i).written() {
                 let (k, v) = (e.key, e.value);
                 if looks_like_credential(doc.scalar(k).unwrap_or(""), doc.scalar(v).unwrap_or(""))
                     .is_some()

@@ -24,7 +24,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             continue;
         }
         let doc = ctx.doc(obj);
-        let written = &ctx.analysis.model.config_data(obj).written;
+        let written = ctx.analysis.model.config_data(obj).written();
         let in_data: std::collections::HashSet<&str> = written
             .iter()
             .filter(|e| e.field() == "data")

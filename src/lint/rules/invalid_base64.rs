@@ -24,7 +24,7 @@ rule! {
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (obj, kind) in configs(ctx) {
         let doc = ctx.doc(obj);
-        for e in &ctx.analysis.model.config_data(obj).written {
+        for e in ctx.analysis.model.config_data(obj).written() {
             let (field, v) = (e.field(), e.value);
             if !e.base64 {
                 continue;

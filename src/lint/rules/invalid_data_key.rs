@@ -31,7 +31,7 @@ pub fn is_valid_data_key(key: &str) -> bool {
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     for (obj, kind) in configs(ctx) {
         let doc = ctx.doc(obj);
-        for e in &ctx.analysis.model.config_data(obj).written {
+        for e in ctx.analysis.model.config_data(obj).written() {
             let (field, k) = (e.field(), e.key);
             let key = doc.scalar(k).unwrap_or("");
             if !is_valid_data_key(key) {

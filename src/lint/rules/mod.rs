@@ -115,7 +115,7 @@ pub(crate) fn configmap_data<'c>(
             ctx.analysis
                 .model
                 .config_data(obj)
-                .written
+                .written()
                 .iter()
                 .filter(|e| e.field() == "data")
                 .map(move |e| (obj, e.key, e.value))
@@ -125,10 +125,9 @@ pub(crate) fn configmap_data<'c>(
 /// Where to point at a whole config: its `metadata.name` value, else the
 /// object; read from its data, with no tree.
 pub(crate) fn config_name_span(ctx: &Context<'_, '_>, obj: ObjId) -> std::ops::Range<usize> {
-    let doc = ctx.doc(obj);
-    match ctx.analysis.model.config_data(obj).name(doc.span.start) {
+    match ctx.analysis.model.config_name(obj) {
         Some(span) => span,
-        None => doc.node(ctx.object(obj).node).span,
+        None => ctx.doc(obj).node(ctx.object(obj).node).span,
     }
 }
 
@@ -152,7 +151,7 @@ pub(crate) fn data_size(ctx: &Context<'_, '_>, obj: ObjId) -> usize {
     let model = &ctx.analysis.model;
     model
         .config_data(obj)
-        .written
+        .written()
         .iter()
         .map(|e| {
             let key = doc.scalar(e.key).map_or(0, str::len);
