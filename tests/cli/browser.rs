@@ -204,12 +204,8 @@ mermaid.render('plan', document.getElementById('code').textContent)
 /// picture (`CONFSUM_BLESS=1` writes it again).
 #[test]
 #[cfg_attr(
-    not(has_chromium),
-    ignore = "needs chromium and npm: set CONFSUM_TEST_CHROMIUM or put chromium on PATH (.ci/run installs Debian's)"
-)]
-#[cfg_attr(
-    not(has_helm),
-    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
+    not(all(has_chromium, has_helm)),
+    ignore = "needs chromium, npm and helm: set CONFSUM_TEST_CHROMIUM and CONFSUM_TEST_HELM or put them on PATH (.ci/run installs them)"
 )]
 fn the_readme_shows_a_real_plan_summary() {
     use crate::integrations::{pull_request_env, pull_request_repo, run_action_with};

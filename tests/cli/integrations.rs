@@ -283,12 +283,8 @@ pub fn git(dir: &Path, args: &[&str]) {
 
 #[test]
 #[cfg_attr(
-    not(has_helm),
-    ignore = "needs helm: set CONFSUM_TEST_HELM or put helm on PATH (.ci/run installs it)"
-)]
-#[cfg_attr(
-    not(has_pre_commit),
-    ignore = "needs pre-commit: set CONFSUM_TEST_PRE_COMMIT or put it on PATH (.ci/run installs it)"
+    not(all(has_helm, has_pre_commit)),
+    ignore = "needs helm and pre-commit: set CONFSUM_TEST_HELM and CONFSUM_TEST_PRE_COMMIT or put them on PATH (.ci/run installs them)"
 )]
 fn pre_commit_hooks_pass_and_fail_for_real() {
     let tmp = tempfile::tempdir().unwrap();
