@@ -112,6 +112,15 @@ fn instructions(valgrind: &Path, bin: &str, input: &Path) -> u64 {
         .unwrap_or_else(|| panic!("no instruction count from callgrind:\n{log}"))
 }
 
+/// The median of `a / b` over pairs of runs made one after the other.
+fn median_ratio(pairs: impl Iterator<Item = (Duration, Duration)>) -> f64 {
+    let mut ratios: Vec<f64> = pairs
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64().max(1e-6))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -146,11 +155,18 @@ fn main() {
     let quick = std::env::var_os("BENCH_QUICK").is_some();
     let bench_dir = root().join("target/bench");
     std::fs::create_dir_all(&bench_dir).unwrap();
-    if std::env::var("BENCH_ONLY").is_ok_and(|o| o == "doubling") {
+    // One table alone: `BENCH_ONLY=doubling` or `BENCH_ONLY=memory`.
+    type Table = fn(&str, &Path, &mut String);
+    let only: Option<(&str, Table)> = match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("doubling") => Some(("doubling", doubling)),
+        Ok("memory") => Some(("memory", memory_shapes)),
+        _ => None,
+    };
+    if let Some((name, table)) = only {
         let mut report = String::new();
-        doubling(env!("CARGO_BIN_EXE_confsum"), &bench_dir, &mut report);
+        table(env!("CARGO_BIN_EXE_confsum"), &bench_dir, &mut report);
         print!("{report}");
-        std::fs::write(bench_dir.join("doubling.md"), &report).unwrap();
+        std::fs::write(bench_dir.join(format!("{name}.md")), &report).unwrap();
         return;
     }
     let corpus_dir = root().join("../shared/corpus/rendered");
@@ -400,15 +416,19 @@ fn lint_targets(bin: &str, streams: &[(&str, PathBuf)], report: &mut String) {
                 kb as f64 * 1024.0 / bytes
             ));
         }
-        let (inject, json, human) = (stat(0), stat(1), stat(2));
-        let (one, two) = (stat(4), stat(5));
+        // Each target is the median of its ratio within each round: the
+        // two runs of a round are made one after the other, so a slow
+        // spell of a shared machine falls on both.
+        let paired = |a: usize, b: usize, of: fn(&Run) -> Duration| {
+            median_ratio(runs[a].iter().zip(&runs[b]).map(|(x, y)| (of(x), of(y))))
+        };
         report.push_str(&format!(
             "| {name} | **human / json** | {:.2}x | {:.2}x | | |\n| {name} | **lint json / inject** | {:.2}x | {:.2}x | | |\n| {name} | **lint 1 → 2 threads** | {:.2}x | | | |\n",
-            human.0.as_secs_f64() / json.0.as_secs_f64(),
-            human.1.as_secs_f64() / json.1.as_secs_f64(),
-            json.0.as_secs_f64() / inject.0.as_secs_f64(),
-            json.1.as_secs_f64() / inject.1.as_secs_f64(),
-            one.0.as_secs_f64() / two.0.as_secs_f64(),
+            paired(2, 1, |r| r.wall),
+            paired(2, 1, |r| r.cpu),
+            paired(1, 0, |r| r.wall),
+            paired(1, 0, |r| r.cpu),
+            paired(4, 5, |r| r.wall),
         ));
     }
 }
@@ -450,13 +470,29 @@ fn memory_shapes(bin: &str, dir: &Path, report: &mut String) {
                 .collect()
         }),
     ];
+    // The doubling table's shapes at their largest: 50k `envFrom`
+    // entries, 12.5k workloads with RBAC, 12.5k copies of a release.
+    let sized = sized_shapes();
+    let larger = [
+        (&sized[3], 50_000),
+        (&sized[4], 50_000),
+        (&sized[5], 25_000),
+    ];
+    let mut texts: Vec<(String, Box<dyn Fn() -> String>)> = shapes
+        .into_iter()
+        .map(|(name, make)| (name.to_string(), Box::new(make) as Box<dyn Fn() -> String>))
+        .collect();
+    for &(&(name, make), n) in &larger {
+        texts.push((format!("{name}, N = {n}"), Box::new(move || make(n))));
+    }
     report.push_str("\n## Memory on many small documents (median of 3; target: peak ≤ 3x input + 20 MB)\n\n| shape | input MB | command | wall s | CPU s | peak RSS MB | target MB | held? |\n|---|---:|---|---:|---:|---:|---:|---|\n");
-    for (name, make) in shapes {
+    for (name, make) in texts {
         let path = dir.join("shape.yaml");
         std::fs::write(&path, make()).unwrap();
         let mb = std::fs::metadata(&path).unwrap().len() as f64 / 1e6;
         for (label, args) in [
             ("inject", &["inject", "-q"][..]),
+            ("graph", &["graph"][..]),
             (
                 "lint json",
                 &["lint", "--format", "json", "--fail-on", "never"][..],
@@ -481,9 +517,13 @@ fn memory_shapes(bin: &str, dir: &Path, report: &mut String) {
 /// Doubling: references, containers, objects and envFrom entries from
 /// 6,250 to 50,000; lint's time for each size and its ratio to the size
 /// before (linear is 2x).
-fn doubling(bin: &str, dir: &Path, report: &mut String) {
-    type Shape = (&'static str, fn(usize) -> String);
-    let shapes: [Shape; 6] = [
+/// A shape of input made for any size N, for the doubling table.
+type Sized = (&'static str, fn(usize) -> String);
+
+/// References, containers, objects, `envFrom` entries, RBAC and copies of
+/// a release, each N of them.
+fn sized_shapes() -> [Sized; 6] {
+    [
         ("configMapKeyRefs in one container", |n| {
             let mut s =
                 String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n");
@@ -545,7 +585,11 @@ fn doubling(bin: &str, dir: &Path, report: &mut String) {
             }
             s
         }),
-    ];
+    ]
+}
+
+fn doubling(bin: &str, dir: &Path, report: &mut String) {
+    let shapes = sized_shapes();
     // Eleven rounds: at 6,250 a run takes under 0.1 CPU s, and a median
     // of seven still moved a ratio by a tenth between sittings.
     const RUNS: usize = 11;
@@ -555,7 +599,7 @@ fn doubling(bin: &str, dir: &Path, report: &mut String) {
     // takes about ten minutes more.
     let valgrind =
         std::env::var_os("BENCH_INSTRUCTIONS").and_then(|_| which::which("valgrind").ok());
-    report.push_str(&format!("\n## Doubling (lint --format json, median of {RUNS} wall and CPU seconds, the sizes of a shape run in turn; instructions by callgrind with `BENCH_INSTRUCTIONS=1`)\n\n| shape | N | wall s | CPU s | CPU vs N/2 | instructions | instructions vs N/2 |\n|---|---:|---:|---:|---:|---:|---:|\n"));
+    report.push_str(&format!("\n## Doubling (lint --format json, median of {RUNS} wall and CPU seconds, the sizes of a shape run in turn; a step is the median of its ratio within each round; instructions by callgrind with `BENCH_INSTRUCTIONS=1`)\n\n| shape | N | wall s | CPU s | CPU vs N/2 | instructions | instructions vs N/2 |\n|---|---:|---:|---:|---:|---:|---:|\n"));
     for (name, make) in shapes {
         let paths: Vec<PathBuf> = SIZES
             .iter()
@@ -575,14 +619,19 @@ fn doubling(bin: &str, dir: &Path, report: &mut String) {
                 runs.push(run_with_cpu(&mut c, path));
             }
         }
-        let mut previous: Option<(Duration, Option<u64>)> = None;
+        let mut previous: Option<(&Vec<Run>, Option<u64>)> = None;
         for ((n, runs), path) in SIZES.iter().zip(&runs).zip(&paths) {
             let Run { wall, cpu, .. } = summary(runs);
             let instructions = valgrind.as_deref().map(|v| instructions(v, bin, path));
             let ratio = |now: f64, before: f64| format!("{:.2}x", now / before);
+            // The step is the median of its ratio within each round (the
+            // sizes of a round run one after the other).
             let (cpu_ratio, instructions_ratio) = match previous {
-                Some((p, pi)) => (
-                    ratio(cpu.as_secs_f64(), p.as_secs_f64().max(0.01)),
+                Some((before, pi)) => (
+                    format!(
+                        "{:.2}x",
+                        median_ratio(runs.iter().zip(before).map(|(r, b)| (r.cpu, b.cpu)))
+                    ),
                     pi.zip(instructions)
                         .map(|(a, b)| ratio(b as f64, a as f64))
                         .unwrap_or_default(),
@@ -595,7 +644,7 @@ fn doubling(bin: &str, dir: &Path, report: &mut String) {
                 cpu.as_secs_f64(),
                 instructions.map_or_else(|| "-".to_string(), |i| i.to_string()),
             ));
-            previous = Some((cpu, instructions));
+            previous = Some((runs, instructions));
         }
     }
 }
