@@ -524,7 +524,9 @@ where
 pub fn inert(doc: &Document<'_>, o: &Object) -> bool {
     use crate::model::{ConfigKind, Kind};
     let of_kind = match o.kind {
-        Kind::Other => !crate::model::rbac::is_rbac(o) && !usage::may_name_config(doc),
+        // A role or binding holds what RBAC and usage read of it
+        // ([`crate::model::rbac::RbacFacts`]).
+        Kind::Other => crate::model::rbac::is_rbac(o) || !usage::may_name_config(doc),
         Kind::Config(ConfigKind::ConfigMap) => quiet_configmap(doc, o),
         _ => false,
     };
@@ -786,7 +788,8 @@ stringData: {a: b}
                 ("plain", true),
                 ("ignored", false),
                 ("tls", false),
-                ("r", false),
+                // A role holds what RBAC and usage read of it.
+                ("r", true),
                 ("again", false),
                 ("c", true),
                 ("binary", true),
@@ -806,9 +809,9 @@ stringData: {a: b}
             .map(|d| d.holds_tree())
             .collect();
         let mut expected = [true; 15];
-        expected[0] = false;
-        expected[5] = false;
-        expected[6] = false;
+        for inert in [0, 3, 5, 6] {
+            expected[inert] = false;
+        }
         assert_eq!(held, expected);
     }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::model::rbac::service_account;
 use crate::model::{CONTAINER_FIELDS, ConfigKind, Kind, Model, ObjId, Object};
-use crate::yaml::{Document, NodeId, NodeKind};
+use crate::yaml::{Document, NodeId};
 
 /// How an object is used, when the graph sees no consumer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,41 +160,24 @@ impl<'m, 'a> Usage<'m, 'a> {
     /// (`secretName`, `configMapRef`, `secrets`, an RBAC rule's
     /// `resourceNames`), wherever they are.
     fn add_references(&mut self, i: ObjId, o: &Object) {
-        if o.inert {
-            return;
-        }
-        let doc = self.model.doc(o);
-        let mut stack: Vec<(NodeId, Vec<ConfigKind>)> = vec![(o.node, Vec::new())];
-        while let Some((node, kinds)) = stack.pop() {
-            match doc.node(doc.resolve(node)).kind {
-                NodeKind::Mapping { entries, .. } => {
-                    for &(k, v) in entries {
-                        let key = doc.scalar(k).unwrap_or("").to_ascii_lowercase();
-                        let mut here = kinds.clone();
-                        if key.contains("secret") && !here.contains(&ConfigKind::Secret) {
-                            here.push(ConfigKind::Secret);
-                        }
-                        if key.contains("configmap") && !here.contains(&ConfigKind::ConfigMap) {
-                            here.push(ConfigKind::ConfigMap);
-                        }
-                        if key == "resourcenames" {
-                            here = vec![ConfigKind::ConfigMap, ConfigKind::Secret];
-                        }
-                        stack.push((v, here));
-                    }
-                }
-                NodeKind::Sequence { items, .. } => {
-                    stack.extend(items.iter().map(|&n| (n, kinds.clone())));
-                }
-                NodeKind::Scalar { value, .. } if !kinds.is_empty() && value.len() <= 253 => {
-                    // `namespace/name` (cert-manager's inject-ca-from-secret).
-                    let name = value.rsplit('/').next().unwrap_or(value);
-                    self.referenced
-                        .entry((o.scope(), name.to_string()))
-                        .or_insert((i, kinds.clone()));
-                }
-                _ => {}
-            }
+        // An inert role or binding holds its references; another inert
+        // object names no config ([`crate::lint::inert`]).
+        let found: Vec<(String, Vec<ConfigKind>)> = if o.inert {
+            let Some(facts) = self.model.rbac_facts(i) else {
+                return;
+            };
+            facts
+                .references
+                .iter()
+                .map(|(name, kinds)| (name.to_string(), kinds.to_vec()))
+                .collect()
+        } else {
+            crate::model::references_in(self.model.doc(o), o.node)
+        };
+        for (name, kinds) in found {
+            self.referenced
+                .entry((o.scope(), name))
+                .or_insert((i, kinds));
         }
     }
 

@@ -186,21 +186,36 @@ impl<'a> yaml::Visit<'a> for Reader<'_> {
                 Kind::Other => false,
             },
             (Found::One(o), Release::Inert(inert)) => {
-                if let Kind::Config(_) = o.kind {
-                    // Read while the tree is here: an inert config's data
-                    // is read after its tree has gone.
+                // Read while the tree is here: an inert object's data is
+                // read after its tree has gone.
+                let held = if let Kind::Config(_) = o.kind {
                     // A text that is not the source's (a block scalar) is
                     // not copied: an inert config's is parsed again if it
                     // is ever read, as the rest of its tree.
-                    let data = ConfigData::read(doc, o.node, o.kind, &self.source.text, false);
-                    o.data = once_cell::race::OnceBox::with_value(Box::new(data));
+                    let text = &self.source.text;
+                    Some(Held::Config(ConfigData::read(
+                        doc, o.node, o.kind, text, false,
+                    )))
+                } else if rbac::is_rbac(o) {
+                    Some(Held::Rbac(Box::new(rbac::RbacFacts::read(doc, o))))
+                } else {
+                    None
+                };
+                if let Some(held) = held {
+                    o.data = once_cell::race::OnceBox::with_value(Box::new(held));
                 }
                 o.inert = inert(doc, o);
-                if o.inert && o.data.get().is_some_and(|d| !d.has_labels()) {
+                let keep = match o.data.get() {
                     // Lint reads an inert ConfigMap's labels and, if
                     // something consumes it, its keys: with no labels, the
                     // data is read again then, and not held for the
                     // quarter of a million that nothing consumes.
+                    Some(Held::Config(data)) => !o.inert || data.has_labels(),
+                    // A role or binding that keeps its tree is read there.
+                    Some(Held::Rbac(_)) => o.inert,
+                    None => true,
+                };
+                if !keep {
                     o.data = once_cell::race::OnceBox::new();
                 }
                 o.inert
@@ -537,10 +552,22 @@ pub struct Object {
     /// Index of the object's scope in [`Model::scopes`] ([`Object::scope`]).
     scope_at: u32,
     /// A ConfigMap's or Secret's data ([`Model::config_data`]): read on
-    /// first use, or as it is parsed for a config whose tree goes then.
-    /// Two threads that fill it at once read the same value; one is kept.
-    data: once_cell::race::OnceBox<ConfigData>,
+    /// first use, or as it is parsed for a config whose tree goes then;
+    /// or what RBAC says of an inert role or binding
+    /// ([`Model::rbac_facts`]). Two threads that fill it at once read the
+    /// same value; one is kept.
+    data: once_cell::race::OnceBox<Held>,
 }
+
+/// What an object holds that was read from its tree.
+#[derive(Debug, Clone)]
+enum Held {
+    Config(ConfigData),
+    Rbac(Box<rbac::RbacFacts>),
+}
+
+/// The data of an object that is no config.
+static NO_DATA: std::sync::LazyLock<ConfigData> = std::sync::LazyLock::new(ConfigData::default);
 
 impl Object {
     /// Index of the source in the model's sources.
@@ -564,13 +591,55 @@ impl Object {
 
     /// A config's data if it has been read ([`Model::config_data`] reads it).
     pub fn data_read(&self) -> Option<&ConfigData> {
-        self.data.get()
+        match self.data.get()? {
+            Held::Config(data) => Some(data),
+            Held::Rbac(_) => None,
+        }
     }
 
     /// The API group: `apiVersion` before its `/` (empty for the core group).
     pub fn group(&self) -> &str {
         group_of(&self.api_version)
     }
+}
+
+/// The scalars of the object at `node` under a key that names a Secret or
+/// ConfigMap (`secretName`, `configMapRef`, `secrets`, an RBAC rule's
+/// `resourceNames`), wherever they are, with the kinds the key can mean:
+/// (name, kinds), a `namespace/` dropped, in the order met.
+pub fn references_in(doc: &Document<'_>, node: NodeId) -> Vec<(String, Vec<ConfigKind>)> {
+    let mut found = Vec::new();
+    let mut stack: Vec<(NodeId, Vec<ConfigKind>)> = vec![(node, Vec::new())];
+    while let Some((node, kinds)) = stack.pop() {
+        match doc.node(doc.resolve(node)).kind {
+            yaml::NodeKind::Mapping { entries, .. } => {
+                for &(k, v) in entries {
+                    let key = doc.scalar(k).unwrap_or("").to_ascii_lowercase();
+                    let mut here = kinds.clone();
+                    if key.contains("secret") && !here.contains(&ConfigKind::Secret) {
+                        here.push(ConfigKind::Secret);
+                    }
+                    if key.contains("configmap") && !here.contains(&ConfigKind::ConfigMap) {
+                        here.push(ConfigKind::ConfigMap);
+                    }
+                    if key == "resourcenames" {
+                        here = vec![ConfigKind::ConfigMap, ConfigKind::Secret];
+                    }
+                    stack.push((v, here));
+                }
+            }
+            yaml::NodeKind::Sequence { items, .. } => {
+                stack.extend(items.iter().map(|&n| (n, kinds.clone())));
+            }
+            yaml::NodeKind::Scalar { value, .. } if !kinds.is_empty() && value.len() <= 253 => {
+                // `namespace/name` (cert-manager's inject-ca-from-secret).
+                let name = value.rsplit('/').next().unwrap_or(value);
+                found.push((name.to_string(), kinds));
+            }
+            _ => {}
+        }
+    }
+    found
 }
 
 /// An index of a file, document, scope or object, in 32 bits: a stream of
@@ -889,9 +958,26 @@ impl<'a> Model<'a> {
 
     /// The data of a ConfigMap or Secret (empty for any other object).
     pub fn config_data(&self, obj: ObjId) -> &ConfigData {
-        self.objects[obj]
+        match self.objects[obj]
             .data
             .get_or_init(|| self.read_config_data(obj))
+        {
+            Held::Config(data) => data,
+            Held::Rbac(_) => &NO_DATA,
+        }
+    }
+
+    /// What RBAC object `obj` says: held for an inert one, else read from
+    /// its tree; `None` for an object of another API group.
+    pub fn rbac_facts(&self, obj: ObjId) -> Option<std::borrow::Cow<'_, rbac::RbacFacts>> {
+        let o = &self.objects[obj];
+        if !rbac::is_rbac(o) {
+            return None;
+        }
+        Some(match o.data.get() {
+            Some(Held::Rbac(facts)) => std::borrow::Cow::Borrowed(&**facts),
+            _ => std::borrow::Cow::Owned(rbac::RbacFacts::read(self.doc(o), o)),
+        })
     }
 
     /// Where a config's `metadata.name` value is. An inert ConfigMap that
@@ -910,7 +996,7 @@ impl<'a> Model<'a> {
         }
     }
 
-    fn read_config_data(&self, obj: ObjId) -> Box<ConfigData> {
+    fn read_config_data(&self, obj: ObjId) -> Box<Held> {
         // A released tree is parsed for this and let go again: the data is
         // all a checksum reads of a config, so its texts that are not the
         // source's are copied.
@@ -919,7 +1005,9 @@ impl<'a> Model<'a> {
         let copy_texts = !doc.holds_tree();
         doc.with_tree(|doc| {
             let text = &self.source(o).text;
-            Box::new(ConfigData::read(doc, o.node, o.kind, text, copy_texts))
+            Box::new(Held::Config(ConfigData::read(
+                doc, o.node, o.kind, text, copy_texts,
+            )))
         })
     }
 
@@ -1260,6 +1348,11 @@ mod tests {
     fn an_object_stays_small() {
         let size = std::mem::size_of::<Object>();
         assert!(size <= 80, "{size}");
+        assert_eq!(
+            std::mem::size_of::<Held>(),
+            std::mem::size_of::<ConfigData>(),
+            "a config's data costs nothing for the RBAC facts beside it"
+        );
         assert_eq!(
             std::mem::size_of::<Found>(),
             size,

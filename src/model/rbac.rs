@@ -3,19 +3,130 @@
 //! through the API (a controller that gets its ConfigMap by name) or made
 //! at run time (a hook Job that creates a Secret) is found here.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::{ConfigKind, Model, Object};
+use super::{ConfigKind, Interned, Model, Object};
 use crate::yaml::{Document, NodeId};
 
-/// One rule of a Role or ClusterRole, as granted to a ServiceAccount.
+/// What lint reads of a Role, ClusterRole or binding: its rules, or its
+/// role and ServiceAccounts, and the names it refers to. Read as the
+/// object is parsed, so that its tree can go ([`Model::rbac_facts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RbacFacts {
+    of: Of,
+    /// The names under keys that name a config (an RBAC rule's
+    /// `resourceNames`), as [`super::references_in`] reads them.
+    pub references: Box<[(Box<str>, Kinds)]>,
+}
+
+/// The kinds of config a reference can mean.
+type Kinds = Box<[ConfigKind]>;
+
+/// A ServiceAccount a binding binds: its name, and its namespace when
+/// written.
+type Account = (Box<str>, Option<Box<str>>);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Of {
+    /// A Role's or ClusterRole's rules that can concern the core group.
+    Role(Arc<[Rule]>),
+    /// A binding's role (a Role of the binding's namespace, else a
+    /// ClusterRole) and the ServiceAccounts it binds: (name, namespace
+    /// when written).
+    Binding {
+        role_is_namespaced: bool,
+        role: Box<str>,
+        accounts: Box<[Account]>,
+    },
+    /// Neither, or a binding with no `roleRef`.
+    Nothing,
+}
+
+/// One rule of a Role or ClusterRole.
+#[derive(Debug, Clone, PartialEq)]
+struct Rule {
+    resources: Box<[Box<str>]>,
+    verbs: Box<[Box<str>]>,
+    names: Box<[Box<str>]>,
+}
+
+impl RbacFacts {
+    /// What RBAC object `o` of `doc` says.
+    pub fn read(doc: &Document<'_>, o: &Object) -> RbacFacts {
+        let of = match o.kind_name.as_str() {
+            "Role" | "ClusterRole" => Of::Role(rules_of(doc, o.node).into()),
+            "RoleBinding" | "ClusterRoleBinding" => binding_of(doc, o.node),
+            _ => Of::Nothing,
+        };
+        let references = super::references_in(doc, o.node)
+            .into_iter()
+            .map(|(name, kinds)| (name.into(), kinds.into()))
+            .collect();
+        RbacFacts { of, references }
+    }
+}
+
+fn strings(doc: &Document<'_>, node: Option<NodeId>) -> Box<[Box<str>]> {
+    node.map(|n| {
+        doc.items(n)
+            .filter_map(|i| doc.scalar(i).map(Box::from))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn rules_of(doc: &Document<'_>, node: NodeId) -> Vec<Rule> {
+    let Some(rules) = doc.get(node, "rules") else {
+        return Vec::new();
+    };
+    doc.items(rules)
+        .filter(|&r| {
+            let groups = strings(doc, doc.get(r, "apiGroups"));
+            groups.is_empty() || groups.iter().any(|g| g.is_empty() || &**g == "*")
+        })
+        .map(|r| Rule {
+            resources: strings(doc, doc.get(r, "resources")),
+            verbs: strings(doc, doc.get(r, "verbs")),
+            names: strings(doc, doc.get(r, "resourceNames")),
+        })
+        .collect()
+}
+
+fn binding_of(doc: &Document<'_>, node: NodeId) -> Of {
+    let (Some(ref_kind), Some(ref_name)) = (
+        doc.str_at(node, &["roleRef", "kind"]),
+        doc.str_at(node, &["roleRef", "name"]),
+    ) else {
+        return Of::Nothing;
+    };
+    let accounts = doc
+        .get(node, "subjects")
+        .map(|subjects| {
+            doc.items(subjects)
+                .filter(|&s| doc.str_at(s, &["kind"]) == Some("ServiceAccount"))
+                .filter_map(|s| {
+                    let name = doc.str_at(s, &["name"])?;
+                    Some((name.into(), doc.str_at(s, &["namespace"]).map(Box::from)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Of::Binding {
+        role_is_namespaced: ref_kind == "Role",
+        role: ref_name.into(),
+        accounts,
+    }
+}
+
+/// A role's rules as granted to a ServiceAccount by one binding.
 #[derive(Debug, Clone)]
 struct Grant {
-    /// Where the rule applies: a namespace, or `None` for every namespace.
-    namespace: Option<String>,
-    resources: Vec<String>,
-    verbs: Vec<String>,
-    names: Vec<String>,
+    /// Where the rules apply: a namespace, or `None` for every namespace.
+    namespace: Option<Interned>,
+    /// Shared with the role and its other bindings.
+    rules: Arc<[Rule]>,
 }
 
 /// The grants of the input, by ServiceAccount: (scope, its namespace, its
@@ -25,112 +136,63 @@ pub struct Rbac {
     grants: HashMap<(usize, String, String), Vec<Grant>>,
 }
 
-/// A Role's or ClusterRole's rules that can concern the core group.
-type Rules = Vec<(Vec<String>, Vec<String>, Vec<String>)>;
-
-fn strings(doc: &Document<'_>, node: Option<NodeId>) -> Vec<String> {
-    node.map(|n| {
-        doc.items(n)
-            .filter_map(|i| doc.scalar(i).map(str::to_string))
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
-fn rules_of(doc: &Document<'_>, node: NodeId) -> Rules {
-    let Some(rules) = doc.get(node, "rules") else {
-        return Vec::new();
-    };
-    doc.items(rules)
-        .filter(|&r| {
-            let groups = strings(doc, doc.get(r, "apiGroups"));
-            groups.is_empty() || groups.iter().any(|g| g.is_empty() || g == "*")
-        })
-        .map(|r| {
-            (
-                strings(doc, doc.get(r, "resources")),
-                strings(doc, doc.get(r, "verbs")),
-                strings(doc, doc.get(r, "resourceNames")),
-            )
-        })
-        .collect()
-}
-
 impl Rbac {
     pub fn build(model: &Model<'_>) -> Rbac {
+        let facts: Vec<(&Object, Cow<'_, RbacFacts>)> = (0..model.objects.len())
+            .filter_map(|i| Some((&model.objects[i], model.rbac_facts(i)?)))
+            .collect();
         // (scope, namespace or "" for a ClusterRole, name) → rules.
-        let mut roles: HashMap<(usize, String, String), Rules> = HashMap::new();
-        for o in model.objects.iter().filter(|o| is_rbac(o)) {
+        let mut roles: HashMap<(usize, &str, &str), &Arc<[Rule]>> = HashMap::new();
+        for (o, f) in &facts {
+            let Of::Role(rules) = &f.of else { continue };
             let ns = match o.kind_name.as_str() {
-                "Role" => o.namespace.to_string(),
-                "ClusterRole" => String::new(),
-                _ => continue,
+                "Role" => o.namespace.as_str(),
+                _ => "",
             };
-            roles.insert(
-                (o.scope(), ns, o.name.to_string()),
-                rules_of(model.doc(o), o.node),
-            );
+            roles.insert((o.scope(), ns, o.name.as_str()), rules);
         }
         let mut grants: HashMap<(usize, String, String), Vec<Grant>> = HashMap::new();
-        for o in model.objects.iter().filter(|o| is_rbac(o)) {
-            let cluster = match o.kind_name.as_str() {
-                "RoleBinding" => false,
-                "ClusterRoleBinding" => true,
-                _ => continue,
-            };
-            let doc = model.doc(o);
-            let (Some(ref_kind), Some(ref_name)) = (
-                doc.str_at(o.node, &["roleRef", "kind"]),
-                doc.str_at(o.node, &["roleRef", "name"]),
-            ) else {
+        for (o, f) in &facts {
+            let Of::Binding {
+                role_is_namespaced,
+                role,
+                accounts,
+            } = &f.of
+            else {
                 continue;
             };
-            let role_ns = if ref_kind == "Role" {
-                o.namespace.to_string()
+            let cluster = o.kind_name.as_str() == "ClusterRoleBinding";
+            let role_ns = if *role_is_namespaced {
+                o.namespace.as_str()
             } else {
-                String::new()
+                ""
             };
-            let Some(rules) = roles.get(&(o.scope(), role_ns, ref_name.to_string())) else {
+            let Some(rules) = roles.get(&(o.scope(), role_ns, role)) else {
                 continue;
             };
-            let Some(subjects) = doc.get(o.node, "subjects") else {
-                continue;
-            };
-            for s in doc.items(subjects) {
-                if doc.str_at(s, &["kind"]) != Some("ServiceAccount") {
-                    continue;
-                }
-                let Some(name) = doc.str_at(s, &["name"]) else {
-                    continue;
-                };
-                let sa_ns = doc
-                    .str_at(s, &["namespace"])
-                    .unwrap_or(&o.namespace)
-                    .to_string();
-                let of_account = grants
-                    .entry((o.scope(), sa_ns, name.to_string()))
-                    .or_default();
-                for (resources, verbs, names) in rules {
-                    of_account.push(Grant {
-                        namespace: (!cluster).then(|| o.namespace.to_string()),
-                        resources: resources.clone(),
-                        verbs: verbs.clone(),
-                        names: names.clone(),
+            for (name, namespace) in accounts {
+                let sa_ns = namespace.as_deref().unwrap_or(o.namespace.as_str());
+                grants
+                    .entry((o.scope(), sa_ns.to_string(), name.to_string()))
+                    .or_default()
+                    .push(Grant {
+                        namespace: (!cluster).then_some(o.namespace),
+                        rules: Arc::clone(rules),
                     });
-                }
             }
         }
         Rbac { grants }
     }
 
     /// The rules granted to `account` (a ServiceAccount of `workload`'s
-    /// namespace, in its scope) on objects of `kind`.
+    /// namespace, in its scope) on objects of `kind`, each with where it
+    /// applies.
     fn grants_for<'g>(
         &'g self,
         workload: &'g Object,
         account: &'g str,
         kind: ConfigKind,
-    ) -> impl Iterator<Item = &'g Grant> + 'g {
+    ) -> impl Iterator<Item = (Option<String>, &'g Rule)> + 'g {
         let resource = resource(kind);
         self.grants
             .get(&(
@@ -140,7 +202,11 @@ impl Rbac {
             ))
             .into_iter()
             .flatten()
-            .filter(move |g| g.resources.iter().any(|r| r == resource || r == "*"))
+            .flat_map(|g| {
+                let namespace = g.namespace.map(|n| n.to_string());
+                g.rules.iter().map(move |r| (namespace.clone(), r))
+            })
+            .filter(move |(_, r)| r.resources.iter().any(|r| &**r == resource || &**r == "*"))
     }
 
     /// Where `account` may read objects of `kind` (get, list or watch):
@@ -152,12 +218,12 @@ impl Rbac {
         kind: ConfigKind,
     ) -> Vec<(Option<String>, Vec<String>)> {
         self.grants_for(workload, account, kind)
-            .filter(|g| {
-                g.verbs
+            .filter(|(_, r)| {
+                r.verbs
                     .iter()
-                    .any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"))
+                    .any(|v| matches!(&**v, "get" | "list" | "watch" | "*"))
             })
-            .map(|g| (g.namespace.clone(), g.names.clone()))
+            .map(|(namespace, r)| (namespace, r.names.iter().map(|n| n.to_string()).collect()))
             .collect()
     }
 
@@ -171,16 +237,17 @@ impl Rbac {
         account: &str,
         kind: ConfigKind,
     ) -> Vec<(Option<String>, String)> {
-        let grants: Vec<&Grant> = self.grants_for(workload, account, kind).collect();
+        let grants: Vec<(Option<String>, &Rule)> =
+            self.grants_for(workload, account, kind).collect();
         if !grants
             .iter()
-            .any(|g| g.verbs.iter().any(|v| v == "create" || v == "*"))
+            .any(|(_, r)| r.verbs.iter().any(|v| &**v == "create" || &**v == "*"))
         {
             return Vec::new();
         }
         grants
             .iter()
-            .flat_map(|g| g.names.iter().map(|n| (g.namespace.clone(), n.clone())))
+            .flat_map(|(ns, r)| r.names.iter().map(|n| (ns.clone(), n.to_string())))
             .collect()
     }
 }
@@ -251,6 +318,58 @@ spec:
       serviceAccountName: app
       containers: [{name: c, image: x}]
 ";
+
+    /// Lint lets go of the trees of roles and bindings: they hold what
+    /// RBAC and usage read of them, which gives the grants and references
+    /// their trees give.
+    #[test]
+    fn inert_roles_and_bindings_grant_what_their_trees_do() {
+        let sources = [Source::new("-", None, INPUT)];
+        let full = Model::build(crate::model::parse(&sources, "default").unwrap()).unwrap();
+        let release = crate::model::Release::Inert(crate::lint::inert);
+        let lint = Model::build_lenient(
+            crate::model::parse_lenient(&sources, "default", release).unwrap(),
+        )
+        .unwrap();
+        let rbac_objects = |m: &Model<'_>| -> Vec<(bool, bool)> {
+            m.objects
+                .iter()
+                .filter(|o| is_rbac(o))
+                .map(|o| (o.inert, m.doc(o).holds_tree()))
+                .collect()
+        };
+        assert_eq!(rbac_objects(&lint), [(true, false); 4]);
+        assert_eq!(rbac_objects(&full), [(false, true); 4]);
+        let facts = |m: &Model<'_>| -> Vec<RbacFacts> {
+            (0..m.objects.len())
+                .filter_map(|i| m.rbac_facts(i).map(|f| f.into_owned()))
+                .collect()
+        };
+        let held = facts(&lint);
+        assert_eq!(held, facts(&full));
+        assert_eq!(
+            held[0]
+                .references
+                .iter()
+                .map(|(n, _)| &**n)
+                .collect::<Vec<_>>(),
+            ["app-config"],
+            "a rule's resourceNames"
+        );
+        let w = |m: &Model<'_>| {
+            m.objects
+                .iter()
+                .position(|o| o.kind_name.as_str() == "Deployment")
+                .unwrap()
+        };
+        let (lean, whole) = (Rbac::build(&lint), Rbac::build(&full));
+        for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
+            let of = |r: &Rbac, m: &Model<'_>| r.readable(&m.objects[w(m)], "app", kind);
+            assert_eq!(of(&lean, &lint), of(&whole, &full));
+            assert!(!of(&lean, &lint).is_empty());
+        }
+        assert_eq!(rbac_objects(&lint), [(true, false); 4], "no tree read");
+    }
 
     #[test]
     fn roles_and_cluster_roles_through_their_bindings() {
