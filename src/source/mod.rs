@@ -41,50 +41,77 @@ pub struct Source {
     line_starts: OnceLock<LineStarts>,
 }
 
-/// The byte offset of each line's start: 4 bytes a line for any text under
-/// 4 GiB (a line index lives beside the trees while lint reports).
+/// The byte offset of every [`STRIDE`]th line's start, and the number of
+/// lines: a line's start is its sample's, then at most `STRIDE - 1` line
+/// breaks on. 4 bytes per 16 lines for any text under 4 GiB: an index of
+/// every line was 7 MB for 18 MB of short lines, held beside every finding
+/// while lint reports.
 #[derive(Debug)]
-enum LineStarts {
+struct LineStarts {
+    samples: Samples,
+    lines: usize,
+}
+
+#[derive(Debug)]
+enum Samples {
     Narrow(Vec<u32>),
     Wide(Vec<usize>),
 }
 
+/// Lines per sample of [`LineStarts`].
+const STRIDE: usize = 16;
+
 impl LineStarts {
     fn of(bytes: &[u8]) -> LineStarts {
-        let lines = memchr::memchr_iter(b'\n', bytes).map(|i| i + 1);
-        if u32::try_from(bytes.len()).is_ok() {
-            let mut starts = Vec::with_capacity(bytes.len() / 40 + 1);
-            starts.push(0);
-            starts.extend(lines.map(|i| i as u32));
-            starts.shrink_to_fit();
-            LineStarts::Narrow(starts)
+        let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+        let mut lines = 0;
+        let mut sampled = starts.inspect(|_| lines += 1).step_by(STRIDE);
+        let samples = if u32::try_from(bytes.len()).is_ok() {
+            let mut v = Vec::with_capacity(bytes.len() / (40 * STRIDE) + 1);
+            v.extend(sampled.by_ref().map(|i| i as u32));
+            v.shrink_to_fit();
+            Samples::Narrow(v)
         } else {
-            let mut starts = vec![0];
-            starts.extend(lines);
-            LineStarts::Wide(starts)
-        }
+            Samples::Wide(sampled.by_ref().collect())
+        };
+        // `step_by` stops at the last sample: the lines after it count too.
+        sampled.for_each(drop);
+        LineStarts { samples, lines }
     }
 
     fn len(&self) -> usize {
-        match self {
-            LineStarts::Narrow(v) => v.len(),
-            LineStarts::Wide(v) => v.len(),
+        self.lines
+    }
+
+    fn sample(&self, at: usize) -> usize {
+        match &self.samples {
+            Samples::Narrow(v) => v[at] as usize,
+            Samples::Wide(v) => v[at],
         }
     }
 
-    fn get(&self, line: usize) -> Option<usize> {
-        match self {
-            LineStarts::Narrow(v) => v.get(line).map(|&s| s as usize),
-            LineStarts::Wide(v) => v.get(line).copied(),
+    /// Where 0-based line `line` starts in `bytes`, the text indexed.
+    fn get(&self, bytes: &[u8], line: usize) -> Option<usize> {
+        if line >= self.lines {
+            return None;
+        }
+        let from = self.sample(line / STRIDE);
+        match line % STRIDE {
+            0 => Some(from),
+            n => memchr::memchr_iter(b'\n', &bytes[from..])
+                .nth(n - 1)
+                .map(|i| from + i + 1),
         }
     }
 
-    /// The 0-based line holding `offset`.
-    fn line_of(&self, offset: usize) -> usize {
-        match self {
-            LineStarts::Narrow(v) => v.partition_point(|&s| s as usize <= offset) - 1,
-            LineStarts::Wide(v) => v.partition_point(|&s| s <= offset) - 1,
-        }
+    /// The 0-based line holding `offset` of `bytes`.
+    fn line_of(&self, bytes: &[u8], offset: usize) -> usize {
+        let at = match &self.samples {
+            Samples::Narrow(v) => v.partition_point(|&s| s as usize <= offset),
+            Samples::Wide(v) => v.partition_point(|&s| s <= offset),
+        } - 1;
+        let from = self.sample(at);
+        at * STRIDE + memchr::memchr_iter(b'\n', &bytes[from..offset]).count()
     }
 }
 
@@ -132,9 +159,9 @@ impl Source {
         }
     }
 
-    /// The byte offset of each line's start, found once per source (a
-    /// vectorised newline search), so that every position lookup is a
-    /// binary search, not a scan.
+    /// The line index, made once per source (a vectorised newline
+    /// search), so that every position lookup is a binary search and a
+    /// walk of under 16 lines, not a scan from the start.
     fn line_starts(&self) -> &LineStarts {
         self.line_starts
             .get_or_init(|| LineStarts::of(self.text.as_bytes()))
@@ -143,20 +170,20 @@ impl Source {
     /// The bytes of lines `first..=last` (1-based, clamped), line breaks
     /// included: the window a snippet of those lines needs.
     pub fn lines_range(&self, first: usize, last: usize) -> std::ops::Range<usize> {
-        let starts = self.line_starts();
+        let (starts, bytes) = (self.line_starts(), self.text.as_bytes());
         let first = first.clamp(1, starts.len());
         let last = last.clamp(first, starts.len());
-        let start = starts.get(first - 1).unwrap_or(0);
-        let end = starts.get(last).unwrap_or(self.text.len());
+        let start = starts.get(bytes, first - 1).unwrap_or(0);
+        let end = starts.get(bytes, last).unwrap_or(self.text.len());
         start..end
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let starts = self.line_starts();
-        let line = starts.line_of(offset);
-        let mut start = starts.get(line).unwrap_or(0);
+        let (starts, bytes) = (self.line_starts(), self.text.as_bytes());
+        let line = starts.line_of(bytes, offset);
+        let mut start = starts.get(bytes, line).unwrap_or(0);
         while !self.text.is_char_boundary(start) {
             start += 1;
         }
@@ -202,9 +229,9 @@ impl Source {
 
     /// The text of 1-based line `line`, without its line break.
     pub fn line_text(&self, line: usize) -> &str {
-        let starts = self.line_starts();
-        let start = starts.get(line - 1).unwrap_or(self.text.len());
-        let end = starts.get(line).unwrap_or(self.text.len());
+        let (starts, bytes) = (self.line_starts(), self.text.as_bytes());
+        let start = starts.get(bytes, line - 1).unwrap_or(self.text.len());
+        let end = starts.get(bytes, line).unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 }
@@ -280,6 +307,35 @@ mod tests {
         assert_eq!(s.line_col(7), (2, 3)); // after the two 2-byte characters
         assert_eq!(s.line_col(12), (3, 1));
         assert_eq!(s.line_text(2), "çé: x");
+    }
+
+    /// The sampled index gives each line's start and each offset's line
+    /// as an index of every line does, at and around every sample.
+    #[test]
+    fn sampled_line_starts_agree_with_every_line() {
+        for text in [
+            String::new(),
+            "\n".repeat(40),
+            (0..100)
+                .map(|i| format!("{}\n", "x".repeat(i % 7)))
+                .collect(),
+            (0..50).map(|i| format!("line {i}\r\n")).collect::<String>() + "tail",
+        ] {
+            let bytes = text.as_bytes();
+            let every: Vec<usize> = std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1))
+                .collect();
+            let index = LineStarts::of(bytes);
+            assert_eq!(index.len(), every.len());
+            for (line, &start) in every.iter().enumerate() {
+                assert_eq!(index.get(bytes, line), Some(start), "{line}");
+            }
+            assert_eq!(index.get(bytes, every.len()), None);
+            for offset in 0..=bytes.len() {
+                let line = every.partition_point(|&s| s <= offset) - 1;
+                assert_eq!(index.line_of(bytes, offset), line, "{offset}");
+            }
+        }
     }
 
     #[test]
