@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 
 use crate::model::rbac::service_account;
-use crate::model::{CONTAINER_FIELDS, ConfigKind, Kind, Model, ObjId, Object};
+use crate::model::{CONTAINER_FIELDS, ConfigKind, Interned, Kind, Model, ObjId, Object};
 use crate::yaml::{Document, NodeId};
+use compact_str::CompactString;
 
 /// How an object is used, when the graph sees no consumer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,10 +57,10 @@ pub struct Usage<'m, 'a> {
     read_named: HashMap<(usize, Option<String>, ConfigKind, String), ObjId>,
     /// (scope, token) → the workloads whose command, args or env values
     /// hold it.
-    named: HashMap<(usize, String), Vec<ObjId>>,
+    named: HashMap<(usize, CompactString), Vec<ObjId>>,
     /// (scope, namespace, token) named by a Job, CronJob or Helm hook: what
     /// it may create at run time.
-    named_by_job: std::collections::HashSet<(usize, String, String)>,
+    named_by_job: std::collections::HashSet<(usize, Interned, CompactString)>,
     /// (scope, namespace or "" for any, kind, name) of objects another
     /// object makes at run time: a SealedSecret's, an ExternalSecret's or a
     /// cert-manager Certificate's Secret, or one a workload's ServiceAccount
@@ -137,11 +138,8 @@ impl<'m, 'a> Usage<'m, 'a> {
             for s in container_strings(doc, c) {
                 for token in tokens(&s) {
                     if is_job {
-                        self.named_by_job.insert((
-                            o.scope(),
-                            o.namespace.to_string(),
-                            token.clone(),
-                        ));
+                        self.named_by_job
+                            .insert((o.scope(), o.namespace, token.clone()));
                     }
                     let by = self.named.entry((o.scope(), token)).or_default();
                     if by.last() != Some(&i) {
@@ -197,7 +195,7 @@ impl<'m, 'a> Usage<'m, 'a> {
                 return Some(OtherUse::ReadThroughApi(w));
             }
         }
-        if let Some(by) = self.named.get(&(o.scope(), o.name.to_string())) {
+        if let Some(by) = self.named.get(&(o.scope(), o.name.clone())) {
             return Some(OtherUse::NamedBy(by[0]));
         }
         if let Some((r, kinds)) = self.referenced.get(&(o.scope(), o.name.to_string()))
@@ -234,7 +232,7 @@ impl<'m, 'a> Usage<'m, 'a> {
     pub fn made_at_run_time(
         &self,
         scope: usize,
-        namespace: &str,
+        namespace: Interned,
         kind: ConfigKind,
         name: &str,
     ) -> bool {
@@ -246,7 +244,7 @@ impl<'m, 'a> Usage<'m, 'a> {
         }
         if self
             .named_by_job
-            .contains(&(scope, namespace.to_string(), name.to_string()))
+            .contains(&(scope, namespace, CompactString::from(name)))
         {
             return true;
         }
@@ -344,11 +342,11 @@ fn expand(s: &str, env: &HashMap<&str, &str>) -> String {
 
 /// The words of a string that could be object names: split at spaces,
 /// `=`, `,`, `;`, quotes, and the `namespace/` of `namespace/name`.
-fn tokens(s: &str) -> impl Iterator<Item = String> + '_ {
+fn tokens(s: &str) -> impl Iterator<Item = CompactString> + '_ {
     s.split(|c: char| c.is_whitespace() || matches!(c, '=' | ',' | ';' | '"' | '\'' | ':'))
         .filter_map(|w| w.rsplit('/').next())
         .filter(|w| !w.is_empty() && w.len() <= 253)
-        .map(str::to_string)
+        .map(CompactString::from)
 }
 
 /// k8s-sidecar (Grafana's dashboard and datasource loader, Jenkins' JCasC
@@ -410,8 +408,8 @@ mod tests {
             expand("--configmap=$(POD_NAMESPACE)/$(NAME)", &env),
             "--configmap=$(POD_NAMESPACE)/app-config"
         );
-        let t: Vec<String> =
+        let t: Vec<CompactString> =
             tokens("--configmap=$(POD_NAMESPACE)/ingress-nginx-controller --x").collect();
-        assert!(t.contains(&"ingress-nginx-controller".to_string()), "{t:?}");
+        assert!(t.iter().any(|t| t == "ingress-nginx-controller"), "{t:?}");
     }
 }

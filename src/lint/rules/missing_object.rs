@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 
+use crate::graph::Ref;
 use crate::lint::{Context, Reporter};
 use crate::model::{ConfigKind, ObjId};
 use crate::yaml::NodeId;
@@ -38,10 +39,15 @@ rule! {
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     // One finding per missing object, at its first reference; the others
-    // are listed with it.
+    // are listed with it. Each missing object is a group: its first
+    // reference and how many there are, the rest in one list by group
+    // (12.5k namespaces that each miss one Secret made 12.5k vectors).
     type Key<'a> = (usize, &'a str, ConfigKind, &'a str);
-    let mut refs: HashMap<Key<'_>, Vec<(ObjId, NodeId, String)>> = HashMap::new();
-    let mut order: Vec<Key<'_>> = Vec::new();
+    let mut groups: HashMap<Key<'_>, usize> = HashMap::new();
+    // (key, first reference: workload, use node, its reference; count).
+    let mut firsts: Vec<(Key<'_>, ObjId, NodeId, &Ref, usize)> = Vec::new();
+    // (group, workload, use node) of every later reference.
+    let mut others: Vec<(usize, ObjId, NodeId)> = Vec::new();
     for w in &ctx.analysis.graph.workloads {
         let o = ctx.object(w.object);
         for rf in &w.refs {
@@ -53,7 +59,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 .ignores_name(rf.kind.as_str(), &o.namespace, &rf.name)
                 || ctx
                     .usage()
-                    .made_at_run_time(o.scope(), &o.namespace, rf.kind, &rf.name)
+                    .made_at_run_time(o.scope(), o.namespace, rf.kind, &rf.name)
             {
                 continue;
             }
@@ -64,42 +70,48 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             else {
                 continue;
             };
-            let via = rf
-                .via
-                .iter()
-                .map(|v| v.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
             let key = (o.scope(), o.namespace.as_str(), rf.kind, rf.name.as_str());
-            let list = refs.entry(key).or_insert_with(|| {
-                order.push(key);
-                Vec::new()
-            });
-            list.push((w.object, u.node, via));
+            match groups.entry(key) {
+                std::collections::hash_map::Entry::Occupied(g) => {
+                    firsts[*g.get()].4 += 1;
+                    others.push((*g.get(), w.object, u.node));
+                }
+                std::collections::hash_map::Entry::Vacant(g) => {
+                    g.insert(firsts.len());
+                    firsts.push((key, w.object, u.node, rf, 1));
+                }
+            }
         }
     }
-    for key in order {
-        let (_, _, kind, name) = key;
-        let list = &refs[&key];
-        let (obj, node, via) = &list[0];
-        let others = match list.len() {
+    drop(groups);
+    // The later references of each group, in order.
+    others.sort_by_key(|&(group, ..)| group);
+    let mut later = others.iter().peekable();
+    for (group, &((_, _, kind, name), obj, node, rf, count)) in firsts.iter().enumerate() {
+        let via = rf
+            .via
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let others = match count {
             1 => String::new(),
             2 => "; 1 more workload references it".to_string(),
             n => format!("; {} more workloads reference it", n - 1),
         };
         r.report(
             ctx,
-            *obj,
-            *node,
+            obj,
+            node,
             format!(
                 "{} `{name}` (used via {via} by {}) is not in the input{others}",
                 kind.as_str(),
-                ctx.name(*obj)
+                ctx.name(obj)
             ),
             "make sure it exists before the release (declare it in `external:` of .confsum.yaml or with --assume-exists), ship it with the release, or mark the reference `optional: true`",
         );
-        for (o, n, _) in &list[1..] {
-            r.related(ctx, *o, *n, format!("also referenced by {}", ctx.name(*o)));
+        while let Some(&(_, o, n)) = later.next_if(|(g, ..)| *g == group) {
+            r.related(ctx, o, n, format!("also referenced by {}", ctx.name(o)));
         }
     }
 }
