@@ -5,6 +5,7 @@
 //! objects of the input. Rules and the digest query this; nothing rescans.
 
 use compact_str::CompactString;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::model::{ConfigKind, Kind, Model, ObjId};
@@ -42,10 +43,13 @@ pub struct Use {
     pub keys: Option<Box<[String]>>,
     pub optional: bool,
     pub via: Via,
-    /// The container that reads it (env, envFrom), if any.
-    pub container: Option<CompactString>,
-    /// The env var (env) or volume (volume, projected) name.
-    pub item: Option<CompactString>,
+    /// The container that reads it (env, envFrom), as a node, or
+    /// [`NOT_THERE`] ([`Use::container`]). A node, not its name: a
+    /// pod's 50k uses each held the container's name.
+    container_at: NodeId,
+    /// The node of the env var's name (env), the prefix (envFrom) or the
+    /// volume's name, or [`NOT_THERE`] ([`Use::item`]).
+    item_at: NodeId,
     /// The node that names the object (the `name:` value, or the entry).
     pub node: NodeId,
     /// The node of each key reference (`key:` values), parallel to `keys`.
@@ -64,7 +68,29 @@ struct Mounts {
     whole: Vec<CompactString>,
 }
 
+/// [`Use::container_at`] and [`Use::item_at`] of a use with none.
+const NOT_THERE: NodeId = NodeId::MAX;
+
 impl Use {
+    /// The name of the container that reads it (env, envFrom; empty for a
+    /// container with none), in `doc`, its workload's document.
+    pub fn container<'d>(&self, doc: &'d Document<'_>) -> Option<Cow<'d, str>> {
+        (self.container_at != NOT_THERE).then(|| {
+            doc.get(self.container_at, "name")
+                .and_then(|n| doc.scalar(n))
+                .map_or(Cow::Borrowed(""), crate::display::escape_control)
+        })
+    }
+
+    /// The env var's name (env), the prefix (envFrom) or the volume's
+    /// name, in `doc`, its workload's document.
+    pub fn item<'d>(&self, doc: &'d Document<'_>) -> Option<Cow<'d, str>> {
+        (self.item_at != NOT_THERE)
+            .then(|| doc.scalar(self.item_at))
+            .flatten()
+            .map(crate::display::escape_control)
+    }
+
     /// Whether this use can change what a running container sees: env and
     /// subPath mounts are frozen at container start.
     pub fn is_frozen_at_start(&self) -> bool {
@@ -607,8 +633,8 @@ fn collect_uses(doc: &Document<'_>, spec: NodeId) -> Vec<Use> {
                 keys: Some(Box::default()),
                 optional: false,
                 via: Via::ImagePullSecrets,
-                container: None,
-                item: None,
+                container_at: NOT_THERE,
+                item_at: NOT_THERE,
                 node: doc.get(p, "name").unwrap_or(p),
                 key_nodes: Box::default(),
                 mounts: None,
@@ -698,8 +724,8 @@ impl Collector<'_, '_> {
                         .to_string()])),
                     optional: self.optional(r),
                     via: Via::Env,
-                    container: Some(cname.clone()),
-                    item: self.text(doc.get(e, "name")),
+                    container_at: c,
+                    item_at: doc.get(e, "name").unwrap_or(NOT_THERE),
                     node: doc.get(r, "name").unwrap_or(r),
                     key_nodes: key_node.into_iter().collect(),
                     mounts: None,
@@ -723,8 +749,8 @@ impl Collector<'_, '_> {
                     keys: None,
                     optional: self.optional(r),
                     via: Via::EnvFrom,
-                    container: Some(cname.clone()),
-                    item: self.text(doc.get(e, "prefix")),
+                    container_at: c,
+                    item_at: doc.get(e, "prefix").unwrap_or(NOT_THERE),
                     node: doc.get(r, "name").unwrap_or(r),
                     key_nodes: Box::default(),
                     mounts: None,
@@ -737,18 +763,32 @@ impl Collector<'_, '_> {
         let doc = self.doc;
         let vname = self.text(doc.get(v, "name")).unwrap_or_default();
         if let Some(cm) = doc.get(v, "configMap") {
-            self.volume_source(&vname, cm, ConfigKind::ConfigMap, "name", Via::Volume);
+            self.volume_source(v, &vname, cm, ConfigKind::ConfigMap, "name", Via::Volume);
         }
         if let Some(sec) = doc.get(v, "secret") {
-            self.volume_source(&vname, sec, ConfigKind::Secret, "secretName", Via::Volume);
+            self.volume_source(
+                v,
+                &vname,
+                sec,
+                ConfigKind::Secret,
+                "secretName",
+                Via::Volume,
+            );
         }
         if let Some(sources) = doc.get(v, "projected").and_then(|p| doc.get(p, "sources")) {
             for src in doc.items(sources) {
                 if let Some(cm) = doc.get(src, "configMap") {
-                    self.volume_source(&vname, cm, ConfigKind::ConfigMap, "name", Via::Projected);
+                    self.volume_source(
+                        v,
+                        &vname,
+                        cm,
+                        ConfigKind::ConfigMap,
+                        "name",
+                        Via::Projected,
+                    );
                 }
                 if let Some(sec) = doc.get(src, "secret") {
-                    self.volume_source(&vname, sec, ConfigKind::Secret, "name", Via::Projected);
+                    self.volume_source(v, &vname, sec, ConfigKind::Secret, "name", Via::Projected);
                 }
             }
         }
@@ -756,6 +796,7 @@ impl Collector<'_, '_> {
 
     fn volume_source(
         &mut self,
+        volume: NodeId,
         vname: &str,
         src: NodeId,
         kind: ConfigKind,
@@ -776,8 +817,8 @@ impl Collector<'_, '_> {
             keys,
             optional: self.optional(src),
             via,
-            container: None,
-            item: Some(vname.into()),
+            container_at: NOT_THERE,
+            item_at: doc.get(volume, "name").unwrap_or(NOT_THERE),
             node: doc.get(src, name_field).unwrap_or(src),
             key_nodes: key_nodes.into_boxed_slice(),
             mounts,
@@ -814,7 +855,7 @@ mod tests {
         // A pod may have tens of thousands of uses, a stream tens of
         // thousands of pods.
         assert!(
-            std::mem::size_of::<Use>() <= 120,
+            std::mem::size_of::<Use>() <= 80,
             "{}",
             std::mem::size_of::<Use>()
         );

@@ -43,7 +43,8 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             if data.bad_base64().is_some() {
                 continue;
             }
-            let prefix = u.item.as_deref().unwrap_or("");
+            let prefix = u.item(ctx.doc(w.object));
+            let prefix = prefix.as_deref().unwrap_or("");
             let bad: Vec<&str> = data
                 .effective()
                 .keys()

@@ -28,8 +28,10 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             if u.kind != ConfigKind::Secret || !matches!(u.via, Via::Env | Via::EnvFrom) {
                 continue;
             }
-            let container = u.container.as_deref().unwrap_or("?");
-            let how = match (u.via, &u.item) {
+            let doc = ctx.doc(w.object);
+            let container = u.container(doc);
+            let container = container.as_deref().unwrap_or("?");
+            let how = match (u.via, u.item(doc)) {
                 (Via::Env, Some(var)) => format!("env var `{var}`"),
                 _ => "envFrom (every key becomes an env var)".to_string(),
             };
