@@ -58,27 +58,41 @@ pub fn json_to(
     sums: &[Checksums],
     mut w: impl std::io::Write,
 ) -> std::io::Result<()> {
+    // A workload's references are made as they are written too: one pod
+    // with 50k `envFrom` entries made 50k values at once (130 MB).
+    #[derive(serde::Serialize)]
+    #[serde(bound(serialize = "R: Iterator<Item = Value>"))]
+    struct Workload<'a, R> {
+        checksums: serde_json::Map<String, Value>,
+        file: &'a str,
+        injectable: bool,
+        kind: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        left_alone: Option<String>,
+        name: &'a str,
+        namespace: &'a str,
+        refs: super::LazySeq<R>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scope: Option<&'a str>,
+        template: Option<&'a str>,
+    }
     let workloads = sorted_workloads(a).into_iter().map(|i| {
         let w = &a.graph.workloads[i];
         let o = &a.model.objects[w.object];
-        let refs: Vec<Value> = w
-            .refs
-            .iter()
-            .map(|r| {
-                let mut v = json!({
-                    "kind": r.kind.as_str(),
-                    "name": r.name,
-                    "keys": keys_json(r),
-                    "optional": r.optional,
-                    "via": r.via.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
-                    "found": r.target.is_some(),
-                });
-                if let Some(e) = &r.excluded {
-                    v["left_out"] = json!(e.to_string());
-                }
-                v
-            })
-            .collect();
+        let refs = w.refs.iter().map(|r| {
+            let mut v = json!({
+                "kind": r.kind.as_str(),
+                "name": r.name,
+                "keys": keys_json(r),
+                "optional": r.optional,
+                "via": r.via.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
+                "found": r.target.is_some(),
+            });
+            if let Some(e) = &r.excluded {
+                v["left_out"] = json!(e.to_string());
+            }
+            v
+        });
         let mut checksums = serde_json::Map::new();
         if let Some(c) = &sums[i].config {
             checksums.insert("config".into(), json!(c));
@@ -86,23 +100,18 @@ pub fn json_to(
         if let Some(s) = &sums[i].secret {
             checksums.insert("secret".into(), json!(s));
         }
-        let mut w_json = json!({
-            "kind": o.kind_name.as_str(),
-            "namespace": o.namespace.as_str(),
-            "name": o.name,
-            "refs": refs,
-            "checksums": checksums,
-            "injectable": a.model.is_injectable(o),
-            "template": a.model.doc(o).template(),
-            "file": a.model.source(o).name,
-        });
-        if let Some(l) = &w.left_alone {
-            w_json["left_alone"] = json!(l.to_string());
+        Workload {
+            checksums,
+            file: &a.model.source(o).name,
+            injectable: a.model.is_injectable(o),
+            kind: o.kind_name.as_str(),
+            left_alone: w.left_alone.as_ref().map(|l| l.to_string()),
+            name: &o.name,
+            namespace: o.namespace.as_str(),
+            refs: super::LazySeq::new(refs),
+            scope: scope_of(a, o),
+            template: a.model.doc(o).template(),
         }
-        if let Some(scope) = scope_of(a, o) {
-            w_json["scope"] = json!(scope);
-        }
-        w_json
     });
     let objects = sorted_configs(a).map(|(i, o)| {
         let mut v = json!({
@@ -214,6 +223,11 @@ pub fn text_to(
                 if last { "└──" } else { "├──" },
                 describe_ref(r)
             ));
+            // A pod with 50k references made 5 MB of lines at once.
+            if out.len() > 1 << 16 {
+                sink.write_all(out.as_bytes())?;
+                out.clear();
+            }
         }
         let lines: Vec<String> = [("config", &sums[i].config), ("secret", &sums[i].secret)]
             .into_iter()
