@@ -5,8 +5,6 @@
 //! objects sorted by name, keys limited to the consumed ones; the value is
 //! the hex SHA-256 of payload, or HMAC-SHA256 when a key is configured.
 
-use std::collections::HashMap;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -59,42 +57,19 @@ fn compute(
     strict: bool,
 ) -> Result<Vec<Checksums>> {
     use rayon::prelude::*;
-    // A consumed object with invalid base64 anywhere is an error (strict),
-    // or counts as empty (lenient); each object is checked once.
-    let mut targets: Vec<ObjId> = graph
-        .workloads
-        .iter()
-        .flat_map(|w| &w.refs)
-        .filter(|r| r.enters_checksum())
-        .filter_map(|r| r.target)
-        .collect();
-    targets.sort_unstable();
-    targets.dedup();
-    let checks: Vec<(ObjId, std::result::Result<(), BadValue>)> = targets
-        .into_par_iter()
-        .map(|t| {
-            (
-                t,
-                model
-                    .config_data(t)
-                    .bad_base64()
-                    .map_or(Ok(()), |bad| Err(bad.clone())),
-            )
-        })
-        .collect();
-    let mut valid: HashMap<ObjId, bool> = HashMap::with_capacity(checks.len());
-    for (t, check) in checks {
-        match check {
-            Err(bad) if strict => return Err(invalid_base64_error(model, t, &bad)),
-            c => valid.insert(t, c.is_ok()),
-        };
-    }
-    // Workloads are independent: hash them on all cores.
-    Ok(graph
+    // Workloads are independent: hash them on all cores. A consumed object
+    // with invalid base64 anywhere is an error (strict): the first, in
+    // object order; or it counts as empty (lenient).
+    let sums: Vec<(Checksums, Option<ObjId>)> = graph
         .workloads
         .par_iter()
-        .map(|w| workload_checksums(model, w, &valid, hmac_key))
-        .collect())
+        .map(|w| workload_checksums(model, graph, w, hmac_key))
+        .collect();
+    if strict && let Some(t) = sums.iter().filter_map(|(_, bad)| *bad).min() {
+        let value = model.config_data(t).bad_base64().expect("found bad");
+        return Err(invalid_base64_error(model, t, value));
+    }
+    Ok(sums.into_iter().map(|(sums, _)| sums).collect())
 }
 
 /// SHA-256 or HMAC-SHA256, fed piece by piece.
@@ -147,14 +122,17 @@ impl Sink {
     }
 }
 
-/// Spec v1 for one workload: the payload is written straight into the hash.
+/// Spec v1 for one workload: the payload is written straight into the
+/// hash. With the checksums, the first consumed object whose base64 does
+/// not decode, if any.
 fn workload_checksums(
     model: &Model<'_>,
+    graph: &Graph,
     w: &Workload,
-    valid: &HashMap<ObjId, bool>,
     key: Option<&[u8]>,
-) -> Checksums {
+) -> (Checksums, Option<ObjId>) {
     let mut sums = Checksums::default();
+    let mut bad: Option<ObjId> = None;
     for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
         // Refs are sorted by name within a kind, as the spec orders R.
         let refs: Vec<_> = w
@@ -173,31 +151,35 @@ fn workload_checksums(
                 sink.write(b",");
             }
             sink.write(b"{\"data\":{");
-            let data = model.config_data(t);
-            let mut keys: Vec<(&str, &DataEntry)> = if valid[&t] {
-                data.effective()
+            // Read once, by this workload alone: not kept.
+            let once = graph.consumers_of(t).len() == 1;
+            model.with_config_data(t, once, |data| {
+                if data.bad_base64().is_some() {
+                    bad = Some(bad.map_or(t, |b| b.min(t)));
+                    return;
+                }
+                let mut keys: Vec<(&str, &DataEntry)> = data
+                    .effective()
                     .iter()
                     .filter(|(k, _)| r.keys.as_ref().is_none_or(|keys| keys.contains(k)))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            // RFC 8785 orders keys by UTF-16 code units.
-            keys.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-            for (j, (k, bytes)) in keys.into_iter().enumerate() {
-                if j > 0 {
-                    sink.write(b",");
+                    .collect();
+                // RFC 8785 orders keys by UTF-16 code units.
+                keys.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+                for (j, (k, entry)) in keys.into_iter().enumerate() {
+                    if j > 0 {
+                        sink.write(b",");
+                    }
+                    sink.json_string(k);
+                    sink.write(b":\"");
+                    let text = model.entry_text_in(t, data, entry);
+                    if entry.base64 {
+                        sink.base64(&decode_base64(text).expect("checked above"));
+                    } else {
+                        sink.base64(text.as_bytes());
+                    }
+                    sink.write(b"\"");
                 }
-                sink.json_string(k);
-                sink.write(b":\"");
-                let text = model.entry_text(t, bytes);
-                if bytes.base64 {
-                    sink.base64(&decode_base64(text).expect("checked above"));
-                } else {
-                    sink.base64(text.as_bytes());
-                }
-                sink.write(b"\"");
-            }
+            });
             sink.write(b"},\"name\":");
             sink.json_string(&model.objects[t].name);
             sink.write(b"}");
@@ -209,7 +191,7 @@ fn workload_checksums(
             ConfigKind::Secret => sums.secret = Some(value),
         }
     }
-    sums
+    (sums, bad)
 }
 
 pub fn invalid_base64_error(model: &Model<'_>, obj: ObjId, bad: &BadValue) -> Error {

@@ -580,9 +580,7 @@ fn merge_refs(
 /// Why a ConfigMap or Secret is left out of every checksum, if it is.
 fn object_opt_out(model: &Model<'_>, t: ObjId, policy: &Policy) -> Option<Excluded> {
     let o = &model.objects[t];
-    // From the data, read once with the annotations: a consumed config's
-    // tree is not kept for this.
-    if model.config_data(t).hash_off {
+    if o.hash_off {
         return Some(Excluded::OptedOut(format!(
             "{}: \"false\"",
             crate::model::HASH_ANNOTATION

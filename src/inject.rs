@@ -90,10 +90,33 @@ pub struct Plan {
 
 /// Plan the edits for all injectable workloads.
 pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Options) -> Plan {
-    let mut plan = Plan {
-        edits: vec![Vec::new(); model.files.len()],
-        notices: Vec::new(),
-    };
+    plan_unchecked(model, graph, sums, options).check(model)
+}
+
+/// The edits planned, each document's not yet checked: what
+/// [`Unchecked::check`] needs is the model, not the graph, which a caller
+/// can let go first (the check parses each edited document whole).
+pub struct Unchecked {
+    /// Notices in workload order: (workload index, notice).
+    notices: Vec<(usize, Notice)>,
+    /// Planned edits, per document, checked together.
+    by_doc: std::collections::BTreeMap<(usize, usize), Vec<Planned>>,
+}
+
+impl Unchecked {
+    /// The workloads (indices in the graph) that have edits planned.
+    pub fn planned(&self) -> impl Iterator<Item = usize> + '_ {
+        self.by_doc.values().flatten().map(|p| p.workload)
+    }
+}
+
+/// [`plan`] but for the check of each edited document.
+pub fn plan_unchecked(
+    model: &Model<'_>,
+    graph: &Graph,
+    sums: &[Checksums],
+    options: &Options,
+) -> Unchecked {
     // Notices keep workload order: (workload index, notice).
     let mut notices: Vec<(usize, Notice)> = Vec::new();
     // Planned edits, per document, checked together below.
@@ -140,6 +163,37 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
                 }),
         }
     }
+    Unchecked { notices, by_doc }
+}
+
+impl Unchecked {
+    /// Check each edited document (parsed whole, once), and keep the
+    /// edits that land where they should.
+    pub fn check(self, model: &Model<'_>) -> Plan {
+        let Unchecked {
+            mut notices,
+            by_doc,
+        } = self;
+        let mut plan = Plan {
+            edits: vec![Vec::new(); model.files.len()],
+            notices: Vec::new(),
+        };
+        check_planned(model, by_doc, &mut plan, &mut notices);
+        notices.sort_by_key(|(wi, _)| *wi);
+        plan.notices = notices.into_iter().map(|(_, n)| n).collect();
+        for edits in &mut plan.edits {
+            edits.sort_by_key(|e| (e.range.start, e.range.end));
+        }
+        plan
+    }
+}
+
+fn check_planned(
+    model: &Model<'_>,
+    by_doc: std::collections::BTreeMap<(usize, usize), Vec<Planned>>,
+    plan: &mut Plan,
+    notices: &mut Vec<(usize, Notice)>,
+) {
     for planned in by_doc.into_values() {
         for (p, verdict) in verified(model, planned) {
             let obj = &model.objects[p.object];
@@ -175,12 +229,6 @@ pub fn plan(model: &Model<'_>, graph: &Graph, sums: &[Checksums], options: &Opti
             ));
         }
     }
-    notices.sort_by_key(|(wi, _)| *wi);
-    plan.notices = notices.into_iter().map(|(_, n)| n).collect();
-    for edits in &mut plan.edits {
-        edits.sort_by_key(|e| (e.range.start, e.range.end));
-    }
-    plan
 }
 
 /// What planning one workload comes to.

@@ -87,10 +87,35 @@ fn transform(
         }
     }
     let sums = digest::checksums(&analysis.model, &analysis.graph, key)?;
-    let mut plan = inject::plan(&analysis.model, &analysis.graph, &sums, options);
-    if key.is_none() {
-        plan.notices.extend(guessable(&analysis, &plan));
-    }
+    let unchecked = inject::plan_unchecked(&analysis.model, &analysis.graph, &sums, options);
+    let guesses = match key {
+        None => guessable(&analysis, unchecked.planned()),
+        Some(_) => Vec::new(),
+    };
+    // Only a diff shows source text; finding what to mask scans every value.
+    let sensitive = if for_diff {
+        confsum::secrets::redact::sensitive_spans(&analysis)
+    } else {
+        Vec::new()
+    };
+    // The check of each edited document parses it whole: what only the
+    // graph needed goes first (a pod with 50k references).
+    let confsum::Analysis { model, graph } = analysis;
+    drop((graph, sums));
+    let mut plan = unchecked.check(&model);
+    let injected: std::collections::HashSet<&str> = plan
+        .notices
+        .iter()
+        .filter_map(|n| match n {
+            Notice::Injected { workload, .. } => Some(workload.as_str()),
+            _ => None,
+        })
+        .collect();
+    let guesses: Vec<Notice> = guesses
+        .into_iter()
+        .filter(|g| matches!(g, Notice::Guessable { workload, .. } if injected.contains(workload.as_str())))
+        .collect();
+    plan.notices.extend(guesses);
     if cfg!(debug_assertions) {
         confsum::check_fixed_point_with(
             &sources,
@@ -101,13 +126,7 @@ fn transform(
             &config.policy,
         )?;
     }
-    // Only a diff shows source text; finding what to mask scans every value.
-    let sensitive = if for_diff {
-        confsum::secrets::redact::sensitive_spans(&analysis)
-    } else {
-        Vec::new()
-    };
-    drop(analysis);
+    drop(model);
     Ok(Injected {
         sources,
         edits: plan.edits,
@@ -116,32 +135,25 @@ fn transform(
     })
 }
 
-/// A note for each workload that gets a plain secret checksum over values
-/// that could be guessed from it (lint's guessable-secret-checksum).
-fn guessable(analysis: &confsum::Analysis<'_>, plan: &inject::Plan) -> Vec<Notice> {
-    let injected: std::collections::HashSet<&str> = plan
-        .notices
-        .iter()
-        .filter_map(|n| match n {
-            Notice::Injected { workload, .. } => Some(workload.as_str()),
-            _ => None,
-        })
-        .collect();
+/// A note for each of the `planned` workloads (indices in the graph) that
+/// would get a plain secret checksum over values that could be guessed
+/// from it (lint's guessable-secret-checksum); kept for those injected.
+fn guessable(
+    analysis: &confsum::Analysis<'_>,
+    planned: impl Iterator<Item = usize>,
+) -> Vec<Notice> {
+    let mut planned: Vec<usize> = planned.collect();
+    planned.sort_unstable();
     let cache = confsum::secrets::ScoreCache::default();
-    analysis
-        .graph
-        .workloads
-        .iter()
-        .filter_map(|w| {
-            let name = analysis
-                .model
-                .display_name(&analysis.model.objects[w.object]);
-            if !injected.contains(name.as_str()) {
-                return None;
-            }
+    planned
+        .into_iter()
+        .filter_map(|wi| {
+            let w = &analysis.graph.workloads[wi];
             let g = confsum::secrets::guessable_secret_checksum_cached(&analysis.model, w, &cache)?;
             Some(Notice::Guessable {
-                workload: name,
+                workload: analysis
+                    .model
+                    .display_name(&analysis.model.objects[w.object]),
                 bits: g.bits,
             })
         })

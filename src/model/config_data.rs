@@ -61,7 +61,7 @@ pub struct BadValue {
 }
 
 /// The data of one ConfigMap or Secret: all that the checksum reads, so
-/// that a consumed config's tree is not needed once this is read. 56
+/// that a consumed config's tree is not needed once this is read. 48
 /// bytes and its entries: one is held per ConfigMap and Secret.
 #[derive(Debug, Default, Clone)]
 pub struct ConfigData {
@@ -75,8 +75,6 @@ pub struct ConfigData {
     /// start (offset, length; [`NO_NAME`] length: none): a place to point
     /// at once its tree has gone ([`ConfigData::name`]).
     name: (u32, u32),
-    /// Whether the object says `confsum.dev/hash: "false"`.
-    pub hash_off: bool,
     /// What few configs have, and labels (boxed: there is one of these
     /// per ConfigMap and Secret).
     rare: Option<Box<RareData>>,
@@ -182,9 +180,6 @@ impl ConfigData {
                 .path(node, &["metadata", "name"])
                 .map(|n| doc.node(n).span)
                 .map_or((0, NO_NAME), |s| (from_start(s.start), s.len() as u32)),
-            hash_off: doc
-                .str_at(node, &["metadata", "annotations", super::HASH_ANNOTATION])
-                .is_some_and(|v| v.eq_ignore_ascii_case("false")),
             ..ConfigData::default()
         };
         let mut rare = RareData {
@@ -385,7 +380,7 @@ mod tests {
     #[test]
     fn a_data_entry_stays_small() {
         assert_eq!(std::mem::size_of::<DataEntry>(), 48);
-        assert_eq!(std::mem::size_of::<ConfigData>(), 56);
+        assert_eq!(std::mem::size_of::<ConfigData>(), 48);
     }
 
     /// Each value's text is read from the data alone, as the tree has it:

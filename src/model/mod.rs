@@ -549,6 +549,10 @@ pub struct Object {
     /// Whether lint reads nothing of the object but its names (see
     /// [`Release::Inert`]): its tree was let go as it was parsed.
     pub inert: bool,
+    /// Whether a ConfigMap or Secret says `confsum.dev/hash: "false"`: no
+    /// checksum covers it. Read as it is parsed, so that the graph reads
+    /// no config's data for this.
+    pub hash_off: bool,
     /// Index of the object's scope in [`Model::scopes`] ([`Object::scope`]).
     scope_at: u32,
     /// A ConfigMap's or Secret's data ([`Model::config_data`]): read on
@@ -1014,12 +1018,36 @@ impl<'a> Model<'a> {
     /// The text of a data entry of `obj` (see [`config_data::value_text`]),
     /// read without the object's tree unless the tree is kept.
     pub fn entry_text(&self, obj: ObjId, e: &DataEntry) -> &str {
+        self.entry_text_in(obj, self.config_data(obj), e)
+    }
+
+    /// [`Model::entry_text`] of `data`, the data of `obj`, held or not.
+    pub fn entry_text_in<'d>(&'d self, obj: ObjId, data: &'d ConfigData, e: &DataEntry) -> &'d str {
         let o = &self.objects[obj];
         let text = &self.source(o).text;
         let document = &text[self.doc(o).span.clone()];
-        self.config_data(obj)
-            .text(e, document)
+        data.text(e, document)
             .unwrap_or_else(|| config_data::value_text(self.doc(o), e.value, text))
+    }
+
+    /// Call `f` with the data of config `obj`: the data held, or, when
+    /// none is and `once` says it is read once, data read for this alone
+    /// and let go (its texts copied, so that no tree is read again). A
+    /// checksum reads the data of a config that one workload consumes
+    /// once: 50k of them were held until the run ended.
+    pub fn with_config_data<R>(
+        &self,
+        obj: ObjId,
+        once: bool,
+        f: impl FnOnce(&ConfigData) -> R,
+    ) -> R {
+        match self.objects[obj].data.get() {
+            None if once => match *self.read_config_data(obj) {
+                Held::Config(data) => f(&data),
+                Held::Rbac(_) => f(&NO_DATA),
+            },
+            _ => f(self.config_data(obj)),
+        }
     }
 
     /// The bytes of a data entry, decoded when base64.
@@ -1312,6 +1340,10 @@ fn object(
         namespace,
         namespace_defaulted,
         inert: false,
+        hash_off: matches!(kind, Kind::Config(_))
+            && doc
+                .str_at(node, &["metadata", "annotations", HASH_ANNOTATION])
+                .is_some_and(|v| v.eq_ignore_ascii_case("false")),
         scope_at: 0,
         data: Default::default(),
     };
