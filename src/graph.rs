@@ -167,6 +167,12 @@ pub struct Ref {
 }
 
 impl Ref {
+    /// How the pod reads it, as shown: `env, volume`.
+    pub fn via_text(&self) -> String {
+        let via: Vec<&str> = self.via.iter().map(|v| v.as_str()).collect();
+        via.join(", ")
+    }
+
     /// Whether the object is needed, absent from the input, and not
     /// declared to exist elsewhere: no checksum can cover it.
     pub fn unresolved(&self) -> bool {

@@ -150,12 +150,7 @@ fn describe_ref(r: &Ref) -> String {
         Some(k) if k.is_empty() => "no keys".to_string(),
         Some(k) => k.iter().cloned().collect::<Vec<_>>().join(", "),
     };
-    let via = r
-        .via
-        .iter()
-        .map(|v| v.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let via = r.via_text();
     let mut flags = Vec::new();
     if r.optional {
         flags.push("optional");

@@ -88,12 +88,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     others.sort_by_key(|&(group, ..)| group);
     let mut later = others.iter().peekable();
     for (group, &((_, _, kind, name), obj, node, rf, count)) in firsts.iter().enumerate() {
-        let via = rf
-            .via
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let via = rf.via_text();
         let others = match count {
             1 => String::new(),
             2 => "; 1 more workload references it".to_string(),
