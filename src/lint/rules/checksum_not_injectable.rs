@@ -33,17 +33,15 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             continue;
         }
         let why = why.reason();
-        let names: Vec<String> = w
-            .refs
-            .iter()
-            .filter(|r| r.enters_checksum())
-            .map(|r| format!("{} `{}`", r.kind.as_str(), r.name))
-            .collect();
+        let mut names = super::Listing::default();
+        for r in w.refs.iter().filter(|r| r.enters_checksum()) {
+            names.push(|| format!("{} `{}`", r.kind.as_str(), r.name));
+        }
         r.report(
             ctx,
             w.object,
             super::name_node(ctx, w.object),
-            format!("{} `{}` consumes {} but cannot be rolled by a checksum: {why}", o.kind_name, o.name, names.join(", ")),
+            format!("{} `{}` consumes {} but cannot be rolled by a checksum: {why}", o.kind_name, o.name, names.text()),
             "make it a Helm hook so it is recreated on upgrade, or run it from a controller (Deployment, CronJob)",
         );
     }

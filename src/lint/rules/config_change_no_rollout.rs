@@ -1,3 +1,4 @@
+use super::Listing;
 use crate::graph::Via;
 use crate::lint::coverage::{Annotations, Cover, runs_afresh};
 use crate::lint::{Context, Reporter};
@@ -64,11 +65,11 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             .filter(|u| u.is_frozen_at_start())
             .map(|u| (u.kind, u.name.as_str()))
             .collect();
-        let mut nothing = Vec::new();
-        let mut not_hashed = Vec::new();
-        let mut hashed: Vec<String> = Vec::new();
-        let mut by_name = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
+        let mut nothing = Listing::default();
+        let mut not_hashed = Listing::default();
+        let mut hashed = Listing::default();
+        let mut by_name = Listing::default();
+        let mut keys = Listing::default();
         let mut uncovered = Vec::new();
         // Sets beside the vectors keep first-seen order and stay linear in
         // references (50,000 `envFrom` entries are one container's).
@@ -83,7 +84,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             let Some(target) = rf.target else {
                 continue;
             };
-            let what = format!("{} `{}`", rf.kind.as_str(), rf.name);
+            let what = || format!("{} `{}`", rf.kind.as_str(), rf.name);
             let cover = annotations.cover(ctx, target);
             if !matches!(cover, Cover::Rolled | Cover::LikelyRolled) && seen_targets.insert(target)
             {
@@ -96,7 +97,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                     not_hashed.push(what);
                     for f in files {
                         if seen_files.insert(f.clone()) {
-                            hashed.push(f);
+                            hashed.push(|| format!("`{f}`"));
                         }
                     }
                 }
@@ -104,22 +105,21 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                     by_name.push(what);
                     for k in k {
                         if seen_keys.insert(k.clone()) {
-                            keys.push(k);
+                            keys.push(|| format!("`{k}`"));
                         }
                     }
                 }
             }
         }
-        if !nothing.is_empty() {
+        if nothing.count > 0 {
             r.report(
                 ctx,
                 w.object,
                 super::name_node(ctx, w.object),
-                format!("{} `{}` reads {} at container start, and no checksum annotation rolls its pods when they change", o.kind_name, o.name, nothing.join(", ")),
+                format!("{} `{}` reads {} at container start, and no checksum annotation rolls its pods when they change", o.kind_name, o.name, nothing.text()),
                 "run confsum as the Helm post-renderer or `confsum inject` in the pipeline, or add a `checksum/config` annotation to the pod template (`confsum lint --fix CHART` writes it)",
             );
-        } else if !not_hashed.is_empty() {
-            let files: Vec<String> = hashed.iter().map(|f| format!("`{f}`")).collect();
+        } else if not_hashed.count > 0 {
             r.report(
                 ctx,
                 w.object,
@@ -128,14 +128,13 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                     "{} `{}` reads {} at container start, and its checksum annotations hash only {}, so a change of {} does not roll its pods",
                     o.kind_name,
                     o.name,
-                    not_hashed.join(", "),
-                    files.join(", "),
-                    if not_hashed.len() == 1 { "it" } else { "them" }
+                    not_hashed.text(),
+                    hashed.text(),
+                    if not_hashed.count == 1 { "it" } else { "them" }
                 ),
                 "add `checksum/<name>: {{ include (print $.Template.BasePath \"/<its template>\") . | sha256sum }}` for it (`confsum lint --fix CHART` writes it), or run confsum inject",
             );
-        } else if !by_name.is_empty() {
-            let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+        } else if by_name.count > 0 {
             r.report(
                 ctx,
                 w.object,
@@ -144,9 +143,9 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                     "{} `{}` reads {} at container start, and its checksum annotations ({}) do not seem to cover {}: judged by their names and the templates they hash, as far as the render shows",
                     o.kind_name,
                     o.name,
-                    by_name.join(", "),
-                    keys.join(", "),
-                    if by_name.len() == 1 { "it" } else { "them" }
+                    by_name.text(),
+                    keys.text(),
+                    if by_name.count == 1 { "it" } else { "them" }
                 ),
                 "add a `checksum/...` annotation over the uncovered object's template, or run confsum inject, which covers every consumed object",
             );

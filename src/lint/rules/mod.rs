@@ -167,3 +167,65 @@ pub(crate) fn data_size(ctx: &Context<'_, '_>, obj: ObjId) -> usize {
 }
 
 pub(crate) const API_SIZE_LIMIT: usize = 1024 * 1024;
+
+/// Names as a finding lists them: the first [`Listing::SHOWN`] in full,
+/// the rest counted. A pod with 50k `envFrom` entries made one message of
+/// 50k names (1.2 MB, and 50k strings while it was made).
+#[derive(Default)]
+pub(crate) struct Listing {
+    text: String,
+    /// How many items there are.
+    pub(crate) count: usize,
+}
+
+impl Listing {
+    const SHOWN: usize = 20;
+
+    /// Add an item, made only if it is shown.
+    pub(crate) fn push(&mut self, item: impl FnOnce() -> String) {
+        if self.count < Self::SHOWN {
+            if self.count > 0 {
+                self.text.push_str(", ");
+            }
+            self.text.push_str(&item());
+        }
+        self.count += 1;
+    }
+
+    /// `a, b, c`, or `a, b, ... and 49980 more`.
+    pub(crate) fn text(&self) -> String {
+        match self.count.saturating_sub(Self::SHOWN) {
+            0 => self.text.clone(),
+            more => format!("{} and {more} more", self.text),
+        }
+    }
+}
+
+#[cfg(test)]
+mod listing_tests {
+    use super::Listing;
+
+    #[test]
+    fn a_listing_shows_twenty_and_counts_the_rest() {
+        let mut few = Listing::default();
+        for i in 0..3 {
+            few.push(|| format!("c{i}"));
+        }
+        assert_eq!((few.text().as_str(), few.count), ("c0, c1, c2", 3));
+        let mut many = Listing::default();
+        let mut made = 0;
+        for i in 0..50_000 {
+            many.push(|| {
+                made += 1;
+                format!("c{i}")
+            });
+        }
+        assert_eq!(made, Listing::SHOWN, "the rest are not made");
+        assert!(
+            many.text().ends_with("c18, c19 and 49980 more"),
+            "{}",
+            many.text()
+        );
+        assert_eq!(many.count, 50_000);
+    }
+}
