@@ -42,6 +42,7 @@ pub fn checksums(
 
 /// As [`checksums`], but an object whose data cannot be decoded counts as
 /// empty: for lint, which reports the bad value as a finding instead.
+/// Lint's rules read a consumed config's data again: it is kept.
 pub fn checksums_lenient(
     model: &Model<'_>,
     graph: &Graph,
@@ -63,7 +64,7 @@ fn compute(
     let sums: Vec<(Checksums, Option<ObjId>)> = graph
         .workloads
         .par_iter()
-        .map(|w| workload_checksums(model, graph, w, hmac_key))
+        .map(|w| workload_checksums(model, graph, w, hmac_key, strict))
         .collect();
     if strict && let Some(t) = sums.iter().filter_map(|(_, bad)| *bad).min() {
         let value = model.config_data(t).bad_base64().expect("found bad");
@@ -130,6 +131,7 @@ fn workload_checksums(
     graph: &Graph,
     w: &Workload,
     key: Option<&[u8]>,
+    strict: bool,
 ) -> (Checksums, Option<ObjId>) {
     let mut sums = Checksums::default();
     let mut bad: Option<ObjId> = None;
@@ -151,8 +153,9 @@ fn workload_checksums(
                 sink.write(b",");
             }
             sink.write(b"{\"data\":{");
-            // Read once, by this workload alone: not kept.
-            let once = graph.consumers_of(t).len() == 1;
+            // Read once, by this workload alone: not kept (but for lint,
+            // whose rules read it again).
+            let once = strict && graph.consumers_of(t).len() == 1;
             model.with_config_data(t, once, |data| {
                 if data.bad_base64().is_some() {
                     bad = Some(bad.map_or(t, |b| b.min(t)));
