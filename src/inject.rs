@@ -103,13 +103,6 @@ pub struct Unchecked {
     by_doc: std::collections::BTreeMap<(usize, usize), Vec<Planned>>,
 }
 
-impl Unchecked {
-    /// The workloads (indices in the graph) that have edits planned.
-    pub fn planned(&self) -> impl Iterator<Item = usize> + '_ {
-        self.by_doc.values().flatten().map(|p| p.workload)
-    }
-}
-
 /// [`plan`] but for the check of each edited document.
 pub fn plan_unchecked(
     model: &Model<'_>,
@@ -167,6 +160,11 @@ pub fn plan_unchecked(
 }
 
 impl Unchecked {
+    /// The workloads (indices in the graph) that have edits planned.
+    pub fn planned(&self) -> impl Iterator<Item = usize> + '_ {
+        self.by_doc.values().flatten().map(|p| p.workload)
+    }
+
     /// Check each edited document (parsed whole, once), and keep the
     /// edits that land where they should.
     pub fn check(self, model: &Model<'_>) -> Plan {
@@ -174,59 +172,49 @@ impl Unchecked {
             mut notices,
             by_doc,
         } = self;
-        let mut plan = Plan {
-            edits: vec![Vec::new(); model.files.len()],
-            notices: Vec::new(),
-        };
-        check_planned(model, by_doc, &mut plan, &mut notices);
+        let mut edits: Vec<Vec<Edit>> = vec![Vec::new(); model.files.len()];
+        for planned in by_doc.into_values() {
+            for (p, verdict) in verified(model, planned) {
+                let obj = &model.objects[p.object];
+                if let Err((node, reason)) = verdict {
+                    let notice = model
+                        .doc(obj)
+                        .with_tree(|doc| unsafe_notice(model, doc, obj, node, reason));
+                    notices.push((p.workload, notice));
+                    continue;
+                }
+                for (key, node) in p.overwritten {
+                    if !key.starts_with("confsum.dev/") {
+                        let location = model
+                            .doc(obj)
+                            .with_tree(|doc| located(model, doc, obj, node));
+                        notices.push((
+                            p.workload,
+                            Notice::Overwritten {
+                                workload: model.display_name(obj),
+                                key,
+                                location,
+                            },
+                        ));
+                    }
+                }
+                edits[obj.file()].extend(p.edits);
+                notices.push((
+                    p.workload,
+                    Notice::Injected {
+                        workload: model.display_name(obj),
+                        checksums: p.wanted,
+                    },
+                ));
+            }
+        }
         notices.sort_by_key(|(wi, _)| *wi);
-        plan.notices = notices.into_iter().map(|(_, n)| n).collect();
-        for edits in &mut plan.edits {
+        for edits in &mut edits {
             edits.sort_by_key(|e| (e.range.start, e.range.end));
         }
-        plan
-    }
-}
-
-fn check_planned(
-    model: &Model<'_>,
-    by_doc: std::collections::BTreeMap<(usize, usize), Vec<Planned>>,
-    plan: &mut Plan,
-    notices: &mut Vec<(usize, Notice)>,
-) {
-    for planned in by_doc.into_values() {
-        for (p, verdict) in verified(model, planned) {
-            let obj = &model.objects[p.object];
-            if let Err((node, reason)) = verdict {
-                let notice = model
-                    .doc(obj)
-                    .with_tree(|doc| unsafe_notice(model, doc, obj, node, reason));
-                notices.push((p.workload, notice));
-                continue;
-            }
-            for (key, node) in p.overwritten {
-                if !key.starts_with("confsum.dev/") {
-                    let location = model
-                        .doc(obj)
-                        .with_tree(|doc| located(model, doc, obj, node));
-                    notices.push((
-                        p.workload,
-                        Notice::Overwritten {
-                            workload: model.display_name(obj),
-                            key,
-                            location,
-                        },
-                    ));
-                }
-            }
-            plan.edits[obj.file()].extend(p.edits);
-            notices.push((
-                p.workload,
-                Notice::Injected {
-                    workload: model.display_name(obj),
-                    checksums: p.wanted,
-                },
-            ));
+        Plan {
+            edits,
+            notices: notices.into_iter().map(|(_, n)| n).collect(),
         }
     }
 }

@@ -964,7 +964,7 @@ impl<'a> Model<'a> {
     pub fn config_data(&self, obj: ObjId) -> &ConfigData {
         match self.objects[obj]
             .data
-            .get_or_init(|| self.read_config_data(obj))
+            .get_or_init(|| Box::new(Held::Config(self.read_config_data(obj))))
         {
             Held::Config(data) => data,
             Held::Rbac(_) => &NO_DATA,
@@ -1000,7 +1000,7 @@ impl<'a> Model<'a> {
         }
     }
 
-    fn read_config_data(&self, obj: ObjId) -> Box<Held> {
+    fn read_config_data(&self, obj: ObjId) -> ConfigData {
         // A released tree is parsed for this and let go again: the data is
         // all a checksum reads of a config, so its texts that are not the
         // source's are copied.
@@ -1009,9 +1009,7 @@ impl<'a> Model<'a> {
         let copy_texts = !doc.holds_tree();
         doc.with_tree(|doc| {
             let text = &self.source(o).text;
-            Box::new(Held::Config(ConfigData::read(
-                doc, o.node, o.kind, text, copy_texts,
-            )))
+            ConfigData::read(doc, o.node, o.kind, text, copy_texts)
         })
     }
 
@@ -1042,10 +1040,7 @@ impl<'a> Model<'a> {
         f: impl FnOnce(&ConfigData) -> R,
     ) -> R {
         match self.objects[obj].data.get() {
-            None if once => match *self.read_config_data(obj) {
-                Held::Config(data) => f(&data),
-                Held::Rbac(_) => f(&NO_DATA),
-            },
+            None if once => f(&self.read_config_data(obj)),
             _ => f(self.config_data(obj)),
         }
     }
