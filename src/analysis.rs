@@ -205,7 +205,7 @@ spec:
         let findings = crate::lint::run(&lint, &lint_sums, &crate::lint::LintConfig::default());
         let unused: Vec<&str> = findings
             .iter()
-            .filter(|f| f.rule == "unused-config")
+            .filter(|f| f.rule() == "unused-config")
             .map(|f| &input[f.span.clone()])
             .collect();
         assert_eq!(unused, ["unused"], "the labelled one is discovered");

@@ -190,7 +190,7 @@ pub fn run(
         // The checksums confsum writes here roll every workload it edits.
         let lint_sums = digest::checksums_lenient(&analysis.model, &analysis.graph, hmac_key);
         for f in lint::run(&analysis, &lint_sums, &config) {
-            if f.rule == "config-change-no-rollout"
+            if f.rule() == "config-change-no-rollout"
                 && f.object().is_some_and(|o| injected(&plan, &analysis, o))
             {
                 continue;
@@ -224,9 +224,9 @@ fn injected(plan: &inject::Plan, a: &analysis::Analysis<'_>, obj: usize) -> bool
 fn result_of(a: &analysis::Analysis<'_>, f: &lint::Finding) -> KrmResult {
     let Some(o) = f.object().map(|o| &a.model.objects[o]) else {
         return KrmResult {
-            message: format!("{} ({})", f.message(&a.model), f.help),
+            message: format!("{} ({})", f.message(&a.model), f.help()),
             severity: f.severity,
-            rule: f.rule,
+            rule: f.rule(),
             resource: Default::default(),
             file: None,
         };
@@ -237,9 +237,9 @@ fn result_of(a: &analysis::Analysis<'_>, f: &lint::Finding) -> KrmResult {
             .map(str::to_string)
     };
     KrmResult {
-        message: format!("{} ({})", f.message(&a.model), f.help),
+        message: format!("{} ({})", f.message(&a.model), f.help()),
         severity: f.severity,
-        rule: f.rule,
+        rule: f.rule(),
         resource: [
             o.api_version.to_string(),
             o.kind_name.to_string(),

@@ -45,7 +45,7 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
     let rerender =
         (!second_sources.is_empty()).then(|| confsum::analyze(&second_sources, "default").unwrap());
     let findings = lint::run_with_rerender(&analysis, &sums, &only(id), rerender.as_ref());
-    assert!(findings.iter().all(|f| f.rule == id));
+    assert!(findings.iter().all(|f| f.rule() == id));
     let lines = findings
         .iter()
         .map(|f| sources[0].line_col(f.span.start).0)
@@ -201,7 +201,7 @@ fn inline_suppression_on_object_and_pod_template() {
     let analysis = confsum::analyze(&sources, "default").unwrap();
     let sums = confsum::digest::checksums_lenient(&analysis.model, &analysis.graph, None);
     let findings = lint::run(&analysis, &sums, &LintConfig::default());
-    let ids: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+    let ids: Vec<&str> = findings.iter().map(|f| f.rule()).collect();
     assert!(
         !ids.contains(&"secret-in-env") && !ids.contains(&"missing-object"),
         "{ids:?}"
@@ -244,7 +244,7 @@ fn peer_fixtures_get_the_peers_verdict() {
         let sums = confsum::digest::checksums_lenient(&analysis.model, &analysis.graph, None);
         let findings = lint::run(&analysis, &sums, &LintConfig::default());
         for rule in &rules {
-            let found = findings.iter().any(|f| f.rule == rule);
+            let found = findings.iter().any(|f| f.rule() == rule);
             assert_eq!(
                 found,
                 deny,

@@ -126,41 +126,85 @@ impl Rule {
     }
 }
 
-/// One problem found. 88 bytes: a rule that reports on every object
+/// One problem found. 48 bytes: a rule that reports on every object
 /// (unused-config on 250k ConfigMaps) holds one per object until the
-/// report is written, so what few findings have is boxed.
+/// report is written, so its rule is an index, and its texts one pointer:
+/// to fixed texts, or to its own texts with what few findings have
+/// (other places, a fix).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub rule: &'static str,
-    pub severity: Severity,
-    pub message: Message,
-    pub help: Help,
     pub span: Range<usize>,
     /// Index of the source ([`Finding::file`]).
     file_at: u32,
     /// The object reported on ([`Finding::object`]), or [`NO_OBJECT`].
     object_at: u32,
-    /// Other places and a fix: few findings have either.
-    extra: Option<Box<Extra>>,
+    /// Index of the rule in [`rules::ALL`] ([`Finding::rule`]).
+    rule_at: u8,
+    pub severity: Severity,
+    said: Said,
 }
 
 /// [`Finding::object_at`] of a finding on a document that is no object.
 const NO_OBJECT: u32 = u32::MAX;
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Extra {
+/// What a finding says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Said {
+    Fixed(&'static Fixed),
+    Own(Box<Own>),
+}
+
+/// A finding's own texts, and what few findings have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Own {
+    message: String,
+    help: Help,
     related: Vec<Related>,
     fix: Option<FixRequest>,
 }
 
+/// Fixed texts about a finding's object, for a rule that may report on
+/// every object of a kind (unused-config on 250k ConfigMaps): no text is
+/// held per finding, and the object's kind and name are put in
+/// ([`OBJECT`]) when it is shown.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Fixed {
+    /// [`OBJECT`] in the text stands for the object's kind and name.
+    pub message: &'static str,
+    pub help: &'static str,
+}
+
 impl Finding {
+    /// The rule's id.
+    pub fn rule(&self) -> &'static str {
+        rules::ALL[self.rule_at as usize].id
+    }
+
     /// What the finding says, as shown.
     pub fn message<'m>(&'m self, model: &crate::model::Model<'_>) -> Cow<'m, str> {
-        match &self.message {
-            Message::Text(text) => Cow::Borrowed(text),
-            Message::About(text) => {
-                Cow::Owned(about(text, self.object().map(|o| &model.objects[o])))
-            }
+        match &self.said {
+            Said::Own(own) => Cow::Borrowed(&own.message),
+            Said::Fixed(fixed) => Cow::Owned(about(
+                fixed.message,
+                self.object().map(|o| &model.objects[o]),
+            )),
+        }
+    }
+
+    /// How to fix it.
+    pub fn help(&self) -> &str {
+        match &self.said {
+            Said::Own(own) => &own.help,
+            Said::Fixed(fixed) => fixed.help,
+        }
+    }
+
+    /// The message and help as shown, moved out of the finding (`object`
+    /// is the one it reports on): an own text is not copied.
+    pub fn into_texts(self, object: Option<&Object>) -> (String, Cow<'static, str>) {
+        match self.said {
+            Said::Own(own) => (own.message, own.help.into()),
+            Said::Fixed(fixed) => (about(fixed.message, object), Cow::Borrowed(fixed.help)),
         }
     }
 
@@ -177,36 +221,43 @@ impl Finding {
 
     /// Other places that explain the finding (the object that lacks a key).
     pub fn related(&self) -> &[Related] {
-        self.extra.as_ref().map_or(&[], |e| &e.related)
+        match &self.said {
+            Said::Own(own) => &own.related,
+            Said::Fixed(_) => &[],
+        }
     }
 
     /// What would fix it in a chart's templates, when the rule knows.
     pub fn fix(&self) -> Option<&FixRequest> {
-        self.extra.as_ref()?.fix.as_ref()
+        match &self.said {
+            Said::Own(own) => own.fix.as_ref(),
+            Said::Fixed(_) => None,
+        }
     }
 
-    fn extra(&mut self) -> &mut Extra {
-        self.extra.get_or_insert_default()
+    /// The finding's own texts, made from fixed ones when it has none yet.
+    fn own(&mut self, objects: &[Object]) -> &mut Own {
+        if let Said::Fixed(fixed) = self.said {
+            let object = self.object().map(|o| &objects[o]);
+            self.said = Said::Own(Box::new(Own {
+                message: about(fixed.message, object),
+                help: Help::Fixed(fixed.help),
+                related: Vec::new(),
+                fix: None,
+            }));
+        }
+        match &mut self.said {
+            Said::Own(own) => own,
+            Said::Fixed(_) => unreachable!("made own above"),
+        }
     }
 }
 
-/// What a finding says: its own text, or a fixed text about its object,
-/// whose name is put in when it is shown. A rule that reports every
-/// object of a kind (unused-config on 250k ConfigMaps) then holds no text
-/// per finding. An own text is boxed, so that a message is two words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Message {
-    Text(Box<String>),
-    /// [`OBJECT`] in the text stands for the object's kind and name.
-    About(&'static str),
-}
-
-/// How to fix a finding: most rules' help is a fixed text, borrowed; an
-/// own text is boxed, so that help is two words.
+/// How to fix a finding: most rules' help is a fixed text, borrowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Help {
     Fixed(&'static str),
-    Own(Box<String>),
+    Own(String),
 }
 
 impl std::ops::Deref for Help {
@@ -233,7 +284,7 @@ impl From<&'static str> for Help {
 
 impl From<String> for Help {
     fn from(text: String) -> Self {
-        Help::Own(Box::new(text))
+        Help::Own(text)
     }
 }
 
@@ -241,33 +292,16 @@ impl From<Help> for Cow<'static, str> {
     fn from(help: Help) -> Self {
         match help {
             Help::Fixed(text) => Cow::Borrowed(text),
-            Help::Own(text) => Cow::Owned(*text),
+            Help::Own(text) => Cow::Owned(text),
         }
     }
 }
 
-/// Where a [`Message::About`] names its object.
+/// Where a [`Fixed`] message names its object.
 pub const OBJECT: &str = "{object}";
-
-impl Message {
-    /// The text as shown, of a finding on `object`: a finding's own text
-    /// is moved, not copied.
-    pub fn into_text(self, object: Option<&Object>) -> String {
-        match self {
-            Message::Text(text) => *text,
-            Message::About(text) => about(text, object),
-        }
-    }
-}
 
 fn about(text: &str, object: Option<&Object>) -> String {
     text.replace(OBJECT, &object.map(object_name).unwrap_or_default())
-}
-
-impl From<String> for Message {
-    fn from(text: String) -> Self {
-        Message::Text(Box::new(text))
-    }
 }
 
 /// A fix in terms of the render: the workload whose template should hash
@@ -334,7 +368,8 @@ fn object_name(o: &Object) -> String {
 
 /// Collects the findings of one rule.
 pub struct Reporter {
-    rule: &'static str,
+    /// Index of the rule in [`rules::ALL`].
+    rule_at: u8,
     severity: Severity,
     found: Vec<Finding>,
 }
@@ -346,7 +381,7 @@ impl Reporter {
         ctx: &Context<'_, '_>,
         obj: ObjId,
         node: NodeId,
-        message: impl Into<Message>,
+        message: impl Into<String>,
         help: impl Into<Help>,
     ) {
         let span = ctx.doc(obj).node(node).span.clone();
@@ -358,39 +393,56 @@ impl Reporter {
         ctx: &Context<'_, '_>,
         obj: ObjId,
         span: Range<usize>,
-        message: impl Into<Message>,
+        message: impl Into<String>,
         help: impl Into<Help>,
     ) {
-        self.found.push(Finding {
-            rule: self.rule,
-            severity: self.severity,
+        let said = Said::Own(Box::new(Own {
             message: message.into(),
             help: help.into(),
-            span,
-            file_at: crate::model::index32(ctx.object(obj).file()),
-            object_at: crate::model::index32(obj),
-            extra: None,
-        });
+            related: Vec::new(),
+            fix: None,
+        }));
+        self.push(ctx.object(obj).file(), Some(obj), span, said);
+    }
+
+    /// Report on `obj`, at `span`, with texts that name no more than the
+    /// object: no text is held per finding.
+    pub fn report_fixed(
+        &mut self,
+        ctx: &Context<'_, '_>,
+        obj: ObjId,
+        span: Range<usize>,
+        said: &'static Fixed,
+    ) {
+        self.push(ctx.object(obj).file(), Some(obj), span, Said::Fixed(said));
     }
 
     /// Report a document that is no object: at `offset` of source `file`.
     pub fn report_broken(&mut self, b: &crate::model::Broken, help: impl Into<Help>) {
-        self.found.push(Finding {
-            rule: self.rule,
-            severity: self.severity,
-            message: b.message.clone().into(),
+        let said = Said::Own(Box::new(Own {
+            message: b.message.clone(),
             help: help.into(),
-            span: b.offset..b.offset,
-            file_at: crate::model::index32(b.file),
-            object_at: NO_OBJECT,
-            extra: None,
+            related: Vec::new(),
+            fix: None,
+        }));
+        self.push(b.file, None, b.offset..b.offset, said);
+    }
+
+    fn push(&mut self, file: usize, obj: Option<ObjId>, span: Range<usize>, said: Said) {
+        self.found.push(Finding {
+            span,
+            file_at: crate::model::index32(file),
+            object_at: obj.map_or(NO_OBJECT, crate::model::index32),
+            rule_at: self.rule_at,
+            severity: self.severity,
+            said,
         });
     }
 
-    /// Attach a fix to the finding just reported.
-    pub fn fix(&mut self, request: FixRequest) {
+/// Attach a fix to the finding just reported.
+    pub fn fix(&mut self, ctx: &Context<'_, '_>, request: FixRequest) {
         if let Some(f) = self.found.last_mut() {
-            f.extra().fix = Some(request);
+            f.own(&ctx.analysis.model.objects).fix = Some(request);
         }
     }
 
@@ -406,7 +458,7 @@ impl Reporter {
     /// `obj`'s document, labelled.
     pub fn related(&mut self, ctx: &Context<'_, '_>, obj: ObjId, node: NodeId, label: String) {
         if let Some(f) = self.found.last_mut() {
-            f.extra().related.push(Related {
+            f.own(&ctx.analysis.model.objects).related.push(Related {
                 file: ctx.object(obj).file(),
                 span: ctx.doc(obj).node(node).span.clone(),
                 label,
@@ -452,10 +504,11 @@ pub fn run_with(
     use rayon::prelude::*;
     let per_rule: Vec<Vec<Finding>> = rules::ALL
         .par_iter()
-        .filter_map(|rule| Some((rule, config.severity(rule)?)))
-        .map(|(rule, severity)| {
+        .enumerate()
+        .filter_map(|(at, rule)| Some((at, rule, config.severity(rule)?)))
+        .map(|(at, rule, severity)| {
             let mut reporter = Reporter {
-                rule: rule.id,
+                rule_at: u8::try_from(at).expect("under 256 rules"),
                 severity,
                 found: Vec::new(),
             };
@@ -477,7 +530,7 @@ pub fn run_with(
     for mut found in per_rule {
         findings.append(&mut found);
     }
-    sort_in_place(&mut findings, |f| (f.file_at, f.span.start, f.rule));
+    sort_in_place(&mut findings, |f| (f.file_at, f.span.start, f.rule()));
     findings.dedup();
     findings
 }
@@ -601,7 +654,7 @@ fn suppressed(ctx: &Context<'_, '_>, f: &Finding) -> bool {
         node.and_then(|n| doc.str_at(n, &["metadata", "annotations", IGNORE_ANNOTATION]))
             .is_some_and(|ids| {
                 ids.split(',')
-                    .any(|id| id.trim() == f.rule || id.trim() == "all")
+                    .any(|id| id.trim() == f.rule() || id.trim() == "all")
             })
     };
     listed(Some(obj.node))
@@ -618,9 +671,7 @@ mod tests {
     /// A finding per object of 250k is held until the report is written.
     #[test]
     fn a_finding_stays_small() {
-        assert!(std::mem::size_of::<Finding>() <= 88);
-        assert_eq!(std::mem::size_of::<Message>(), 16);
-        assert_eq!(std::mem::size_of::<Help>(), 16);
+        assert!(std::mem::size_of::<Finding>() <= 48);
     }
 
     /// Sorting in place orders as the standard stable sort does: equal
@@ -874,7 +925,7 @@ spec:
         assert_eq!(found, lint(&full));
         let rules: Vec<(&str, &str)> = found
             .iter()
-            .map(|f| (f.rule, &text[f.span.clone()]))
+            .map(|f| (f.rule(), &text[f.span.clone()]))
             .collect();
         for expected in [
             ("unused-config", "unread"),

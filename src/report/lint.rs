@@ -207,14 +207,15 @@ fn item(
             }
         })
         .collect();
-    let message = f.message.into_text(obj);
+    let (rule, severity, span) = (f.rule(), f.severity, f.span.clone());
+    let (message, help) = f.into_texts(obj);
     Item {
-        rule: f.rule,
-        severity: f.severity,
+        rule,
+        severity,
         message: shown_owned(message),
-        help: match escape_control(&f.help) {
+        help: match escape_control(&help) {
             std::borrow::Cow::Owned(escaped) => std::borrow::Cow::Owned(escaped),
-            std::borrow::Cow::Borrowed(_) => f.help.into(),
+            std::borrow::Cow::Borrowed(_) => help,
         },
         file,
         line,
@@ -239,7 +240,7 @@ fn item(
         scope: (!source.scope.is_empty()).then(|| shown(&source.scope)),
         fix: None,
         window_text,
-        span: f.span,
+        span,
         window,
     }
 }

@@ -152,7 +152,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             r.at_most(crate::lint::Severity::Info);
         }
         if !uncovered.is_empty() {
-            r.fix(crate::lint::FixRequest {
+            r.fix(ctx, crate::lint::FixRequest {
                 workload: w.object,
                 objects: uncovered,
             });
