@@ -206,7 +206,7 @@ spec:
         let unused: Vec<&str> = findings
             .iter()
             .filter(|f| f.rule() == "unused-config")
-            .map(|f| &input[f.span.clone()])
+            .map(|f| &input[f.span()])
             .collect();
         assert_eq!(unused, ["unused"], "the labelled one is discovered");
         assert_eq!(configs(&lint)[1], (true, false), "and holds no data after");

@@ -48,7 +48,7 @@ fn lint_file(id: &str, name: &str) -> (BTreeSet<usize>, String) {
     assert!(findings.iter().all(|f| f.rule() == id));
     let lines = findings
         .iter()
-        .map(|f| sources[0].line_col(f.span.start).0)
+        .map(|f| sources[0].line_col(f.span().start).0)
         .collect();
     let human = confsum::report::lint::human(
         &confsum::report::lint::items(&mut analysis, findings, &Default::default()),

@@ -65,6 +65,9 @@ pub struct Rule {
     pub doc: &'static str,
     pub check: fn(&Context<'_, '_>, &mut Reporter),
     pub scope: Scope,
+    /// The texts of a rule that may report on every object of a kind
+    /// ([`Reporter::report_fixed`]).
+    pub fixed: Option<&'static Fixed>,
 }
 
 impl Rule {
@@ -126,14 +129,16 @@ impl Rule {
     }
 }
 
-/// One problem found. 48 bytes: a rule that reports on every object
+/// One problem found. 32 bytes: a rule that reports on every object
 /// (unused-config on 250k ConfigMaps) holds one per object until the
-/// report is written, so its rule is an index, and its texts one pointer:
-/// to fixed texts, or to its own texts with what few findings have
-/// (other places, a fix).
+/// report is written. Its rule is an index; its span's length 32 bits (a
+/// span is within one document, under 4 GiB); its texts are the rule's
+/// fixed texts ([`Rule::fixed`]), or its own, boxed with what few
+/// findings have (other places, a fix).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub span: Range<usize>,
+    span_start: usize,
+    span_len: u32,
     /// Index of the source ([`Finding::file`]).
     file_at: u32,
     /// The object reported on ([`Finding::object`]), or [`NO_OBJECT`].
@@ -141,18 +146,12 @@ pub struct Finding {
     /// Index of the rule in [`rules::ALL`] ([`Finding::rule`]).
     rule_at: u8,
     pub severity: Severity,
-    said: Said,
+    /// Its own texts; none for the rule's fixed texts.
+    own: Option<Box<Own>>,
 }
 
 /// [`Finding::object_at`] of a finding on a document that is no object.
 const NO_OBJECT: u32 = u32::MAX;
-
-/// What a finding says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Said {
-    Fixed(&'static Fixed),
-    Own(Box<Own>),
-}
 
 /// A finding's own texts, and what few findings have.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,15 +176,31 @@ pub struct Fixed {
 impl Finding {
     /// The rule's id.
     pub fn rule(&self) -> &'static str {
-        rules::ALL[self.rule_at as usize].id
+        self.of_rule().id
+    }
+
+    fn of_rule(&self) -> &'static Rule {
+        rules::ALL[self.rule_at as usize]
+    }
+
+    /// The bytes it points at in its source.
+    pub fn span(&self) -> Range<usize> {
+        self.span_start..self.span_start + self.span_len as usize
+    }
+
+    /// The rule's fixed texts, for a finding with none of its own.
+    fn fixed(&self) -> &'static Fixed {
+        self.of_rule()
+            .fixed
+            .expect("a finding without texts of its own is of a rule with fixed texts")
     }
 
     /// What the finding says, as shown.
     pub fn message<'m>(&'m self, model: &crate::model::Model<'_>) -> Cow<'m, str> {
-        match &self.said {
-            Said::Own(own) => Cow::Borrowed(&own.message),
-            Said::Fixed(fixed) => Cow::Owned(about(
-                fixed.message,
+        match &self.own {
+            Some(own) => Cow::Borrowed(&own.message),
+            None => Cow::Owned(about(
+                self.fixed().message,
                 self.object().map(|o| &model.objects[o]),
             )),
         }
@@ -193,18 +208,21 @@ impl Finding {
 
     /// How to fix it.
     pub fn help(&self) -> &str {
-        match &self.said {
-            Said::Own(own) => &own.help,
-            Said::Fixed(fixed) => fixed.help,
+        match &self.own {
+            Some(own) => &own.help,
+            None => self.fixed().help,
         }
     }
 
     /// The message and help as shown, moved out of the finding (`object`
     /// is the one it reports on): an own text is not copied.
     pub fn into_texts(self, object: Option<&Object>) -> (String, Cow<'static, str>) {
-        match self.said {
-            Said::Own(own) => (own.message, own.help.into()),
-            Said::Fixed(fixed) => (about(fixed.message, object), Cow::Borrowed(fixed.help)),
+        match self.own {
+            Some(own) => (own.message, own.help.into()),
+            None => {
+                let fixed = self.fixed();
+                (about(fixed.message, object), Cow::Borrowed(fixed.help))
+            }
         }
     }
 
@@ -221,35 +239,27 @@ impl Finding {
 
     /// Other places that explain the finding (the object that lacks a key).
     pub fn related(&self) -> &[Related] {
-        match &self.said {
-            Said::Own(own) => &own.related,
-            Said::Fixed(_) => &[],
-        }
+        self.own.as_ref().map_or(&[], |own| &own.related)
     }
 
     /// What would fix it in a chart's templates, when the rule knows.
     pub fn fix(&self) -> Option<&FixRequest> {
-        match &self.said {
-            Said::Own(own) => own.fix.as_ref(),
-            Said::Fixed(_) => None,
-        }
+        self.own.as_ref()?.fix.as_ref()
     }
 
-    /// The finding's own texts, made from fixed ones when it has none yet.
+    /// The finding's own texts, made from the fixed ones when it has none.
     fn own(&mut self, objects: &[Object]) -> &mut Own {
-        if let Said::Fixed(fixed) = self.said {
+        if self.own.is_none() {
+            let fixed = self.fixed();
             let object = self.object().map(|o| &objects[o]);
-            self.said = Said::Own(Box::new(Own {
+            self.own = Some(Box::new(Own {
                 message: about(fixed.message, object),
                 help: Help::Fixed(fixed.help),
                 related: Vec::new(),
                 fix: None,
             }));
         }
-        match &mut self.said {
-            Said::Own(own) => own,
-            Said::Fixed(_) => unreachable!("made own above"),
-        }
+        self.own.as_mut().expect("made above")
     }
 }
 
@@ -396,50 +406,45 @@ impl Reporter {
         message: impl Into<String>,
         help: impl Into<Help>,
     ) {
-        let said = Said::Own(Box::new(Own {
+        let own = Own {
             message: message.into(),
             help: help.into(),
             related: Vec::new(),
             fix: None,
-        }));
-        self.push(ctx.object(obj).file(), Some(obj), span, said);
+        };
+        self.push(ctx.object(obj).file(), Some(obj), span, Some(Box::new(own)));
     }
 
-    /// Report on `obj`, at `span`, with texts that name no more than the
-    /// object: no text is held per finding.
-    pub fn report_fixed(
-        &mut self,
-        ctx: &Context<'_, '_>,
-        obj: ObjId,
-        span: Range<usize>,
-        said: &'static Fixed,
-    ) {
-        self.push(ctx.object(obj).file(), Some(obj), span, Said::Fixed(said));
+    /// Report on `obj`, at `span`, with the rule's fixed texts
+    /// ([`Rule::fixed`]): no text is held per finding.
+    pub fn report_fixed(&mut self, ctx: &Context<'_, '_>, obj: ObjId, span: Range<usize>) {
+        self.push(ctx.object(obj).file(), Some(obj), span, None);
     }
 
     /// Report a document that is no object: at `offset` of source `file`.
     pub fn report_broken(&mut self, b: &crate::model::Broken, help: impl Into<Help>) {
-        let said = Said::Own(Box::new(Own {
+        let own = Own {
             message: b.message.clone(),
             help: help.into(),
             related: Vec::new(),
             fix: None,
-        }));
-        self.push(b.file, None, b.offset..b.offset, said);
+        };
+        self.push(b.file, None, b.offset..b.offset, Some(Box::new(own)));
     }
 
-    fn push(&mut self, file: usize, obj: Option<ObjId>, span: Range<usize>, said: Said) {
+    fn push(&mut self, file: usize, obj: Option<ObjId>, span: Range<usize>, own: Option<Box<Own>>) {
         self.found.push(Finding {
-            span,
+            span_start: span.start,
+            span_len: u32::try_from(span.len()).expect("a span within a document, under 4 GiB"),
             file_at: crate::model::index32(file),
             object_at: obj.map_or(NO_OBJECT, crate::model::index32),
             rule_at: self.rule_at,
             severity: self.severity,
-            said,
+            own,
         });
     }
 
-/// Attach a fix to the finding just reported.
+    /// Attach a fix to the finding just reported.
     pub fn fix(&mut self, ctx: &Context<'_, '_>, request: FixRequest) {
         if let Some(f) = self.found.last_mut() {
             f.own(&ctx.analysis.model.objects).fix = Some(request);
@@ -530,7 +535,7 @@ pub fn run_with(
     for mut found in per_rule {
         findings.append(&mut found);
     }
-    sort_in_place(&mut findings, |f| (f.file_at, f.span.start, f.rule()));
+    sort_in_place(&mut findings, |f| (f.file_at, f.span_start, f.rule()));
     findings.dedup();
     findings
 }
@@ -671,7 +676,7 @@ mod tests {
     /// A finding per object of 250k is held until the report is written.
     #[test]
     fn a_finding_stays_small() {
-        assert!(std::mem::size_of::<Finding>() <= 48);
+        assert!(std::mem::size_of::<Finding>() <= 32);
     }
 
     /// Sorting in place orders as the standard stable sort does: equal
@@ -923,10 +928,7 @@ spec:
         };
         let found = lint(&lean);
         assert_eq!(found, lint(&full));
-        let rules: Vec<(&str, &str)> = found
-            .iter()
-            .map(|f| (f.rule(), &text[f.span.clone()]))
-            .collect();
+        let rules: Vec<(&str, &str)> = found.iter().map(|f| (f.rule(), &text[f.span()])).collect();
         for expected in [
             ("unused-config", "unread"),
             ("object-near-size-limit", "big"),

@@ -179,8 +179,9 @@ fn item(
 ) -> Item {
     let source = analysis.model.files[f.file()].source;
     let obj = f.object().map(|o| &analysis.model.objects[o]);
-    let (line, column) = source.line_col(f.span.start);
-    let (end_line, end_column) = source.line_col(f.span.end.max(f.span.start));
+    let span = f.span();
+    let (line, column) = source.line_col(span.start);
+    let (end_line, end_column) = source.line_col(span.end);
     let window = source.lines_range(line.saturating_sub(1), end_line + 1);
     let window_text = masked_window(&source.text, window.clone(), spans);
     let template = obj.and_then(|o| analysis.model.doc(o).template());
@@ -207,7 +208,7 @@ fn item(
             }
         })
         .collect();
-    let (rule, severity, span) = (f.rule(), f.severity, f.span.clone());
+    let (rule, severity) = (f.rule(), f.severity);
     let (message, help) = f.into_texts(obj);
     Item {
         rule,

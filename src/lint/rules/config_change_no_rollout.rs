@@ -152,10 +152,13 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             r.at_most(crate::lint::Severity::Info);
         }
         if !uncovered.is_empty() {
-            r.fix(ctx, crate::lint::FixRequest {
-                workload: w.object,
-                objects: uncovered,
-            });
+            r.fix(
+                ctx,
+                crate::lint::FixRequest {
+                    workload: w.object,
+                    objects: uncovered,
+                },
+            );
         }
     }
 }

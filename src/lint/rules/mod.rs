@@ -7,12 +7,16 @@ use crate::model::{ConfigKind, Kind, ObjId};
 use crate::yaml::NodeId;
 
 /// Declare a rule: its doc comment, type, id, default severity and check;
-/// optionally the input it needs (`Chart`; rendered input by default).
+/// optionally the input it needs (`Chart`; rendered input by default) and
+/// its fixed texts ([`crate::lint::Rule::fixed`]).
 macro_rules! rule {
     ($(#[doc = $doc:literal])+ $name:ident, $id:literal, $severity:ident, $check:path) => {
         rule!($(#[doc = $doc])+ $name, $id, $severity, $check, Rendered);
     };
     ($(#[doc = $doc:literal])+ $name:ident, $id:literal, $severity:ident, $check:path, $scope:ident) => {
+        rule!($(#[doc = $doc])+ $name, $id, $severity, $check, $scope, None);
+    };
+    ($(#[doc = $doc:literal])+ $name:ident, $id:literal, $severity:ident, $check:path, $scope:ident, $fixed:expr) => {
         $(#[doc = $doc])+
         pub struct $name;
         pub const RULE: $crate::lint::Rule = $crate::lint::Rule {
@@ -21,6 +25,7 @@ macro_rules! rule {
             doc: concat!($($doc, "\n"),+),
             check: $check,
             scope: $crate::lint::Scope::$scope,
+            fixed: $fixed,
         };
     };
 }

@@ -33,10 +33,10 @@ rule! {
     /// `app-config-v2`.
     /// Use instead: point the consumer at it, or, when something outside the input
     /// reads it, say so with the annotation `confsum.dev/ignore: unused-config`.
-    UnusedConfig, "unused-config", Info, check
+    UnusedConfig, "unused-config", Info, check, Rendered, Some(&UNUSED)
 }
 
-/// The same texts for every finding: 250k unused ConfigMaps hold none.
+/// The texts of every finding: 250k unused ConfigMaps hold none.
 static UNUSED: Fixed = Fixed {
     message: "nothing in the input consumes {object}: no container reads or mounts it, no workload's ServiceAccount may read it, no container names it, and no other object refers to it",
     help: "if something outside this input reads it, mark it `confsum.dev/ignore: unused-config`; if nothing does, it is left over",
@@ -57,6 +57,6 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         if ctx.usage().other_use(obj, kind).is_some() {
             continue;
         }
-        r.report_fixed(ctx, obj, config_name_span(ctx, obj), &UNUSED);
+        r.report_fixed(ctx, obj, config_name_span(ctx, obj));
     }
 }
