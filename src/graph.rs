@@ -286,7 +286,7 @@ type ConfigKey<'m> = (ConfigKind, usize, &'m str, &'m str);
 fn config_key<'m>(model: &'m Model<'_>, obj: ObjId) -> Option<ConfigKey<'m>> {
     let o = &model.objects[obj];
     match o.kind {
-        Kind::Config(k) => Some((k, o.scope(), o.namespace.as_str(), o.name.as_str())),
+        Kind::Config(k) => Some((k, model.scope_of(o), o.namespace.as_str(), o.name.as_str())),
         _ => None,
     }
 }
@@ -379,7 +379,7 @@ impl Graph {
         from: &crate::model::Object,
         name: &str,
     ) -> Option<ObjId> {
-        self.find_in(model, kind, from.scope(), &from.namespace, name)
+        self.find_in(model, kind, model.scope_of(from), &from.namespace, name)
     }
 
     /// The ConfigMap or Secret `name` in `namespace` of scope `scope`.
@@ -535,7 +535,7 @@ fn merge_refs(
         let target = lookup(
             model,
             index,
-            (first.kind, o.scope(), &o.namespace, &first.name),
+            (first.kind, model.scope_of(o), &o.namespace, &first.name),
         );
         let mut r = Ref {
             kind: first.kind,
@@ -546,13 +546,14 @@ fn merge_refs(
             target,
             excluded: None,
             external: target.is_none()
-                && (model
-                    .generated
-                    .contains(&(o.scope(), first.kind, first.name.to_string()))
-                    || policy
-                        .external
-                        .iter()
-                        .any(|s| s.names(first.kind.as_str(), &o.namespace, &first.name))),
+                && (model.generated.contains(&(
+                    model.scope_of(o),
+                    first.kind,
+                    first.name.to_string(),
+                )) || policy
+                    .external
+                    .iter()
+                    .any(|s| s.names(first.kind.as_str(), &o.namespace, &first.name))),
         };
         // Whether some use counts, the first reason one does not, and the
         // keys so far (made a set once, at the end).
@@ -586,7 +587,7 @@ fn merge_refs(
 /// Why a ConfigMap or Secret is left out of every checksum, if it is.
 fn object_opt_out(model: &Model<'_>, t: ObjId, policy: &Policy) -> Option<Excluded> {
     let o = &model.objects[t];
-    if o.hash_off {
+    if o.hash_off() {
         return Some(Excluded::OptedOut(format!(
             "{}: \"false\"",
             crate::model::HASH_ANNOTATION

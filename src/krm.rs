@@ -244,7 +244,7 @@ fn result_of(a: &analysis::Analysis<'_>, f: &lint::Finding) -> KrmResult {
             o.api_version.to_string(),
             o.kind_name.to_string(),
             o.name.to_string(),
-            if o.namespace_defaulted {
+            if o.namespace_defaulted() {
                 String::new()
             } else {
                 o.namespace.to_string()

@@ -35,7 +35,7 @@ impl std::fmt::Display for Ident {
 
 fn ident(model: &crate::model::Model<'_>, o: &Object) -> Ident {
     Ident {
-        scope: model.scopes[o.scope()].clone(),
+        scope: model.scopes[model.scope_of(o)].clone(),
         kind: o.kind_name.to_string(),
         namespace: o.namespace.to_string(),
         name: o.name.to_string(),

@@ -109,12 +109,12 @@ impl<'m, 'a> Usage<'m, 'a> {
             for (namespace, names) in model.rbac().readable(o, account, kind) {
                 if names.is_empty() {
                     self.read_all
-                        .entry((o.scope(), namespace, kind))
+                        .entry((self.model.scope_of(o), namespace, kind))
                         .or_insert(i);
                 } else {
                     for n in names {
                         self.read_named
-                            .entry((o.scope(), namespace.clone(), kind, n))
+                            .entry((self.model.scope_of(o), namespace.clone(), kind, n))
                             .or_insert(i);
                     }
                 }
@@ -123,8 +123,12 @@ impl<'m, 'a> Usage<'m, 'a> {
         // What its ServiceAccount may create, by name ("" for any namespace).
         for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
             for (namespace, name) in model.rbac().created_names(o, account, kind) {
-                self.produced
-                    .insert((o.scope(), namespace.unwrap_or_default(), kind, name));
+                self.produced.insert((
+                    self.model.scope_of(o),
+                    namespace.unwrap_or_default(),
+                    kind,
+                    name,
+                ));
             }
         }
         let Some(spec) = spec else {
@@ -138,10 +142,16 @@ impl<'m, 'a> Usage<'m, 'a> {
             for s in container_strings(doc, c) {
                 for token in tokens(&s) {
                     if is_job {
-                        self.named_by_job
-                            .insert((o.scope(), o.namespace, token.clone()));
+                        self.named_by_job.insert((
+                            self.model.scope_of(o),
+                            o.namespace,
+                            token.clone(),
+                        ));
                     }
-                    let by = self.named.entry((o.scope(), token)).or_default();
+                    let by = self
+                        .named
+                        .entry((self.model.scope_of(o), token))
+                        .or_default();
                     if by.last() != Some(&i) {
                         by.push(i);
                     }
@@ -149,7 +159,8 @@ impl<'m, 'a> Usage<'m, 'a> {
             }
             if let Some(sidecar) = sidecar_discovery(doc, c) {
                 let (label, value, kinds) = sidecar;
-                self.sidecars.push((o.scope(), label, value, kinds));
+                self.sidecars
+                    .push((self.model.scope_of(o), label, value, kinds));
             }
         }
     }
@@ -174,7 +185,7 @@ impl<'m, 'a> Usage<'m, 'a> {
         };
         for (name, kinds) in found {
             self.referenced
-                .entry((o.scope(), name))
+                .entry((self.model.scope_of(o), name))
                 .or_insert((i, kinds));
         }
     }
@@ -185,20 +196,25 @@ impl<'m, 'a> Usage<'m, 'a> {
         let o = &self.model.objects[obj];
         let ns = Some(o.namespace.to_string());
         for namespace in [ns.clone(), None] {
-            if let Some(&w) = self.read_all.get(&(o.scope(), namespace.clone(), kind)) {
+            if let Some(&w) = self
+                .read_all
+                .get(&(self.model.scope_of(o), namespace.clone(), kind))
+            {
                 return Some(OtherUse::ReadThroughApi(w));
             }
-            if let Some(&w) = self
-                .read_named
-                .get(&(o.scope(), namespace, kind, o.name.to_string()))
+            if let Some(&w) =
+                self.read_named
+                    .get(&(self.model.scope_of(o), namespace, kind, o.name.to_string()))
             {
                 return Some(OtherUse::ReadThroughApi(w));
             }
         }
-        if let Some(by) = self.named.get(&(o.scope(), o.name.clone())) {
+        if let Some(by) = self.named.get(&(self.model.scope_of(o), o.name.clone())) {
             return Some(OtherUse::NamedBy(by[0]));
         }
-        if let Some((r, kinds)) = self.referenced.get(&(o.scope(), o.name.to_string()))
+        if let Some((r, kinds)) = self
+            .referenced
+            .get(&(self.model.scope_of(o), o.name.to_string()))
             && kinds.contains(&kind)
         {
             return Some(OtherUse::ReferencedBy(*r));
@@ -212,7 +228,7 @@ impl<'m, 'a> Usage<'m, 'a> {
             false => doc.str_at(o.node, &["metadata", "labels", key]),
         };
         for (scope, key, value, kinds) in &self.sidecars {
-            if *scope == o.scope()
+            if *scope == self.model.scope_of(o)
                 && kinds.contains(&kind)
                 && label(key).is_some_and(|v| value.as_deref().is_none_or(|want| want == v))
             {
@@ -279,8 +295,12 @@ impl<'m, 'a> Usage<'m, 'a> {
             _ => {}
         }
         for n in names {
-            self.produced
-                .insert((o.scope(), o.namespace.to_string(), ConfigKind::Secret, n));
+            self.produced.insert((
+                self.model.scope_of(o),
+                o.namespace.to_string(),
+                ConfigKind::Secret,
+                n,
+            ));
         }
     }
 }

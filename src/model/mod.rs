@@ -36,6 +36,8 @@ pub struct ParsedSource<'a> {
     /// What each kept document yields, read as it was parsed; taken by
     /// [`Model::build`].
     read: Vec<Found>,
+    /// Index of the file's scope in [`Model::scopes`] ([`Model::scope_of`]).
+    scope_at: u32,
 }
 
 /// Why a parse let a document go (the tallies of [`yaml::Keeping::Drop`]).
@@ -66,7 +68,13 @@ impl<'a> ParsedSource<'a> {
             broken,
             dropped: stream.dropped,
             read: stream.visited,
+            scope_at: 0,
         }
+    }
+
+    /// Index of the file's scope in [`Model::scopes`].
+    pub fn scope(&self) -> usize {
+        self.scope_at as usize
     }
 
     /// Documents parsed and let go because `why`.
@@ -83,6 +91,7 @@ impl<'a> ParsedSource<'a> {
             broken: Vec::new(),
             dropped: [0; yaml::TALLIES],
             read: Vec::new(),
+            scope_at: 0,
         }
     }
 }
@@ -544,17 +553,12 @@ pub struct Object {
     pub kind_name: Interned,
     pub name: CompactString,
     pub namespace: Interned,
-    /// Whether `metadata.namespace` was absent (the release namespace applies).
-    pub namespace_defaulted: bool,
+    /// [`Object::namespace_defaulted`] and [`Object::hash_off`], a bit
+    /// each: one byte, which keeps an object at 72 bytes.
+    flags: u8,
     /// Whether lint reads nothing of the object but its names (see
     /// [`Release::Inert`]): its tree was let go as it was parsed.
     pub inert: bool,
-    /// Whether a ConfigMap or Secret says `confsum.dev/hash: "false"`: no
-    /// checksum covers it. Read as it is parsed, so that the graph reads
-    /// no config's data for this.
-    pub hash_off: bool,
-    /// Index of the object's scope in [`Model::scopes`] ([`Object::scope`]).
-    scope_at: u32,
     /// A ConfigMap's or Secret's data ([`Model::config_data`]): read on
     /// first use, or as it is parsed for a config whose tree goes then;
     /// or what RBAC says of an inert role or binding
@@ -573,7 +577,27 @@ enum Held {
 /// The data of an object that is no config.
 static NO_DATA: std::sync::LazyLock<ConfigData> = std::sync::LazyLock::new(ConfigData::default);
 
+/// `bit` if `set`.
+fn flag(bit: u8, set: bool) -> u8 {
+    if set { bit } else { 0 }
+}
+
 impl Object {
+    const NAMESPACE_DEFAULTED: u8 = 1;
+    const HASH_OFF: u8 = 2;
+
+    /// Whether `metadata.namespace` was absent (the release namespace applies).
+    pub fn namespace_defaulted(&self) -> bool {
+        self.flags & Self::NAMESPACE_DEFAULTED != 0
+    }
+
+    /// Whether a ConfigMap or Secret says `confsum.dev/hash: "false"`: no
+    /// checksum covers it. Read as it is parsed, so that the graph reads
+    /// no config's data for this.
+    pub fn hash_off(&self) -> bool {
+        self.flags & Self::HASH_OFF != 0
+    }
+
     /// Index of the source in the model's sources.
     #[inline]
     pub fn file(&self) -> usize {
@@ -584,13 +608,6 @@ impl Object {
     #[inline]
     pub fn doc(&self) -> usize {
         self.doc_at as usize
-    }
-
-    /// Index of the object's scope in [`Model::scopes`]: objects resolve
-    /// references only within their scope.
-    #[inline]
-    pub fn scope(&self) -> usize {
-        self.scope_at as usize
     }
 
     /// A config's data if it has been read ([`Model::config_data`] reads it).
@@ -792,13 +809,16 @@ impl<'a> Model<'a> {
                 }
             })
             .collect();
+        for (file, &scope) in files.iter_mut().zip(&file_scope) {
+            file.scope_at = index32(scope);
+        }
         let generated = kustomize_generated(&files, &file_scope);
         let mut broken: Vec<Broken> = files.iter().flat_map(|f| f.broken.clone()).collect();
         let simple = |read: &[Found]| {
             read.iter()
                 .all(|r| matches!(r, Found::Nothing(_) | Found::One(_)))
         };
-        let mut objects: Vec<Object> = if let [file] = files.as_mut_slice()
+        let objects: Vec<Object> = if let [file] = files.as_mut_slice()
             && foreign[0].is_none()
             && simple(&file.read)
         {
@@ -855,9 +875,6 @@ impl<'a> Model<'a> {
             objects
         };
         broken.sort_by_key(|b| (b.file, b.offset));
-        for o in &mut objects {
-            o.scope_at = index32(file_scope[o.file()]);
-        }
         Ok(Model {
             files,
             objects,
@@ -889,6 +906,13 @@ impl<'a> Model<'a> {
 
     pub fn doc(&self, obj: &Object) -> &Document<'a> {
         &self.files[obj.file()].docs[obj.doc()]
+    }
+
+    /// Index of the object's scope in [`Model::scopes`]: objects resolve
+    /// references only within their scope. The scope is its file's.
+    #[inline]
+    pub fn scope_of(&self, obj: &Object) -> usize {
+        self.files[obj.file()].scope()
     }
 
     pub fn source(&self, obj: &Object) -> &'a Source {
@@ -1333,13 +1357,15 @@ fn object(
         kind_name,
         name,
         namespace,
-        namespace_defaulted,
+        flags: flag(Object::NAMESPACE_DEFAULTED, namespace_defaulted)
+            | flag(
+                Object::HASH_OFF,
+                matches!(kind, Kind::Config(_))
+                    && doc
+                        .str_at(node, &["metadata", "annotations", HASH_ANNOTATION])
+                        .is_some_and(|v| v.eq_ignore_ascii_case("false")),
+            ),
         inert: false,
-        hash_off: matches!(kind, Kind::Config(_))
-            && doc
-                .str_at(node, &["metadata", "annotations", HASH_ANNOTATION])
-                .is_some_and(|v| v.eq_ignore_ascii_case("false")),
-        scope_at: 0,
         data: Default::default(),
     };
     if let Kind::Workload(wk) = kind {
@@ -1374,7 +1400,7 @@ mod tests {
     #[test]
     fn an_object_stays_small() {
         let size = std::mem::size_of::<Object>();
-        assert!(size <= 80, "{size}");
+        assert!(size <= 72, "{size}");
         assert_eq!(
             std::mem::size_of::<Held>(),
             std::mem::size_of::<ConfigData>(),

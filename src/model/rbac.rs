@@ -134,6 +134,8 @@ struct Grant {
 #[derive(Debug, Default)]
 pub struct Rbac {
     grants: HashMap<(usize, String, String), Vec<Grant>>,
+    /// Each file's scope ([`Model::scope_of`]), for a workload's grants.
+    file_scopes: Vec<usize>,
 }
 
 impl Rbac {
@@ -149,7 +151,7 @@ impl Rbac {
                 "Role" => o.namespace.as_str(),
                 _ => "",
             };
-            roles.insert((o.scope(), ns, o.name.as_str()), rules);
+            roles.insert((model.scope_of(o), ns, o.name.as_str()), rules);
         }
         let mut grants: HashMap<(usize, String, String), Vec<Grant>> = HashMap::new();
         for (o, f) in &facts {
@@ -167,13 +169,13 @@ impl Rbac {
             } else {
                 ""
             };
-            let Some(rules) = roles.get(&(o.scope(), role_ns, role)) else {
+            let Some(rules) = roles.get(&(model.scope_of(o), role_ns, role)) else {
                 continue;
             };
             for (name, namespace) in accounts {
                 let sa_ns = namespace.as_deref().unwrap_or(o.namespace.as_str());
                 grants
-                    .entry((o.scope(), sa_ns.to_string(), name.to_string()))
+                    .entry((model.scope_of(o), sa_ns.to_string(), name.to_string()))
                     .or_default()
                     .push(Grant {
                         namespace: (!cluster).then_some(o.namespace),
@@ -181,7 +183,13 @@ impl Rbac {
                     });
             }
         }
-        Rbac { grants }
+        let file_scopes = (0..model.files.len())
+            .map(|f| model.files[f].scope())
+            .collect();
+        Rbac {
+            grants,
+            file_scopes,
+        }
     }
 
     /// The rules granted to `account` (a ServiceAccount of `workload`'s
@@ -196,7 +204,7 @@ impl Rbac {
         let resource = resource(kind);
         self.grants
             .get(&(
-                workload.scope(),
+                self.file_scopes[workload.file()],
                 workload.namespace.to_string(),
                 account.to_string(),
             ))

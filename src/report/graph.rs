@@ -141,7 +141,7 @@ pub fn json_to(
 
 /// The object's scope, when it has one (not a stream).
 fn scope_of<'a>(a: &'a Analysis<'_>, o: &crate::model::Object) -> Option<&'a str> {
-    Some(a.model.scopes[o.scope()].as_str()).filter(|s| !s.is_empty())
+    Some(a.model.scopes[a.model.scope_of(o)].as_str()).filter(|s| !s.is_empty())
 }
 
 fn describe_ref(r: &Ref) -> String {

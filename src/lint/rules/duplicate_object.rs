@@ -38,7 +38,13 @@ fn identity<'m>(ctx: &Context<'m, '_>, i: usize) -> Identity<'m> {
     } else {
         o.namespace.as_str()
     };
-    (o.scope(), o.group(), &o.kind_name, namespace, &o.name)
+    (
+        ctx.analysis.model.scope_of(o),
+        o.group(),
+        &o.kind_name,
+        namespace,
+        &o.name,
+    )
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {

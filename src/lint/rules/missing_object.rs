@@ -57,9 +57,12 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             if ctx
                 .config
                 .ignores_name(rf.kind.as_str(), &o.namespace, &rf.name)
-                || ctx
-                    .usage()
-                    .made_at_run_time(o.scope(), o.namespace, rf.kind, &rf.name)
+                || ctx.usage().made_at_run_time(
+                    ctx.analysis.model.scope_of(o),
+                    o.namespace,
+                    rf.kind,
+                    &rf.name,
+                )
             {
                 continue;
             }
@@ -70,7 +73,12 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             else {
                 continue;
             };
-            let key = (o.scope(), o.namespace.as_str(), rf.kind, rf.name.as_str());
+            let key = (
+                ctx.analysis.model.scope_of(o),
+                o.namespace.as_str(),
+                rf.kind,
+                rf.name.as_str(),
+            );
             match groups.entry(key) {
                 std::collections::hash_map::Entry::Occupied(g) => {
                     firsts[*g.get()].4 += 1;

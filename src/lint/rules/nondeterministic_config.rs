@@ -76,9 +76,10 @@ fn changed_targets(
         }) else {
             continue;
         };
-        let Some(twin) = other
-            .graph
-            .find_in(&other.model, kind, t.scope(), &t.namespace, &t.name)
+        let Some(twin) =
+            other
+                .graph
+                .find_in(&other.model, kind, model.scope_of(t), &t.namespace, &t.name)
         else {
             continue;
         };
