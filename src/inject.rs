@@ -344,7 +344,7 @@ fn plan_workload(
     let ctx = Ctx {
         doc,
         text: &source.text,
-        nl: line_break(&source.text[doc.span.clone()]),
+        nl: line_break(&source.text[doc.span()]),
     };
     let template = doc
         .get_direct_entry_path(obj.node, obj.kind_template_path())
@@ -421,7 +421,7 @@ fn check_document_in(
             format!("confsum's edit {what} (a bug in confsum: please report it)"),
         ))
     };
-    let span = doc.span.clone();
+    let span = doc.span();
     let mut local: Vec<Edit> = planned
         .iter()
         .flat_map(|p| &p.edits)

@@ -370,7 +370,7 @@ fn template_text(m: &Model<'_>, source: &str) -> Vec<String> {
             f.docs
                 .iter()
                 .filter(|d| d.template() == Some(source))
-                .map(|d| f.source.text[d.span.clone()].to_string())
+                .map(|d| f.source.text[d.span()].to_string())
         })
         .collect()
 }
@@ -548,7 +548,7 @@ fn same_but_annotations(
         after.files[0]
             .docs
             .iter()
-            .find(|d| d.span.contains(&offset))
+            .find(|d| d.span().contains(&offset))
             .and_then(|d| d.template())
             .map(str::to_string)
     };

@@ -174,7 +174,7 @@ impl ConfigData {
         copy_texts: bool,
     ) -> ConfigData {
         // Within one document, which is under 4 GiB.
-        let from_start = |at: usize| (at - doc.span.start) as u32;
+        let from_start = |at: usize| (at - doc.span().start) as u32;
         let mut data = ConfigData {
             name: doc
                 .path(node, &["metadata", "name"])
@@ -216,7 +216,7 @@ impl ConfigData {
         };
         let mut written: Vec<DataEntry> = Vec::with_capacity(count(false));
         let mut effective = Vec::with_capacity(count(true));
-        let document = &text[doc.span.clone()];
+        let document = &text[doc.span()];
         let in_document = document.as_bytes().as_ptr_range();
         for (field_at, field, map) in fields() {
             let base64 = own.iter().any(|&(f, b)| b && f == field);
@@ -394,7 +394,7 @@ mod tests {
         let docs = crate::yaml::parse_stream(text).unwrap();
         let d = &docs[0];
         let kind = Kind::Config(super::super::kinds::ConfigKind::ConfigMap);
-        let document = &text[d.span.clone()];
+        let document = &text[d.span()];
         let expected = [
             ("block", "one\ntwo\n"),
             ("empty", ""),

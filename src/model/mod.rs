@@ -859,8 +859,8 @@ impl<'a> Model<'a> {
                         })),
                         Found::Failed(e, _) if lenient => broken.push(Broken {
                             file: fi,
-                            offset: e.location.as_ref().map_or(doc.span.start, |l| l.offset),
-                            document: doc.span.clone(),
+                            offset: e.location.as_ref().map_or(doc.span().start, |l| l.offset),
+                            document: doc.span(),
                             message: e.message,
                             shown: doc
                                 .root()
@@ -1020,7 +1020,7 @@ impl<'a> Model<'a> {
                 doc.path(o.node, &["metadata", "name"])
                     .map(|n| doc.node(n).span)
             }),
-            _ => self.config_data(obj).name(doc.span.start),
+            _ => self.config_data(obj).name(doc.span().start),
         }
     }
 
@@ -1047,7 +1047,7 @@ impl<'a> Model<'a> {
     pub fn entry_text_in<'d>(&'d self, obj: ObjId, data: &'d ConfigData, e: &DataEntry) -> &'d str {
         let o = &self.objects[obj];
         let text = &self.source(o).text;
-        let document = &text[self.doc(o).span.clone()];
+        let document = &text[self.doc(o).span()];
         data.text(e, document)
             .unwrap_or_else(|| config_data::value_text(self.doc(o), e.value, text))
     }
@@ -1236,7 +1236,7 @@ fn document_objects(
                 crate::error::ErrorKind::Shape,
                 msg,
                 doc.node(id).span.start,
-                shown.then(|| doc.span.clone()),
+                shown.then(|| doc.span()),
             )
             .with_template(doc.template())
     };
@@ -1464,7 +1464,7 @@ mod tests {
                         match keep_for_graph(x) {
                             Keeping::Whole => {
                                 let y = kept.next().expect("kept");
-                                assert_eq!(x.span, y.span, "{text}");
+                                assert_eq!(x.span(), y.span(), "{text}");
                                 assert!(x.same_nodes(y), "kept: {text}");
                             }
                             Keeping::Drop { tally } => dropped[tally] += 1,

@@ -403,9 +403,11 @@ pub struct YamlError {
 /// One YAML document of a stream.
 #[derive(Debug)]
 pub struct Document<'a> {
-    /// The bytes of this document in the source, from its `---` line (if any)
-    /// up to the next document's.
-    pub span: Range<usize>,
+    /// Where the document's chunk starts in the source. The document's
+    /// bytes ([`Document::span`]) are its chunk's, but in a chunk of
+    /// several documents ([`Rare::within`]): an offset, not a range, so
+    /// that a document is 56 bytes.
+    base: usize,
     /// The nodes. A released document ([`Document::release`]) has none
     /// until it is read again: they are then parsed anew from `text`, and
     /// kept.
@@ -441,12 +443,18 @@ struct Rare {
     pruned_json_len: Option<usize>,
     /// The explicit tags, by node id (ascending): (node, tag as written).
     tags: Vec<(NodeId, Box<str>)>,
+    /// For a chunk of several documents: where this one is in it (from,
+    /// to), from its `---` line (if any) up to the next document's.
+    within: Option<(u32, u32)>,
 }
 
 impl Rare {
     fn boxed(self) -> Option<Box<Rare>> {
-        (!self.duplicate_keys.is_empty() || self.pruned_json_len.is_some() || !self.tags.is_empty())
-            .then(|| Box::new(self))
+        (!self.duplicate_keys.is_empty()
+            || self.pruned_json_len.is_some()
+            || !self.tags.is_empty()
+            || self.within.is_some())
+        .then(|| Box::new(self))
     }
 }
 
@@ -464,8 +472,8 @@ impl<'a> Document<'a> {
             let at = t.as_ptr() as usize - arena.text.as_ptr() as usize;
             (at as u32, t.len() as u32)
         });
-        Document {
-            span,
+        let mut doc = Document {
+            base: arena.nodes.base,
             text: arena.text,
             tree: once_cell::race::OnceBox::with_value(Box::new(arena.nodes)),
             releasable: false,
@@ -473,6 +481,36 @@ impl<'a> Document<'a> {
             template,
             crlf,
             rare,
+        };
+        doc.set_span(span);
+        doc
+    }
+
+    /// The bytes of this document in the source, from its `---` line (if
+    /// any) up to the next document's.
+    #[inline]
+    pub fn span(&self) -> Range<usize> {
+        match self.rare.as_ref().and_then(|r| r.within) {
+            Some((from, to)) => self.base + from as usize..self.base + to as usize,
+            None => self.base..self.base + self.text.len(),
+        }
+    }
+
+    /// Say where in its chunk the document is: in a chunk of several, a
+    /// rare part.
+    fn set_span(&mut self, span: Range<usize>) {
+        let whole = span == (self.base..self.base + self.text.len());
+        // A chunk is under 4 GiB.
+        let within = (!whole).then(|| {
+            (
+                (span.start - self.base) as u32,
+                (span.end - self.base) as u32,
+            )
+        });
+        if within.is_some() || self.rare.is_some() {
+            let mut rare = self.rare.take().map_or_else(Rare::default, |r| *r);
+            rare.within = within;
+            self.rare = rare.boxed();
         }
     }
 
@@ -516,7 +554,7 @@ impl<'a> Document<'a> {
 
     /// The nodes, parsed anew from the document's text.
     fn nodes_again(&self) -> Nodes {
-        reparse(self.text, self.span.start).expect("a document that parsed once parses again alike")
+        reparse(self.text, self.base).expect("a document that parsed once parses again alike")
     }
 
     /// `f` of this document with its nodes, without keeping them: a
@@ -528,7 +566,7 @@ impl<'a> Document<'a> {
             return f(self);
         }
         let held = Document {
-            span: self.span.clone(),
+            base: self.base,
             tree: once_cell::race::OnceBox::with_value(Box::new(self.nodes_again())),
             text: self.text,
             releasable: self.releasable,
@@ -557,7 +595,7 @@ impl<'a> Document<'a> {
     pub fn tree_outweighs(&self, times: usize) -> bool {
         self.tree
             .get()
-            .is_some_and(|n| n.bytes() > times * self.span.len())
+            .is_some_and(|n| n.bytes() > times * self.span().len())
     }
 
     /// Whether the nodes are held now (not released, or read since).
@@ -884,8 +922,9 @@ fn parse_chunk_general(chunk: &str, base: usize) -> Result<Vec<Document<'_>>, Ya
     }
     // Each document ends where the next one begins.
     for i in 1..docs.len() {
-        let next = docs[i].span.start;
-        docs[i - 1].span.end = next;
+        let next = docs[i].span().start;
+        let span = docs[i - 1].span().start..next;
+        docs[i - 1].set_span(span);
     }
     if docs.is_empty() {
         docs.push(Document::new(
@@ -923,6 +962,7 @@ fn finish_document<'a>(
         duplicate_keys: b.duplicates,
         pruned_json_len: None,
         tags: b.tags,
+        within: None,
     }
     .boxed();
     Document::new(b.arena, span, root, template, crlf, rare)
@@ -1050,10 +1090,12 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     tags.sort_by_key(|&(id, _)| id);
     doc.tree = once_cell::race::OnceBox::with_value(Box::new(new));
     doc.root = new_root;
+    let within = doc.rare.as_ref().and_then(|r| r.within);
     doc.rare = Rare {
         duplicate_keys: Vec::new(),
         pruned_json_len,
         tags,
+        within,
     }
     .boxed();
 }

@@ -140,7 +140,7 @@ pub(crate) fn config_name_span(ctx: &Context<'_, '_>, obj: ObjId) -> std::ops::R
 /// is at most twice its document's bytes ([`crate::lint::inert`]), so
 /// that its tree need not be read again to know it is not.
 pub(crate) fn data_may_pass(ctx: &Context<'_, '_>, obj: ObjId, bytes: usize) -> bool {
-    !ctx.object(obj).inert || ctx.doc(obj).span.len() * 2 > bytes
+    !ctx.object(obj).inert || ctx.doc(obj).span().len() * 2 > bytes
 }
 
 /// A node to point at for a whole object: its `metadata.name` value, else the object.

@@ -30,7 +30,7 @@ const JSON_PER_YAML_BYTE: usize = 4;
 
 /// Whether a document is long enough that its JSON may pass the limit.
 pub(crate) fn may_pass_limit(doc: &Document<'_>) -> bool {
-    doc.span.len() * JSON_PER_YAML_BYTE >= LIMIT
+    doc.span().len() * JSON_PER_YAML_BYTE >= LIMIT
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
