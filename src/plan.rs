@@ -267,7 +267,7 @@ fn quiet_changes(
         let left_out = consumers.iter().find_map(|&w| {
             let workload = &new_a.graph.workloads[w];
             let r = workload.refs.iter().find(|r| r.target == Some(ni))?;
-            let why = r.excluded.as_ref()?;
+            let why: &crate::graph::Excluded = r.excluded.as_deref()?;
             let name = new_a
                 .model
                 .display_name(&new_a.model.objects[workload.object]);
