@@ -20,6 +20,7 @@ pub fn run(
     // run has succeeded (no copy of it is built).
     let sources: &'static [confsum::source::Source] = Vec::leak(sources);
     let analysis = confsum::analyze_for_graph_with(sources, namespace, &config.policy)?;
+    super::give_back_freed_memory();
     let sums = digest::checksums(&analysis.model, &analysis.graph, key.as_deref())?;
     let text = match args.format {
         GraphFormat::Dot => report::graph::dot(&analysis),

@@ -86,6 +86,8 @@ fn transform(
             let _ = writeln!(notes, "note: the input is empty: nothing to inject");
         }
     }
+    // The parse's transient trees are garbage now.
+    super::give_back_freed_memory();
     let sums = digest::checksums(&analysis.model, &analysis.graph, key)?;
     let unchecked = inject::plan_unchecked(&analysis.model, &analysis.graph, &sums, options);
     let guesses = match key {
@@ -102,6 +104,7 @@ fn transform(
     // graph needed goes first (a pod with 50k references).
     let confsum::Analysis { model, graph } = analysis;
     drop((graph, sums));
+    super::give_back_freed_memory();
     let mut plan = unchecked.check(&model);
     let injected: std::collections::HashSet<&str> = plan
         .notices

@@ -23,6 +23,7 @@ pub(super) fn lint_findings<'s>(
     let second = rerender
         .map(|s| confsum::analyze_with(s, &run.namespace, &run.policy))
         .transpose()?;
+    super::give_back_freed_memory();
     let sums = digest::checksums_lenient(&analysis.model, &analysis.graph, run.hmac_key.as_deref());
     let templates = analysis.template_files();
     let findings = lint::run_with(&analysis, &sums, config, second.as_ref(), Some(&templates));
