@@ -153,11 +153,17 @@ pub struct Finding {
 /// [`Finding::object_at`] of a finding on a document that is no object.
 const NO_OBJECT: u32 = u32::MAX;
 
-/// A finding's own texts, and what few findings have.
+/// A finding's own texts, exact in size, and what fewer findings have.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Own {
-    message: String,
+    message: Box<str>,
     help: Help,
+    extra: Option<Box<Extra>>,
+}
+
+/// Other places and a fix.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Extra {
     related: Vec<Related>,
     fix: Option<FixRequest>,
 }
@@ -218,7 +224,7 @@ impl Finding {
     /// is the one it reports on): an own text is not copied.
     pub fn into_texts(self, object: Option<&Object>) -> (String, Cow<'static, str>) {
         match self.own {
-            Some(own) => (own.message, own.help.into()),
+            Some(own) => (own.message.into_string(), own.help.into()),
             None => {
                 let fixed = self.fixed();
                 (about(fixed.message, object), Cow::Borrowed(fixed.help))
@@ -239,27 +245,31 @@ impl Finding {
 
     /// Other places that explain the finding (the object that lacks a key).
     pub fn related(&self) -> &[Related] {
-        self.own.as_ref().map_or(&[], |own| &own.related)
+        self.own
+            .as_ref()
+            .and_then(|own| own.extra.as_ref())
+            .map_or(&[], |extra| &extra.related)
     }
 
     /// What would fix it in a chart's templates, when the rule knows.
     pub fn fix(&self) -> Option<&FixRequest> {
-        self.own.as_ref()?.fix.as_ref()
+        self.own.as_ref()?.extra.as_ref()?.fix.as_ref()
     }
 
-    /// The finding's own texts, made from the fixed ones when it has none.
-    fn own(&mut self, objects: &[Object]) -> &mut Own {
+    /// The finding's other places and fix, with its own texts made from
+    /// the fixed ones when it has none.
+    fn extra(&mut self, objects: &[Object]) -> &mut Extra {
         if self.own.is_none() {
             let fixed = self.fixed();
             let object = self.object().map(|o| &objects[o]);
             self.own = Some(Box::new(Own {
-                message: about(fixed.message, object),
+                message: about(fixed.message, object).into(),
                 help: Help::Fixed(fixed.help),
-                related: Vec::new(),
-                fix: None,
+                extra: None,
             }));
         }
-        self.own.as_mut().expect("made above")
+        let own = self.own.as_mut().expect("made above");
+        own.extra.get_or_insert_default()
     }
 }
 
@@ -267,7 +277,7 @@ impl Finding {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Help {
     Fixed(&'static str),
-    Own(String),
+    Own(Box<str>),
 }
 
 impl std::ops::Deref for Help {
@@ -294,7 +304,7 @@ impl From<&'static str> for Help {
 
 impl From<String> for Help {
     fn from(text: String) -> Self {
-        Help::Own(text)
+        Help::Own(text.into())
     }
 }
 
@@ -302,7 +312,7 @@ impl From<Help> for Cow<'static, str> {
     fn from(help: Help) -> Self {
         match help {
             Help::Fixed(text) => Cow::Borrowed(text),
-            Help::Own(text) => Cow::Owned(text),
+            Help::Own(text) => Cow::Owned(text.into_string()),
         }
     }
 }
@@ -407,10 +417,9 @@ impl Reporter {
         help: impl Into<Help>,
     ) {
         let own = Own {
-            message: message.into(),
+            message: message.into().into(),
             help: help.into(),
-            related: Vec::new(),
-            fix: None,
+            extra: None,
         };
         self.push(ctx.object(obj).file(), Some(obj), span, Some(Box::new(own)));
     }
@@ -424,10 +433,9 @@ impl Reporter {
     /// Report a document that is no object: at `offset` of source `file`.
     pub fn report_broken(&mut self, b: &crate::model::Broken, help: impl Into<Help>) {
         let own = Own {
-            message: b.message.clone(),
+            message: b.message.as_str().into(),
             help: help.into(),
-            related: Vec::new(),
-            fix: None,
+            extra: None,
         };
         self.push(b.file, None, b.offset..b.offset, Some(Box::new(own)));
     }
@@ -447,7 +455,7 @@ impl Reporter {
     /// Attach a fix to the finding just reported.
     pub fn fix(&mut self, ctx: &Context<'_, '_>, request: FixRequest) {
         if let Some(f) = self.found.last_mut() {
-            f.own(&ctx.analysis.model.objects).fix = Some(request);
+            f.extra(&ctx.analysis.model.objects).fix = Some(request);
         }
     }
 
@@ -463,7 +471,7 @@ impl Reporter {
     /// `obj`'s document, labelled.
     pub fn related(&mut self, ctx: &Context<'_, '_>, obj: ObjId, node: NodeId, label: String) {
         if let Some(f) = self.found.last_mut() {
-            f.own(&ctx.analysis.model.objects).related.push(Related {
+            f.extra(&ctx.analysis.model.objects).related.push(Related {
                 file: ctx.object(obj).file(),
                 span: ctx.doc(obj).node(node).span.clone(),
                 label,
