@@ -720,6 +720,48 @@ mod tests {
         Analysis { model, graph }
     }
 
+    /// A finding with its rule's fixed texts that is given another place
+    /// keeps what it says, as texts of its own.
+    #[test]
+    fn a_fixed_finding_given_another_place_says_the_same() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n\
+                    apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n";
+        let sources = [Source::new("-", None, text.to_string())];
+        let a = keeping_every_tree(&sources);
+        let config = LintConfig::default();
+        let ctx = Context {
+            analysis: &a,
+            checksums: &[],
+            config: &config,
+            rerender: None,
+            templates: None,
+            usage: std::sync::OnceLock::new(),
+        };
+        let at = rules::ALL.iter().position(|r| r.fixed.is_some()).unwrap();
+        let mut r = Reporter {
+            rule_at: at as u8,
+            severity: Severity::Info,
+            found: Vec::new(),
+        };
+        r.report_fixed(&ctx, 0, 0..1);
+        let fixed = r.found[0].clone();
+        r.related(&ctx, 1, a.model.objects[1].node, "here".to_string());
+        let given = &r.found[0];
+        assert!(fixed.message(&a.model).contains("ConfigMap `a`"));
+        assert_eq!(given.message(&a.model), fixed.message(&a.model));
+        assert_eq!(given.help(), fixed.help());
+        assert_eq!(given.rule(), fixed.rule());
+        assert_eq!(given.span(), 0..1);
+        assert!(fixed.related().is_empty());
+        assert_eq!(given.related().len(), 1);
+        assert_eq!(given.related()[0].label, "here");
+        let (message, help) = given.clone().into_texts(Some(&a.model.objects[0]));
+        assert_eq!(
+            (message.as_str(), &*help),
+            (&*fixed.message(&a.model), fixed.help())
+        );
+    }
+
     /// Letting go of inert objects' trees changes no finding: every fixture
     /// (and every corpus chart, where `../shared` is) linted with and
     /// without it gives the same findings.
