@@ -1081,6 +1081,7 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     copied[root as usize] = Some(new_root);
     new.nodes.shrink();
     let new = new.nodes;
+    let within = doc.rare.as_ref().and_then(|r| r.within);
     let old_tags = doc.rare.take().map(|r| r.tags).unwrap_or_default();
     // The tags of the nodes kept, under their new ids.
     let mut tags: Vec<(NodeId, Box<str>)> = old_tags
@@ -1090,7 +1091,6 @@ fn prune(doc: &mut Document<'_>, root: NodeId, keys: &[&str]) {
     tags.sort_by_key(|&(id, _)| id);
     doc.tree = once_cell::race::OnceBox::with_value(Box::new(new));
     doc.root = new_root;
-    let within = doc.rare.as_ref().and_then(|r| r.within);
     doc.rare = Rare {
         duplicate_keys: Vec::new(),
         pruned_json_len,

@@ -400,6 +400,20 @@ fn pruning_keeps_named_keys_and_the_json_length() {
     assert_eq!(d.str_at(root, &["metadata", "labels", "a"]), Some("b"));
     assert!(d.get(root, "spec").is_none());
     assert!(d.node_count() < full[0].node_count());
+    // A document that shares its chunk (after a `...` end marker) keeps
+    // its place in the chunk when pruned.
+    let shared =
+        "kind: A\nmetadata: {name: a}\n...\nkind: Big\nmetadata: {name: y}\nspec: {s: 1}\n";
+    let whole = parse_stream(shared).unwrap();
+    let pruned = parse_stream_keeping(shared, Keep::Decide(keys))
+        .unwrap()
+        .docs;
+    assert_eq!(whole.len(), 2);
+    assert_ne!(whole[1].span(), 0..shared.len(), "one chunk, two documents");
+    for (w, p) in whole.iter().zip(&pruned) {
+        assert_eq!(w.span(), p.span());
+    }
+    assert!(pruned[1].get(pruned[1].root().unwrap(), "spec").is_none());
     // A duplicate key keeps the whole tree: lint reports it where it is.
     let dup = "kind: Big\nkind: Bigger\nspec: {a: 1}\n";
     let kept = parse_stream_keeping(dup, Keep::Decide(keys)).unwrap().docs;
