@@ -206,7 +206,10 @@ pub fn invalid_base64_error(model: &Model<'_>, obj: ObjId, bad: &BadValue) -> Er
             crate::error::ErrorKind::Shape,
             format!(
                 "{} `{}` has invalid base64 in `{}.{}`",
-                o.kind_name, o.name, bad.field, bad.key
+                o.kind_name(),
+                o.name,
+                bad.field,
+                bad.key
             ),
             node.span.start,
             None,

@@ -241,8 +241,8 @@ fn result_of(a: &analysis::Analysis<'_>, f: &lint::Finding) -> KrmResult {
         severity: f.severity,
         rule: f.rule(),
         resource: [
-            o.api_version.to_string(),
-            o.kind_name.to_string(),
+            o.api_version().to_string(),
+            o.kind_name().to_string(),
             o.name.to_string(),
             if o.namespace_defaulted() {
                 String::new()

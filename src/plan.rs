@@ -36,7 +36,7 @@ impl std::fmt::Display for Ident {
 fn ident(model: &crate::model::Model<'_>, o: &Object) -> Ident {
     Ident {
         scope: model.scopes[model.scope_of(o)].clone(),
-        kind: o.kind_name.to_string(),
+        kind: o.kind_name().to_string(),
         namespace: o.namespace.to_string(),
         name: o.name.to_string(),
     }

@@ -115,7 +115,7 @@ pub fn wanted(
     origin: &ChartOrigin,
 ) -> Result<Wanted, Refusal> {
     let o = &model.objects[request.workload];
-    let workload = format!("{} `{}`", o.kind_name, o.name);
+    let workload = format!("{} `{}`", o.kind_name(), o.name);
     let Kind::Workload(kind) = o.kind else {
         return Err(format!("{workload} is no workload"));
     };
@@ -147,7 +147,7 @@ pub fn wanted(
         .enumerate()
         .filter(|(_, x)| {
             x.file() == o.file()
-                && x.kind_name == o.kind_name
+                && x.kind_name() == o.kind_name()
                 && model.doc(x).template() == Some(source)
         })
         .map(|(i, _)| i)
@@ -160,7 +160,7 @@ pub fn wanted(
     let mut refused = Vec::new();
     for &obj in &request.objects {
         let t = &model.objects[obj];
-        let what = format!("{} `{}`", t.kind_name, t.name);
+        let what = format!("{} `{}`", t.kind_name(), t.name);
         let hashed = model
             .doc(t)
             .template()
@@ -199,7 +199,7 @@ pub fn wanted(
     Ok(Wanted {
         template: template.to_string(),
         workload,
-        kind: o.kind_name.to_string(),
+        kind: o.kind_name().to_string(),
         pod_template_path: kind.template_path(),
         nth,
         rendered: same.len(),

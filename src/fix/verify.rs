@@ -380,7 +380,7 @@ fn nth_workload(m: &Model<'_>, source: &str, kind: &str, nth: usize) -> Option<u
     m.objects
         .iter()
         .enumerate()
-        .filter(|(_, o)| o.kind_name.as_str() == kind && m.doc(o).template() == Some(source))
+        .filter(|(_, o)| o.kind_name().as_str() == kind && m.doc(o).template() == Some(source))
         .map(|(i, _)| i)
         .nth(nth)
 }

@@ -98,7 +98,7 @@ impl LintConfig {
     }
 
     pub fn ignores(&self, source: &Source, obj: &Object) -> bool {
-        let ident = format!("{}/{}/{}", obj.kind_name, obj.namespace, obj.name);
+        let ident = format!("{}/{}/{}", obj.kind_name(), obj.namespace, obj.name);
         self.ignore_set.is_match(&ident) || self.ignores_source(source)
     }
 

@@ -383,7 +383,7 @@ impl<'m, 'a> Context<'m, 'a> {
 
 /// How findings name an object: its kind and name.
 fn object_name(o: &Object) -> String {
-    format!("{} `{}`", o.kind_name, o.name)
+    format!("{} `{}`", o.kind_name(), o.name)
 }
 
 /// Collects the findings of one rule.

@@ -90,7 +90,7 @@ impl<'m, 'a> Usage<'m, 'a> {
                 Kind::Workload(_) => u.add_workload(i, o),
                 Kind::Config(_) => {}
                 // A CRD's schema names fields, not objects.
-                Kind::Other if o.kind_name.as_str() == "CustomResourceDefinition" => {}
+                Kind::Other if o.kind_name().as_str() == "CustomResourceDefinition" => {}
                 Kind::Other => {
                     u.add_references(i, o);
                     u.add_produced(o);
@@ -275,7 +275,7 @@ impl<'m, 'a> Usage<'m, 'a> {
         let doc = self.model.doc(o);
         let at = |path: &[&str]| doc.str_at(o.node, path).map(str::to_string);
         let mut names: Vec<String> = Vec::new();
-        match (o.group(), o.kind_name.as_str()) {
+        match (o.group(), o.kind_name().as_str()) {
             ("bitnami.com", "SealedSecret") | ("onepassword.com", "OnePasswordItem") => {
                 names.push(o.name.to_string());
             }

@@ -55,7 +55,7 @@ struct Rule {
 impl RbacFacts {
     /// What RBAC object `o` of `doc` says.
     pub fn read(doc: &Document<'_>, o: &Object) -> RbacFacts {
-        let of = match o.kind_name.as_str() {
+        let of = match o.kind_name().as_str() {
             "Role" | "ClusterRole" => Of::Role(rules_of(doc, o.node).into()),
             "RoleBinding" | "ClusterRoleBinding" => binding_of(doc, o.node),
             _ => Of::Nothing,
@@ -147,7 +147,7 @@ impl Rbac {
         let mut roles: HashMap<(usize, &str, &str), &Arc<[Rule]>> = HashMap::new();
         for (o, f) in &facts {
             let Of::Role(rules) = &f.of else { continue };
-            let ns = match o.kind_name.as_str() {
+            let ns = match o.kind_name().as_str() {
                 "Role" => o.namespace.as_str(),
                 _ => "",
             };
@@ -163,7 +163,7 @@ impl Rbac {
             else {
                 continue;
             };
-            let cluster = o.kind_name.as_str() == "ClusterRoleBinding";
+            let cluster = o.kind_name().as_str() == "ClusterRoleBinding";
             let role_ns = if *role_is_namespaced {
                 o.namespace.as_str()
             } else {
@@ -367,7 +367,7 @@ spec:
         let w = |m: &Model<'_>| {
             m.objects
                 .iter()
-                .position(|o| o.kind_name.as_str() == "Deployment")
+                .position(|o| o.kind_name().as_str() == "Deployment")
                 .unwrap()
         };
         let (lean, whole) = (Rbac::build(&lint), Rbac::build(&full));
@@ -387,7 +387,7 @@ spec:
         let w = model
             .objects
             .iter()
-            .find(|o| o.kind_name.as_str() == "Deployment")
+            .find(|o| o.kind_name().as_str() == "Deployment")
             .unwrap();
         let cm = ConfigKind::ConfigMap;
         // A Role: its namespace, its resourceNames.

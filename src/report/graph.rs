@@ -14,7 +14,7 @@ fn sorted_workloads(a: &Analysis<'_>) -> Vec<usize> {
     let mut order: Vec<usize> = (0..a.graph.workloads.len()).collect();
     let key = |i: &usize| {
         let o = &a.model.objects[a.graph.workloads[*i].object];
-        (o.kind_name, o.namespace, o.name.clone())
+        (o.kind_name(), o.namespace, o.name.clone())
     };
     order.sort_by_key(key);
     order
@@ -32,7 +32,7 @@ fn sorted_configs<'m>(a: &'m Analysis<'_>) -> impl Iterator<Item = (usize, &'m O
     // Stable: equal names keep their input order.
     order.sort_by(|&x, &y| {
         let (p, q) = (&objects[x as usize], &objects[y as usize]);
-        (&p.kind_name, &p.namespace, &p.name).cmp(&(&q.kind_name, &q.namespace, &q.name))
+        (&p.kind_name(), &p.namespace, &p.name).cmp(&(&q.kind_name(), &q.namespace, &q.name))
     });
     order
         .into_iter()
@@ -104,7 +104,7 @@ pub fn json_to(
             checksums,
             file: &a.model.source(o).name,
             injectable: a.model.is_injectable(o),
-            kind: o.kind_name.as_str(),
+            kind: o.kind_name().as_str(),
             left_alone: w.left_alone.as_ref().map(|l| l.to_string()),
             name: &o.name,
             namespace: o.namespace.as_str(),
@@ -115,7 +115,7 @@ pub fn json_to(
     });
     let objects = sorted_configs(a).map(|(i, o)| {
         let mut v = json!({
-            "kind": o.kind_name.as_str(),
+            "kind": o.kind_name().as_str(),
             "namespace": o.namespace.as_str(),
             "name": o.name,
             "consumers": a.graph.consumers_of(i).len(),
@@ -203,7 +203,10 @@ pub fn text_to(
         };
         out.push_str(&format!(
             "{}/{} in {}{}\n",
-            o.kind_name, o.name, o.namespace, note
+            o.kind_name(),
+            o.name,
+            o.namespace,
+            note
         ));
         if let Some(t) = a.model.doc(o).template() {
             out.push_str(&format!(
@@ -250,7 +253,7 @@ pub fn text_to(
         if n == 0 {
             sink.write_all(b"\nnot consumed by any workload:\n")?;
         }
-        writeln!(sink, "  {}/{} in {}", o.kind_name, o.name, o.namespace)?;
+        writeln!(sink, "  {}/{} in {}", o.kind_name(), o.name, o.namespace)?;
     }
     Ok(())
 }
@@ -284,10 +287,10 @@ pub fn dot(a: &Analysis<'_>) -> String {
     for i in sorted_workloads(a) {
         let w = &a.graph.workloads[i];
         let o = &a.model.objects[w.object];
-        let wid = node_id(&o.kind_name, &o.namespace, &o.name);
+        let wid = node_id(&o.kind_name(), &o.namespace, &o.name);
         out.push_str(&format!(
             "  {wid} [shape=box, label={}];\n",
-            dot_str(&format!("{}/{}", o.kind_name, o.name))
+            dot_str(&format!("{}/{}", o.kind_name(), o.name))
         ));
         for r in &w.refs {
             let rid = node_id(r.kind.as_str(), &o.namespace, &r.name);
@@ -343,8 +346,8 @@ pub fn svg(a: &Analysis<'_>) -> String {
         let o = &a.model.objects[w.object];
         let from = node(
             &mut vg,
-            node_id(&o.kind_name, &o.namespace, &o.name),
-            format!("{}/{}", o.kind_name, o.name),
+            node_id(&o.kind_name(), &o.namespace, &o.name),
+            format!("{}/{}", o.kind_name(), o.name),
             "#e8f0fe",
             "#1a73e8",
         );
@@ -399,10 +402,10 @@ pub fn mermaid(a: &Analysis<'_>) -> String {
     for i in sorted_workloads(a) {
         let w = &a.graph.workloads[i];
         let o = &a.model.objects[w.object];
-        let wid = node_id(&o.kind_name, &o.namespace, &o.name);
+        let wid = node_id(&o.kind_name(), &o.namespace, &o.name);
         out.push_str(&format!(
             "  {wid}[\"{}/{}\"]\n",
-            label(&o.kind_name),
+            label(&o.kind_name()),
             label(&o.name)
         ));
         for r in &w.refs {

@@ -231,7 +231,7 @@ fn item(
         object: obj
             .map(|o| {
                 [
-                    o.kind_name.as_str().into(),
+                    o.kind_name().as_str().into(),
                     o.namespace.as_str().into(),
                     o.name.clone(),
                 ]

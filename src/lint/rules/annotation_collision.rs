@@ -52,7 +52,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 ctx,
                 w.object,
                 node,
-                format!("pod template of {} `{}` already has annotation `{key}` with another value than confsum computes", o.kind_name, o.name),
+                format!("pod template of {} `{}` already has annotation `{key}` with another value than confsum computes", o.kind_name(), o.name),
                 "run `confsum inject --write` to update it, or choose another key with --config-annotation/--secret-annotation",
             );
         }

@@ -41,7 +41,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             ctx,
             w.object,
             super::name_node(ctx, w.object),
-            format!("{} `{}` consumes {} but cannot be rolled by a checksum: {why}", o.kind_name, o.name, names.text()),
+            format!("{} `{}` consumes {} but cannot be rolled by a checksum: {why}", o.kind_name(), o.name, names.text()),
             "make it a Helm hook so it is recreated on upgrade, or run it from a controller (Deployment, CronJob)",
         );
     }

@@ -116,7 +116,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 ctx,
                 w.object,
                 super::name_node(ctx, w.object),
-                format!("{} `{}` reads {} at container start, and no checksum annotation rolls its pods when they change", o.kind_name, o.name, nothing.text()),
+                format!("{} `{}` reads {} at container start, and no checksum annotation rolls its pods when they change", o.kind_name(), o.name, nothing.text()),
                 "run confsum as the Helm post-renderer or `confsum inject` in the pipeline, or add a `checksum/config` annotation to the pod template (`confsum lint --fix CHART` writes it)",
             );
         } else if not_hashed.count > 0 {
@@ -126,7 +126,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 super::name_node(ctx, w.object),
                 format!(
                     "{} `{}` reads {} at container start, and its checksum annotations hash only {}, so a change of {} does not roll its pods",
-                    o.kind_name,
+                    o.kind_name(),
                     o.name,
                     not_hashed.text(),
                     hashed.text(),
@@ -141,7 +141,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 super::name_node(ctx, w.object),
                 format!(
                     "{} `{}` reads {} at container start, and its checksum annotations ({}) do not seem to cover {}: judged by their names and the templates they hash, as far as the render shows",
-                    o.kind_name,
+                    o.kind_name(),
                     o.name,
                     by_name.text(),
                     keys.text(),

@@ -46,9 +46,9 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 super::name_node(ctx, w.object),
                 format!(
                     "{} `{}` consumes {} `{}`, whose {} changed between two renders of the same values{template}: every helm template-based deploy (Argo CD, post-renderers) restarts it",
-                    o.kind_name,
+                    o.kind_name(),
                     o.name,
-                    t.kind_name,
+                    t.kind_name(),
                     t.name,
                     keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
                 ),

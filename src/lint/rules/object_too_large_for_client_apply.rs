@@ -49,7 +49,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 ctx,
                 i,
                 name_node(ctx, i),
-                format!("{} `{}` is about {size} bytes as JSON, over the 262144-byte annotation limit of client-side `kubectl apply`", o.kind_name, o.name),
+                format!("{} `{}` is about {size} bytes as JSON, over the 262144-byte annotation limit of client-side `kubectl apply`", o.kind_name(), o.name),
                 "apply it with `kubectl apply --server-side` (or Helm), not client-side apply",
             );
         }
