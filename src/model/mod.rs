@@ -640,7 +640,7 @@ impl Object {
 
     /// The API group: `apiVersion` before its `/` (empty for the core group).
     pub fn group(&self) -> &str {
-        group_of(&self.api_version())
+        group_of(self.api_version())
     }
 }
 

@@ -287,7 +287,7 @@ pub fn dot(a: &Analysis<'_>) -> String {
     for i in sorted_workloads(a) {
         let w = &a.graph.workloads[i];
         let o = &a.model.objects[w.object];
-        let wid = node_id(&o.kind_name(), &o.namespace, &o.name);
+        let wid = node_id(o.kind_name(), &o.namespace, &o.name);
         out.push_str(&format!(
             "  {wid} [shape=box, label={}];\n",
             dot_str(&format!("{}/{}", o.kind_name(), o.name))
@@ -346,7 +346,7 @@ pub fn svg(a: &Analysis<'_>) -> String {
         let o = &a.model.objects[w.object];
         let from = node(
             &mut vg,
-            node_id(&o.kind_name(), &o.namespace, &o.name),
+            node_id(o.kind_name(), &o.namespace, &o.name),
             format!("{}/{}", o.kind_name(), o.name),
             "#e8f0fe",
             "#1a73e8",
@@ -402,10 +402,10 @@ pub fn mermaid(a: &Analysis<'_>) -> String {
     for i in sorted_workloads(a) {
         let w = &a.graph.workloads[i];
         let o = &a.model.objects[w.object];
-        let wid = node_id(&o.kind_name(), &o.namespace, &o.name);
+        let wid = node_id(o.kind_name(), &o.namespace, &o.name);
         out.push_str(&format!(
             "  {wid}[\"{}/{}\"]\n",
-            label(&o.kind_name()),
+            label(o.kind_name()),
             label(&o.name)
         ));
         for r in &w.refs {

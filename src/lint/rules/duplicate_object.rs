@@ -33,7 +33,7 @@ type Identity<'m> = (usize, &'m str, &'m str, &'m str, &'m str);
 
 fn identity<'m>(ctx: &Context<'m, '_>, i: usize) -> Identity<'m> {
     let o = &ctx.analysis.model.objects[i];
-    let namespace = if is_cluster_scoped(o.group(), &o.kind_name()) {
+    let namespace = if is_cluster_scoped(o.group(), o.kind_name()) {
         ""
     } else {
         o.namespace.as_str()
@@ -41,7 +41,7 @@ fn identity<'m>(ctx: &Context<'m, '_>, i: usize) -> Identity<'m> {
     (
         ctx.analysis.model.scope_of(o),
         o.group(),
-        &o.kind_name(),
+        o.kind_name(),
         namespace,
         &o.name,
     )
@@ -71,7 +71,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     for (i, first) in duplicates {
         let o = ctx.object(i);
-        let cluster_scoped = is_cluster_scoped(o.group(), &o.kind_name());
+        let cluster_scoped = is_cluster_scoped(o.group(), o.kind_name());
         let f = ctx.object(first);
         if f.file() != o.file() {
             let list = across.entry((o.file(), f.file())).or_default();
