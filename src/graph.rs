@@ -91,12 +91,6 @@ impl Use {
             .map(crate::display::escape_control)
     }
 
-    /// Whether this use can change what a running container sees: env and
-    /// subPath mounts are frozen at container start.
-    pub fn is_frozen_at_start(&self) -> bool {
-        matches!(self.via, Via::Env | Via::EnvFrom) || !self.sub_path_mounts().is_empty()
-    }
-
     /// Mounts of this volume with `subPath`: (container, mount node).
     pub fn sub_path_mounts(&self) -> &[(CompactString, NodeId)] {
         self.mounts.as_ref().map_or(&[], |m| &m.sub_path)

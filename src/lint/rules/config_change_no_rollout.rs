@@ -58,13 +58,20 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         ) {
             continue;
         }
-        // One pass over the uses, not one per reference.
-        let frozen_uses: std::collections::HashSet<(crate::model::ConfigKind, &str)> = w
+        // A reference is frozen at container start when one of its uses
+        // is: read into env (its `via` says so), or mounted with subPath,
+        // which few uses are (one pass over them, not one per reference).
+        let sub_path: std::collections::HashSet<(crate::model::ConfigKind, &str)> = w
             .uses
             .iter()
-            .filter(|u| u.is_frozen_at_start())
+            .filter(|u| !u.sub_path_mounts().is_empty())
             .map(|u| (u.kind, u.name.as_str()))
             .collect();
+        let frozen = |rf: &crate::graph::Ref| {
+            rf.via.contains(Via::Env)
+                || rf.via.contains(Via::EnvFrom)
+                || sub_path.contains(&(rf.kind, rf.name.as_str()))
+        };
         let mut nothing = Listing::default();
         let mut not_hashed = Listing::default();
         let mut hashed = Listing::default();
@@ -72,22 +79,22 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         let mut keys = Listing::default();
         let mut uncovered = Vec::new();
         // Sets beside the vectors keep first-seen order and stay linear in
-        // references (50,000 `envFrom` entries are one container's).
-        let mut seen_targets = std::collections::HashSet::new();
+        // references (50,000 `envFrom` entries are one container's). A
+        // workload's references are one per object, so its targets need none.
         let mut seen_files = std::collections::HashSet::new();
         let mut seen_keys = std::collections::HashSet::new();
         let annotations = Annotations::of(ctx, w);
-        for rf in w.refs.iter().filter(|rf| {
-            rf.via.iter().any(|v| v != Via::ImagePullSecrets)
-                && frozen_uses.contains(&(rf.kind, rf.name.as_str()))
-        }) {
+        for rf in w
+            .refs
+            .iter()
+            .filter(|rf| rf.via.iter().any(|v| v != Via::ImagePullSecrets) && frozen(rf))
+        {
             let Some(target) = rf.target else {
                 continue;
             };
             let what = || format!("{} `{}`", rf.kind.as_str(), rf.name);
             let cover = annotations.cover(ctx, target);
-            if !matches!(cover, Cover::Rolled | Cover::LikelyRolled) && seen_targets.insert(target)
-            {
+            if !matches!(cover, Cover::Rolled | Cover::LikelyRolled) {
                 uncovered.push(target);
             }
             match cover {
