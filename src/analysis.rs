@@ -155,8 +155,9 @@ spec:
 
     /// Lint lets go of the data of an inert ConfigMap with no labels: a
     /// consumed one has its data read again for its checksum (and not
-    /// kept, for its one consumer), which is the full parse's; an unconsumed one holds none, and unused-config
-    /// still points at its name; one with labels keeps them for discovery.
+    /// kept, for its one consumer), which is the full parse's; an
+    /// unconsumed one holds none, and unused-config still points at its
+    /// name; one with labels keeps them for discovery.
     #[test]
     fn lint_holds_no_data_of_an_unconsumed_configmap_without_labels() {
         let input = "\

@@ -524,14 +524,11 @@ fn merge_refs(
     let mut order: Vec<u32> = (0..uses.len() as u32).collect();
     order.sort_by(|a, b| key(a).cmp(&key(b)));
     let runs = || order.chunk_by(|a, b| key(a) == key(b));
+    let scope = model.scope_of(o);
     let mut refs: Vec<Ref> = Vec::with_capacity(runs().count());
     for run in runs() {
         let first = &uses[run[0] as usize];
-        let target = lookup(
-            model,
-            index,
-            (first.kind, model.scope_of(o), &o.namespace, &first.name),
-        );
+        let target = lookup(model, index, (first.kind, scope, &o.namespace, &first.name));
         let mut r = Ref {
             kind: first.kind,
             name: first.name.clone(),
@@ -541,14 +538,13 @@ fn merge_refs(
             target,
             excluded: None,
             external: target.is_none()
-                && (model.generated.contains(&(
-                    model.scope_of(o),
-                    first.kind,
-                    first.name.to_string(),
-                )) || policy
-                    .external
-                    .iter()
-                    .any(|s| s.names(first.kind.as_str(), &o.namespace, &first.name))),
+                && (model
+                    .generated
+                    .contains(&(scope, first.kind, first.name.to_string()))
+                    || policy
+                        .external
+                        .iter()
+                        .any(|s| s.names(first.kind.as_str(), &o.namespace, &first.name))),
         };
         // Whether some use counts, the first reason one does not, and the
         // keys so far (made a set once, at the end).

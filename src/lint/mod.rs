@@ -161,6 +161,17 @@ struct Own {
     extra: Option<Box<Extra>>,
 }
 
+impl Own {
+    /// Texts with no other place and no fix, yet.
+    fn boxed(message: Box<str>, help: Help) -> Box<Own> {
+        Box::new(Own {
+            message,
+            help,
+            extra: None,
+        })
+    }
+}
+
 /// Other places and a fix.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct Extra {
@@ -262,11 +273,10 @@ impl Finding {
         if self.own.is_none() {
             let fixed = self.fixed();
             let object = self.object().map(|o| &objects[o]);
-            self.own = Some(Box::new(Own {
-                message: about(fixed.message, object).into(),
-                help: Help::Fixed(fixed.help),
-                extra: None,
-            }));
+            self.own = Some(Own::boxed(
+                about(fixed.message, object).into(),
+                Help::Fixed(fixed.help),
+            ));
         }
         let own = self.own.as_mut().expect("made above");
         own.extra.get_or_insert_default()
@@ -416,12 +426,8 @@ impl Reporter {
         message: impl Into<String>,
         help: impl Into<Help>,
     ) {
-        let own = Own {
-            message: message.into().into(),
-            help: help.into(),
-            extra: None,
-        };
-        self.push(ctx.object(obj).file(), Some(obj), span, Some(Box::new(own)));
+        let own = Own::boxed(message.into().into(), help.into());
+        self.push(ctx.object(obj).file(), Some(obj), span, Some(own));
     }
 
     /// Report on `obj`, at `span`, with the rule's fixed texts
@@ -432,12 +438,8 @@ impl Reporter {
 
     /// Report a document that is no object: at `offset` of source `file`.
     pub fn report_broken(&mut self, b: &crate::model::Broken, help: impl Into<Help>) {
-        let own = Own {
-            message: b.message.as_str().into(),
-            help: help.into(),
-            extra: None,
-        };
-        self.push(b.file, None, b.offset..b.offset, Some(Box::new(own)));
+        let own = Own::boxed(b.message.as_str().into(), help.into());
+        self.push(b.file, None, b.offset..b.offset, Some(own));
     }
 
     fn push(&mut self, file: usize, obj: Option<ObjId>, span: Range<usize>, own: Option<Box<Own>>) {

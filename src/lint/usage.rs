@@ -102,19 +102,18 @@ impl<'m, 'a> Usage<'m, 'a> {
 
     fn add_workload(&mut self, i: ObjId, o: &Object) {
         let model = self.model;
+        let scope = model.scope_of(o);
         let doc = model.doc(o);
         let spec = model.pod_spec(o);
         let account = service_account(doc, spec);
         for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
-            for (namespace, names) in model.rbac().readable(o, account, kind) {
+            for (namespace, names) in model.rbac().readable(scope, o, account, kind) {
                 if names.is_empty() {
-                    self.read_all
-                        .entry((self.model.scope_of(o), namespace, kind))
-                        .or_insert(i);
+                    self.read_all.entry((scope, namespace, kind)).or_insert(i);
                 } else {
                     for n in names {
                         self.read_named
-                            .entry((self.model.scope_of(o), namespace.clone(), kind, n))
+                            .entry((scope, namespace.clone(), kind, n))
                             .or_insert(i);
                     }
                 }
@@ -122,13 +121,9 @@ impl<'m, 'a> Usage<'m, 'a> {
         }
         // What its ServiceAccount may create, by name ("" for any namespace).
         for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
-            for (namespace, name) in model.rbac().created_names(o, account, kind) {
-                self.produced.insert((
-                    self.model.scope_of(o),
-                    namespace.unwrap_or_default(),
-                    kind,
-                    name,
-                ));
+            for (namespace, name) in model.rbac().created_names(scope, o, account, kind) {
+                self.produced
+                    .insert((scope, namespace.unwrap_or_default(), kind, name));
             }
         }
         let Some(spec) = spec else {
@@ -142,16 +137,10 @@ impl<'m, 'a> Usage<'m, 'a> {
             for s in container_strings(doc, c) {
                 for token in tokens(&s) {
                     if is_job {
-                        self.named_by_job.insert((
-                            self.model.scope_of(o),
-                            o.namespace,
-                            token.clone(),
-                        ));
+                        self.named_by_job
+                            .insert((scope, o.namespace, token.clone()));
                     }
-                    let by = self
-                        .named
-                        .entry((self.model.scope_of(o), token))
-                        .or_default();
+                    let by = self.named.entry((scope, token)).or_default();
                     if by.last() != Some(&i) {
                         by.push(i);
                     }
@@ -159,8 +148,7 @@ impl<'m, 'a> Usage<'m, 'a> {
             }
             if let Some(sidecar) = sidecar_discovery(doc, c) {
                 let (label, value, kinds) = sidecar;
-                self.sidecars
-                    .push((self.model.scope_of(o), label, value, kinds));
+                self.sidecars.push((scope, label, value, kinds));
             }
         }
     }
@@ -194,27 +182,23 @@ impl<'m, 'a> Usage<'m, 'a> {
     /// references, if it is.
     pub fn other_use(&self, obj: ObjId, kind: ConfigKind) -> Option<OtherUse> {
         let o = &self.model.objects[obj];
+        let scope = self.model.scope_of(o);
         let ns = Some(o.namespace.to_string());
         for namespace in [ns.clone(), None] {
-            if let Some(&w) = self
-                .read_all
-                .get(&(self.model.scope_of(o), namespace.clone(), kind))
-            {
+            if let Some(&w) = self.read_all.get(&(scope, namespace.clone(), kind)) {
                 return Some(OtherUse::ReadThroughApi(w));
             }
-            if let Some(&w) =
-                self.read_named
-                    .get(&(self.model.scope_of(o), namespace, kind, o.name.to_string()))
+            if let Some(&w) = self
+                .read_named
+                .get(&(scope, namespace, kind, o.name.to_string()))
             {
                 return Some(OtherUse::ReadThroughApi(w));
             }
         }
-        if let Some(by) = self.named.get(&(self.model.scope_of(o), o.name.clone())) {
+        if let Some(by) = self.named.get(&(scope, o.name.clone())) {
             return Some(OtherUse::NamedBy(by[0]));
         }
-        if let Some((r, kinds)) = self
-            .referenced
-            .get(&(self.model.scope_of(o), o.name.to_string()))
+        if let Some((r, kinds)) = self.referenced.get(&(scope, o.name.to_string()))
             && kinds.contains(&kind)
         {
             return Some(OtherUse::ReferencedBy(*r));
@@ -227,8 +211,8 @@ impl<'m, 'a> Usage<'m, 'a> {
             true => o.data_read().and_then(|d| d.label(key)),
             false => doc.str_at(o.node, &["metadata", "labels", key]),
         };
-        for (scope, key, value, kinds) in &self.sidecars {
-            if *scope == self.model.scope_of(o)
+        for (at, key, value, kinds) in &self.sidecars {
+            if *at == scope
                 && kinds.contains(&kind)
                 && label(key).is_some_and(|v| value.as_deref().is_none_or(|want| want == v))
             {

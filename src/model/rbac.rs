@@ -134,8 +134,6 @@ struct Grant {
 #[derive(Debug, Default)]
 pub struct Rbac {
     grants: HashMap<(usize, String, String), Vec<Grant>>,
-    /// Each file's scope ([`Model::scope_of`]), for a workload's grants.
-    file_scopes: Vec<usize>,
 }
 
 impl Rbac {
@@ -183,31 +181,22 @@ impl Rbac {
                     });
             }
         }
-        let file_scopes = (0..model.files.len())
-            .map(|f| model.files[f].scope())
-            .collect();
-        Rbac {
-            grants,
-            file_scopes,
-        }
+        Rbac { grants }
     }
 
     /// The rules granted to `account` (a ServiceAccount of `workload`'s
-    /// namespace, in its scope) on objects of `kind`, each with where it
-    /// applies.
+    /// namespace, in its scope, [`Model::scope_of`]) on objects of `kind`,
+    /// each with where it applies.
     fn grants_for<'g>(
         &'g self,
+        scope: usize,
         workload: &'g Object,
         account: &'g str,
         kind: ConfigKind,
     ) -> impl Iterator<Item = (Option<String>, &'g Rule)> + 'g {
         let resource = resource(kind);
         self.grants
-            .get(&(
-                self.file_scopes[workload.file()],
-                workload.namespace.to_string(),
-                account.to_string(),
-            ))
+            .get(&(scope, workload.namespace.to_string(), account.to_string()))
             .into_iter()
             .flatten()
             .flat_map(|g| {
@@ -221,11 +210,12 @@ impl Rbac {
     /// (namespace, or `None` for every one; names, or none for all).
     pub fn readable(
         &self,
+        scope: usize,
         workload: &Object,
         account: &str,
         kind: ConfigKind,
     ) -> Vec<(Option<String>, Vec<String>)> {
-        self.grants_for(workload, account, kind)
+        self.grants_for(scope, workload, account, kind)
             .filter(|(_, r)| {
                 r.verbs
                     .iter()
@@ -241,12 +231,13 @@ impl Rbac {
     /// the evidence of which object it makes).
     pub fn created_names(
         &self,
+        scope: usize,
         workload: &Object,
         account: &str,
         kind: ConfigKind,
     ) -> Vec<(Option<String>, String)> {
         let grants: Vec<(Option<String>, &Rule)> =
-            self.grants_for(workload, account, kind).collect();
+            self.grants_for(scope, workload, account, kind).collect();
         if !grants
             .iter()
             .any(|(_, r)| r.verbs.iter().any(|v| &**v == "create" || &**v == "*"))
@@ -372,7 +363,10 @@ spec:
         };
         let (lean, whole) = (Rbac::build(&lint), Rbac::build(&full));
         for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
-            let of = |r: &Rbac, m: &Model<'_>| r.readable(&m.objects[w(m)], "app", kind);
+            let of = |r: &Rbac, m: &Model<'_>| {
+                let o = &m.objects[w(m)];
+                r.readable(m.scope_of(o), o, "app", kind)
+            };
             assert_eq!(of(&lean, &lint), of(&whole, &full));
             assert!(!of(&lean, &lint).is_empty());
         }
@@ -390,22 +384,23 @@ spec:
             .find(|o| o.kind_name().as_str() == "Deployment")
             .unwrap();
         let cm = ConfigKind::ConfigMap;
+        let scope = model.scope_of(w);
         // A Role: its namespace, its resourceNames.
         assert_eq!(
-            rbac.readable(w, "app", cm),
+            rbac.readable(scope, w, "app", cm),
             [(Some("apps".to_string()), vec!["app-config".to_string()])]
         );
         assert!(
-            rbac.readable(w, "default", cm).is_empty(),
+            rbac.readable(scope, w, "default", cm).is_empty(),
             "another account"
         );
         // A ClusterRole through a ClusterRoleBinding: every namespace, all names.
         assert_eq!(
-            rbac.readable(w, "app", ConfigKind::Secret),
+            rbac.readable(scope, w, "app", ConfigKind::Secret),
             [(None, Vec::<String>::new())]
         );
         assert!(
-            rbac.created_names(w, "app", cm).is_empty(),
+            rbac.created_names(scope, w, "app", cm).is_empty(),
             "may not create"
         );
     }

@@ -50,6 +50,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let mut others: Vec<(usize, ObjId, NodeId)> = Vec::new();
     for w in &ctx.analysis.graph.workloads {
         let o = ctx.object(w.object);
+        let scope = ctx.analysis.model.scope_of(o);
         for rf in &w.refs {
             if rf.target.is_some() || rf.optional || rf.external || rf.name.is_empty() {
                 continue;
@@ -57,12 +58,9 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             if ctx
                 .config
                 .ignores_name(rf.kind.as_str(), &o.namespace, &rf.name)
-                || ctx.usage().made_at_run_time(
-                    ctx.analysis.model.scope_of(o),
-                    o.namespace,
-                    rf.kind,
-                    &rf.name,
-                )
+                || ctx
+                    .usage()
+                    .made_at_run_time(scope, o.namespace, rf.kind, &rf.name)
             {
                 continue;
             }
@@ -73,12 +71,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             else {
                 continue;
             };
-            let key = (
-                ctx.analysis.model.scope_of(o),
-                o.namespace.as_str(),
-                rf.kind,
-                rf.name.as_str(),
-            );
+            let key = (scope, o.namespace.as_str(), rf.kind, rf.name.as_str());
             match groups.entry(key) {
                 std::collections::hash_map::Entry::Occupied(g) => {
                     firsts[*g.get()].4 += 1;
