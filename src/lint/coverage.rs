@@ -29,11 +29,9 @@ pub enum Cover {
 
 /// The pod template's annotations of `w` whose key names a checksum.
 fn checksum_keys<'c>(ctx: &'c Context<'_, '_>, w: &Workload) -> Vec<&'c str> {
-    let model = &ctx.analysis.model;
-    let o = &model.objects[w.object];
-    let doc = model.doc(o);
-    let Some(ann) = model
-        .pod_template(o)
+    let doc = ctx.doc(w.object);
+    let Some(ann) = ctx
+        .pod_template(w.object)
         .and_then(|t| doc.path(t, &["metadata", "annotations"]))
     else {
         return Vec::new();
@@ -195,5 +193,5 @@ pub fn runs_afresh(ctx: &Context<'_, '_>, w: &Workload) -> bool {
     matches!(
         o.kind,
         Kind::Workload(WorkloadKind::Job | WorkloadKind::CronJob)
-    ) || model.is_helm_hook(o)
+    ) || ctx.is_helm_hook(w.object)
 }

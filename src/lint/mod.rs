@@ -68,6 +68,14 @@ pub struct Rule {
     /// The texts of a rule that may report on every object of a kind
     /// ([`Reporter::report_fixed`]).
     pub fixed: Option<&'static Fixed>,
+    /// Whether the rule's check runs once per workload, with its tree,
+    /// and once over the other objects: every rule that reads workloads'
+    /// trees and compares none, so that lint holds one dense tree at a
+    /// time, not all of them. Such a rule reads objects only through
+    /// [`Context::workloads`] and [`Context::objects`]. Any other rule
+    /// runs once over every object, and reads a workload's tree, if at
+    /// all, for a moment ([`Document::with_tree`]).
+    pub per_workload: bool,
 }
 
 impl Rule {
@@ -352,7 +360,8 @@ pub struct Related {
     pub label: String,
 }
 
-/// What rules see: the analysis, the checksums, the configuration.
+/// What rules see: the analysis, the checksums, the configuration, and
+/// which objects this call of the check is about ([`Pass`]).
 pub struct Context<'m, 'a> {
     pub analysis: &'m Analysis<'a>,
     pub checksums: &'m [Checksums],
@@ -362,32 +371,134 @@ pub struct Context<'m, 'a> {
     pub rerender: Option<&'m Analysis<'m>>,
     /// The chart's template files behind the render, when linting a chart.
     pub templates: Option<&'m crate::source::TemplateFiles>,
-    usage: std::sync::OnceLock<usage::Usage<'m, 'a>>,
+    /// How config is used besides the graph's references, indexed on first
+    /// use and shared by every pass.
+    usage: &'m std::sync::OnceLock<usage::Index>,
+    pass: Pass<'m, 'a>,
+}
+
+/// Which objects one call of a rule's check sees.
+#[derive(Clone, Copy)]
+enum Pass<'m, 'a> {
+    /// Every object, for a rule that compares them ([`Rule::per_workload`]
+    /// unset).
+    Whole,
+    /// One workload, `graph.workloads[at]`, with its tree: held, or parsed
+    /// for this pass alone, so that lint holds one dense tree at a time.
+    Workload { at: usize, doc: &'m Document<'a> },
+    /// Every object but the workloads, each of which had its own pass.
+    Rest,
 }
 
 impl<'m, 'a> Context<'m, 'a> {
-    /// How config is used besides the graph's references, indexed on first
-    /// use and shared by the rules.
-    pub fn usage(&self) -> &usage::Usage<'m, 'a> {
-        self.usage
-            .get_or_init(|| usage::Usage::build(&self.analysis.model))
+    /// This context for another pass.
+    fn in_pass<'p>(&'p self, pass: Pass<'p, 'a>) -> Context<'p, 'a> {
+        Context {
+            analysis: self.analysis,
+            checksums: self.checksums,
+            config: self.config,
+            rerender: self.rerender,
+            templates: self.templates,
+            usage: self.usage,
+            pass,
+        }
     }
 
+    /// How config is used besides the graph's references.
+    pub fn usage(&self) -> usage::Usage<'_, 'a> {
+        let model = &self.analysis.model;
+        usage::Usage::new(model, self.usage.get_or_init(|| usage::Index::build(model)))
+    }
+
+    /// The object's document: in a workload's pass, that workload's with
+    /// its tree.
     pub fn doc(&self, obj: ObjId) -> &Document<'a> {
-        self.analysis.model.doc(&self.analysis.model.objects[obj])
+        match self.pass {
+            Pass::Workload { at, doc } if self.analysis.graph.workloads[at].object == obj => doc,
+            _ => self.analysis.model.doc(&self.analysis.model.objects[obj]),
+        }
     }
 
     pub fn object(&self, obj: ObjId) -> &Object {
         &self.analysis.model.objects[obj]
     }
 
-    /// Objects with their index.
+    /// The workloads this pass sees, with their checksums: one in a
+    /// workload's pass, none in the rest's, all in the whole's.
+    pub fn workloads(&self) -> impl Iterator<Item = (&crate::graph::Workload, &Checksums)> {
+        let workloads = &self.analysis.graph.workloads;
+        let seen = match self.pass {
+            Pass::Whole => 0..workloads.len(),
+            Pass::Workload { at, .. } => at..at + 1,
+            Pass::Rest => 0..0,
+        };
+        debug_assert_eq!(
+            workloads.len(),
+            self.checksums.len(),
+            "a checksum per workload"
+        );
+        workloads[seen.clone()].iter().zip(&self.checksums[seen])
+    }
+
+    /// The objects this pass sees, with their index: in a workload's pass
+    /// that workload, in the rest's every other object.
     pub fn objects(&self) -> impl Iterator<Item = (ObjId, &Object)> {
-        self.analysis.model.objects.iter().enumerate()
+        let objects = &self.analysis.model.objects;
+        let (seen, all_kinds) = match self.pass {
+            Pass::Whole => (0..objects.len(), true),
+            Pass::Workload { at, .. } => {
+                let obj = self.analysis.graph.workloads[at].object;
+                (obj..obj + 1, true)
+            }
+            Pass::Rest => (0..objects.len(), false),
+        };
+        objects[seen.clone()]
+            .iter()
+            .zip(seen)
+            .filter(move |(o, _)| all_kinds || !matches!(o.kind, crate::model::Kind::Workload(_)))
+            .map(|(o, i)| (i, o))
     }
 
     pub fn name(&self, obj: ObjId) -> String {
         object_name(self.object(obj))
+    }
+
+    /// The workload's pod template ([`crate::model::Model::pod_template`]),
+    /// read in this pass's tree.
+    pub fn pod_template(&self, obj: ObjId) -> Option<NodeId> {
+        self.analysis
+            .model
+            .pod_template_in(self.doc(obj), self.object(obj))
+    }
+
+    /// The workload's pod spec: its template's `spec`.
+    pub fn pod_spec(&self, obj: ObjId) -> Option<NodeId> {
+        self.doc(obj).get(self.pod_template(obj)?, "spec")
+    }
+
+    /// [`crate::model::Model::not_injectable`], in this pass's tree.
+    pub fn not_injectable(&self, obj: ObjId) -> Option<crate::model::NotInjectable> {
+        self.analysis
+            .model
+            .not_injectable_in(self.doc(obj), self.object(obj))
+    }
+
+    /// Whether confsum writes checksums into this workload's pod template.
+    pub fn is_injectable(&self, obj: ObjId) -> bool {
+        matches!(self.object(obj).kind, crate::model::Kind::Workload(_))
+            && self.not_injectable(obj).is_none()
+    }
+
+    /// [`crate::model::Model::is_helm_test`], in this pass's tree.
+    pub fn is_helm_test(&self, obj: ObjId) -> bool {
+        self.analysis
+            .model
+            .is_helm_test_in(self.doc(obj), self.object(obj))
+    }
+
+    /// Whether the object is a Helm hook, in this pass's tree.
+    pub fn is_helm_hook(&self, obj: ObjId) -> bool {
+        crate::model::is_helm_hook_in(self.doc(obj), self.object(obj))
     }
 }
 
@@ -472,10 +583,22 @@ impl Reporter {
     /// Add a secondary place to the finding just reported: `node` of
     /// `obj`'s document, labelled.
     pub fn related(&mut self, ctx: &Context<'_, '_>, obj: ObjId, node: NodeId, label: String) {
+        let span = ctx.doc(obj).node(node).span;
+        self.related_span(ctx, obj, span, label);
+    }
+
+    /// [`Reporter::related`] at `span` of `obj`'s document.
+    pub fn related_span(
+        &mut self,
+        ctx: &Context<'_, '_>,
+        obj: ObjId,
+        span: Range<usize>,
+        label: String,
+    ) {
         if let Some(f) = self.found.last_mut() {
             f.extra(&ctx.analysis.model.objects).related.push(Related {
                 file: ctx.object(obj).file(),
-                span: ctx.doc(obj).node(node).span.clone(),
+                span,
                 label,
             });
         }
@@ -507,47 +630,96 @@ pub fn run_with(
     rerender: Option<&Analysis<'_>>,
     templates: Option<&crate::source::TemplateFiles>,
 ) -> Vec<Finding> {
+    let usage = std::sync::OnceLock::new();
     let ctx = Context {
         analysis,
         checksums,
         config,
         rerender,
         templates,
-        usage: std::sync::OnceLock::new(),
+        usage: &usage,
+        pass: Pass::Rest,
     };
-    // Rules are independent: run them on all cores, then sort.
-    use rayon::prelude::*;
-    let per_rule: Vec<Vec<Finding>> = rules::ALL
-        .par_iter()
+    let enabled: Vec<(u8, &Rule, Severity)> = rules::ALL
+        .iter()
         .enumerate()
-        .filter_map(|(at, rule)| Some((at, rule, config.severity(rule)?)))
-        .map(|(at, rule, severity)| {
-            let mut reporter = Reporter {
-                rule_at: u8::try_from(at).expect("under 256 rules"),
-                severity,
-                found: Vec::new(),
-            };
-            (rule.check)(&ctx, &mut reporter);
-            crate::progress::found(reporter.found.len());
-            reporter
-                .found
-                .into_iter()
-                .filter(|f| touches_given(&ctx, f) && !suppressed(&ctx, f))
-                .collect()
+        .filter_map(|(at, rule)| {
+            let at = u8::try_from(at).expect("under 256 rules");
+            Some((at, *rule, config.severity(rule)?))
         })
         .collect();
-    // Into the largest rule's buffer, which grows in place: no second copy
-    // of 250k findings of one rule.
-    let mut per_rule = per_rule;
-    let largest = (0..per_rule.len()).max_by_key(|&i| per_rule[i].len());
-    let mut findings = largest.map_or_else(Vec::new, |i| per_rule.swap_remove(i));
-    findings.reserve_exact(per_rule.iter().map(Vec::len).sum());
-    for mut found in per_rule {
-        findings.append(&mut found);
+    // Rules are independent: run them on all cores, then sort. Each rule
+    // once, over the objects it sees then; and the rules that read
+    // workloads once per workload, which holds its tree for that alone.
+    use rayon::prelude::*;
+    let mut found: Vec<Vec<Finding>> = enabled
+        .par_iter()
+        .map(|&(at, rule, severity)| {
+            let pass = if rule.per_workload {
+                Pass::Rest
+            } else {
+                Pass::Whole
+            };
+            check(&ctx.in_pass(pass), at, rule, severity)
+        })
+        .collect();
+    let per_workload: Vec<_> = enabled.iter().filter(|(_, r, _)| r.per_workload).collect();
+    let model = &analysis.model;
+    found.extend(
+        (0..analysis.graph.workloads.len())
+            .into_par_iter()
+            .fold(Vec::new, |mut found, at| {
+                let o = &model.objects[analysis.graph.workloads[at].object];
+                model.doc(o).with_tree(|doc| {
+                    let ctx = ctx.in_pass(Pass::Workload { at, doc });
+                    for &&(rule_at, rule, severity) in &per_workload {
+                        found.append(&mut check(&ctx, rule_at, rule, severity));
+                    }
+                });
+                found
+            })
+            .collect::<Vec<_>>(),
+    );
+    // Into the largest buffer, which grows in place: no second copy of
+    // 250k findings of one rule.
+    let largest = (0..found.len()).max_by_key(|&i| found[i].len());
+    let mut findings = largest.map_or_else(Vec::new, |i| found.swap_remove(i));
+    findings.reserve_exact(found.iter().map(Vec::len).sum());
+    for mut more in found {
+        findings.append(&mut more);
     }
     sort_in_place(&mut findings, |f| (f.file_at, f.span_start, f.rule()));
     findings.dedup();
     findings
+}
+
+/// One rule's check in one pass: its findings that are about a given file
+/// and not suppressed.
+fn check(ctx: &Context<'_, '_>, rule_at: u8, rule: &Rule, severity: Severity) -> Vec<Finding> {
+    let mut reporter = Reporter {
+        rule_at,
+        severity,
+        found: Vec::new(),
+    };
+    (rule.check)(ctx, &mut reporter);
+    if !reporter.found.is_empty() {
+        crate::progress::found(reporter.found.len());
+    }
+    // Whether an object silences the rule, asked once for a run of its
+    // findings (one pod may have 50k).
+    let mut last: Option<(ObjId, bool)> = None;
+    reporter.found.retain(|f| {
+        touches_given(ctx, f)
+            && !match (f.object(), last) {
+                (Some(obj), Some((seen, silenced))) if obj == seen => silenced,
+                (obj, _) => {
+                    let silenced = suppressed(ctx, f);
+                    last = obj.map(|obj| (obj, silenced));
+                    silenced
+                }
+            }
+    });
+    reporter.found
 }
 
 /// Sort `items` by `key`, stably, with no copy of them: their indices are
@@ -658,23 +830,27 @@ fn touches_given(ctx: &Context<'_, '_>, f: &Finding) -> bool {
 /// `ignore:` entry of the configuration.
 fn suppressed(ctx: &Context<'_, '_>, f: &Finding) -> bool {
     let model = &ctx.analysis.model;
-    let Some(obj) = f.object().map(|o| &model.objects[o]) else {
+    let Some((at, obj)) = f.object().map(|o| (o, &model.objects[o])) else {
         return ctx.config.ignores_source(model.files[f.file()].source);
     };
-    if obj.inert {
-        return ctx.config.ignores(model.source(obj), obj);
+    if ctx.config.ignores(model.source(obj), obj) {
+        return true;
     }
-    let doc = model.doc(obj);
-    let listed = |node: Option<NodeId>| {
-        node.and_then(|n| doc.str_at(n, &["metadata", "annotations", IGNORE_ANNOTATION]))
-            .is_some_and(|ids| {
-                ids.split(',')
-                    .any(|id| id.trim() == f.rule() || id.trim() == "all")
-            })
-    };
-    listed(Some(obj.node))
-        || listed(model.pod_template(obj))
-        || ctx.config.ignores(model.source(obj), obj)
+    if obj.inert {
+        return false;
+    }
+    // A workload a whole-input rule reports on may have let its tree go:
+    // it is parsed for this alone.
+    ctx.doc(at).with_tree(|doc| {
+        let listed = |node: Option<NodeId>| {
+            node.and_then(|n| doc.str_at(n, &["metadata", "annotations", IGNORE_ANNOTATION]))
+                .is_some_and(|ids| {
+                    ids.split(',')
+                        .any(|id| id.trim() == f.rule() || id.trim() == "all")
+                })
+        };
+        listed(Some(obj.node)) || listed(model.pod_template_in(doc, obj))
+    })
 }
 
 pub const IGNORE_ANNOTATION: &str = "confsum.dev/ignore";
@@ -737,7 +913,8 @@ mod tests {
             config: &config,
             rerender: None,
             templates: None,
-            usage: std::sync::OnceLock::new(),
+            usage: &std::sync::OnceLock::new(),
+            pass: Pass::Whole,
         };
         let at = rules::ALL.iter().position(|r| r.fixed.is_some()).unwrap();
         let mut r = Reporter {
@@ -764,13 +941,15 @@ mod tests {
         );
     }
 
-    /// Letting go of inert objects' trees changes no finding: every fixture
-    /// (and every corpus chart, where `../shared` is) linted with and
-    /// without it gives the same findings.
+    /// Letting go of inert objects' trees, and of dense workloads' (read in
+    /// a pass of the rules each), changes no finding: every fixture (and
+    /// every corpus chart, where `../shared` is) linted with and without
+    /// it gives the same findings; and no workload tree let go is held
+    /// after.
     #[test]
     fn inert_objects_lint_alike_with_or_without_their_trees() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let (mut files, mut inert) = (0, 0);
+        let (mut files, mut inert, mut dense_workloads) = (0, 0, 0);
         let walk = |dir: &str| walkdir::WalkDir::new(root.join(dir)).sort_by_file_name();
         let entries = walk("fixtures").into_iter().map(Result::unwrap);
         // The corpus is there in CI and a work tree, not in a bare clone.
@@ -795,14 +974,24 @@ mod tests {
                 let sums = digest::checksums_lenient(&a.model, &a.graph, None);
                 run_with(a, &sums, &LintConfig::default(), None, None)
             };
+            let let_go = |a: &Analysis<'_>| -> Vec<usize> {
+                let workloads = a.graph.workloads.iter().map(|w| w.object);
+                workloads
+                    .filter(|&w| !a.model.doc(&a.model.objects[w]).holds_tree())
+                    .collect()
+            };
+            let dense = let_go(&lean);
             assert_eq!(lint(&lean), lint(&full), "{}", path.display());
+            // Read in passes of their own, and let go after each.
+            assert_eq!(let_go(&lean), dense, "{}", path.display());
             files += 1;
             inert += lean.model.objects.iter().filter(|o| o.inert).count();
+            dense_workloads += dense.len();
             assert!(full.model.objects.iter().all(|o| !o.inert));
         }
         assert!(
-            files > 100 && inert > 0,
-            "{files} files, {inert} inert objects"
+            files > 100 && inert > 0 && dense_workloads > 0,
+            "{files} files, {inert} inert objects, {dense_workloads} dense workloads"
         );
     }
 

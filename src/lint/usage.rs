@@ -47,9 +47,18 @@ const DISCOVERY_LABELS: [&str; 5] = [
     "grafana_plugin",
 ];
 
-/// Everything that names config outside the pod specs, indexed once.
+/// Everything that names config outside the pod specs, indexed once, as
+/// the rules ask it: the index with the model it was made of.
+#[derive(Clone, Copy)]
 pub struct Usage<'m, 'a> {
     model: &'m Model<'a>,
+    index: &'m Index,
+}
+
+/// What [`Usage`] asks: built once per run, holding no borrow, so that
+/// every pass of the rules shares it ([`crate::lint::Context`]).
+#[derive(Default)]
+pub struct Index {
     /// (scope, namespace or None for all, kind) → a workload that may read
     /// every object of that kind there.
     read_all: HashMap<(usize, Option<String>, ConfigKind), ObjId>,
@@ -74,108 +83,8 @@ pub struct Usage<'m, 'a> {
 }
 
 impl<'m, 'a> Usage<'m, 'a> {
-    pub fn build(model: &'m Model<'a>) -> Self {
-        let mut u = Usage {
-            model,
-            read_all: HashMap::new(),
-            read_named: HashMap::new(),
-            named: HashMap::new(),
-            named_by_job: Default::default(),
-            produced: Default::default(),
-            sidecars: Vec::new(),
-            referenced: HashMap::new(),
-        };
-        for (i, o) in model.objects.iter().enumerate() {
-            match o.kind {
-                Kind::Workload(_) => u.add_workload(i, o),
-                Kind::Config(_) => {}
-                // A CRD's schema names fields, not objects.
-                Kind::Other if o.kind_name().as_str() == "CustomResourceDefinition" => {}
-                Kind::Other => {
-                    u.add_references(i, o);
-                    u.add_produced(o);
-                }
-            }
-        }
-        u
-    }
-
-    fn add_workload(&mut self, i: ObjId, o: &Object) {
-        let model = self.model;
-        let scope = model.scope_of(o);
-        let doc = model.doc(o);
-        let spec = model.pod_spec(o);
-        let account = service_account(doc, spec);
-        for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
-            for (namespace, names) in model.rbac().readable(scope, o, account, kind) {
-                if names.is_empty() {
-                    self.read_all.entry((scope, namespace, kind)).or_insert(i);
-                } else {
-                    for n in names {
-                        self.read_named
-                            .entry((scope, namespace.clone(), kind, n))
-                            .or_insert(i);
-                    }
-                }
-            }
-        }
-        // What its ServiceAccount may create, by name ("" for any namespace).
-        for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
-            for (namespace, name) in model.rbac().created_names(scope, o, account, kind) {
-                self.produced
-                    .insert((scope, namespace.unwrap_or_default(), kind, name));
-            }
-        }
-        let Some(spec) = spec else {
-            return;
-        };
-        let is_job = matches!(
-            o.kind,
-            Kind::Workload(crate::model::WorkloadKind::Job | crate::model::WorkloadKind::CronJob)
-        ) || model.is_helm_hook(o);
-        for c in containers(doc, spec) {
-            for s in container_strings(doc, c) {
-                for token in tokens(&s) {
-                    if is_job {
-                        self.named_by_job
-                            .insert((scope, o.namespace, token.clone()));
-                    }
-                    let by = self.named.entry((scope, token)).or_default();
-                    if by.last() != Some(&i) {
-                        by.push(i);
-                    }
-                }
-            }
-            if let Some(sidecar) = sidecar_discovery(doc, c) {
-                let (label, value, kinds) = sidecar;
-                self.sidecars.push((scope, label, value, kinds));
-            }
-        }
-    }
-
-    /// Scalars of `o` under a key that names a Secret or ConfigMap
-    /// (`secretName`, `configMapRef`, `secrets`, an RBAC rule's
-    /// `resourceNames`), wherever they are.
-    fn add_references(&mut self, i: ObjId, o: &Object) {
-        // An inert role or binding holds its references; another inert
-        // object names no config ([`crate::lint::inert`]).
-        let found: Vec<(String, Vec<ConfigKind>)> = if o.inert {
-            let Some(facts) = self.model.rbac_facts(i) else {
-                return;
-            };
-            facts
-                .references
-                .iter()
-                .map(|(name, kinds)| (name.to_string(), kinds.to_vec()))
-                .collect()
-        } else {
-            crate::model::references_in(self.model.doc(o), o.node)
-        };
-        for (name, kinds) in found {
-            self.referenced
-                .entry((self.model.scope_of(o), name))
-                .or_insert((i, kinds));
-        }
+    pub fn new(model: &'m Model<'a>, index: &'m Index) -> Self {
+        Usage { model, index }
     }
 
     /// How `obj` (a ConfigMap or Secret) is used besides the graph's
@@ -185,20 +94,21 @@ impl<'m, 'a> Usage<'m, 'a> {
         let scope = self.model.scope_of(o);
         let ns = Some(o.namespace.to_string());
         for namespace in [ns.clone(), None] {
-            if let Some(&w) = self.read_all.get(&(scope, namespace.clone(), kind)) {
+            if let Some(&w) = self.index.read_all.get(&(scope, namespace.clone(), kind)) {
                 return Some(OtherUse::ReadThroughApi(w));
             }
-            if let Some(&w) = self
-                .read_named
-                .get(&(scope, namespace, kind, o.name.to_string()))
+            if let Some(&w) =
+                self.index
+                    .read_named
+                    .get(&(scope, namespace, kind, o.name.to_string()))
             {
                 return Some(OtherUse::ReadThroughApi(w));
             }
         }
-        if let Some(by) = self.named.get(&(scope, o.name.clone())) {
+        if let Some(by) = self.index.named.get(&(scope, o.name.clone())) {
             return Some(OtherUse::NamedBy(by[0]));
         }
-        if let Some((r, kinds)) = self.referenced.get(&(scope, o.name.to_string()))
+        if let Some((r, kinds)) = self.index.referenced.get(&(scope, o.name.to_string()))
             && kinds.contains(&kind)
         {
             return Some(OtherUse::ReferencedBy(*r));
@@ -211,7 +121,7 @@ impl<'m, 'a> Usage<'m, 'a> {
             true => o.data_read().and_then(|d| d.label(key)),
             false => doc.str_at(o.node, &["metadata", "labels", key]),
         };
-        for (at, key, value, kinds) in &self.sidecars {
+        for (at, key, value, kinds) in &self.index.sidecars {
             if *at == scope
                 && kinds.contains(&kind)
                 && label(key).is_some_and(|v| value.as_deref().is_none_or(|want| want == v))
@@ -237,21 +147,148 @@ impl<'m, 'a> Usage<'m, 'a> {
         name: &str,
     ) -> bool {
         if self
+            .index
             .produced
             .contains(&(scope, namespace.to_string(), kind, name.to_string()))
         {
             return true;
         }
         if self
+            .index
             .named_by_job
             .contains(&(scope, namespace, CompactString::from(name)))
         {
             return true;
         }
         [Some(namespace.to_string()), None].into_iter().any(|ns| {
-            self.produced
+            self.index
+                .produced
                 .contains(&(scope, ns.unwrap_or_default(), kind, name.to_string()))
         })
+    }
+}
+
+/// Builds an [`Index`] from the model.
+struct Builder<'m, 'a> {
+    model: &'m Model<'a>,
+    index: Index,
+}
+
+impl Index {
+    pub fn build(model: &Model<'_>) -> Index {
+        let mut u = Builder {
+            model,
+            index: Index::default(),
+        };
+        for (i, o) in model.objects.iter().enumerate() {
+            match o.kind {
+                Kind::Workload(_) => u.add_workload(i, o),
+                Kind::Config(_) => {}
+                // A CRD's schema names fields, not objects.
+                Kind::Other if o.kind_name().as_str() == "CustomResourceDefinition" => {}
+                Kind::Other => {
+                    u.add_references(i, o);
+                    u.add_produced(o);
+                }
+            }
+        }
+        u.index
+    }
+}
+
+impl Builder<'_, '_> {
+    /// What a workload names, from its tree: held, or parsed for this
+    /// alone (a dense one lint let go, [`crate::model::Release::Inert`]).
+    fn add_workload(&mut self, i: ObjId, o: &Object) {
+        self.model
+            .doc(o)
+            .with_tree(|doc| self.add_workload_in(i, o, doc));
+    }
+
+    fn add_workload_in(&mut self, i: ObjId, o: &Object, doc: &Document<'_>) {
+        let model = self.model;
+        let scope = model.scope_of(o);
+        let spec = model
+            .pod_template_in(doc, o)
+            .and_then(|t| doc.get(t, "spec"));
+        let account = service_account(doc, spec);
+        for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
+            for (namespace, names) in model.rbac().readable(scope, o, account, kind) {
+                if names.is_empty() {
+                    self.index
+                        .read_all
+                        .entry((scope, namespace, kind))
+                        .or_insert(i);
+                } else {
+                    for n in names {
+                        self.index
+                            .read_named
+                            .entry((scope, namespace.clone(), kind, n))
+                            .or_insert(i);
+                    }
+                }
+            }
+        }
+        // What its ServiceAccount may create, by name ("" for any namespace).
+        for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
+            for (namespace, name) in model.rbac().created_names(scope, o, account, kind) {
+                self.index
+                    .produced
+                    .insert((scope, namespace.unwrap_or_default(), kind, name));
+            }
+        }
+        let Some(spec) = spec else {
+            return;
+        };
+        let is_job = matches!(
+            o.kind,
+            Kind::Workload(crate::model::WorkloadKind::Job | crate::model::WorkloadKind::CronJob)
+        ) || crate::model::is_helm_hook_in(doc, o);
+        for c in containers(doc, spec) {
+            for s in container_strings(doc, c) {
+                for token in tokens(&s) {
+                    if is_job {
+                        self.index
+                            .named_by_job
+                            .insert((scope, o.namespace, token.clone()));
+                    }
+                    let by = self.index.named.entry((scope, token)).or_default();
+                    if by.last() != Some(&i) {
+                        by.push(i);
+                    }
+                }
+            }
+            if let Some(sidecar) = sidecar_discovery(doc, c) {
+                let (label, value, kinds) = sidecar;
+                self.index.sidecars.push((scope, label, value, kinds));
+            }
+        }
+    }
+
+    /// Scalars of `o` under a key that names a Secret or ConfigMap
+    /// (`secretName`, `configMapRef`, `secrets`, an RBAC rule's
+    /// `resourceNames`), wherever they are.
+    fn add_references(&mut self, i: ObjId, o: &Object) {
+        // An inert role or binding holds its references; another inert
+        // object names no config ([`crate::lint::inert`]).
+        let found: Vec<(String, Vec<ConfigKind>)> = if o.inert {
+            let Some(facts) = self.model.rbac_facts(i) else {
+                return;
+            };
+            facts
+                .references
+                .iter()
+                .map(|(name, kinds)| (name.to_string(), kinds.to_vec()))
+                .collect()
+        } else {
+            crate::model::references_in(self.model.doc(o), o.node)
+        };
+        for (name, kinds) in found {
+            self.index
+                .referenced
+                .entry((self.model.scope_of(o), name))
+                .or_insert((i, kinds));
+        }
     }
 
     /// Secrets that custom resources of the input make.
@@ -279,7 +316,7 @@ impl<'m, 'a> Usage<'m, 'a> {
             _ => {}
         }
         for n in names {
-            self.produced.insert((
+            self.index.produced.insert((
                 self.model.scope_of(o),
                 o.namespace.to_string(),
                 ConfigKind::Secret,

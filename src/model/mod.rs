@@ -144,12 +144,14 @@ pub enum Release {
     /// covers it.
     Configs,
     /// The trees of objects the predicate calls inert, which are marked
-    /// [`Object::inert`]: the caller reads nothing of them but their names.
+    /// [`Object::inert`]: the caller reads nothing of them but their names;
+    /// and those of workloads whose tree outweighs twice their text, which
+    /// the caller reads with [`Document::with_tree`].
     Inert(fn(&Document<'_>, &Object) -> bool),
 }
 
 /// How many times its text a workload's tree may take and be kept in graph
-/// mode ([`Release::Configs`]).
+/// mode ([`Release::Configs`]) and by lint ([`Release::Inert`]).
 const DENSE: usize = 2;
 
 /// What the model reads of each document as it is parsed: its objects,
@@ -227,7 +229,13 @@ impl<'a> yaml::Visit<'a> for Reader<'_> {
                 if !keep {
                     o.data = once_cell::race::OnceBox::new();
                 }
-                o.inert
+                // Lint reads a workload's tree in its graph, its usage and
+                // its pass of the rules ([`crate::lint::Rule::per_workload`]),
+                // each with [`Document::with_tree`]: a dense one is parsed
+                // there again rather than held (flow style, three times its
+                // text), as in graph mode.
+                let dense = matches!(o.kind, Kind::Workload(_)) && doc.tree_outweighs(DENSE);
+                o.inert || dense
             }
             _ => false,
         };
@@ -694,7 +702,7 @@ fn group_of(api_version: &str) -> &str {
 }
 
 /// Whether `obj`, in `doc`, is a Helm hook.
-fn is_helm_hook_in(doc: &Document<'_>, obj: &Object) -> bool {
+pub fn is_helm_hook_in(doc: &Document<'_>, obj: &Object) -> bool {
     doc.str_at(obj.node, &["metadata", "annotations", "helm.sh/hook"])
         .is_some()
 }

@@ -36,7 +36,18 @@ pub fn sensitive_spans(a: &Analysis<'_>) -> Vec<Vec<Range<usize>>> {
 /// The sensitive spans of object `i`.
 fn object_spans(a: &Analysis<'_>, i: usize) -> Vec<Range<usize>> {
     let o = &a.model.objects[i];
-    let doc = a.model.doc(o);
+    match o.kind {
+        Kind::Other => Vec::new(),
+        // An inert ConfigMap has no value that looks like a credential
+        // (`crate::lint::inert`), and its tree has gone.
+        Kind::Config(ConfigKind::ConfigMap) if o.inert => Vec::new(),
+        // A workload lint let go is parsed for this alone.
+        _ => a.model.doc(o).with_tree(|doc| spans_in(a, i, doc)),
+    }
+}
+
+fn spans_in(a: &Analysis<'_>, i: usize, doc: &Document<'_>) -> Vec<Range<usize>> {
+    let o = &a.model.objects[i];
     let mut spans = Vec::new();
     match o.kind {
         Kind::Config(ConfigKind::Secret) => {
@@ -51,9 +62,6 @@ fn object_spans(a: &Analysis<'_>, i: usize) -> Vec<Range<usize>> {
                 }
             }
         }
-        // An inert ConfigMap has no value that looks like a credential
-        // (`crate::lint::inert`), and its tree has gone.
-        Kind::Config(ConfigKind::ConfigMap) if o.inert => {}
         Kind::Config(ConfigKind::ConfigMap) => {
             for e in a.model.config_data(i).written() {
                 let (k, v) = (e.key, e.value);
@@ -65,7 +73,8 @@ fn object_spans(a: &Analysis<'_>, i: usize) -> Vec<Range<usize>> {
             }
         }
         Kind::Workload(_) => {
-            if let Some(spec) = a.model.pod_spec(o) {
+            let template = a.model.pod_template_in(doc, o);
+            if let Some(spec) = template.and_then(|t| doc.get(t, "spec")) {
                 for (_, value) in literal_credential_env(doc, spec) {
                     spans.push(doc.node(value).span.clone());
                 }

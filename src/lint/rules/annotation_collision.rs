@@ -18,17 +18,16 @@ rule! {
     /// A chart that writes `checksum/config` while confsum is run with
     /// `--config-annotation checksum/config`.
     /// Use instead: keep confsum's own keys, or run `confsum inject --write`.
-    AnnotationCollision, "annotation-collision", Warning, check
+    AnnotationCollision, "annotation-collision", Warning, check, Rendered, None, PerWorkload
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    let model = &ctx.analysis.model;
-    for (w, sums) in ctx.analysis.graph.workloads.iter().zip(ctx.checksums) {
+    for (w, sums) in ctx.workloads() {
         let o = ctx.object(w.object);
-        if !model.is_injectable(o) {
+        if !ctx.is_injectable(w.object) {
             continue;
         }
-        let Some(template) = model.pod_template(o) else {
+        let Some(template) = ctx.pod_template(w.object) else {
             continue;
         };
         let doc = ctx.doc(w.object);

@@ -16,17 +16,16 @@ rule! {
     /// hook.
     /// Use instead: make it a Helm hook (`helm.sh/hook: pre-upgrade`) so it is
     /// recreated on every upgrade, or run it from a CronJob or Deployment.
-    ChecksumNotInjectable, "checksum-not-injectable", Info, check
+    ChecksumNotInjectable, "checksum-not-injectable", Info, check, Rendered, None, PerWorkload
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    let model = &ctx.analysis.model;
-    for (w, sums) in ctx.analysis.graph.workloads.iter().zip(ctx.checksums) {
+    for (w, sums) in ctx.workloads() {
         let o = ctx.object(w.object);
-        let Some(why) = model.not_injectable(o) else {
+        let Some(why) = ctx.not_injectable(w.object) else {
             continue;
         };
-        if model.is_helm_test(o) {
+        if ctx.is_helm_test(w.object) {
             continue;
         }
         if sums.config.is_none() && sums.secret.is_none() {

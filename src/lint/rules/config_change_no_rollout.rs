@@ -41,14 +41,13 @@ rule! {
     /// `checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}`
     /// to the pod template's annotations: `confsum lint --fix CHART` writes
     /// it into the chart's templates once a render with helm proves it.
-    ConfigChangeNoRollout, "config-change-no-rollout", Warning, check
+    ConfigChangeNoRollout, "config-change-no-rollout", Warning, check, Rendered, None, PerWorkload
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    let model = &ctx.analysis.model;
-    for w in &ctx.analysis.graph.workloads {
+    for (w, _) in ctx.workloads() {
         let o = ctx.object(w.object);
-        if !model.is_injectable(o) || runs_afresh(ctx, w) {
+        if !ctx.is_injectable(w.object) || runs_afresh(ctx, w) {
             continue;
         }
         // Stakater Reloader or Wave rolls it on every config change.

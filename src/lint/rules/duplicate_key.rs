@@ -19,7 +19,7 @@ rule! {
     ///     app: api-v2
     /// ```
     /// Use instead: one `app` label; drop the duplicate from the template or helper that adds it twice.
-    DuplicateKey, "duplicate-key", Warning, check
+    DuplicateKey, "duplicate-key", Warning, check, Rendered, None, PerWorkload
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {

@@ -47,28 +47,33 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         .filter_map(|w| {
             let model = &ctx.analysis.model;
             let o = &model.objects[w.object];
-            let doc = model.doc(o);
             let secret_key = &ctx.config.checksum_keys[1];
-            model
-                .pod_template(o)
-                .and_then(|t| doc.path(t, &["metadata", "annotations"]))
-                .and_then(|a| doc.get(a, secret_key))?;
+            // Where to point, if the annotation is there: read from the
+            // workload's tree, which lint may have let go.
+            let name = model.doc(o).with_tree(|doc| {
+                model
+                    .pod_template_in(doc, o)
+                    .and_then(|t| doc.path(t, &["metadata", "annotations"]))
+                    .and_then(|a| doc.get(a, secret_key))?;
+                Some(doc.node(super::name_node_in(doc, o)).span)
+            })?;
             Some((
                 w,
+                name,
                 crate::secrets::guessable_secret_checksum_cached(model, w, &cache)?,
             ))
         })
         .collect();
-    for (w, g) in scored {
+    for (w, name, g) in scored {
         let what: Vec<String> = g
             .consumed
             .iter()
             .map(|(name, keys)| format!("Secret `{name}` ({})", keys.join(", ")))
             .collect();
-        r.report(
+        r.report_span(
             ctx,
             w.object,
-            super::name_node(ctx, w.object),
+            name,
             format!(
                 "the secret checksum is plain SHA-256 over about {:.0} bits of Secret data: {}; anyone who can read this workload could guess the values from it",
                 g.bits,

@@ -20,7 +20,7 @@ rule! {
     ///   log.level: debug       # skipped by envFrom
     /// ```
     /// Use instead: `LOG_LEVEL`, or mount the object as a volume.
-    InvalidEnvNameFrom, "invalid-env-name-from", Warning, check
+    InvalidEnvNameFrom, "invalid-env-name-from", Warning, check, Rendered, None, PerWorkload
 }
 
 fn is_env_name(s: &str) -> bool {
@@ -33,7 +33,7 @@ fn is_env_name(s: &str) -> bool {
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let graph = &ctx.analysis.graph;
-    for w in &graph.workloads {
+    for (w, _) in ctx.workloads() {
         let from = ctx.object(w.object);
         for u in w.uses.iter().filter(|u| u.via == Via::EnvFrom) {
             let Some(target) = graph.find(&ctx.analysis.model, u.kind, from, &u.name) else {

@@ -15,12 +15,12 @@ rule! {
     /// valueFrom: {configMapKeyRef: {name: app, key: LOG_LEVL}}
     /// ```
     /// Use instead: the key the object defines, or `optional: true`.
-    MissingKey, "missing-key", Error, check
+    MissingKey, "missing-key", Error, check, Rendered, None, PerWorkload
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let graph = &ctx.analysis.graph;
-    for w in &graph.workloads {
+    for (w, _) in ctx.workloads() {
         let from = ctx.object(w.object);
         for u in &w.uses {
             if u.optional {

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::graph::Ref;
 use crate::lint::{Context, Reporter};
@@ -44,13 +45,17 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     // (12.5k namespaces that each miss one Secret made 12.5k vectors).
     type Key<'a> = (usize, &'a str, ConfigKind, &'a str);
     let mut groups: HashMap<Key<'_>, usize> = HashMap::new();
-    // (key, first reference: workload, use node, its reference; count).
-    let mut firsts: Vec<(Key<'_>, ObjId, NodeId, &Ref, usize)> = Vec::new();
-    // (group, workload, use node) of every later reference.
-    let mut others: Vec<(usize, ObjId, NodeId)> = Vec::new();
-    for w in &ctx.analysis.graph.workloads {
+    // (key, first reference: workload, use's place, its reference; count).
+    let mut firsts: Vec<(Key<'_>, ObjId, Range<usize>, &Ref, usize)> = Vec::new();
+    // (group, workload, use's place) of every later reference.
+    let mut others: Vec<(usize, ObjId, Range<usize>)> = Vec::new();
+    let model = &ctx.analysis.model;
+    for (w, _) in ctx.workloads() {
         let o = ctx.object(w.object);
-        let scope = ctx.analysis.model.scope_of(o);
+        let scope = model.scope_of(o);
+        // (reference, its first use that is not optional), of each missing
+        // object: placed in the workload's tree, read once for them all.
+        let mut missing: Vec<(&Ref, NodeId)> = Vec::new();
         for rf in &w.refs {
             if rf.target.is_some() || rf.optional || rf.external || rf.name.is_empty() {
                 continue;
@@ -71,15 +76,24 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             else {
                 continue;
             };
+            missing.push((rf, u.node));
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        let spans: Vec<Range<usize>> = model
+            .doc(o)
+            .with_tree(|doc| missing.iter().map(|&(_, n)| doc.node(n).span).collect());
+        for ((rf, _), span) in missing.into_iter().zip(spans) {
             let key = (scope, o.namespace.as_str(), rf.kind, rf.name.as_str());
             match groups.entry(key) {
                 std::collections::hash_map::Entry::Occupied(g) => {
                     firsts[*g.get()].4 += 1;
-                    others.push((*g.get(), w.object, u.node));
+                    others.push((*g.get(), w.object, span));
                 }
                 std::collections::hash_map::Entry::Vacant(g) => {
                     g.insert(firsts.len());
-                    firsts.push((key, w.object, u.node, rf, 1));
+                    firsts.push((key, w.object, span, rf, 1));
                 }
             }
         }
@@ -87,18 +101,18 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     drop(groups);
     // The later references of each group, in order.
     others.sort_by_key(|&(group, ..)| group);
-    let mut later = others.iter().peekable();
-    for (group, &((_, _, kind, name), obj, node, rf, count)) in firsts.iter().enumerate() {
+    let mut later = others.into_iter().peekable();
+    for (group, ((_, _, kind, name), obj, span, rf, count)) in firsts.into_iter().enumerate() {
         let via = rf.via_text();
         let others = match count {
             1 => String::new(),
             2 => "; 1 more workload references it".to_string(),
             n => format!("; {} more workloads reference it", n - 1),
         };
-        r.report(
+        r.report_span(
             ctx,
             obj,
-            node,
+            span,
             format!(
                 "{} `{name}` (used via {via} by {}) is not in the input{others}",
                 kind.as_str(),
@@ -106,8 +120,8 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             ),
             "make sure it exists before the release (declare it in `external:` of .confsum.yaml or with --assume-exists), ship it with the release, or mark the reference `optional: true`",
         );
-        while let Some(&(_, o, n)) = later.next_if(|(g, ..)| *g == group) {
-            r.related(ctx, o, n, format!("also referenced by {}", ctx.name(o)));
+        while let Some((_, o, span)) = later.next_if(|(g, ..)| *g == group) {
+            r.related_span(ctx, o, span, format!("also referenced by {}", ctx.name(o)));
         }
     }
 }

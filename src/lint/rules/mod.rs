@@ -7,8 +7,9 @@ use crate::model::{ConfigKind, Kind, ObjId};
 use crate::yaml::NodeId;
 
 /// Declare a rule: its doc comment, type, id, default severity and check;
-/// optionally the input it needs (`Chart`; rendered input by default) and
-/// its fixed texts ([`crate::lint::Rule::fixed`]).
+/// optionally the input it needs (`Chart`; rendered input by default), its
+/// fixed texts ([`crate::lint::Rule::fixed`]), and whether it runs
+/// `PerWorkload` or `Once` (the default; [`crate::lint::Rule::per_workload`]).
 macro_rules! rule {
     ($(#[doc = $doc:literal])+ $name:ident, $id:literal, $severity:ident, $check:path) => {
         rule!($(#[doc = $doc])+ $name, $id, $severity, $check, Rendered);
@@ -17,6 +18,9 @@ macro_rules! rule {
         rule!($(#[doc = $doc])+ $name, $id, $severity, $check, $scope, None);
     };
     ($(#[doc = $doc:literal])+ $name:ident, $id:literal, $severity:ident, $check:path, $scope:ident, $fixed:expr) => {
+        rule!($(#[doc = $doc])+ $name, $id, $severity, $check, $scope, $fixed, Once);
+    };
+    ($(#[doc = $doc:literal])+ $name:ident, $id:literal, $severity:ident, $check:path, $scope:ident, $fixed:expr, $runs:ident) => {
         $(#[doc = $doc])+
         pub struct $name;
         pub const RULE: $crate::lint::Rule = $crate::lint::Rule {
@@ -26,8 +30,11 @@ macro_rules! rule {
             check: $check,
             scope: $crate::lint::Scope::$scope,
             fixed: $fixed,
+            per_workload: rule!(@runs $runs),
         };
     };
+    (@runs Once) => { false };
+    (@runs PerWorkload) => { true };
 }
 
 pub mod annotation_collision;
@@ -145,8 +152,11 @@ pub(crate) fn data_may_pass(ctx: &Context<'_, '_>, obj: ObjId, bytes: usize) -> 
 
 /// A node to point at for a whole object: its `metadata.name` value, else the object.
 pub(crate) fn name_node(ctx: &Context<'_, '_>, obj: ObjId) -> NodeId {
-    let doc = ctx.doc(obj);
-    let o = ctx.object(obj);
+    name_node_in(ctx.doc(obj), ctx.object(obj))
+}
+
+/// [`name_node`] in `doc`, the object's document.
+pub(crate) fn name_node_in(doc: &crate::yaml::Document<'_>, o: &crate::model::Object) -> NodeId {
     doc.path(o.node, &["metadata", "name"]).unwrap_or(o.node)
 }
 

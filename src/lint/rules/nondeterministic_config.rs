@@ -23,7 +23,7 @@ rule! {
     ///   password: {{ randAlphaNum 24 | quote }}
     /// ```
     /// Use instead: reuse the existing value with `lookup`, take it from an existing Secret (`existingSecret`), or leave the object out of the checksum with `confsum.dev/hash: "false"`.
-    NondeterministicConfig, "nondeterministic-config", Warning, check, Chart
+    NondeterministicConfig, "nondeterministic-config", Warning, check, Chart, None, PerWorkload
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
@@ -31,7 +31,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
         return;
     };
     let model = &ctx.analysis.model;
-    for w in &ctx.analysis.graph.workloads {
+    for (w, _) in ctx.workloads() {
         let o = ctx.object(w.object);
         for (target, keys) in changed_targets(ctx, other, w) {
             let t = &model.objects[target];

@@ -17,7 +17,7 @@ rule! {
     /// A CRD with a long OpenAPI schema, applied with `kubectl apply -f`.
     /// Use instead: server-side apply (`kubectl apply --server-side`), Helm, or
     /// `kubectl create`/`replace`.
-    ObjectTooLargeForClientApply, "object-too-large-for-client-apply", Warning, check
+    ObjectTooLargeForClientApply, "object-too-large-for-client-apply", Warning, check, Rendered, None, PerWorkload
 }
 
 const LIMIT: usize = 262_144;

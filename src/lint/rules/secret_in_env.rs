@@ -19,11 +19,11 @@ rule! {
     ///   valueFrom: {secretKeyRef: {name: db, key: password}}
     /// ```
     /// Use instead: a `secret` volume, read from a file.
-    SecretInEnv, "secret-in-env", Warning, check
+    SecretInEnv, "secret-in-env", Warning, check, Rendered, None, PerWorkload
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    for w in &ctx.analysis.graph.workloads {
+    for (w, _) in ctx.workloads() {
         for u in &w.uses {
             if u.kind != ConfigKind::Secret || !matches!(u.via, Via::Env | Via::EnvFrom) {
                 continue;

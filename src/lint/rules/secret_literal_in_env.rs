@@ -1,6 +1,5 @@
 use crate::lint::{Context, Reporter};
 use crate::secrets::redact::literal_credential_env;
-use crate::yaml::NodeId;
 
 rule! {
     /// ## What it does
@@ -25,24 +24,15 @@ rule! {
     /// ```
     /// Use instead: a Secret, read through `valueFrom.secretKeyRef` or, better,
     /// mounted as a file.
-    SecretLiteralInEnv, "secret-literal-in-env", Warning, check
+    SecretLiteralInEnv, "secret-literal-in-env", Warning, check, Rendered, None, PerWorkload
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    use rayon::prelude::*;
-    let model = &ctx.analysis.model;
-    // The credential checks on all cores, per workload; the findings in order.
-    let found: Vec<(usize, Vec<(NodeId, NodeId)>)> = ctx
-        .analysis
-        .graph
-        .workloads
-        .par_iter()
-        .filter_map(|w| {
-            let spec = model.pod_spec(ctx.object(w.object))?;
-            let literals = literal_credential_env(ctx.doc(w.object), spec);
-            (!literals.is_empty()).then_some((w.object, literals))
-        })
-        .collect();
+    // Each workload in a pass of its own, on all cores.
+    let found = ctx.workloads().filter_map(|(w, _)| {
+        let spec = ctx.pod_spec(w.object)?;
+        Some((w.object, literal_credential_env(ctx.doc(w.object), spec)))
+    });
     for (obj, literals) in found {
         let doc = ctx.doc(obj);
         for (entry, value) in literals {

@@ -22,12 +22,12 @@ rule! {
     /// (confsum's own, or a chart's `checksum/*`, as config-change-no-rollout
     /// judges it): the pod then restarts with the new data. Jobs, CronJobs and
     /// Helm hooks are not checked: each run mounts the current data.
-    SubpathNoRefresh, "subpath-no-refresh", Warning, check
+    SubpathNoRefresh, "subpath-no-refresh", Warning, check, Rendered, None, PerWorkload
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     let graph = &ctx.analysis.graph;
-    for w in &graph.workloads {
+    for (w, _) in ctx.workloads() {
         if runs_afresh(ctx, w) {
             continue;
         }

@@ -19,14 +19,13 @@ rule! {
     ///     confsum.dev/ignore: "secret-in-evn"
     /// ```
     /// Use instead: `confsum.dev/ignore: "secret-in-env"` (`confsum rules` lists every id).
-    UnknownRuleInIgnore, "unknown-rule-in-ignore", Warning, check
+    UnknownRuleInIgnore, "unknown-rule-in-ignore", Warning, check, Rendered, None, PerWorkload
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    let model = &ctx.analysis.model;
     for (obj, o) in ctx.objects().filter(|(_, o)| !o.inert) {
         let doc = ctx.doc(obj);
-        for at in [Some(o.node), model.pod_template(o)].into_iter().flatten() {
+        for at in [Some(o.node), ctx.pod_template(obj)].into_iter().flatten() {
             let Some(node) = doc.path(at, &["metadata", "annotations", IGNORE_ANNOTATION]) else {
                 continue;
             };
