@@ -61,9 +61,9 @@ pub struct Usage<'m, 'a> {
 pub struct Index {
     /// (scope, namespace or None for all, kind) → a workload that may read
     /// every object of that kind there.
-    read_all: HashMap<(usize, Option<String>, ConfigKind), ObjId>,
+    read_all: HashMap<(usize, Option<Interned>, ConfigKind), ObjId>,
     /// (scope, namespace or None, kind, name) → a workload that may read it.
-    read_named: HashMap<(usize, Option<String>, ConfigKind, String), ObjId>,
+    read_named: HashMap<(usize, Option<Interned>, ConfigKind, CompactString), ObjId>,
     /// (scope, token) → the workloads whose command, args or env values
     /// hold it.
     named: HashMap<(usize, CompactString), Vec<ObjId>>,
@@ -92,15 +92,14 @@ impl<'m, 'a> Usage<'m, 'a> {
     pub fn other_use(&self, obj: ObjId, kind: ConfigKind) -> Option<OtherUse> {
         let o = &self.model.objects[obj];
         let scope = self.model.scope_of(o);
-        let ns = Some(o.namespace.to_string());
-        for namespace in [ns.clone(), None] {
-            if let Some(&w) = self.index.read_all.get(&(scope, namespace.clone(), kind)) {
+        for namespace in [Some(o.namespace), None] {
+            if let Some(&w) = self.index.read_all.get(&(scope, namespace, kind)) {
                 return Some(OtherUse::ReadThroughApi(w));
             }
-            if let Some(&w) =
-                self.index
-                    .read_named
-                    .get(&(scope, namespace, kind, o.name.to_string()))
+            if let Some(&w) = self
+                .index
+                .read_named
+                .get(&(scope, namespace, kind, o.name.clone()))
             {
                 return Some(OtherUse::ReadThroughApi(w));
             }
@@ -223,7 +222,7 @@ impl Builder<'_, '_> {
                     for n in names {
                         self.index
                             .read_named
-                            .entry((scope, namespace.clone(), kind, n))
+                            .entry((scope, namespace, kind, n))
                             .or_insert(i);
                     }
                 }
