@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use crate::model::rbac::service_account;
-use crate::model::{CONTAINER_FIELDS, ConfigKind, Interned, Kind, Model, ObjId, Object};
+use crate::model::{
+    CONTAINER_FIELDS, ConfigKind, ConfigKinds, Interned, Kind, Model, ObjId, Object,
+};
 use crate::yaml::{Document, NodeId};
 use compact_str::CompactString;
 
@@ -79,7 +81,7 @@ pub struct Index {
     sidecars: Vec<(usize, String, Option<String>, Vec<ConfigKind>)>,
     /// (scope, name) → an object that refers to it, with the kinds the
     /// reference can mean.
-    referenced: HashMap<(usize, String), (ObjId, Vec<ConfigKind>)>,
+    referenced: HashMap<(usize, CompactString), (ObjId, ConfigKinds)>,
 }
 
 impl<'m, 'a> Usage<'m, 'a> {
@@ -107,8 +109,8 @@ impl<'m, 'a> Usage<'m, 'a> {
         if let Some(by) = self.index.named.get(&(scope, o.name.clone())) {
             return Some(OtherUse::NamedBy(by[0]));
         }
-        if let Some((r, kinds)) = self.index.referenced.get(&(scope, o.name.to_string()))
-            && kinds.contains(&kind)
+        if let Some((r, kinds)) = self.index.referenced.get(&(scope, o.name.clone()))
+            && kinds.contains(kind)
         {
             return Some(OtherUse::ReferencedBy(*r));
         }
@@ -270,15 +272,11 @@ impl Builder<'_, '_> {
     fn add_references(&mut self, i: ObjId, o: &Object) {
         // An inert role or binding holds its references; another inert
         // object names no config ([`crate::lint::inert`]).
-        let found: Vec<(String, Vec<ConfigKind>)> = if o.inert {
+        let found: Vec<(CompactString, ConfigKinds)> = if o.inert {
             let Some(facts) = self.model.rbac_facts(i) else {
                 return;
             };
-            facts
-                .references
-                .iter()
-                .map(|(name, kinds)| (name.to_string(), kinds.to_vec()))
-                .collect()
+            facts.references.to_vec()
         } else {
             crate::model::references_in(self.model.doc(o), o.node)
         };

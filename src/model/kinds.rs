@@ -33,6 +33,31 @@ impl ConfigKind {
     }
 }
 
+/// A set of config kinds: what a reference by name can mean. A byte,
+/// where a vector took an allocation per reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConfigKinds(u8);
+
+impl ConfigKinds {
+    pub const BOTH: ConfigKinds = ConfigKinds(0b11);
+
+    fn bit(kind: ConfigKind) -> u8 {
+        1 << kind as u8
+    }
+
+    pub fn contains(self, kind: ConfigKind) -> bool {
+        self.0 & Self::bit(kind) != 0
+    }
+
+    pub fn with(self, kind: ConfigKind) -> ConfigKinds {
+        ConfigKinds(self.0 | Self::bit(kind))
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkloadKind {
     Deployment,

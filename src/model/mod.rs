@@ -17,8 +17,8 @@ mod shape;
 
 pub use config_data::{BadValue, ConfigData, DataEntry, decode_base64};
 pub use kinds::{
-    ALL_DATA_FIELDS, CONTAINER_FIELDS, ConfigKind, Kind, NotInjectable, WorkloadKind, data_fields,
-    has_content_hash, is_cluster_scoped,
+    ALL_DATA_FIELDS, CONTAINER_FIELDS, ConfigKind, ConfigKinds, Kind, NotInjectable, WorkloadKind,
+    data_fields, has_content_hash, is_cluster_scoped,
 };
 use shape::check_workload_shape;
 
@@ -659,34 +659,34 @@ impl Object {
 /// ConfigMap (`secretName`, `configMapRef`, `secrets`, an RBAC rule's
 /// `resourceNames`), wherever they are, with the kinds the key can mean:
 /// (name, kinds), a `namespace/` dropped, in the order met.
-pub fn references_in(doc: &Document<'_>, node: NodeId) -> Vec<(String, Vec<ConfigKind>)> {
+pub fn references_in(doc: &Document<'_>, node: NodeId) -> Vec<(CompactString, ConfigKinds)> {
     let mut found = Vec::new();
-    let mut stack: Vec<(NodeId, Vec<ConfigKind>)> = vec![(node, Vec::new())];
+    let mut stack: Vec<(NodeId, ConfigKinds)> = vec![(node, ConfigKinds::default())];
     while let Some((node, kinds)) = stack.pop() {
         match doc.node(doc.resolve(node)).kind {
             yaml::NodeKind::Mapping { entries, .. } => {
                 for &(k, v) in entries {
                     let key = doc.scalar(k).unwrap_or("").to_ascii_lowercase();
-                    let mut here = kinds.clone();
-                    if key.contains("secret") && !here.contains(&ConfigKind::Secret) {
-                        here.push(ConfigKind::Secret);
+                    let mut here = kinds;
+                    if key.contains("secret") {
+                        here = here.with(ConfigKind::Secret);
                     }
-                    if key.contains("configmap") && !here.contains(&ConfigKind::ConfigMap) {
-                        here.push(ConfigKind::ConfigMap);
+                    if key.contains("configmap") {
+                        here = here.with(ConfigKind::ConfigMap);
                     }
                     if key == "resourcenames" {
-                        here = vec![ConfigKind::ConfigMap, ConfigKind::Secret];
+                        here = ConfigKinds::BOTH;
                     }
                     stack.push((v, here));
                 }
             }
             yaml::NodeKind::Sequence { items, .. } => {
-                stack.extend(items.iter().map(|&n| (n, kinds.clone())));
+                stack.extend(items.iter().map(|&n| (n, kinds)));
             }
             yaml::NodeKind::Scalar { value, .. } if !kinds.is_empty() && value.len() <= 253 => {
                 // `namespace/name` (cert-manager's inject-ca-from-secret).
                 let name = value.rsplit('/').next().unwrap_or(value);
-                found.push((name.to_string(), kinds));
+                found.push((name.into(), kinds));
             }
             _ => {}
         }

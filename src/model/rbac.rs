@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use compact_str::CompactString;
 
-use super::{ConfigKind, Interned, Model, Object};
+use super::{ConfigKind, ConfigKinds, Interned, Model, Object};
 use crate::yaml::{Document, NodeId};
 
 /// What lint reads of a Role, ClusterRole or binding: its rules, or its
@@ -20,15 +20,12 @@ pub struct RbacFacts {
     of: Of,
     /// The names under keys that name a config (an RBAC rule's
     /// `resourceNames`), as [`super::references_in`] reads them.
-    pub references: Box<[(Box<str>, Kinds)]>,
+    pub references: Box<[(CompactString, ConfigKinds)]>,
 }
-
-/// The kinds of config a reference can mean.
-type Kinds = Box<[ConfigKind]>;
 
 /// A ServiceAccount a binding binds: its name, and its namespace when
 /// written.
-type Account = (Box<str>, Option<Box<str>>);
+type Account = (CompactString, Option<Interned>);
 
 #[derive(Debug, Clone, PartialEq)]
 enum Of {
@@ -47,16 +44,17 @@ enum Of {
 #[derive(Debug, Clone, PartialEq)]
 struct Binding {
     role_is_namespaced: bool,
-    role: Box<str>,
+    role: CompactString,
     accounts: Box<[Account]>,
 }
 
-/// One rule of a Role or ClusterRole.
+/// One rule of a Role or ClusterRole. Its words are interned: few
+/// differ (`configmaps`, `get`), and each was an allocation of its own.
 #[derive(Debug, Clone, PartialEq)]
 struct Rule {
-    resources: Box<[Box<str>]>,
-    verbs: Box<[Box<str>]>,
-    names: Box<[Box<str>]>,
+    resources: Box<[Interned]>,
+    verbs: Box<[Interned]>,
+    names: Box<[Interned]>,
 }
 
 impl RbacFacts {
@@ -67,18 +65,15 @@ impl RbacFacts {
             "RoleBinding" | "ClusterRoleBinding" => binding_of(doc, o.node),
             _ => Of::Nothing,
         };
-        let references = super::references_in(doc, o.node)
-            .into_iter()
-            .map(|(name, kinds)| (name.into(), kinds.into()))
-            .collect();
+        let references = super::references_in(doc, o.node).into_boxed_slice();
         RbacFacts { of, references }
     }
 }
 
-fn strings(doc: &Document<'_>, node: Option<NodeId>) -> Box<[Box<str>]> {
+fn strings(doc: &Document<'_>, node: Option<NodeId>) -> Box<[Interned]> {
     node.map(|n| {
         doc.items(n)
-            .filter_map(|i| doc.scalar(i).map(Box::from))
+            .filter_map(|i| doc.scalar(i).map(Interned::from_ref))
             .collect()
     })
     .unwrap_or_default()
@@ -115,7 +110,10 @@ fn binding_of(doc: &Document<'_>, node: NodeId) -> Of {
                 .filter(|&s| doc.str_at(s, &["kind"]) == Some("ServiceAccount"))
                 .filter_map(|s| {
                     let name = doc.str_at(s, &["name"])?;
-                    Some((name.into(), doc.str_at(s, &["namespace"]).map(Box::from)))
+                    Some((
+                        name.into(),
+                        doc.str_at(s, &["namespace"]).map(Interned::from_ref),
+                    ))
                 })
                 .collect()
         })
@@ -188,8 +186,8 @@ impl Rbac {
             let Some(rules) = roles.get(&(model.scope_of(o), role_ns, role)) else {
                 continue;
             };
-            for (name, namespace) in accounts {
-                let sa_ns = namespace.as_deref().map_or(o.namespace, Interned::from_ref);
+            for &(ref name, namespace) in accounts {
+                let sa_ns = namespace.unwrap_or(o.namespace);
                 grants.push((
                     (model.scope_of(o), sa_ns, CompactString::from(&**name)),
                     Grant {
@@ -223,7 +221,11 @@ impl Rbac {
             .iter()
             .map(|(_, g)| g)
             .flat_map(|g| g.rules.iter().map(move |r| (g.namespace, r)))
-            .filter(move |(_, r)| r.resources.iter().any(|r| &**r == resource || &**r == "*"))
+            .filter(move |(_, r)| {
+                r.resources
+                    .iter()
+                    .any(|r| r.as_str() == resource || r.as_str() == "*")
+            })
     }
 
     /// Where `account` may read objects of `kind` (get, list or watch):
@@ -239,12 +241,15 @@ impl Rbac {
             .filter(|(_, r)| {
                 r.verbs
                     .iter()
-                    .any(|v| matches!(&**v, "get" | "list" | "watch" | "*"))
+                    .any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"))
             })
             .map(|(namespace, r)| {
                 (
                     namespace,
-                    r.names.iter().map(|n| n.as_ref().into()).collect(),
+                    r.names
+                        .iter()
+                        .map(|n| CompactString::from(n.as_str()))
+                        .collect(),
                 )
             })
             .collect()
@@ -263,10 +268,11 @@ impl Rbac {
     ) -> Vec<(Option<String>, String)> {
         let grants: Vec<(Option<Interned>, &Rule)> =
             self.grants_for(scope, workload, account, kind).collect();
-        if !grants
-            .iter()
-            .any(|(_, r)| r.verbs.iter().any(|v| &**v == "create" || &**v == "*"))
-        {
+        if !grants.iter().any(|(_, r)| {
+            r.verbs
+                .iter()
+                .any(|v| v.as_str() == "create" || v.as_str() == "*")
+        }) {
             return Vec::new();
         }
         grants
