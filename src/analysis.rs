@@ -213,6 +213,70 @@ spec:
         assert_eq!(configs(&lint)[1], (true, false), "and holds no data after");
     }
 
+    /// Lint holds no data of a config that one workload consumes: its
+    /// checksum reads it once, and so does that workload's pass of the
+    /// rules, once for all its uses (three missing keys here); a config
+    /// two workloads consume is read once and kept. The findings are those
+    /// of the full parse.
+    #[test]
+    fn lint_reads_a_config_one_workload_consumes_in_its_pass_alone() {
+        let input = "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: mine}
+data: {k: v}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: shared}
+data: {k: v}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a}
+spec:
+  template:
+    spec:
+      containers:
+      - name: c
+        image: x
+        envFrom: [{configMapRef: {name: shared}}]
+        env:
+        - {name: A, valueFrom: {configMapKeyRef: {name: mine, key: a}}}
+        - {name: B, valueFrom: {configMapKeyRef: {name: mine, key: b}}}
+        - {name: K, valueFrom: {configMapKeyRef: {name: mine, key: k}}}
+        - {name: C, valueFrom: {configMapKeyRef: {name: mine, key: c}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: b}
+spec:
+  template:
+    spec:
+      containers: [{name: c, image: x, envFrom: [{configMapRef: {name: shared}}]}]
+";
+        let sources = [source::Source::new("-", None, input)];
+        let full = analyze(&sources, "default").unwrap();
+        let lint = analyze_lenient(&sources, "default", &graph::Policy::default()).unwrap();
+        let findings = |a: &Analysis<'_>| {
+            let sums = digest::checksums_lenient(&a.model, &a.graph, None);
+            crate::lint::run(a, &sums, &crate::lint::LintConfig::default())
+        };
+        let found = findings(&lint);
+        assert_eq!(found, findings(&full));
+        let missing: Vec<&str> = found
+            .iter()
+            .filter(|f| f.rule() == "missing-key")
+            .map(|f| &input[f.span()])
+            .collect();
+        assert_eq!(missing, ["a", "b", "c"]);
+        let held: Vec<(bool, bool)> = lint.model.objects[..2]
+            .iter()
+            .map(|o| (o.inert, o.data_read().is_some()))
+            .collect();
+        assert_eq!(held, [(true, false), (true, true)]);
+    }
+
     /// A workload whose tree outweighs twice its text (flow style) is let
     /// go in graph mode and parsed again where the graph and inject read
     /// it: its checksums and edits are those of the full parse, and it is

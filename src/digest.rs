@@ -64,7 +64,7 @@ fn compute(
     let sums: Vec<(Checksums, Option<ObjId>)> = graph
         .workloads
         .par_iter()
-        .map(|w| workload_checksums(model, graph, w, hmac_key, strict))
+        .map(|w| workload_checksums(model, graph, w, hmac_key))
         .collect();
     if strict && let Some(t) = sums.iter().filter_map(|(_, bad)| *bad).min() {
         let value = model.config_data(t).bad_base64().expect("found bad");
@@ -131,7 +131,6 @@ fn workload_checksums(
     graph: &Graph,
     w: &Workload,
     key: Option<&[u8]>,
-    strict: bool,
 ) -> (Checksums, Option<ObjId>) {
     let mut sums = Checksums::default();
     let mut bad: Option<ObjId> = None;
@@ -153,9 +152,9 @@ fn workload_checksums(
                 sink.write(b",");
             }
             sink.write(b"{\"data\":{");
-            // Read once, by this workload alone: not kept (but for lint,
-            // whose rules read it again).
-            let once = strict && graph.consumers_of(t).len() == 1;
+            // Read once, by this workload alone: not kept. Lint's rules
+            // read it again in that workload's pass, once per config.
+            let once = graph.consumers_of(t).len() == 1;
             model.with_config_data(t, once, |data| {
                 if data.bad_base64().is_some() {
                     bad = Some(bad.map_or(t, |b| b.min(t)));

@@ -48,13 +48,14 @@ struct Binding {
     accounts: Box<[Account]>,
 }
 
-/// One rule of a Role or ClusterRole. Its words are interned: few
-/// differ (`configmaps`, `get`), and each was an allocation of its own.
+/// One rule of a Role or ClusterRole. Its resources and verbs are
+/// interned (few differ: `configmaps`, `get`), its names inline: each was
+/// an allocation of its own.
 #[derive(Debug, Clone, PartialEq)]
 struct Rule {
     resources: Box<[Interned]>,
     verbs: Box<[Interned]>,
-    names: Box<[Interned]>,
+    names: Box<[CompactString]>,
 }
 
 impl RbacFacts {
@@ -91,7 +92,14 @@ fn rules_of(doc: &Document<'_>, node: NodeId) -> Vec<Rule> {
         .map(|r| Rule {
             resources: strings(doc, doc.get(r, "resources")),
             verbs: strings(doc, doc.get(r, "verbs")),
-            names: strings(doc, doc.get(r, "resourceNames")),
+            names: doc
+                .get(r, "resourceNames")
+                .map(|n| {
+                    doc.items(n)
+                        .filter_map(|i| doc.scalar(i).map(Into::into))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
         .collect()
 }
@@ -243,15 +251,7 @@ impl Rbac {
                     .iter()
                     .any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"))
             })
-            .map(|(namespace, r)| {
-                (
-                    namespace,
-                    r.names
-                        .iter()
-                        .map(|n| CompactString::from(n.as_str()))
-                        .collect(),
-                )
-            })
+            .map(|(namespace, r)| (namespace, r.names.to_vec()))
             .collect()
     }
 

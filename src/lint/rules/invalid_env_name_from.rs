@@ -32,39 +32,35 @@ fn is_env_name(s: &str) -> bool {
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    let graph = &ctx.analysis.graph;
     for (w, _) in ctx.workloads() {
-        let from = ctx.object(w.object);
-        for u in w.uses.iter().filter(|u| u.via == Via::EnvFrom) {
-            let Some(target) = graph.find(&ctx.analysis.model, u.kind, from, &u.name) else {
-                continue;
-            };
-            let data = ctx.analysis.model.config_data(target);
+        let uses = w.uses.iter().filter(|u| u.via == Via::EnvFrom);
+        super::by_target(ctx, w, uses, |_, data, uses| {
             if data.bad_base64().is_some() {
-                continue;
+                return;
             }
-            let prefix = u.item(ctx.doc(w.object));
-            let prefix = prefix.as_deref().unwrap_or("");
-            let bad: Vec<&str> = data
-                .effective()
-                .keys()
-                .filter(|k| !is_env_name(&format!("{prefix}{k}")))
-                .collect();
-            if bad.is_empty() {
-                continue;
-            }
-            let shown = bad
-                .iter()
-                .take(5)
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let more = if bad.len() > 5 {
-                format!(" and {} more", bad.len() - 5)
-            } else {
-                String::new()
-            };
-            r.report(
+            for u in uses {
+                let prefix = u.item(ctx.doc(w.object));
+                let prefix = prefix.as_deref().unwrap_or("");
+                let bad: Vec<&str> = data
+                    .effective()
+                    .keys()
+                    .filter(|k| !is_env_name(&format!("{prefix}{k}")))
+                    .collect();
+                if bad.is_empty() {
+                    continue;
+                }
+                let shown = bad
+                    .iter()
+                    .take(5)
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let more = if bad.len() > 5 {
+                    format!(" and {} more", bad.len() - 5)
+                } else {
+                    String::new()
+                };
+                r.report(
                 ctx,
                 w.object,
                 u.node,
@@ -75,6 +71,7 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
                 ),
                 "rename the keys to letters, digits and `_`, or mount the object as a volume",
             );
-        }
+            }
+        });
     }
 }

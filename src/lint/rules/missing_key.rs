@@ -19,41 +19,35 @@ rule! {
 }
 
 fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
-    let graph = &ctx.analysis.graph;
     for (w, _) in ctx.workloads() {
-        let from = ctx.object(w.object);
-        for u in &w.uses {
-            if u.optional {
-                continue;
-            }
-            let Some(target) = graph.find(&ctx.analysis.model, u.kind, from, &u.name) else {
-                continue;
-            };
-            let data = ctx.analysis.model.config_data(target);
+        let uses = w.uses.iter().filter(|u| !u.optional && u.keys.is_some());
+        super::by_target(ctx, w, uses, |target, data, uses| {
             if data.bad_base64().is_some() {
-                continue;
+                return;
             }
-            for (key, node) in u.keys.iter().flatten().zip(u.key_nodes.iter()) {
-                if !data.effective().contains_key(key) {
-                    r.report(
+            for u in uses {
+                for (key, node) in u.keys.iter().flatten().zip(u.key_nodes.iter()) {
+                    if !data.effective().contains_key(key) {
+                        r.report(
                         ctx,
                         w.object,
                         *node,
                         format!("{} `{}` has no key `{key}`", u.kind.as_str(), u.name),
                         format!("use one of the keys the {} defines, or mark the reference `optional: true`", u.kind.as_str()),
                     );
-                    r.related(
-                        ctx,
-                        target,
-                        super::name_node(ctx, target),
-                        format!(
-                            "{} `{}` is defined here, without `{key}`",
-                            u.kind.as_str(),
-                            u.name
-                        ),
-                    );
+                        r.related(
+                            ctx,
+                            target,
+                            super::name_node(ctx, target),
+                            format!(
+                                "{} `{}` is defined here, without `{key}`",
+                                u.kind.as_str(),
+                                u.name
+                            ),
+                        );
+                    }
                 }
             }
-        }
+        });
     }
 }

@@ -45,8 +45,9 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     // (12.5k namespaces that each miss one Secret made 12.5k vectors).
     type Key<'a> = (usize, &'a str, ConfigKind, &'a str);
     let mut groups: HashMap<Key<'_>, usize> = HashMap::new();
-    // (key, first reference: workload, use's place, its reference; count).
-    let mut firsts: Vec<(Key<'_>, ObjId, Range<usize>, &Ref, usize)> = Vec::new();
+    // (first reference: workload, use's place, its reference; count),
+    // which names the group's kind and name.
+    let mut firsts: Vec<(ObjId, Range<usize>, &Ref, usize)> = Vec::new();
     // (group, workload, use's place) of every later reference.
     let mut others: Vec<(usize, ObjId, Range<usize>)> = Vec::new();
     let model = &ctx.analysis.model;
@@ -88,12 +89,12 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
             let key = (scope, o.namespace.as_str(), rf.kind, rf.name.as_str());
             match groups.entry(key) {
                 std::collections::hash_map::Entry::Occupied(g) => {
-                    firsts[*g.get()].4 += 1;
+                    firsts[*g.get()].3 += 1;
                     others.push((*g.get(), w.object, span));
                 }
                 std::collections::hash_map::Entry::Vacant(g) => {
                     g.insert(firsts.len());
-                    firsts.push((key, w.object, span, rf, 1));
+                    firsts.push((w.object, span, rf, 1));
                 }
             }
         }
@@ -102,7 +103,8 @@ fn check(ctx: &Context<'_, '_>, r: &mut Reporter) {
     // The later references of each group, in order.
     others.sort_by_key(|&(group, ..)| group);
     let mut later = others.into_iter().peekable();
-    for (group, ((_, _, kind, name), obj, span, rf, count)) in firsts.into_iter().enumerate() {
+    for (group, (obj, span, rf, count)) in firsts.into_iter().enumerate() {
+        let (kind, name) = (rf.kind, &rf.name);
         let via = rf.via_text();
         let others = match count {
             1 => String::new(),

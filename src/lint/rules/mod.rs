@@ -134,6 +134,41 @@ pub(crate) fn configmap_data<'c>(
         })
 }
 
+/// `f` of each config that `uses` (of workload `w`) read, with its data
+/// and its uses, in the order first used: the data is read once for all
+/// of them, held or read for this alone ([`crate::model::Model::with_config_data`]:
+/// lint holds no data of a config only one workload consumes, such as
+/// each of 50k `envFrom` entries). A use of a config not in the input is
+/// left out.
+pub(crate) fn by_target<'w>(
+    ctx: &Context<'_, '_>,
+    w: &'w crate::graph::Workload,
+    uses: impl Iterator<Item = &'w crate::graph::Use>,
+    mut f: impl FnMut(ObjId, &crate::model::ConfigData, &[&'w crate::graph::Use]),
+) {
+    let (model, graph) = (&ctx.analysis.model, &ctx.analysis.graph);
+    let from = ctx.object(w.object);
+    let mut found: Vec<(ObjId, &crate::graph::Use)> = uses
+        .filter_map(|u| Some((graph.find(model, u.kind, from, &u.name)?, u)))
+        .collect();
+    // Stable: a config's uses stay in their order, and configs in the order first used.
+    let first: std::collections::HashMap<ObjId, usize> = found
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, &(t, _))| (t, i))
+        .collect();
+    found.sort_by_key(|&(t, _)| first[&t]);
+    let mut group: Vec<&crate::graph::Use> = Vec::new();
+    for chunk in found.chunk_by(|a, b| a.0 == b.0) {
+        let target = chunk[0].0;
+        group.clear();
+        group.extend(chunk.iter().map(|&(_, u)| u));
+        let once = graph.consumers_of(target).len() == 1;
+        model.with_config_data(target, once, |data| f(target, data, &group));
+    }
+}
+
 /// Where to point at a whole config: its `metadata.name` value, else the
 /// object; read from its data, with no tree.
 pub(crate) fn config_name_span(ctx: &Context<'_, '_>, obj: ObjId) -> std::ops::Range<usize> {
