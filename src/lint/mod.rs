@@ -390,7 +390,33 @@ enum Pass<'m, 'a> {
     Rest,
 }
 
+/// What every pass of the rules reads: the analysis, the checksums, the
+/// configuration, a second render and the chart's template files.
+type Shared<'m, 'a> = (
+    &'m Analysis<'a>,
+    &'m [Checksums],
+    &'m LintConfig,
+    Option<&'m Analysis<'m>>,
+    Option<&'m crate::source::TemplateFiles>,
+);
+
 impl<'m, 'a> Context<'m, 'a> {
+    /// A context of the rest's pass, asking `usage`.
+    fn new(
+        (analysis, checksums, config, rerender, templates): Shared<'m, 'a>,
+        usage: &'m std::sync::OnceLock<usage::Index>,
+    ) -> Self {
+        Context {
+            analysis,
+            checksums,
+            config,
+            rerender,
+            templates,
+            usage,
+            pass: Pass::Rest,
+        }
+    }
+
     /// This context for another pass.
     fn in_pass<'p>(&'p self, pass: Pass<'p, 'a>) -> Context<'p, 'a> {
         Context {
@@ -630,16 +656,6 @@ pub fn run_with(
     rerender: Option<&Analysis<'_>>,
     templates: Option<&crate::source::TemplateFiles>,
 ) -> Vec<Finding> {
-    let usage = std::sync::OnceLock::new();
-    let ctx = Context {
-        analysis,
-        checksums,
-        config,
-        rerender,
-        templates,
-        usage: &usage,
-        pass: Pass::Rest,
-    };
     let enabled: Vec<(u8, &Rule, Severity)> = rules::ALL
         .iter()
         .enumerate()
@@ -652,6 +668,9 @@ pub fn run_with(
     // once, over the objects it sees then; and the rules that read
     // workloads once per workload, which holds its tree for that alone.
     use rayon::prelude::*;
+    let shared = (analysis, checksums, config, rerender, templates);
+    let usage = std::sync::OnceLock::new();
+    let ctx = Context::new(shared, &usage);
     let mut found: Vec<Vec<Finding>> = enabled
         .par_iter()
         .map(|&(at, rule, severity)| {
@@ -663,6 +682,12 @@ pub fn run_with(
             check(&ctx.in_pass(pass), at, rule, severity)
         })
         .collect();
+    // Only whole-input rules ask how config is used (unused-config,
+    // missing-object): its index goes before the workloads' passes add
+    // their findings (a rule that asked there would index it again).
+    drop(usage);
+    let usage = std::sync::OnceLock::new();
+    let ctx = Context::new(shared, &usage);
     let per_workload: Vec<_> = enabled.iter().filter(|(_, r, _)| r.per_workload).collect();
     let model = &analysis.model;
     found.extend(

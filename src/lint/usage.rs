@@ -172,6 +172,9 @@ impl<'m, 'a> Usage<'m, 'a> {
 /// Builds an [`Index`] from the model.
 struct Builder<'m, 'a> {
     model: &'m Model<'a>,
+    /// The input's RBAC: what workloads may read and make, held while the
+    /// index is made.
+    rbac: crate::model::rbac::Rbac,
     index: Index,
 }
 
@@ -179,6 +182,7 @@ impl Index {
     pub fn build(model: &Model<'_>) -> Index {
         let mut u = Builder {
             model,
+            rbac: crate::model::rbac::Rbac::build(model),
             index: Index::default(),
         };
         for (i, o) in model.objects.iter().enumerate() {
@@ -214,7 +218,7 @@ impl Builder<'_, '_> {
             .and_then(|t| doc.get(t, "spec"));
         let account = service_account(doc, spec);
         for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
-            for (namespace, names) in model.rbac().readable(scope, o, account, kind) {
+            for (namespace, names) in self.rbac.readable(scope, o, account, kind) {
                 if names.is_empty() {
                     self.index
                         .read_all
@@ -232,7 +236,7 @@ impl Builder<'_, '_> {
         }
         // What its ServiceAccount may create, by name ("" for any namespace).
         for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
-            for (namespace, name) in model.rbac().created_names(scope, o, account, kind) {
+            for (namespace, name) in self.rbac.created_names(scope, o, account, kind) {
                 self.index
                     .produced
                     .insert((scope, namespace.unwrap_or_default(), kind, name));

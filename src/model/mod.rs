@@ -725,7 +725,6 @@ pub struct Model<'a> {
     /// (`configMapGenerator`, `secretGenerator`): they exist once built, under
     /// a name with a content hash, so a change rolls their consumers.
     pub generated: std::collections::HashSet<(usize, ConfigKind, String)>,
-    rbac: std::sync::OnceLock<rbac::Rbac>,
     /// Documents lint could not read as objects (lenient builds only).
     pub broken: Vec<Broken>,
 }
@@ -912,7 +911,6 @@ impl<'a> Model<'a> {
             skipped,
             scopes,
             generated,
-            rbac: std::sync::OnceLock::new(),
             broken,
         })
     }
@@ -928,11 +926,6 @@ impl<'a> Model<'a> {
         self.objects
             .iter_mut()
             .for_each(|o| o.data = Default::default());
-    }
-
-    /// The input's RBAC, read on first use.
-    pub fn rbac(&self) -> &rbac::Rbac {
-        self.rbac.get_or_init(|| rbac::Rbac::build(self))
     }
 
     pub fn doc(&self, obj: &Object) -> &Document<'a> {
