@@ -135,7 +135,7 @@ pub(crate) fn configmap_data<'c>(
 }
 
 /// `f` of each config that `uses` (of workload `w`) read, with its data
-/// and its uses, in the order first used: the data is read once for all
+/// and its uses, in object order: the data is read once for all
 /// of them, held or read for this alone ([`crate::model::Model::with_config_data`]:
 /// lint holds no data of a config only one workload consumes, such as
 /// each of 50k `envFrom` entries). A use of a config not in the input is
@@ -151,14 +151,9 @@ pub(crate) fn by_target<'w>(
     let mut found: Vec<(ObjId, &crate::graph::Use)> = uses
         .filter_map(|u| Some((graph.find(model, u.kind, from, &u.name)?, u)))
         .collect();
-    // Stable: a config's uses stay in their order, and configs in the order first used.
-    let first: std::collections::HashMap<ObjId, usize> = found
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, &(t, _))| (t, i))
-        .collect();
-    found.sort_by_key(|&(t, _)| first[&t]);
+    // Stable: a config's uses stay in their order. Findings are sorted by
+    // place in the end, so configs may come in any order.
+    found.sort_by_key(|&(t, _)| t);
     let mut group: Vec<&crate::graph::Use> = Vec::new();
     for chunk in found.chunk_by(|a, b| a.0 == b.0) {
         let target = chunk[0].0;
