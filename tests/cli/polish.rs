@@ -359,6 +359,9 @@ fn a_progress_bar_on_a_terminal_only() {
         ))
         .arg("/dev/null")
         .env_remove("NO_COLOR")
+        // A terminal of a known type: with none (`env -i`, some CI), a bar
+        // is rightly not drawn, as on a dumb terminal.
+        .env("TERM", "xterm")
         .output()
         .unwrap();
     let drawn = String::from_utf8_lossy(&on_terminal.stdout);
