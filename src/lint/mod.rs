@@ -497,32 +497,38 @@ impl<'m, 'a> Context<'m, 'a> {
             .pod_template_in(self.doc(obj), self.object(obj))
     }
 
-    /// The workload's pod spec: its template's `spec`.
+    /// The workload's pod spec ([`crate::model::Model::pod_spec_in`]), read
+    /// in this pass's tree.
     pub fn pod_spec(&self, obj: ObjId) -> Option<NodeId> {
-        self.doc(obj).get(self.pod_template(obj)?, "spec")
+        self.analysis
+            .model
+            .pod_spec_in(self.doc(obj), self.object(obj))
     }
 
-    /// [`crate::model::Model::not_injectable`], in this pass's tree.
+    /// [`crate::model::Model::not_injectable_in`], in this pass's tree.
     pub fn not_injectable(&self, obj: ObjId) -> Option<crate::model::NotInjectable> {
         self.analysis
             .model
             .not_injectable_in(self.doc(obj), self.object(obj))
     }
 
-    /// Whether confsum writes checksums into this workload's pod template.
+    /// Whether confsum writes checksums into this workload's pod template
+    /// ([`crate::model::Model::is_injectable`]), in this pass's tree.
     pub fn is_injectable(&self, obj: ObjId) -> bool {
-        matches!(self.object(obj).kind, crate::model::Kind::Workload(_))
-            && self.not_injectable(obj).is_none()
+        self.analysis
+            .model
+            .is_injectable_in(self.doc(obj), self.object(obj))
     }
 
-    /// [`crate::model::Model::is_helm_test`], in this pass's tree.
+    /// [`crate::model::Model::is_helm_test_in`], in this pass's tree.
     pub fn is_helm_test(&self, obj: ObjId) -> bool {
         self.analysis
             .model
             .is_helm_test_in(self.doc(obj), self.object(obj))
     }
 
-    /// Whether the object is a Helm hook, in this pass's tree.
+    /// Whether the object is a Helm hook ([`crate::model::is_helm_hook_in`]),
+    /// in this pass's tree.
     pub fn is_helm_hook(&self, obj: ObjId) -> bool {
         crate::model::is_helm_hook_in(self.doc(obj), self.object(obj))
     }
@@ -932,15 +938,8 @@ mod tests {
         let sources = [Source::new("-", None, text.to_string())];
         let a = keeping_every_tree(&sources);
         let config = LintConfig::default();
-        let ctx = Context {
-            analysis: &a,
-            checksums: &[],
-            config: &config,
-            rerender: None,
-            templates: None,
-            usage: &std::sync::OnceLock::new(),
-            pass: Pass::Whole,
-        };
+        let usage = std::sync::OnceLock::new();
+        let ctx = Context::new((&a, &[], &config, None, None), &usage);
         let at = rules::ALL.iter().position(|r| r.fixed.is_some()).unwrap();
         let mut r = Reporter {
             rule_at: at as u8,

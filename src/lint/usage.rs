@@ -149,13 +149,6 @@ impl<'m, 'a> Usage<'m, 'a> {
     ) -> bool {
         if self
             .index
-            .produced
-            .contains(&(scope, namespace.to_string(), kind, name.to_string()))
-        {
-            return true;
-        }
-        if self
-            .index
             .named_by_job
             .contains(&(scope, namespace, CompactString::from(name)))
         {
@@ -213,9 +206,7 @@ impl Builder<'_, '_> {
     fn add_workload_in(&mut self, i: ObjId, o: &Object, doc: &Document<'_>) {
         let model = self.model;
         let scope = model.scope_of(o);
-        let spec = model
-            .pod_template_in(doc, o)
-            .and_then(|t| doc.get(t, "spec"));
+        let spec = model.pod_spec_in(doc, o);
         let account = service_account(doc, spec);
         for kind in [ConfigKind::ConfigMap, ConfigKind::Secret] {
             for (namespace, names) in self.rbac.readable(scope, o, account, kind) {

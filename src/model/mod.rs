@@ -958,25 +958,15 @@ impl<'a> Model<'a> {
         doc.path(obj.node, kind.template_path())
     }
 
-    /// The pod spec: the template's `spec`.
-    pub fn pod_spec(&self, obj: &Object) -> Option<NodeId> {
-        let doc = self.doc(obj);
-        doc.get(self.pod_template(obj)?, "spec")
+    /// The pod spec of a workload in `doc`, its document: the template's
+    /// `spec`.
+    pub fn pod_spec_in(&self, doc: &Document<'_>, obj: &Object) -> Option<NodeId> {
+        doc.get(self.pod_template_in(doc, obj)?, "spec")
     }
 
-    /// Whether a workload is a Helm hook (`metadata.annotations["helm.sh/hook"]`).
-    pub fn is_helm_hook(&self, obj: &Object) -> bool {
-        is_helm_hook_in(self.doc(obj), obj)
-    }
-
-    /// Whether a workload is a Helm test (`helm.sh/hook: test`,
-    /// `test-success`, `test-failure`): run once by `helm test`, never
-    /// rolled, so nothing to report about its checksum.
-    pub fn is_helm_test(&self, obj: &Object) -> bool {
-        self.is_helm_test_in(self.doc(obj), obj)
-    }
-
-    /// [`Model::is_helm_test`] in `doc`, the object's document.
+    /// Whether a workload in `doc`, its document, is a Helm test
+    /// (`helm.sh/hook: test`, `test-success`, `test-failure`): run once by
+    /// `helm test`, never rolled, so nothing to report about its checksum.
     pub fn is_helm_test_in(&self, doc: &Document<'_>, obj: &Object) -> bool {
         doc.str_at(obj.node, &["metadata", "annotations", "helm.sh/hook"])
             .is_some_and(|hooks| {
@@ -988,16 +978,16 @@ impl<'a> Model<'a> {
 
     /// Whether confsum writes checksums into this workload's pod template.
     pub fn is_injectable(&self, obj: &Object) -> bool {
-        matches!(obj.kind, Kind::Workload(_)) && self.not_injectable(obj).is_none()
+        self.is_injectable_in(self.doc(obj), obj)
     }
 
-    /// Why a workload takes no checksum: plain Jobs are immutable and bare
-    /// Pods never restart on an annotation.
-    pub fn not_injectable(&self, obj: &Object) -> Option<NotInjectable> {
-        self.not_injectable_in(self.doc(obj), obj)
+    /// [`Model::is_injectable`] in `doc`, the object's document.
+    pub fn is_injectable_in(&self, doc: &Document<'_>, obj: &Object) -> bool {
+        matches!(obj.kind, Kind::Workload(_)) && self.not_injectable_in(doc, obj).is_none()
     }
 
-    /// [`Model::not_injectable`] in `doc`, the object's document.
+    /// Why a workload in `doc`, its document, takes no checksum: plain
+    /// Jobs are immutable and bare Pods never restart on an annotation.
     pub fn not_injectable_in(&self, doc: &Document<'_>, obj: &Object) -> Option<NotInjectable> {
         match obj.kind {
             Kind::Workload(WorkloadKind::Pod) => Some(NotInjectable::BarePod),

@@ -71,10 +71,15 @@ impl RbacFacts {
     }
 }
 
-fn strings(doc: &Document<'_>, node: Option<NodeId>) -> Box<[Interned]> {
+/// The scalars of the sequence at `node`, each made into a `T`.
+fn strings<'d, T>(
+    doc: &'d Document<'_>,
+    node: Option<NodeId>,
+    make: impl Fn(&'d str) -> T,
+) -> Box<[T]> {
     node.map(|n| {
         doc.items(n)
-            .filter_map(|i| doc.scalar(i).map(Interned::from_ref))
+            .filter_map(|i| doc.scalar(i).map(&make))
             .collect()
     })
     .unwrap_or_default()
@@ -86,20 +91,13 @@ fn rules_of(doc: &Document<'_>, node: NodeId) -> Vec<Rule> {
     };
     doc.items(rules)
         .filter(|&r| {
-            let groups = strings(doc, doc.get(r, "apiGroups"));
-            groups.is_empty() || groups.iter().any(|g| g.is_empty() || &**g == "*")
+            let groups = strings(doc, doc.get(r, "apiGroups"), |g| g);
+            groups.is_empty() || groups.iter().any(|g| g.is_empty() || *g == "*")
         })
         .map(|r| Rule {
-            resources: strings(doc, doc.get(r, "resources")),
-            verbs: strings(doc, doc.get(r, "verbs")),
-            names: doc
-                .get(r, "resourceNames")
-                .map(|n| {
-                    doc.items(n)
-                        .filter_map(|i| doc.scalar(i).map(Into::into))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            resources: strings(doc, doc.get(r, "resources"), Interned::from_ref),
+            verbs: strings(doc, doc.get(r, "verbs"), Interned::from_ref),
+            names: strings(doc, doc.get(r, "resourceNames"), CompactString::from),
         })
         .collect()
 }
@@ -197,7 +195,7 @@ impl Rbac {
             for &(ref name, namespace) in accounts {
                 let sa_ns = namespace.unwrap_or(o.namespace);
                 grants.push((
-                    (model.scope_of(o), sa_ns, CompactString::from(&**name)),
+                    (model.scope_of(o), sa_ns, name.clone()),
                     Grant {
                         namespace: (!cluster).then_some(o.namespace),
                         rules: Arc::clone(rules),
@@ -227,8 +225,7 @@ impl Rbac {
         let to = from + self.grants[from..].partition_point(|(a, _)| by_account(a) == key);
         self.grants[from..to]
             .iter()
-            .map(|(_, g)| g)
-            .flat_map(|g| g.rules.iter().map(move |r| (g.namespace, r)))
+            .flat_map(|(_, g)| g.rules.iter().map(move |r| (g.namespace, r)))
             .filter(move |(_, r)| {
                 r.resources
                     .iter()

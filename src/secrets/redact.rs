@@ -73,8 +73,7 @@ fn spans_in(a: &Analysis<'_>, i: usize, doc: &Document<'_>) -> Vec<Range<usize>>
             }
         }
         Kind::Workload(_) => {
-            let template = a.model.pod_template_in(doc, o);
-            if let Some(spec) = template.and_then(|t| doc.get(t, "spec")) {
+            if let Some(spec) = a.model.pod_spec_in(doc, o) {
                 for (_, value) in literal_credential_env(doc, spec) {
                     spans.push(doc.node(value).span.clone());
                 }
